@@ -1,0 +1,134 @@
+"""The command line.
+
+gradviz [FILE]                       open the app (FILE is loaded, not run)
+gradviz export FILE -o OUT.png       run FILE (sandboxed) and draw one step
+gradviz export FILE -o OUT.html      run FILE and write the step-by-step web page
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_SCRIPT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _ensure_display() -> None:
+    # Rendering needs no screen: use Qt's offscreen platform where there is none.
+    no_display = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if sys.platform.startswith("linux") and no_display:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _export_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradviz export",
+        description="Run a script in the sandbox and export the graph at one step.",
+    )
+    parser.add_argument("file", help="the PyTorch script to run")
+    parser.add_argument(
+        "-o", "--output", required=True, help="OUT.png (one step) or OUT.html (all steps)"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--step",
+        type=int,
+        help="the step to draw, numbered as in the window (1 = first); "
+        "default: the first backward step, as the window shows after a run",
+    )
+    where.add_argument("--end", action="store_true", help="draw the last step")
+    parser.add_argument("--direction", choices=("LR", "TB"), default="LR")
+    parser.add_argument("--time-limit", type=float, default=10.0, metavar="SECONDS")
+    parser.add_argument("--memory-limit", type=int, default=1024, metavar="MB")
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"gradviz export: {message}", file=sys.stderr)
+    return code
+
+
+def export(argv: list[str]) -> int:
+    """``gradviz export``: returns the exit code."""
+    args = _export_parser().parse_args(argv)
+    source_path, output = Path(args.file), Path(args.output)
+    if output.suffix.lower() not in (".png", ".html"):
+        return _fail(f"cannot tell the format of {output}: use .png or .html", EXIT_USAGE)
+    try:
+        source = source_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _fail(f"cannot read {source_path}: {exc}", EXIT_USAGE)
+
+    from gradviz.core.player import Player
+    from gradviz.core.sandbox import run_sandboxed
+
+    result = run_sandboxed(
+        source,
+        timeout_s=args.time_limit,
+        memory_mb=args.memory_limit,
+        filename=source_path.name,
+        cwd=str(source_path.resolve().parent),
+    )
+    error = result.error
+    where = f" on line {error.line}" if error is not None and error.line else ""
+    player = Player(result.story, direction=args.direction)
+    count = player.step_count
+    if count == 0:
+        if error is not None:
+            hint = f"\nhint: {error.hint}" if error.hint else ""
+            return _fail(f"{error.kind} error{where}: {error.message}{hint}", EXIT_SCRIPT_ERROR)
+        return _fail(
+            "the script built no graph (no tensor with requires_grad=True)", EXIT_SCRIPT_ERROR
+        )
+
+    _ensure_display()
+    from gradviz.ui.episodes import initial_step
+
+    if args.end:
+        step = count - 1
+    elif args.step is not None:
+        if not 1 <= args.step <= count:
+            return _fail(
+                f"--step {args.step} is out of range: this story has steps 1–{count}", EXIT_USAGE
+            )
+        step = args.step - 1
+    else:
+        step = initial_step(player.episodes(), count)
+
+    if output.suffix.lower() == ".png":
+        from gradviz.ui.render import save_scene_png
+
+        save_scene_png(player.scene(step), output)
+        print(f"wrote {output} (step {step + 1} of {count})")
+    else:
+        from gradviz.core.html_export import write_html
+
+        scenes = [player.scene(k) for k in range(count)]
+        write_html(scenes, output, source_path.name, source)
+        print(f"wrote {output} ({count} steps)")
+    if error is not None:
+        # The picture shows the story up to the error, but the script did fail.
+        return _fail(
+            f"the script stopped with a {error.kind} error{where}: {error.message}",
+            EXIT_SCRIPT_ERROR,
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "export":
+        return export(argv[1:])
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0
+    from gradviz.ui.app import main as app_main
+
+    return app_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

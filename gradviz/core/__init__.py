@@ -1,0 +1,1 @@
+"""Tracing, the step-by-step story, layout and export: no Qt here."""

@@ -1,0 +1,125 @@
+"""The child process that runs one user script for the sandbox.
+
+Usage: ``python -m gradviz.core.worker SOURCE RESULT MEMORY_MB [FILENAME]``
+
+It reads the script from SOURCE, caps its own address space, traces the
+script and writes ``TraceResult.to_json()`` to RESULT. The result goes to a
+file, not stdout, because the user's code prints to stdout.
+
+Exit codes tell the parent what happened when no result could be written.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_MEMORY = 3  # ran out of memory and could not even write a result
+
+MEMORY_MESSAGE = "Stopped: the script tried to use more than {mb} MB of memory."
+MEMORY_HINT = (
+    "Use smaller tensors or fewer copies, or raise the limit (Run → Memory limit…) "
+    "if the script really needs that much."
+)
+
+
+def _address_space_bytes() -> int:
+    """The current virtual size of this process (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def limit_memory(memory_mb: int) -> None:
+    """Let the script allocate about memory_mb more than the worker already uses.
+
+    RLIMIT_AS counts the interpreter and numpy too, so the cap is measured on top
+    of what is mapped after the imports; then a 1024 MB limit means 1024 MB for
+    the learner's tensors, whatever the platform's baseline.
+    """
+    try:
+        import resource
+    except ImportError:  # not POSIX: run without a cap
+        return
+    cap = _address_space_bytes() + memory_mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _is_memory_error(error: object) -> bool:
+    text = f"{getattr(error, 'message', '')}\n{getattr(error, 'traceback', '')}"
+    return "MemoryError" in text
+
+
+def _as_memory_failure(result, memory_mb: int):
+    """Turn a runtime MemoryError reported by the tracer into kind "memory"."""
+    import dataclasses
+
+    error = result.error
+    message = MEMORY_MESSAGE.format(mb=memory_mb)
+    try:
+        new_error = dataclasses.replace(error, kind="memory", message=message, hint=MEMORY_HINT)
+        return dataclasses.replace(result, error=new_error)
+    except TypeError:  # not dataclasses after all: fall back to an empty story
+        from gradviz.core.trace import TraceResult
+
+        return TraceResult.failed("memory", message, line=error.line, hint=MEMORY_HINT)
+
+
+def _write(path: str, text: str) -> None:
+    # Write then rename, so the parent never reads half a result.
+    tmp = path + ".part"
+    with open(tmp, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp, path)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return EXIT_USAGE
+    source_path, result_path, memory_mb = argv[0], argv[1], int(argv[2])
+    filename = argv[3] if len(argv) > 3 else "<editor>"
+    with open(source_path, encoding="utf-8") as src:
+        source = src.read()
+
+    from gradviz.core.trace import TraceResult, trace_source
+
+    # Spare memory to give back when the script exhausts it, so that the
+    # result can still be serialised and written.
+    reserve = bytearray(8 * 1024 * 1024)
+    limit_memory(memory_mb)
+
+    result = None
+    out_of_memory = False
+    try:
+        result = trace_source(source, filename)
+    except MemoryError:
+        # No "as": the traceback would keep the script's frames (and memory) alive.
+        out_of_memory = True
+    del reserve
+    gc.collect()
+
+    try:
+        if out_of_memory:
+            result = TraceResult.failed(
+                "memory", MEMORY_MESSAGE.format(mb=memory_mb), hint=MEMORY_HINT
+            )
+        elif result.error is not None and result.error.kind == "runtime":
+            if _is_memory_error(result.error):
+                result = _as_memory_failure(result, memory_mb)
+        _write(result_path, result.to_json())
+    except MemoryError:
+        return EXIT_MEMORY
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

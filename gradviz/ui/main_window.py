@@ -1,0 +1,608 @@
+"""The main window: editor on the left, the graph in the middle, docks around them.
+
+It wires the parts together and holds no autograd logic: a run goes to the sandbox,
+its story to a core ``Player``, and each step's ``Scene`` to the canvas.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradviz.core.player import Player
+from gradviz.core.sandbox import SandboxRun, start_run
+from gradviz.core.scene_types import Scene
+from gradviz.core.trace import TraceResult
+from gradviz.ui.autosave import AutoSave, RecoveryBar
+from gradviz.ui.canvas import GraphCanvas
+from gradviz.ui.console import Console
+from gradviz.ui.editor import CodeEditor
+from gradviz.ui.episodes import EpisodeList, initial_step
+from gradviz.ui.files import DropOpener, FileController, RecentFilesMenu
+from gradviz.ui.fonts import ui_font
+from gradviz.ui.inspector import Inspector
+from gradviz.ui.legend import Legend
+from gradviz.ui.settings import DIRECTIONS, Settings
+from gradviz.ui.transport import Transport
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "examples"
+POLL_MS = 40  # how often a running script is checked on; the UI never waits for it
+WELCOME = (
+    "Write PyTorch code on the left (or pick one from Examples) and press Ctrl+Enter. "
+    "Then step through the forward and backward pass here."
+)
+
+
+def empty_scene(narration: str = "") -> Scene:
+    """A blank picture, for before the first run and for stories with no steps."""
+    return Scene(0, 0, 0, "", "empty", narration, None, (), (), 0.0, 0.0)
+
+
+def example_files() -> list[Path]:
+    return sorted(EXAMPLES_DIR.glob("*.py"))
+
+
+def example_title(path: Path) -> str:
+    """The menu text of an example: its first comment line, else its file name."""
+    try:
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+    except (OSError, IndexError):
+        first = ""
+    if first.startswith("#"):
+        return first.lstrip("#").strip()
+    return path.stem.replace("_", " ")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or Settings()
+        self.player: Player | None = None
+        self.result: TraceResult | None = None
+        self._story = None
+        self._scene: Scene = empty_scene(WELCOME)
+        self._selected_box: str | None = None
+        self._run: SandboxRun | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._poll_run)
+
+        self._build_widgets()
+        self._build_docks()
+        self.files = FileController(self.editor, self.settings, self)
+        self.files.titleChanged.connect(self.setWindowTitle)
+        DropOpener(self.files, [self, self.editor.viewport(), self.canvas.viewport()])
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self._connect()
+
+        self.autosave = AutoSave(self.editor)
+        self._offer_recovery()
+        self.autosave.begin_session()
+
+        self.setWindowTitle(self.files.title())
+        self.resize(1280, 800)
+        self._restore_window_state()
+        self.canvas.show_scene(self._scene, animate=False)
+        self._set_idle("Ready")
+
+    # -- construction ---------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.editor = CodeEditor()
+        self.editor_panel = QWidget()
+        editor_layout = QVBoxLayout(self.editor_panel)
+        editor_layout.setContentsMargins(0, 0, 0, 0)
+        editor_layout.setSpacing(4)
+        self._recovery_slot = QVBoxLayout()
+        self._recovery_slot.setContentsMargins(4, 4, 4, 0)
+        editor_layout.addLayout(self._recovery_slot)
+        editor_layout.addWidget(self.editor, 1)
+
+        self.canvas = GraphCanvas()
+        self.narration = QLabel()
+        self.narration.setObjectName("Narration")
+        self.narration.setWordWrap(True)
+        self.narration.setFont(ui_font(10.5))
+        self.narration.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.narration.setMinimumHeight(48)
+        self.narration.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.narration.setStyleSheet(
+            "#Narration { background: #f7f9fb; border-top: 1px solid #e3e7ec;"
+            " padding: 6px 12px; color: #1f2933; }"
+        )
+        self.legend = Legend()
+        self.transport = Transport()
+        self.transport.set_speed(self.settings.speed())
+
+        graph_panel = QWidget()
+        graph_layout = QVBoxLayout(graph_panel)
+        graph_layout.setContentsMargins(0, 0, 0, 0)
+        graph_layout.setSpacing(0)
+        graph_layout.addWidget(self.canvas, 1)
+        below = QHBoxLayout()
+        below.setContentsMargins(0, 0, 0, 0)
+        below.setSpacing(0)
+        below.addWidget(self.narration, 1)
+        graph_layout.addLayout(below)
+        graph_layout.addWidget(self.legend)
+        graph_layout.addWidget(self.transport)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.editor_panel)
+        self.splitter.addWidget(graph_panel)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([400, 600])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState() needs names
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.inspector = Inspector()
+        self.console = Console()
+        self.episodes = EpisodeList()
+        right, bottom = (
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        self.episodes_dock = self._dock("Episodes", "EpisodesDock", self.episodes, right)
+        self.inspector_dock = self._dock("Inspector", "InspectorDock", self.inspector, right)
+        self.console_dock = self._dock("Output", "ConsoleDock", self.console, bottom)
+        self.resizeDocks(
+            [self.episodes_dock, self.inspector_dock], [150, 450], Qt.Orientation.Vertical
+        )
+        self.resizeDocks([self.inspector_dock], [300], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.console_dock], [150], Qt.Orientation.Vertical)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        Key = QKeySequence.StandardKey  # noqa: N806 - reads like the Qt enum it is
+        self.open_action = self._action("&Open…", self.files.open_dialog, Key.Open)
+        self.save_action = self._action("&Save", self.files.save, Key.Save)
+        self.save_as_action = self._action("Save &As…", self.files.save_as, Key.SaveAs)
+        self.export_png_action = self._action("Export &PNG…", self.export_png_dialog)
+        self.export_html_action = self._action("Export &HTML…", self.export_html_dialog)
+        self.quit_action = self._action("&Quit", self.close, Key.Quit)
+        self.run_action = self._action("&Run", self.run, "Ctrl+Return", "Run the script")
+        self.run_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.stop_action = self._action("&Stop", self.stop, "Ctrl+.", "Stop the running script")
+        self.time_limit_action = self._action("&Time limit…", self.ask_time_limit)
+        self.memory_limit_action = self._action("&Memory limit…", self.ask_memory_limit)
+        self.play_action = self._action("&Play / Pause", self.transport.toggle_play, "Ctrl+Space")
+        self.next_action = self._action("Step &forward", self.transport.step_forward, "Alt+Right")
+        self.prev_action = self._action("Step &back", self.transport.step_back, "Alt+Left")
+        self.first_action = self._action("F&irst step", self.transport.go_to_start, "Alt+Home")
+        self.last_action = self._action("&Last step", self.transport.go_to_end, "Alt+End")
+        self.fit_action = self._action("&Fit graph", self.canvas.fit_to_view, "Ctrl+0")
+        self.zoom_in_action = self._action("Zoom &in", self.canvas.zoom_in, Key.ZoomIn)
+        self.zoom_out_action = self._action("Zoom &out", self.canvas.zoom_out, Key.ZoomOut)
+        self.direction_group = QActionGroup(self)
+        self.direction_actions: dict[str, QAction] = {}
+        for direction, label in zip(DIRECTIONS, ("Left to right", "Top to bottom")):
+            action = QAction(label, self, checkable=True)
+            action.setChecked(direction == self.settings.direction())
+            action.triggered.connect(lambda _c=False, d=direction: self.set_direction(d))
+            self.direction_group.addAction(action)
+            self.direction_actions[direction] = action
+        self.legend_action = QAction("Show &legend", self, checkable=True, checked=True)
+        self.legend_action.toggled.connect(self.legend.setVisible)
+        self.about_action = self._action("&About gradviz", self.show_about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = RecentFilesMenu(self.files, self.settings, self)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_png_action)
+        file_menu.addAction(self.export_html_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        self.examples_menu = bar.addMenu("E&xamples")
+        for index, path in enumerate(example_files()):
+            action = self.examples_menu.addAction(f"&{index + 1}  {example_title(path)}")
+            action.setStatusTip(path.name)
+            action.triggered.connect(lambda _c=False, p=path: self.load_example(p))
+
+        run_menu = bar.addMenu("&Run")
+        for action in (self.run_action, self.stop_action):
+            run_menu.addAction(action)
+        run_menu.addSeparator()
+        for action in (self.play_action, self.prev_action, self.next_action):
+            run_menu.addAction(action)
+        run_menu.addAction(self.first_action)
+        run_menu.addAction(self.last_action)
+        run_menu.addSeparator()
+        run_menu.addAction(self.time_limit_action)
+        run_menu.addAction(self.memory_limit_action)
+
+        view_menu = bar.addMenu("&View")
+        for action in (self.fit_action, self.zoom_in_action, self.zoom_out_action):
+            view_menu.addAction(action)
+        direction_menu = view_menu.addMenu("Graph &direction")
+        for action in self.direction_actions.values():
+            direction_menu.addAction(action)
+        view_menu.addSeparator()
+        for dock in (self.inspector_dock, self.console_dock, self.episodes_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addAction(self.legend_action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.legend_action)
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        self.state_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy indicator
+        self.progress.setMaximumWidth(140)
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        self.elapsed_label = QLabel()
+        self.limits_label = QLabel()
+        self.limits_label.setStyleSheet("color: #80868b;")
+        status = self.statusBar()
+        status.addWidget(self.state_label)
+        status.addWidget(self.progress)
+        status.addWidget(self.elapsed_label)
+        status.addPermanentWidget(self.limits_label)
+        self._update_limits_label()
+
+    def _connect(self) -> None:
+        self.editor.runRequested.connect(self.run)
+        self.transport.stepRequested.connect(self.show_step)
+        self.transport.speedChanged.connect(self.settings.set_speed)
+        self.episodes.episodeActivated.connect(self.transport.go_to)
+        self.canvas.boxClicked.connect(self.on_box_clicked)
+        self.console.lineClicked.connect(self.editor.select_line)
+
+    # -- recovery and window state --------------------------------------------------
+
+    def _offer_recovery(self) -> None:
+        text = self.autosave.recoverable_text()
+        self.recovery_bar: RecoveryBar | None = None
+        if text is None:
+            return
+        self.recovery_bar = RecoveryBar(text)
+        self.recovery_bar.restoreRequested.connect(self._restore_text)
+        self.recovery_bar.dismissed.connect(self.autosave.forget_recoverable)
+        self._recovery_slot.addWidget(self.recovery_bar)
+
+    def _restore_text(self, text: str) -> None:
+        self.files.set_text(text)
+        self.editor.document().setModified(True)  # it was never saved
+        self.autosave.forget_recoverable()
+
+    def _restore_window_state(self) -> None:
+        geometry = self.settings.window_geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        split = self.settings.editor_split()
+        if split is not None:
+            self.splitter.restoreState(split)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
+        self.stop()
+        self.transport.pause()
+        self.settings.set_window_geometry(self.saveGeometry())
+        self.settings.set_window_state(self.saveState())
+        self.settings.set_editor_split(self.splitter.saveState())
+        self.settings.sync()
+        self.autosave.end_session()
+        event.accept()
+
+    # -- running ----------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._run is not None
+
+    @property
+    def time_limit_s(self) -> float:
+        return self.settings.time_limit_s()
+
+    def set_time_limit_s(self, seconds: float) -> None:
+        self.settings.set_time_limit_s(seconds)
+        self._update_limits_label()
+
+    @property
+    def memory_limit_mb(self) -> int:
+        return self.settings.memory_limit_mb()
+
+    def set_memory_limit_mb(self, mb: int) -> None:
+        self.settings.set_memory_limit_mb(mb)
+        self._update_limits_label()
+
+    def run(self) -> None:
+        """Run the editor's code in the sandbox; the result arrives through a timer."""
+        if self._run is not None:
+            self._run.cancel()
+            self._run = None
+        source = self.editor.toPlainText()
+        self.editor.clear_error()
+        if not source.strip():
+            self.console.show_status("Nothing to run: the editor is empty.")
+            return
+        path = self.files.path
+        self._run = start_run(
+            source,
+            timeout_s=self.time_limit_s,
+            memory_mb=self.memory_limit_mb,
+            filename=path.name if path else "<editor>",
+            cwd=str(path.parent) if path else None,
+        )
+        self.transport.pause()
+        self.console.show_status("Running…")
+        self.state_label.setText("Running")
+        self.progress.show()
+        self.elapsed_label.setText("0.0 s")
+        self.stop_action.setEnabled(True)
+        self._poll.start()
+
+    def stop(self) -> None:
+        """Stop a running script now; its (stopped) result is shown at once."""
+        if self._run is None:
+            return
+        self._run.cancel()
+        self._poll_run()
+
+    def _poll_run(self) -> None:
+        run = self._run
+        if run is None:
+            self._poll.stop()
+            return
+        result = run.poll()
+        self.elapsed_label.setText(f"{run.elapsed:.1f} s")
+        if result is None:
+            return
+        self._poll.stop()
+        self._run = None
+        self._on_result(result, run.elapsed)
+
+    def _on_result(self, result: TraceResult, elapsed: float) -> None:
+        self.result = result
+        self.console.show_result(result)
+        error = result.error
+        if error is not None and error.line is not None:
+            self.editor.mark_error_line(error.line, error.message)
+        if error is None:
+            self._set_idle(f"Finished in {elapsed:.1f} s")
+        else:
+            self._set_idle(
+                f"{error.kind.capitalize()} error"
+                if error.kind in ("syntax", "runtime")
+                else f"Stopped ({error.kind})"
+            )
+            self.console_dock.show()
+        self._load_story(result.story)
+
+    def _set_idle(self, text: str) -> None:
+        self.state_label.setText(text)
+        self.progress.hide()
+        self.elapsed_label.setText("")
+        self.stop_action.setEnabled(False)
+
+    def _update_limits_label(self) -> None:
+        self.limits_label.setText(f"limits: {self.time_limit_s:g} s, {self.memory_limit_mb} MB")
+
+    # -- the story ----------------------------------------------------------------------
+
+    def _load_story(self, story) -> None:
+        self._story = story
+        self._selected_box = None
+        self.player = Player(story, direction=self.settings.direction())
+        episodes = self.player.episodes()
+        count = self.player.step_count
+        self.transport.set_story(count, episodes)
+        self.episodes.set_episodes(episodes)
+        self.inspector.clear()
+        if count == 0:
+            message = (
+                "The script stopped before building a graph: see the Output panel."
+                if self.result is not None and self.result.error is not None
+                else "Nothing to show: the script made no tensor with requires_grad=True."
+            )
+            self._scene = empty_scene(message)
+            self.canvas.show_scene(self._scene, animate=False)
+            self.narration.setText(message)
+            self.editor.highlight_line(None)
+            return
+        step = initial_step(episodes, count)
+        self.transport.show_step(step)
+        self.show_step(step, animate=False)
+        self.canvas.fit_to_view()
+
+    @property
+    def current_step(self) -> int:
+        return self.transport.step
+
+    def current_scene(self) -> Scene:
+        return self._scene
+
+    def show_step(self, step: int, animate: bool = True) -> None:
+        """Show one step everywhere: canvas, narration, editor line, inspector."""
+        if self.player is None or not 0 <= step < self.player.step_count:
+            return
+        self._scene = self.player.scene(step)
+        self.canvas.show_scene(self._scene, animate=animate)
+        self.narration.setText(self._scene.narration)
+        self.editor.highlight_line(self.player.step_line(step))
+        self.episodes.set_current_step(step)
+        if self.transport.step != step:
+            self.transport.show_step(step)
+        self._refresh_inspector()
+
+    def _refresh_inspector(self) -> None:
+        ids = {box.id for box in self._scene.boxes}
+        box_id = self._selected_box if self._selected_box in ids else None
+        if box_id is None:
+            active = [b.id for b in self._scene.boxes if b.state == "active"]
+            box_id = active[0] if active else None
+        if box_id is None or self.player is None:
+            self.inspector.clear()
+            return
+        self.inspector.show_details(self.player.details(self.current_step, box_id))
+
+    def on_box_clicked(self, box_id: str) -> None:
+        """A click on a box: show it in the inspector and its line in the editor."""
+        if self.player is None:
+            return
+        self._selected_box = box_id
+        self.inspector.show_details(self.player.details(self.current_step, box_id))
+        self.inspector_dock.show()
+        line = self.player.box_line(box_id)
+        if line is not None:
+            self.editor.select_line(line)
+
+    def set_direction(self, direction: str) -> None:
+        self.settings.set_direction(direction)
+        self.direction_actions[direction].setChecked(True)
+        if self._story is None:
+            return
+        step = self.current_step
+        self.player = Player(self._story, direction=direction)
+        self.show_step(step, animate=False)
+        self.canvas.fit_to_view()
+
+    # -- examples and files -----------------------------------------------------------------
+
+    def load_example(self, path: str | Path, run: bool = True) -> bool:
+        """Put an example in the editor (as a new, untitled script) and run it."""
+        path = Path(path)
+        if not self.files.confirm_discard():
+            return False
+        self.files.set_text(path.read_text(encoding="utf-8"))
+        self.settings.set_last_example(path.name)
+        if run:
+            self.run()
+        return True
+
+    def open_file(self, path: str | Path) -> bool:
+        """Open a script into the editor. It is not run."""
+        return self.files.open_path(path)
+
+    # -- export ---------------------------------------------------------------------------
+
+    def _export_name(self, suffix: str) -> str:
+        stem = self.files.path.stem if self.files.path else "gradviz"
+        folder = self.settings.last_directory() or str(Path.home())
+        return str(Path(folder) / f"{stem}-step{self.current_step + 1}{suffix}")
+
+    def export_png(self, path: str | Path) -> None:
+        from gradviz.ui.render import save_scene_png
+
+        save_scene_png(self._scene, path)
+
+    def export_html(self, path: str | Path) -> None:
+        from gradviz.core.html_export import write_html
+
+        if self.player is None:
+            raise ValueError("run a script first")
+        scenes = [self.player.scene(k) for k in range(self.player.step_count)]
+        title = self.files.display_name()
+        write_html(scenes, path, title, self.editor.toPlainText())
+
+    def export_png_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export PNG", self._export_name(".png"), "PNG images (*.png)"
+        )
+        if path:
+            self._export_with_report(self.export_png, path)
+
+    def export_html_dialog(self) -> None:
+        if self.player is None or self.player.step_count == 0:
+            QMessageBox.information(self, "Export HTML", "Run a script first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export HTML", self._export_name(".html"), "Web pages (*.html)"
+        )
+        if path:
+            self._export_with_report(self.export_html, path)
+
+    def _export_with_report(self, export, path: str) -> None:
+        try:
+            export(path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Export failed", str(exc))
+            return
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    # -- dialogs ----------------------------------------------------------------------------
+
+    def ask_time_limit(self) -> None:
+        value, ok = QInputDialog.getDouble(
+            self, "Time limit", "Stop a run after this many seconds:", self.time_limit_s, 1, 600, 1
+        )
+        if ok:
+            self.set_time_limit_s(value)
+
+    def ask_memory_limit(self) -> None:
+        value, ok = QInputDialog.getInt(
+            self,
+            "Memory limit",
+            "Stop a run that needs more memory than (MB):",
+            self.memory_limit_mb,
+            64,
+            65536,
+            64,
+        )
+        if ok:
+            self.set_memory_limit_mb(value)
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About gradviz",
+            "<b>gradviz</b><p>Watch automatic differentiation happen: type PyTorch code, "
+            "run it, and step through the forward and backward pass of its graph.</p>"
+            "<p>Your code runs on gradviz's own small autograd engine, in a separate "
+            "process, so a script that hangs or crashes never takes the window with it.</p>",
+        )

@@ -1,0 +1,321 @@
+"""Playback controls: buttons, a timeline with episode markers, speed, and a play timer.
+
+The transport owns the current step index. It emits ``stepRequested(k)`` whenever the
+step changes (a button, the slider, the timer); the window shows that step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QStyle,
+    QStyleOptionSlider,
+    QToolButton,
+    QWidget,
+)
+
+from gradviz.ui.settings import SPEEDS
+
+BASE_INTERVAL_MS = 900  # one step per this at 1×
+FORWARD_BAND = QColor(11, 95, 165, 38)
+BACKWARD_BAND = QColor(213, 94, 0, 55)
+EPISODE_TICK = QColor("#5f6368")
+BACKWARD_TICK = QColor("#d55e00")
+
+
+class EpisodeLike(Protocol):
+    title: str
+    first_step: int
+    last_step: int
+    backward_step: int | None
+
+
+class TimelineSlider(QSlider):
+    """A horizontal slider that paints each episode's forward and backward parts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self._episodes: list[EpisodeLike] = []
+        self.setMinimumHeight(26)
+        self.setPageStep(1)
+
+    def set_episodes(self, episodes: Sequence[EpisodeLike]) -> None:
+        self._episodes = list(episodes)
+        self.update()
+
+    def _x_of(self, value: int, groove: QRect, handle: int) -> int:
+        span = groove.width() - handle
+        pos = QStyle.sliderPositionFromValue(self.minimum(), self.maximum(), value, span)
+        return groove.left() + handle // 2 + pos
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        # Groove, then the episode bands, then the handle on top of them.
+        option = QStyleOptionSlider()
+        self.initStyleOption(option)
+        painter = QPainter(self)
+        style = self.style()
+        option.subControls = QStyle.SubControl.SC_SliderGroove
+        style.drawComplexControl(QStyle.ComplexControl.CC_Slider, option, painter, self)
+        if self._episodes and self.maximum() > self.minimum():
+            self._paint_bands(painter, option)
+        option.subControls = QStyle.SubControl.SC_SliderHandle
+        style.drawComplexControl(QStyle.ComplexControl.CC_Slider, option, painter, self)
+        painter.end()
+
+    def _paint_bands(self, painter: QPainter, option: QStyleOptionSlider) -> None:
+        style = self.style()
+        groove = style.subControlRect(
+            QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderGroove, self
+        )
+        handle = style.subControlRect(
+            QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, self
+        ).width()
+        top, height = groove.center().y() - 5, 10
+        painter.setPen(Qt.PenStyle.NoPen)
+        for episode in self._episodes:
+            start = self._x_of(episode.first_step, groove, handle)
+            end = self._x_of(episode.last_step, groove, handle)
+            back = episode.backward_step
+            split = self._x_of(back, groove, handle) if back is not None else end
+            painter.fillRect(QRect(start, top, max(2, split - start), height), FORWARD_BAND)
+            if back is not None:
+                painter.fillRect(QRect(split, top, max(2, end - split), height), BACKWARD_BAND)
+                painter.fillRect(QRect(split - 1, top - 3, 2, height + 6), BACKWARD_TICK)
+            painter.fillRect(QRect(start - 1, top - 4, 2, height + 8), EPISODE_TICK)
+
+
+def _button(text: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setAutoRaise(True)
+    button.setMinimumSize(30, 28)
+    return button
+
+
+class Transport(QWidget):
+    """Play/pause, stepping, phase jumps, a timeline and a speed menu."""
+
+    stepRequested = Signal(int)
+    playingChanged = Signal(bool)
+    speedChanged = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._step = 0
+        self._count = 0
+        self._episodes: list[EpisodeLike] = []
+        self._speed = 1.0
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+
+        self.start_button = _button("⏮", "First step (Home)")
+        self.forward_button = _button("⇤ fwd", "Start of this episode's forward pass")
+        self.back_button = _button("▕◀", "Step back")
+        self.play_button = _button("▶", "Play / pause")
+        self.next_button = _button("▶▏", "Step forward")
+        self.backward_button = _button("bwd ⇥", "Start of this episode's backward pass")
+        self.end_button = _button("⏭", "Last step (End)")
+        self.slider = TimelineSlider()
+        self.step_label = QLabel()
+        self.step_label.setMinimumWidth(92)
+        self.step_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.speed_box = QComboBox()
+        self.speed_box.setToolTip("Playback speed")
+        for speed in SPEEDS:
+            self.speed_box.addItem(f"{speed:g}×", speed)
+        self.speed_box.setCurrentIndex(SPEEDS.index(self._speed))
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(2)
+        for button in (
+            self.start_button,
+            self.forward_button,
+            self.back_button,
+            self.play_button,
+            self.next_button,
+            self.backward_button,
+            self.end_button,
+        ):
+            layout.addWidget(button)
+        layout.addSpacing(8)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.step_label)
+        layout.addSpacing(6)
+        layout.addWidget(self.speed_box)
+
+        self.start_button.clicked.connect(self.go_to_start)
+        self.end_button.clicked.connect(self.go_to_end)
+        self.back_button.clicked.connect(self.step_back)
+        self.next_button.clicked.connect(self.step_forward)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.forward_button.clicked.connect(self.jump_to_forward)
+        self.backward_button.clicked.connect(self.jump_to_backward)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.speed_box.currentIndexChanged.connect(self._on_speed_box)
+        self._sync()
+
+    # -- state --------------------------------------------------------------------
+
+    @property
+    def step(self) -> int:
+        return self._step
+
+    @property
+    def step_count(self) -> int:
+        return self._count
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @property
+    def interval_ms(self) -> int:
+        return max(20, round(BASE_INTERVAL_MS / self._speed))
+
+    def set_story(self, step_count: int, episodes: Sequence[EpisodeLike]) -> None:
+        """Take a new story's size and episodes; the step goes back to 0 without a signal."""
+        self.pause()
+        self._count = max(0, step_count)
+        self._episodes = list(episodes)
+        self._step = 0
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, self._count - 1))
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.slider.set_episodes(self._episodes)
+        self._sync()
+
+    def set_speed(self, speed: float) -> None:
+        speed = min(SPEEDS, key=lambda s: abs(s - speed))
+        index = SPEEDS.index(speed)
+        if self.speed_box.currentIndex() != index:
+            self.speed_box.setCurrentIndex(index)  # comes back through _on_speed_box
+            return
+        self._apply_speed(speed)
+
+    def current_episode(self) -> EpisodeLike | None:
+        for episode in self._episodes:
+            if episode.first_step <= self._step <= episode.last_step:
+                return episode
+        return None
+
+    # -- commands -------------------------------------------------------------------
+
+    def go_to(self, step: int) -> None:
+        """Move to a step (clamped) and emit stepRequested if it changed."""
+        if self._count == 0:
+            return
+        step = max(0, min(self._count - 1, step))
+        if step == self._step:
+            return
+        self._step = step
+        self.slider.blockSignals(True)
+        self.slider.setValue(step)
+        self.slider.blockSignals(False)
+        self._sync()
+        self.stepRequested.emit(step)
+
+    def show_step(self, step: int) -> None:
+        """Reflect a step chosen elsewhere, without emitting stepRequested."""
+        if self._count == 0:
+            return
+        self._step = max(0, min(self._count - 1, step))
+        self.slider.blockSignals(True)
+        self.slider.setValue(self._step)
+        self.slider.blockSignals(False)
+        self._sync()
+
+    def step_forward(self) -> None:
+        self.go_to(self._step + 1)
+
+    def step_back(self) -> None:
+        self.go_to(self._step - 1)
+
+    def go_to_start(self) -> None:
+        self.go_to(0)
+
+    def go_to_end(self) -> None:
+        self.go_to(self._count - 1)
+
+    def jump_to_forward(self) -> None:
+        episode = self.current_episode()
+        if episode is not None:
+            self.go_to(episode.first_step)
+
+    def jump_to_backward(self) -> None:
+        episode = self.current_episode()
+        if episode is not None and episode.backward_step is not None:
+            self.go_to(episode.backward_step)
+
+    def play(self) -> None:
+        if self._count < 2 or self.playing:
+            return
+        if self._step >= self._count - 1:
+            self.go_to(0)  # play from the start again, as media players do
+        self._timer.start(self.interval_ms)
+        self._sync()
+        self.playingChanged.emit(True)
+
+    def pause(self) -> None:
+        if not self.playing:
+            return
+        self._timer.stop()
+        self._sync()
+        self.playingChanged.emit(False)
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    # -- internals ------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.step_forward()
+        if self._step >= self._count - 1:
+            self.pause()
+
+    def _on_slider(self, value: int) -> None:
+        self.go_to(value)
+
+    def _on_speed_box(self, index: int) -> None:
+        self._apply_speed(SPEEDS[index])
+
+    def _apply_speed(self, speed: float) -> None:
+        changed = speed != self._speed
+        self._speed = speed
+        if self.playing:
+            self._timer.setInterval(self.interval_ms)
+        if changed:
+            self.speedChanged.emit(speed)
+
+    def _sync(self) -> None:
+        has = self._count > 0
+        at_start, at_end = self._step <= 0, self._step >= self._count - 1
+        episode = self.current_episode()
+        self.start_button.setEnabled(has and not at_start)
+        self.back_button.setEnabled(has and not at_start)
+        self.next_button.setEnabled(has and not at_end)
+        self.end_button.setEnabled(has and not at_end)
+        self.play_button.setEnabled(self._count > 1)
+        self.slider.setEnabled(self._count > 1)
+        self.forward_button.setEnabled(episode is not None)
+        self.backward_button.setEnabled(episode is not None and episode.backward_step is not None)
+        self.play_button.setText("❚❚" if self.playing else "▶")
+        self.play_button.setToolTip("Pause" if self.playing else "Play")
+        self.step_label.setText(f"step {self._step + 1} / {self._count}" if has else "no steps")

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from PySide6.QtWidgets import QPlainTextEdit
+
+from gradviz.ui.autosave import AutoSave, RecoveryBar
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def make(qtbot, folder: Path, delay_ms: int = 50) -> tuple[QPlainTextEdit, AutoSave]:
+    editor = QPlainTextEdit()
+    qtbot.addWidget(editor)
+    return editor, AutoSave(editor, directory=folder, delay_ms=delay_ms)
+
+
+def test_text_is_saved_after_a_pause(qtbot, tmp_path) -> None:
+    editor, autosave = make(qtbot, tmp_path)
+    editor.setPlainText("x = 1")
+    assert autosave.pending
+    with qtbot.waitSignal(autosave.saved, timeout=2000):
+        pass
+    assert autosave.path.read_text() == "x = 1"
+
+
+def test_clean_exit_offers_nothing(qtbot, tmp_path) -> None:
+    editor, autosave = make(qtbot, tmp_path)
+    autosave.begin_session()
+    editor.setPlainText("x = 1")
+    autosave.end_session()
+    _editor, again = make(qtbot, tmp_path)
+    assert again.recoverable_text() is None
+
+
+def test_unclean_exit_in_this_process_is_offered(qtbot, tmp_path) -> None:
+    editor, autosave = make(qtbot, tmp_path)
+    autosave.begin_session()
+    editor.setPlainText("y = 2")
+    autosave.save_now()
+    # No end_session(): as if the window had died.
+    _editor, again = make(qtbot, tmp_path)
+    assert again.recoverable_text() == "y = 2"
+
+
+def test_killed_process_is_offered_back(qtbot, tmp_path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from PySide6.QtWidgets import QApplication, QPlainTextEdit
+        from gradviz.ui.autosave import AutoSave
+        app = QApplication([])
+        editor = QPlainTextEdit()
+        autosave = AutoSave(editor, directory={str(tmp_path)!r})
+        autosave.begin_session()
+        editor.setPlainText("z = 3  # unsaved")
+        autosave.save_now()
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-c", script], env=env, timeout=60)
+    assert done.returncode == -9
+    _editor, again = make(qtbot, tmp_path)
+    assert again.recoverable_text() == "z = 3  # unsaved"
+
+
+def test_a_live_other_session_is_not_a_crash(qtbot, tmp_path) -> None:
+    editor, autosave = make(qtbot, tmp_path)
+    editor.setPlainText("a = 1")
+    autosave.save_now()
+    (tmp_path / "session.lock").write_text(str(os.getppid()))  # alive, not us
+    _editor, again = make(qtbot, tmp_path)
+    assert again.recoverable_text() is None
+
+
+def test_recovery_bar_restores_or_discards(qtbot) -> None:
+    bar = RecoveryBar("w = 4\nv = 5")
+    qtbot.addWidget(bar)
+    bar.show()
+    with qtbot.waitSignal(bar.restoreRequested) as blocker:
+        bar.restore_button.click()
+    assert blocker.args == ["w = 4\nv = 5"] and not bar.isVisible()
+    other = RecoveryBar("q = 1")
+    qtbot.addWidget(other)
+    other.show()
+    with qtbot.waitSignal(other.dismissed):
+        other.discard_button.click()
