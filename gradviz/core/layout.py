@@ -1,0 +1,1008 @@
+"""Layered (Sugiyama-style) layout of a directed acyclic graph.
+
+The pipeline, per weakly connected component:
+
+1. rank: every node gets a layer. Longest path, then sources and chains are pulled
+   towards their first use, then a network simplex minimises weighted edge length.
+   Edges out of high fan-out nodes (an RNN weight feeding every step) weigh little, so
+   such a node does not drag its consumers back to layer 0.
+2. virtual nodes: edges spanning several layers are split at every layer. The long
+   edges of one node share a single chain (a "trunk") that branches off at each
+   consumer, so a weight feeding 500 steps costs one chain, not 500 of them.
+3. order: barycenter / median sweeps down and up with transposition, keeping the best.
+4. coordinates: Brandes-Koepf alignment (four directions, balanced) so that virtual
+   chains run straight, with per-node box sizes as separation.
+
+Everything works on integer ids sorted by ``str(node)``, so results do not depend on
+insertion order or hashing.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+DEFAULT_SIZE = (120.0, 48.0)
+NODE_GAP = 24.0  # between two boxes in one layer
+VIRTUAL_GAP = 12.0  # between an edge bend point and anything else in its layer
+LAYER_GAP = 64.0  # between the boxes of two consecutive layers
+COMPONENT_GAP = 48.0  # between the bounding boxes of two components
+
+_MAX_SWEEPS = 24  # crossing-reduction iterations (down or up sweeps)
+_SWEEPS_WITHOUT_GAIN = 6  # stop after this many sweeps that did not improve
+_PAIR_BUDGET = 20_000_000  # max edge pairs the vectorised crossing counter holds
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Result of :func:`layout_graph`. All coordinates are >= 0."""
+
+    positions: dict  # node -> (x, y) centre
+    sizes: dict  # node -> (w, h)
+    edge_points: dict  # (u, v) -> ((x, y), ...): source centre, bends, target centre
+    width: float
+    height: float
+
+
+def layered_layout(
+    graph: nx.DiGraph,
+    direction: str = "LR",
+    sizes: dict | None = None,
+    anchors: dict | None = None,
+) -> dict:
+    """Return {node: (x, y)} box centres of a layered layout of ``graph``."""
+    return layout_graph(graph, direction, sizes, anchors).positions
+
+
+def layout_graph(
+    graph: nx.DiGraph,
+    direction: str = "LR",
+    sizes: dict | None = None,
+    anchors: dict | None = None,
+) -> Layout:
+    """Lay ``graph`` out in layers along ``direction`` ("LR" or "TB").
+
+    ``sizes`` maps nodes to (width, height) boxes (default ``DEFAULT_SIZE``).
+    ``anchors`` maps nodes to preferred (x, y) centres from an earlier layout; they
+    order their layers and the whole drawing is shifted so they stay put if possible.
+    """
+    across_is_y = _check_direction(direction)
+    nodes = _stable_nodes(graph)
+    if not nodes:
+        return Layout({}, {}, {}, 0.0, 0.0)
+    index = {node: i for i, node in enumerate(nodes)}
+    box = [_box_size(sizes, node) for node in nodes]
+    along = [w if across_is_y else h for w, h in box]
+    across = [h if across_is_y else w for w, h in box]
+    hints = _anchor_hints(anchors, index, across_is_y)
+
+    edges = sorted({(index[u], index[v]) for u, v in graph.edges() if u != v})
+    dag_edges = _break_cycles(len(nodes), edges)
+    main, cross, paths = _layout_components(len(nodes), dag_edges, along, across, hints)
+
+    def to_xy(m: float, c: float) -> tuple[float, float]:
+        return (m, c) if across_is_y else (c, m)
+
+    centres = [to_xy(main[i], cross[i]) for i in range(len(nodes))]
+    points = {}
+    for u, v in edges:
+        path = paths[(u, v)] if (u, v) in paths else paths[(v, u)][::-1]
+        points[(u, v)] = [to_xy(m, c) for m, c in path]
+    centres, points = _place_on_anchors(centres, points, box, anchors, index)
+    return _make_layout(nodes, centres, box, points)
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _check_direction(direction: str) -> bool:
+    """Return True when layers run along x (LR), False for TB."""
+    if direction not in ("LR", "TB"):
+        raise ValueError(f"direction must be 'LR' or 'TB', not {direction!r}")
+    return direction == "LR"
+
+
+def _stable_nodes(graph: nx.DiGraph) -> list:
+    """Nodes sorted by their text, so the layout ignores insertion order."""
+    order = {node: i for i, node in enumerate(graph.nodes)}
+    return sorted(graph.nodes, key=lambda n: (str(n), type(n).__name__, order[n]))
+
+
+def _box_size(sizes: dict | None, node) -> tuple[float, float]:
+    if sizes is not None and node in sizes:
+        w, h = sizes[node]
+        return float(w), float(h)
+    return DEFAULT_SIZE
+
+
+def _anchor_hints(anchors: dict | None, index: dict, across_is_y: bool) -> dict:
+    """Node id -> preferred coordinate across the layers."""
+    if not anchors:
+        return {}
+    axis = 1 if across_is_y else 0
+    return {index[n]: float(p[axis]) for n, p in anchors.items() if n in index}
+
+
+def _break_cycles(n: int, edges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Reverse the back edges of a depth-first search so the graph becomes acyclic."""
+    succ = [[] for _ in range(n)]
+    for u, v in edges:
+        succ[u].append(v)
+    state = [0] * n  # 0 new, 1 on the stack, 2 done
+    back = set()
+    for root in range(n):
+        if state[root]:
+            continue
+        state[root] = 1
+        stack = [(root, 0)]
+        while stack:
+            u, i = stack[-1]
+            if i == len(succ[u]):
+                state[u] = 2
+                stack.pop()
+                continue
+            stack[-1] = (u, i + 1)
+            v = succ[u][i]
+            if state[v] == 1:
+                back.add((u, v))
+            elif state[v] == 0:
+                state[v] = 1
+                stack.append((v, 0))
+    if not back:
+        return edges
+    return sorted({(v, u) if (u, v) in back else (u, v) for u, v in edges})
+
+
+# ---------------------------------------------------------------------- components
+
+
+def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
+    """Weakly connected components, each sorted, ordered by their smallest node."""
+    parent = list(range(n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for u, v in edges:
+        ru, rv = find(u), find(v)
+        if ru != rv:
+            parent[max(ru, rv)] = min(ru, rv)
+    groups: dict[int, list[int]] = {}
+    for v in range(n):
+        groups.setdefault(find(v), []).append(v)
+    return [groups[r] for r in sorted(groups)]
+
+
+def _layout_components(n, edges, along, across, hints):
+    """Lay out each component and stack them across the layer direction."""
+    main = [0.0] * n
+    cross = [0.0] * n
+    paths: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    comp_of = {}
+    members = _components(n, edges)
+    for c, nodes in enumerate(members):
+        for v in nodes:
+            comp_of[v] = c
+    comp_edges: list[list[tuple[int, int]]] = [[] for _ in members]
+    for u, v in edges:
+        comp_edges[comp_of[u]].append((u, v))
+    offset = 0.0
+    for nodes, c_edges in zip(members, comp_edges):
+        local = {v: i for i, v in enumerate(nodes)}
+        sub = _Component(
+            [(local[u], local[v]) for u, v in c_edges],
+            [along[v] for v in nodes],
+            [across[v] for v in nodes],
+            {local[v]: hints[v] for v in nodes if v in hints},
+        )
+        c_main, c_cross, c_paths, extent = sub.solve()
+        for v, i in local.items():
+            main[v] = c_main[i]
+            cross[v] = c_cross[i] + offset
+        for (u, v), (lu, lv) in zip(c_edges, ((local[u], local[v]) for u, v in c_edges)):
+            paths[(u, v)] = [(m, c + offset) for m, c in c_paths[(lu, lv)]]
+        offset += extent + COMPONENT_GAP
+    return main, cross, paths
+
+
+class _Component:
+    """One connected DAG on nodes 0..n-1 laid out in layers."""
+
+    def __init__(self, edges, along, across, hints):
+        self.n = len(along)
+        self.edges = edges
+        self.along = along
+        self.across = across
+        self.hints = hints
+
+    def solve(self):
+        """Return main-axis and cross-axis centres, edge paths and the cross extent."""
+        rank = rank_layers(self.n, self.edges)
+        lg = _LayeredGraph(rank, self.edges, self.across)
+        order_layers(lg, self.hints)
+        cross = assign_cross(lg)
+        main = _layer_centres(lg, self.along)
+        low = min(cross[v] - lg.size[v] / 2 for v in range(lg.count))
+        cross = [c - low for c in cross]
+        high = max(cross[v] + lg.size[v] / 2 for v in range(lg.count))
+        paths = {}
+        for e, chain in lg.paths.items():
+            paths[e] = _simplify([(main[lg.layer[v]], cross[v]) for v in chain])
+        node_main = [main[lg.layer[v]] for v in range(self.n)]
+        return node_main, cross[: self.n], paths, high
+
+
+def _layer_centres(lg: _LayeredGraph, along: list[float]) -> list[float]:
+    """Centre coordinate of each layer along the flow, from the widest box per layer."""
+    extent = [0.0] * lg.depth
+    for v in range(len(along)):
+        r = lg.layer[v]
+        extent[r] = max(extent[r], along[v])
+    centres = []
+    pos = 0.0
+    for r in range(lg.depth):
+        if r:
+            pos += extent[r - 1] / 2 + LAYER_GAP + extent[r] / 2
+        else:
+            pos = extent[0] / 2
+        centres.append(pos)
+    return centres
+
+
+def _simplify(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Drop interior points that lie on the straight line through their neighbours."""
+    if len(points) <= 2:
+        return points
+    kept = [points[0]]
+    for i in range(1, len(points) - 1):
+        (ax, ay), (bx, by), (cx, cy) = kept[-1], points[i], points[i + 1]
+        if abs((bx - ax) * (cy - ay) - (by - ay) * (cx - ax)) > 1e-6:
+            kept.append(points[i])
+    kept.append(points[-1])
+    return kept
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _place_on_anchors(centres, points, box, anchors, index):
+    """Shift everything so anchored nodes sit on their anchors, then clamp to >= 0."""
+    dx = dy = 0.0
+    if anchors:
+        offsets = [
+            (anchors[n][0] - centres[i][0], anchors[n][1] - centres[i][1])
+            for n, i in index.items()
+            if n in anchors
+        ]
+        if offsets:
+            dx = float(np.median([o[0] for o in offsets]))
+            dy = float(np.median([o[1] for o in offsets]))
+    min_x = min(min(x - w / 2 for (x, _), (w, _) in zip(centres, box)), _min_point(points, 0))
+    min_y = min(min(y - h / 2 for (_, y), (_, h) in zip(centres, box)), _min_point(points, 1))
+    dx = max(dx, -min_x)  # never push a box or a bend below zero
+    dy = max(dy, -min_y)
+    centres = [(x + dx, y + dy) for x, y in centres]
+    points = {e: tuple((x + dx, y + dy) for x, y in pts) for e, pts in points.items()}
+    return centres, points
+
+
+def _min_point(points: dict, axis: int) -> float:
+    return min((p[axis] for pts in points.values() for p in pts), default=float("inf"))
+
+
+def _make_layout(nodes, centres, box, points) -> Layout:
+    positions = {node: centres[i] for i, node in enumerate(nodes)}
+    sizes = {node: box[i] for i, node in enumerate(nodes)}
+    edge_points = {(nodes[u], nodes[v]): pts for (u, v), pts in points.items()}
+    width = max(x + w / 2 for (x, _), (w, _) in zip(centres, box))
+    height = max(y + h / 2 for (_, y), (_, h) in zip(centres, box))
+    for pts in edge_points.values():
+        for x, y in pts:
+            width, height = max(width, x), max(height, y)
+    return Layout(positions, sizes, edge_points, width, height)
+
+
+# ---------------------------------------------------------------------------- ranks
+
+
+def rank_layers(n: int, edges: list[tuple[int, int]]) -> list[int]:
+    """Layer of every node of a connected DAG; every edge goes to a higher layer."""
+    succ, pred = _adjacency(n, edges)
+    weights = [_edge_weight(len(succ[u])) for u, _ in edges]
+    topo = _topological_order(n, succ, pred)
+    rank = [0] * n
+    for v in topo:
+        for u in pred[v]:
+            rank[v] = max(rank[v], rank[u] + 1)
+    _pull_forward(rank, topo, edges, weights, succ)
+    if n > 1:
+        _NetworkSimplex(n, edges, weights, rank).run()
+    low = min(rank)
+    return [r - low for r in rank]
+
+
+def _edge_weight(fanout: int) -> int:
+    """Edges out of a node with many consumers are cheap to stretch: they share a trunk."""
+    return max(1, 8 // fanout)
+
+
+def _adjacency(n: int, edges):
+    succ: list[list[int]] = [[] for _ in range(n)]
+    pred: list[list[int]] = [[] for _ in range(n)]
+    for u, v in edges:
+        succ[u].append(v)
+        pred[v].append(u)
+    return succ, pred
+
+
+def _topological_order(n: int, succ, pred) -> list[int]:
+    indeg = [len(p) for p in pred]
+    ready = [v for v in range(n) if indeg[v] == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        u = heapq.heappop(ready)
+        order.append(u)
+        for v in succ[u]:
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                heapq.heappush(ready, v)
+    return order
+
+
+def _pull_forward(rank, topo, edges, weights, succ) -> None:
+    """Move nodes next to their first consumer when that does not lengthen edges.
+
+    A cheap start for the network simplex: longest path puts every leaf in layer 0.
+    """
+    w_in = [0] * len(rank)
+    w_out = [0] * len(rank)
+    for (u, v), w in zip(edges, weights):
+        w_out[u] += w
+        w_in[v] += w
+    for v in reversed(topo):
+        if succ[v] and w_out[v] >= w_in[v]:
+            rank[v] = min(rank[s] for s in succ[v]) - 1
+
+
+class _NetworkSimplex:
+    """Gansner et al.'s network simplex for layering: min sum of weight * edge length."""
+
+    def __init__(self, n: int, edges, weights, rank: list[int]):
+        self.n = n
+        self.tail = [u for u, _ in edges]
+        self.head = [v for _, v in edges]
+        self.weight = weights
+        self.rank = rank
+        self.out_edges: list[list[int]] = [[] for _ in range(n)]
+        self.in_edges: list[list[int]] = [[] for _ in range(n)]
+        for e, (u, v) in enumerate(edges):
+            self.out_edges[u].append(e)
+            self.in_edges[v].append(e)
+        self.in_tree = [False] * len(edges)
+        self.tree_adj: list[list[int]] = [[] for _ in range(n)]
+        self.tree_edges: list[int] = []
+        self.cut = [0] * len(edges)
+        self.par = [-1] * n
+        self.low = [0] * n
+        self.lim = [0] * n
+        self.at_lim = [0] * n  # node with each postorder number
+        self.search_from = 0
+
+    def run(self, max_iterations: int | None = None) -> None:
+        self._feasible_tree()
+        self._number_subtree(0, -1, 0)
+        self._init_cut_values()
+        limit = max_iterations if max_iterations is not None else 10 * self.n + 100
+        for _ in range(limit):
+            leaving = self._leave_edge()
+            if leaving < 0:
+                break
+            self._exchange(leaving, self._enter_edge(leaving))
+
+    # -- tight spanning tree
+
+    def _feasible_tree(self) -> None:
+        """Grow a tree of tight edges, shifting it towards the nearest outside node."""
+        rank, tail, head = self.rank, self.tail, self.head
+        member = [False] * self.n
+        rel = [0] * self.n  # rank of a tree node minus the current shift
+        shift = 0
+        out_heap: list[tuple[int, int]] = []  # tree tail: slack = key - shift
+        in_heap: list[tuple[int, int]] = []  # tree head: slack = key + shift
+
+        def grow(start: int) -> None:
+            stack = [start]
+            while stack:
+                x = stack.pop()
+                rx = rel[x] + shift
+                for e in self.out_edges[x]:
+                    h = head[e]
+                    if member[h]:
+                        continue
+                    if rank[h] - rx == 1:
+                        join(h, e)
+                        stack.append(h)
+                    else:
+                        heapq.heappush(out_heap, (rank[h] - rel[x] - 1, e))
+                for e in self.in_edges[x]:
+                    t = tail[e]
+                    if member[t]:
+                        continue
+                    if rx - rank[t] == 1:
+                        join(t, e)
+                        stack.append(t)
+                    else:
+                        heapq.heappush(in_heap, (rel[x] - rank[t] - 1, e))
+
+        def join(v: int, e: int) -> None:
+            member[v] = True
+            rel[v] = rank[v] - shift
+            self._add_tree_edge(e)
+
+        member[0] = True
+        rel[0] = rank[0]
+        grow(0)
+        while len(self.tree_edges) < self.n - 1:
+            while out_heap and member[head[out_heap[0][1]]]:
+                heapq.heappop(out_heap)
+            while in_heap and member[tail[in_heap[0][1]]]:
+                heapq.heappop(in_heap)
+            slack_out = out_heap[0][0] - shift if out_heap else None
+            slack_in = in_heap[0][0] + shift if in_heap else None
+            if slack_in is None or (slack_out is not None and slack_out <= slack_in):
+                shift += slack_out
+                e = heapq.heappop(out_heap)[1]
+                new = head[e]
+            else:
+                shift -= slack_in
+                e = heapq.heappop(in_heap)[1]
+                new = tail[e]
+            join(new, e)
+            grow(new)
+        for v in range(self.n):
+            rank[v] = rel[v] + shift
+
+    def _add_tree_edge(self, e: int) -> None:
+        self.in_tree[e] = True
+        self.tree_edges.append(e)
+        self.tree_adj[self.tail[e]].append(e)
+        self.tree_adj[self.head[e]].append(e)
+
+    # -- postorder numbering and cut values
+
+    def _number_subtree(self, root: int, par_edge: int, first: int) -> None:
+        """Postorder numbers (low..lim) of the subtree under ``root``."""
+        tail, head = self.tail, self.head
+        self.par[root] = par_edge
+        self.low[root] = first
+        counter = first
+        stack = [(root, par_edge, 0)]
+        while stack:
+            v, pe, i = stack[-1]
+            adj = self.tree_adj[v]
+            if i < len(adj):
+                stack[-1] = (v, pe, i + 1)
+                e = adj[i]
+                if e == pe:
+                    continue
+                w = head[e] if tail[e] == v else tail[e]
+                self.par[w] = e
+                self.low[w] = counter
+                stack.append((w, e, 0))
+            else:
+                self.lim[v] = counter
+                self.at_lim[counter] = v
+                counter += 1
+                stack.pop()
+
+    def _init_cut_values(self) -> None:
+        """Cut value of a tree edge = weight crossing tail side -> head side minus back."""
+        net = [0] * self.n  # net outflow of each subtree
+        for e, w in enumerate(self.weight):
+            net[self.tail[e]] += w
+            net[self.head[e]] -= w
+        for lim in range(self.n):
+            v = self.at_lim[lim]
+            e = self.par[v]
+            if e < 0:
+                continue
+            self.cut[e] = net[v] if self.tail[e] == v else -net[v]
+            parent = self.head[e] if self.tail[e] == v else self.tail[e]
+            net[parent] += net[v]
+
+    # -- pivoting
+
+    def _leave_edge(self) -> int:
+        """A tree edge with negative cut value (most negative of the next few), or -1."""
+        edges, cut = self.tree_edges, self.cut
+        count = len(edges)
+        best, found = -1, 0
+        for k in range(count):
+            i = (self.search_from + k) % count
+            e = edges[i]
+            if cut[e] < 0:
+                if best < 0 or cut[e] < cut[best]:
+                    best = e
+                    self.search_from = i
+                found += 1
+                if found >= 30:
+                    break
+        return best
+
+    def _child(self, e: int) -> int:
+        t, h = self.tail[e], self.head[e]
+        return t if self.lim[t] < self.lim[h] else h
+
+    def _enter_edge(self, leaving: int) -> int:
+        """Non-tree edge with least slack from the head side to the tail side."""
+        child = self._child(leaving)
+        lo, hi = self.low[child], self.lim[child]
+        # inside == True: want edges entering the subtree (tail side is the subtree)
+        into_subtree = child == self.tail[leaving]
+        lim, rank, tail, head = self.lim, self.rank, self.tail, self.head
+        best, best_slack = -1, None
+        inside_count = hi - lo + 1
+        if inside_count <= self.n - inside_count:
+            nodes = self.at_lim[lo : hi + 1]
+            lists = self.in_edges if into_subtree else self.out_edges
+            far = tail if into_subtree else head
+        else:
+            nodes = self.at_lim[:lo] + self.at_lim[hi + 1 :]
+            lists = self.out_edges if into_subtree else self.in_edges
+            far = head if into_subtree else tail
+        want_far_inside = not (inside_count <= self.n - inside_count)
+        for v in nodes:
+            for e in lists[v]:
+                if self.in_tree[e]:
+                    continue
+                f = far[e]
+                if (lo <= lim[f] <= hi) != want_far_inside:
+                    continue
+                slack = rank[head[e]] - rank[tail[e]] - 1
+                if best_slack is None or slack < best_slack or (slack == best_slack and e < best):
+                    best, best_slack = e, slack
+        return best
+
+    def _exchange(self, leaving: int, entering: int) -> None:
+        tail, head, rank = self.tail, self.head, self.rank
+        delta = rank[head[entering]] - rank[tail[entering]] - 1
+        if delta:
+            child = self._child(leaving)
+            step = -delta if child == tail[leaving] else delta
+            for v in self.at_lim[self.low[child] : self.lim[child] + 1]:
+                rank[v] += step
+        cv = self.cut[leaving]
+        lca = self._update_path(tail[entering], head[entering], cv, True)
+        self._update_path(head[entering], tail[entering], cv, False)
+        self.cut[entering] = -cv
+        self.cut[leaving] = 0
+        self.in_tree[leaving] = False
+        self.in_tree[entering] = True
+        self.tree_adj[tail[leaving]].remove(leaving)
+        self.tree_adj[head[leaving]].remove(leaving)
+        self.tree_adj[tail[entering]].append(entering)
+        self.tree_adj[head[entering]].append(entering)
+        self.tree_edges[self.tree_edges.index(leaving)] = entering
+        self._number_subtree(lca, self.par[lca], self.low[lca])
+
+    def _update_path(self, v: int, w: int, cv: int, forward: bool) -> int:
+        """Adjust cut values on the tree path from v up to the first ancestor of w."""
+        low, lim, par, tail, head, cut = (
+            self.low,
+            self.lim,
+            self.par,
+            self.tail,
+            self.head,
+            self.cut,
+        )
+        while not (low[v] <= lim[w] <= lim[v]):
+            e = par[v]
+            if (v == tail[e]) == forward:
+                cut[e] += cv
+            else:
+                cut[e] -= cv
+            v = tail[e] if lim[tail[e]] > lim[head[e]] else head[e]
+        return v
+
+
+# -------------------------------------------------------------------- layered graph
+
+
+class _LayeredGraph:
+    """Real nodes 0..n-1 plus virtual nodes that split long edges at every layer.
+
+    Long edges out of one node share one chain of virtual nodes (a trunk), and so do
+    long edges into one node; ``paths`` keeps each real edge's chain of node ids.
+    """
+
+    def __init__(self, rank: list[int], edges, across: list[float]):
+        self.layer = list(rank)
+        self.size = list(across)  # extent across the layers; 0 for virtual nodes
+        self.real = len(rank)
+        self.depth = max(rank) + 1
+        self.up: list[list[int]] = [[] for _ in rank]
+        self.down: list[list[int]] = [[] for _ in rank]
+        self.paths: dict[tuple[int, int], list[int]] = {}
+        self.layers: list[list[int]] = []
+        self.pos: list[int] = []
+        self._links: set[tuple[int, int]] = set()
+        self._split_long_edges(edges)
+
+    @property
+    def count(self) -> int:
+        return len(self.layer)
+
+    def is_virtual(self, v: int) -> bool:
+        return v >= self.real
+
+    def _split_long_edges(self, edges) -> None:
+        rank = self.layer
+        by_tail: dict[int, list[tuple[int, int]]] = {}
+        for u, v in edges:
+            if rank[v] - rank[u] == 1:
+                self._link(u, v)
+                self.paths[(u, v)] = [u, v]
+            else:
+                by_tail.setdefault(u, []).append((u, v))
+        by_head: dict[int, list[tuple[int, int]]] = {}
+        for u in sorted(by_tail):
+            group = by_tail[u]
+            if len(group) > 1:
+                self._out_trunk(u, group)
+            else:
+                by_head.setdefault(group[0][1], []).append(group[0])
+        for v in sorted(by_head):
+            self._in_trunk(v, by_head[v])
+
+    def _new_virtual(self, layer: int) -> int:
+        self.layer.append(layer)
+        self.size.append(0.0)
+        self.up.append([])
+        self.down.append([])
+        return len(self.layer) - 1
+
+    def _link(self, a: int, b: int) -> None:
+        if (a, b) not in self._links:
+            self._links.add((a, b))
+            self.down[a].append(b)
+            self.up[b].append(a)
+
+    def _out_trunk(self, u: int, group) -> None:
+        """One chain from u to its farthest consumer; nearer consumers branch off it."""
+        rank = self.layer
+        chain = [u]
+        for r in range(rank[u] + 1, max(rank[v] for _, v in group)):
+            chain.append(self._new_virtual(r))
+            self._link(chain[-2], chain[-1])
+        for _, v in group:
+            stop = rank[v] - rank[u]  # chain[stop - 1] sits one layer before v
+            self._link(chain[stop - 1], v)
+            self.paths[(u, v)] = chain[:stop] + [v]
+
+    def _in_trunk(self, v: int, group) -> None:
+        """One chain into v from its earliest producer; later producers join it."""
+        rank = self.layer
+        chain = [v]  # built backwards from v
+        for r in range(rank[v] - 1, min(rank[u] for u, _ in group), -1):
+            chain.append(self._new_virtual(r))
+            self._link(chain[-1], chain[-2])
+        for u, _ in group:
+            stop = rank[v] - rank[u]
+            self._link(u, chain[stop - 1])
+            self.paths[(u, v)] = [u] + chain[:stop][::-1]
+
+
+# ------------------------------------------------------------------------- ordering
+
+
+def order_layers(lg: _LayeredGraph, hints: dict) -> None:
+    """Order every layer to reduce crossings (median sweeps + transposition)."""
+    lg.layers = _initial_order(lg, hints)
+    lg.pos = [0] * lg.count
+    _renumber(lg)
+    counter = _CrossingCounter(lg)
+    best = counter.count(lg.pos)
+    best_layers = [list(layer) for layer in lg.layers]
+    stall = 0
+    for sweep in range(_MAX_SWEEPS):
+        if best == 0 or stall >= _SWEEPS_WITHOUT_GAIN:
+            break
+        if sweep % 2 == 0:
+            _sweep(lg, range(1, lg.depth), lg.up, hints)
+        else:
+            _sweep(lg, range(lg.depth - 2, -1, -1), lg.down, hints)
+        _transpose(lg)
+        crossings = counter.count(lg.pos)
+        if crossings < best:
+            stall = 0 if crossings < 0.995 * best else stall + 1
+            best = crossings
+            best_layers = [list(layer) for layer in lg.layers]
+        else:
+            stall += 1
+    lg.layers = best_layers
+    _renumber(lg)
+
+
+def _renumber(lg: _LayeredGraph) -> None:
+    for layer in lg.layers:
+        for i, v in enumerate(layer):
+            lg.pos[v] = i
+
+
+def _initial_order(lg: _LayeredGraph, hints: dict) -> list[list[int]]:
+    """Depth-first order from the sources, so connected nodes start out together."""
+    layers: list[list[int]] = [[] for _ in range(lg.depth)]
+    seen = [False] * lg.count
+    roots = sorted((v for v in range(lg.real) if not lg.up[v]), key=lambda v: (lg.layer[v], v))
+    for root in roots:
+        stack = [root]
+        while stack:
+            v = stack.pop()
+            if seen[v]:
+                continue
+            seen[v] = True
+            layers[lg.layer[v]].append(v)
+            stack.extend(reversed(lg.down[v]))
+    if hints:
+        layers = [_sort_anchored(layer, hints) for layer in layers]
+    return layers
+
+
+def _sort_anchored(layer: list[int], hints: dict) -> list[int]:
+    """Put the anchored nodes of a layer in their anchors' order, in the same slots."""
+    slots = [i for i, v in enumerate(layer) if v in hints]
+    if len(slots) < 2:
+        return layer
+    ordered = sorted((layer[i] for i in slots), key=lambda v: (hints[v], v))
+    layer = list(layer)
+    for i, v in zip(slots, ordered):
+        layer[i] = v
+    return layer
+
+
+def _sweep(lg: _LayeredGraph, layer_ids, neighbours, hints: dict) -> None:
+    """Sort each layer by the weighted median of its neighbours in the previous layer."""
+    pos = lg.pos
+    for r in layer_ids:
+        layer = lg.layers[r]
+        keyed = []
+        free_slots = []
+        for i, v in enumerate(layer):
+            nbs = neighbours[v]
+            if nbs:  # nodes without neighbours there keep their slot
+                key = _weighted_median(sorted(pos[u] for u in nbs))
+                keyed.append((key, hints.get(v, 0.0), i, v))
+                free_slots.append(i)
+        keyed.sort()
+        for slot, item in zip(free_slots, keyed):
+            layer[slot] = item[3]
+        for i, v in enumerate(layer):
+            pos[v] = i
+
+
+def _weighted_median(p: list[int]) -> float:
+    """Gansner et al.'s median, interpolated towards the denser side for even counts."""
+    m = len(p)
+    half = m // 2
+    if m % 2 or m == 0:
+        return float(p[half])
+    if m == 2:
+        return (p[0] + p[1]) / 2
+    left, right = p[half - 1] - p[0], p[-1] - p[half]
+    if left + right == 0:
+        return (p[half - 1] + p[half]) / 2
+    return (p[half - 1] * right + p[half] * left) / (left + right)
+
+
+def _transpose(lg: _LayeredGraph) -> None:
+    """Swap neighbours in a layer while that removes crossings."""
+    pos, layers = lg.pos, lg.layers
+    dirty = [True] * lg.depth
+    changed = True
+    while changed:
+        changed = False
+        for r in range(lg.depth):
+            if not dirty[r]:
+                continue
+            dirty[r] = False
+            layer = layers[r]
+            for i in range(len(layer) - 1):
+                v, w = layer[i], layer[i + 1]
+                keep_a, swap_a = _pair_crossings(lg.up[v], lg.up[w], pos)
+                keep_b, swap_b = _pair_crossings(lg.down[v], lg.down[w], pos)
+                if swap_a + swap_b < keep_a + keep_b:
+                    layer[i], layer[i + 1] = w, v
+                    pos[v], pos[w] = i + 1, i
+                    changed = True
+                    dirty[r] = True
+                    if r:
+                        dirty[r - 1] = True
+                    if r + 1 < lg.depth:
+                        dirty[r + 1] = True
+
+
+def _pair_crossings(left: list[int], right: list[int], pos: list[int]) -> tuple[int, int]:
+    """Crossings between the edges of two adjacent nodes, as placed and if swapped."""
+    keep = swap = 0
+    for a in left:
+        pa = pos[a]
+        for b in right:
+            pb = pos[b]
+            if pa > pb:
+                keep += 1
+            elif pa < pb:
+                swap += 1
+    return keep, swap
+
+
+class _CrossingCounter:
+    """Counts crossings between consecutive layers, vectorised over edge pairs."""
+
+    def __init__(self, lg: _LayeredGraph):
+        groups: list[list[tuple[int, int]]] = [[] for _ in range(lg.depth)]
+        for a in range(lg.count):
+            for b in lg.down[a]:
+                groups[lg.layer[a]].append((a, b))
+        tops, bottoms, firsts, seconds = [], [], [], []
+        self.big_groups = []
+        start = budget = 0
+        for group in groups:
+            g = len(group)
+            if g < 2:
+                continue
+            if budget + g * g // 2 > _PAIR_BUDGET:
+                self.big_groups.append(group)
+                continue
+            i, j = np.triu_indices(g, 1)
+            firsts.append(i + start)
+            seconds.append(j + start)
+            tops.extend(a for a, _ in group)
+            bottoms.extend(b for _, b in group)
+            start += g
+            budget += len(i)
+        self.top = np.array(tops, dtype=np.int64)
+        self.bottom = np.array(bottoms, dtype=np.int64)
+        self.first = np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64)
+        self.second = np.concatenate(seconds) if seconds else np.zeros(0, dtype=np.int64)
+
+    def count(self, pos: list[int]) -> int:
+        p = np.asarray(pos, dtype=np.int64)
+        a, b = p[self.top], p[self.bottom]
+        d = (a[self.first] - a[self.second]) * (b[self.first] - b[self.second])
+        total = int(np.count_nonzero(d < 0))
+        for group in self.big_groups:
+            total += _inversions(sorted((pos[a], pos[b]) for a, b in group))
+        return total
+
+
+def _inversions(pairs: list[tuple[int, int]]) -> int:
+    """Pairs i < j with pairs[i][1] > pairs[j][1] (Fenwick tree); equal tops never cross."""
+    size = max(b for _, b in pairs) + 2
+    tree = [0] * size
+    total = seen = 0
+    for _, b in pairs:
+        i = b + 1
+        at_most = 0
+        while i > 0:
+            at_most += tree[i]
+            i -= i & -i
+        total += seen - at_most
+        i = b + 1
+        while i < size:
+            tree[i] += 1
+            i += i & -i
+        seen += 1
+    return total
+
+
+# ---------------------------------------------------------------------- coordinates
+
+
+def assign_cross(lg: _LayeredGraph) -> list[float]:
+    """Cross-axis centres: balanced Brandes-Koepf over four alignment directions."""
+    conflicts = _inner_conflicts(lg)
+    runs = [
+        _align_and_compact(lg, conflicts, downward, leftward)
+        for downward in (True, False)
+        for leftward in (True, False)
+    ]
+    return _balance(lg, runs)
+
+
+def _inner_conflicts(lg: _LayeredGraph) -> set[tuple[int, int]]:
+    """Edges that cross an edge between two virtual nodes: those never get aligned."""
+    marked: set[tuple[int, int]] = set()
+    pos = lg.pos
+    for r in range(lg.depth - 1):
+        upper, lower = lg.layers[r], lg.layers[r + 1]
+        k0 = 0
+        scan = 0
+        for l1, v in enumerate(lower):
+            inner = -1
+            if lg.is_virtual(v):
+                inner = next((u for u in lg.up[v] if lg.is_virtual(u)), -1)
+            if inner < 0 and l1 != len(lower) - 1:
+                continue
+            k1 = pos[inner] if inner >= 0 else len(upper) - 1
+            while scan <= l1:
+                w = lower[scan]
+                for u in lg.up[w]:
+                    if (pos[u] < k0 or pos[u] > k1) and not (lg.is_virtual(u) and u == inner):
+                        marked.add((u, w))
+                        marked.add((w, u))
+                scan += 1
+            k0 = k1
+    return marked
+
+
+def _align_and_compact(lg: _LayeredGraph, conflicts, downward: bool, leftward: bool):
+    """One Brandes-Koepf run: vertical alignment to medians, then left compaction."""
+    layers = lg.layers if leftward else [layer[::-1] for layer in lg.layers]
+    idx = [0] * lg.count
+    for layer in layers:
+        for i, v in enumerate(layer):
+            idx[v] = i
+    sequence = layers if downward else layers[::-1]
+    before = lg.up if downward else lg.down
+    root = list(range(lg.count))
+    align = list(range(lg.count))
+    for layer in sequence[1:]:
+        last = -1
+        for v in layer:
+            nbs = sorted(before[v], key=idx.__getitem__)
+            d = len(nbs)
+            for m in sorted({(d - 1) // 2, d // 2}) if d else ():
+                u = nbs[m]
+                if align[v] == v and (u, v) not in conflicts and last < idx[u]:
+                    align[u] = v
+                    root[v] = root[u]
+                    align[v] = root[v]
+                    last = idx[u]
+    x = _compact(lg, layers, root)
+    return x if leftward else [-c for c in x]
+
+
+def _compact(lg: _LayeredGraph, layers, root: list[int]) -> list[float]:
+    """Place each block as far left as the blocks on its left allow (longest path)."""
+    succ: dict[int, list[tuple[int, float]]] = {}
+    indeg = [0] * lg.count
+    for layer in layers:
+        for a, b in zip(layer, layer[1:]):
+            succ.setdefault(root[a], []).append((root[b], _separation(lg, a, b)))
+            indeg[root[b]] += 1
+    x = [0.0] * lg.count
+    ready = [v for v in range(lg.count) if root[v] == v and indeg[v] == 0]
+    while ready:
+        a = ready.pop()
+        for b, sep in succ.get(a, ()):
+            x[b] = max(x[b], x[a] + sep)
+            indeg[b] -= 1
+            if indeg[b] == 0:
+                ready.append(b)
+    return [x[root[v]] for v in range(lg.count)]
+
+
+def _separation(lg: _LayeredGraph, a: int, b: int) -> float:
+    gap = VIRTUAL_GAP if lg.is_virtual(a) or lg.is_virtual(b) else NODE_GAP
+    return (lg.size[a] + lg.size[b]) / 2 + gap
+
+
+def _balance(lg: _LayeredGraph, runs: list[list[float]]) -> list[float]:
+    """Align the four runs to the narrowest one and take the average median per node."""
+    xs = np.array(runs, dtype=float)
+    half = np.array(lg.size, dtype=float) / 2
+    lows = (xs - half).min(axis=1)
+    highs = (xs + half).max(axis=1)
+    narrow = int(np.argmin(highs - lows))
+    for k in range(4):
+        leftward = k % 2 == 0
+        xs[k] += (lows[narrow] - lows[k]) if leftward else (highs[narrow] - highs[k])
+    xs.sort(axis=0)
+    return ((xs[1] + xs[2]) / 2).tolist()
