@@ -1,0 +1,129 @@
+"""engine: a small, numpy-only, PyTorch-compatible autograd library.
+
+Use it on its own as `import engine as torch`. Every differentiable op lives in the
+registry (`engine.ops_registry()`), with its forward, its backward and its display metadata.
+"""
+
+from __future__ import annotations
+
+from . import (
+    _ops,  # noqa: F401  (fills the registry)
+    autograd,
+)
+from ._creation import (
+    arange,
+    as_tensor,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    seed,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._dtype import bool_ as bool  # noqa: A001
+from ._dtype import dtype, float32, float64, get_default_dtype, int32, int64, set_default_dtype
+from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from ._ops.arithmetic import rtruediv
+from ._ops.linalg import matmul, rmatmul
+from ._ops.shape import flatten, narrow, t_property
+from ._printing import get_printoptions, set_printoptions
+from ._registry import REGISTRY, Op, op_for_grad_fn
+from ._tensor import Size, Tensor, device
+
+float = float32  # noqa: A001 - PyTorch's aliases
+double = float64
+long = int64
+int = int32  # noqa: A001
+__version__ = "2.13.0+engine"
+
+
+def _as_method(fn):
+    """A bound classmethod does not bind `self`; wrap it in a plain function."""
+
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = getattr(fn, "__name__", "method")
+    return method
+
+
+def _bind_registry() -> None:
+    g = globals()
+    for op in REGISTRY.values():
+        for m in op.methods:
+            setattr(Tensor, m, _as_method(op.call))
+        for f in op.functions:
+            g[f] = op.call
+
+
+def _bind_extras() -> None:
+    from ._ops.arithmetic import Pow, Rpow
+
+    extras = {
+        "matmul": matmul,
+        "__matmul__": matmul,
+        "__rmatmul__": rmatmul,
+        "__rtruediv__": rtruediv,
+        "__pow__": Pow.call,
+        "pow": Pow.call,
+        "__rpow__": Rpow.call,
+        "narrow": narrow,
+        "flatten": flatten,
+        "square": lambda a: Pow.call(a, 2),
+        "view_as": lambda a, other: a.view(other.shape),
+        "reshape_as": lambda a, other: a.reshape(other.shape),
+        "expand_as": lambda a, other: a.expand(other.shape),
+    }
+    for name, fn in extras.items():
+        setattr(Tensor, name, _as_method(fn))
+    Tensor.T = property(t_property)
+    Tensor.mT = property(lambda a: a.transpose(-2, -1))
+    g = globals()
+    g.update(
+        matmul=matmul, pow=Pow.call, flatten=flatten, narrow=narrow, square=lambda a: Pow.call(a, 2)
+    )
+
+
+_bind_registry()
+_bind_extras()
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+def ops_registry() -> dict:
+    """Every registered op by name: forward, backward and display metadata together."""
+    return dict(REGISTRY)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return a.allclose(b, rtol, atol, equal_nan)
+
+
+def equal(a, b) -> bool:
+    return a.equal(b)
+
+
+def argmax(a, dim=None, keepdim=False):
+    return a.argmax(dim, keepdim)
+
+
+def is_floating_point(t: Tensor) -> bool:
+    return t.is_floating_point()

@@ -1,0 +1,440 @@
+"""Shape ops: view/reshape, transpose/permute/t, squeeze/unsqueeze, expand, cat, stack,
+and indexing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._registry import Op, _Tensor, apply, register
+from ._util import arr, needs
+from .reductions import _dims
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape: tuple, numel: int) -> tuple:
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = int(np.prod([s for s in shape if s != -1])) if shape else 1
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+@register
+class View(Op):
+    name, grad_fn, symbol = "view", "ViewBackward0", "view"
+    formulas = ("∂view(a)/∂a: reshape the gradient back",)
+    dtype_rule = "first"
+    methods = ("view", "reshape")
+    functions = ("reshape",)
+
+    @classmethod
+    def call(cls, a, *shape):
+        shape = _infer_shape(_shape_arg(shape), a._data.size)
+        return apply(cls, (a,), {"shape": shape})
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return arr(a).reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.reshape(ctx.input_shapes[0]),)
+
+
+@register
+class Transpose(Op):
+    name, grad_fn, symbol = "transpose", "TransposeBackward0", "ᵀ"
+    formulas = ("∂transpose(a)/∂a: transpose the gradient back",)
+    dtype_rule = "first"
+    methods = functions = ("transpose", "swapaxes")
+
+    @classmethod
+    def call(cls, a, dim0, dim1):
+        d0, d1 = _dims((dim0, dim1), a._data.ndim) if a._data.ndim else (0, 0)
+        return apply(cls, (a,), {"dim0": d0, "dim1": d1})
+
+    @staticmethod
+    def forward(ctx, a, dim0, dim1):
+        ctx.d = (dim0, dim1)
+        x = arr(a)
+        return np.swapaxes(x, dim0, dim1) if x.ndim else x
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.transpose(*ctx.d),)
+
+
+@register
+class Permute(Op):
+    name, grad_fn, symbol = "permute", "PermuteBackward0", "permute"
+    formulas = ("∂permute(a)/∂a: permute the gradient back",)
+    dtype_rule = "first"
+    methods = functions = ("permute",)
+
+    @classmethod
+    def call(cls, a, *dims):
+        dims = _dims(_shape_arg(dims), a._data.ndim)
+        if sorted(dims) != list(range(a._data.ndim)):
+            raise RuntimeError("permute(): dims must be a permutation of the tensor's dims")
+        return apply(cls, (a,), {"dims": dims})
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return np.transpose(arr(a), dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.permute(*np.argsort(ctx.dims).tolist()),)
+
+
+@register
+class T(Op):
+    name, grad_fn, symbol = "t", "TBackward0", "ᵀ"
+    formulas = ("∂aᵀ/∂a: transpose the gradient back",)
+    dtype_rule = "first"
+    methods = functions = ("t",)
+
+    @classmethod
+    def call(cls, a):
+        if a._data.ndim > 2:
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {a._data.ndim}D"
+            )
+        return apply(cls, (a,))
+
+    @staticmethod
+    def forward(ctx, a):
+        return arr(a).T
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.t(),)
+
+
+@register
+class Squeeze(Op):
+    name, grad_fn, symbol = "squeeze", "SqueezeBackward0", "squeeze"
+    formulas = ("∂squeeze(a)/∂a: reshape the gradient back",)
+    dtype_rule = "first"
+    methods = functions = ("squeeze",)
+
+    @classmethod
+    def call(cls, a, dim=None):
+        if dim is not None:
+            return SqueezeDim.call(a, dim)
+        return apply(cls, (a,))
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.squeeze(arr(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.reshape(ctx.input_shapes[0]),)
+
+
+@register
+class SqueezeDim(Op):
+    name, grad_fn, symbol = "squeeze_dim", "SqueezeBackward1", "squeeze"
+    formulas = ("∂squeeze(a, d)/∂a: reshape the gradient back",)
+    dtype_rule = "first"
+
+    @classmethod
+    def call(cls, a, dim):
+        d = _dims(dim, a._data.ndim)
+        return apply(cls, (a,), {"dim": d[0] if d else None})
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        x = arr(a)
+        return x.squeeze(dim) if dim is not None and x.shape[dim] == 1 else x.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.reshape(ctx.input_shapes[0]),)
+
+
+@register
+class Unsqueeze(Op):
+    name, grad_fn, symbol = "unsqueeze", "UnsqueezeBackward0", "unsqueeze"
+    formulas = ("∂unsqueeze(a)/∂a: reshape the gradient back",)
+    dtype_rule = "first"
+    methods = functions = ("unsqueeze",)
+
+    @classmethod
+    def call(cls, a, dim):
+        n = a._data.ndim + 1
+        if not -n <= dim < n:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                f"but got {dim})"
+            )
+        return apply(cls, (a,), {"dim": dim % n})
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        return np.expand_dims(arr(a), dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.reshape(ctx.input_shapes[0]),)
+
+
+@register
+class Expand(Op):
+    name, grad_fn, symbol = "expand", "ExpandBackward0", "expand"
+    formulas = ("∂expand(a)/∂a: sum the gradient over the copies",)
+    dtype_rule = "first"
+    methods = ("expand",)
+
+    @classmethod
+    def call(cls, a, *shape):
+        shape = _shape_arg(shape)
+        src = a._data.shape
+        lead = len(shape) - len(src)
+        if lead < 0:
+            raise RuntimeError(
+                f"expand(torch.{a._dtype.legacy}{{{list(src)}}}, size={list(shape)}): the number "
+                "of sizes provided must be greater or equal to the number of dimensions in the "
+                "tensor"
+            )
+        shape = tuple(src[i - lead] if s == -1 else s for i, s in enumerate(shape))
+        if shape == src:
+            return apply(cls, (a,), {"shape": shape})
+        for i, n in enumerate(src):
+            if n != 1 and n != shape[i + lead]:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({shape[i + lead]}) must match the "
+                    f"existing size ({n}) at non-singleton dimension {i + lead}.  Target sizes: "
+                    f"{list(shape)}.  Tensor sizes: {list(src)}"
+                )
+        return apply(cls, (a,), {"shape": shape})
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return np.broadcast_to(arr(a), shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        from .._registry import unbroadcast
+
+        return (unbroadcast(g, ctx.input_shapes[0]),)
+
+
+@register
+class Cat(Op):
+    name, grad_fn, symbol = "cat", "CatBackward0", "cat"
+    input_names = ("tensors",)
+    formulas = ("∂cat(a, b)/∂a: the gradient's slice for a",)
+    functions = ("cat", "concat", "concatenate")
+
+    @classmethod
+    def call(cls, tensors, dim=0):
+        tensors = tuple(tensors)
+        if not tensors:
+            raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        nd = tensors[0]._data.ndim
+        return apply(cls, tensors, {"dim": _dims(dim, nd)[0] if nd else 0})
+
+    @staticmethod
+    def forward(ctx, *tensors, dim):
+        ctx.dim = dim
+        try:
+            return np.concatenate([arr(t) for t in tensors], axis=dim)
+        except ValueError as err:
+            raise RuntimeError(f"torch.cat(): {err}") from None
+
+    @staticmethod
+    def backward(ctx, g):
+        out, start = [], 0
+        for i, shape in enumerate(ctx.input_shapes):
+            n = shape[ctx.dim]
+            out.append(g.narrow(ctx.dim, start, n) if needs(ctx, i) else None)
+            start += n
+        return tuple(out)
+
+
+@register
+class Stack(Op):
+    name, grad_fn, symbol = "stack", "StackBackward0", "stack"
+    input_names = ("tensors",)
+    formulas = ("∂stack(a, b)/∂a: the gradient's slice for a",)
+    functions = ("stack",)
+
+    @classmethod
+    def call(cls, tensors, dim=0):
+        tensors = tuple(tensors)
+        if not tensors:
+            raise RuntimeError("stack expects a non-empty TensorList")
+        n = tensors[0]._data.ndim + 1
+        return apply(cls, tensors, {"dim": dim % n})
+
+    @staticmethod
+    def forward(ctx, *tensors, dim):
+        ctx.dim = dim
+        shapes = {arr(t).shape for t in tensors}
+        if len(shapes) > 1:
+            raise RuntimeError("stack expects each tensor to be equal size")
+        return np.stack([arr(t) for t in tensors], axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(
+            g.select(ctx.dim, i) if needs(ctx, i) else None for i in range(len(ctx.input_shapes))
+        )
+
+
+@register
+class Select(Op):
+    name, grad_fn, symbol = "select", "SelectBackward0", "[i]"
+    formulas = ("∂a[i]/∂a = 1 at position i, 0 elsewhere",)
+    dtype_rule = "first"
+    methods = ("select",)
+
+    @classmethod
+    def call(cls, a, dim, index):
+        x = a._data
+        if x.ndim == 0:
+            raise IndexError(
+                "invalid index of a 0-dim tensor. Use `tensor.item()` in Python "
+                "or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
+            )
+        dim = _dims(dim, x.ndim)[0]
+        n = x.shape[dim]
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {n}")
+        return apply(cls, (a,), {"dim": dim, "index": int(index) % n})
+
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        ctx.dim, ctx.index = dim, index
+        return np.take(arr(a), index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        key = (slice(None),) * ctx.dim + (ctx.index,)
+        return (_scatter(g, ctx.input_shapes[0], key),)
+
+
+@register
+class Slice(Op):
+    name, grad_fn, symbol = "slice", "SliceBackward0", "[a:b]"
+    formulas = ("∂a[i:j]/∂a = 1 inside the slice, 0 elsewhere",)
+    dtype_rule = "first"
+
+    @classmethod
+    def call(cls, a, dim, sl: slice):
+        return apply(cls, (a,), {"dim": dim, "sl": sl})
+
+    @staticmethod
+    def forward(ctx, a, dim, sl):
+        ctx.key = (slice(None),) * dim + (sl,)
+        return arr(a)[ctx.key]
+
+    @staticmethod
+    def backward(ctx, g):
+        return (_scatter(g, ctx.input_shapes[0], ctx.key),)
+
+
+@register
+class Index(Op):
+    name, grad_fn, symbol = "index", "IndexBackward0", "[idx]"
+    formulas = ("∂a[idx]/∂a = 1 at each selected position (summed when repeated)",)
+    dtype_rule = "first"
+
+    @staticmethod
+    def forward(ctx, a, key):
+        ctx.key = key
+        try:
+            return arr(a)[key]
+        except IndexError as err:
+            raise IndexError(str(err)) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        return (_scatter(g, ctx.input_shapes[0], ctx.key),)
+
+
+@register
+class IndexScatter(Op):
+    """The backward of indexing: put a gradient back at its positions in zeros."""
+
+    name, grad_fn, symbol = "index_scatter", "IndexPutBackward0", "scatter"
+    formulas = ("∂scatter(g)/∂g: read the positions back",)
+    dtype_rule = "first"
+
+    @staticmethod
+    def forward(ctx, g, shape, key):
+        ctx.key = key
+        out = np.zeros(shape, dtype=arr(g).dtype)
+        np.add.at(out, key, arr(g))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return (apply(Index, (g,), {"key": ctx.key}),)
+
+
+def _scatter(g, shape: tuple, key):
+    return apply(IndexScatter, (g,), {"shape": shape, "key": key})
+
+
+def _normalise_key(key):
+    Tensor = _Tensor[0]
+    if isinstance(key, Tensor):
+        return key._data
+    if isinstance(key, list):
+        return np.asarray([k._data if isinstance(k, Tensor) else k for k in key])
+    return key
+
+
+def index(a, key):
+    """Tensor.__getitem__: select/slice chains for basic keys, IndexBackward0 otherwise."""
+    keys = key if isinstance(key, tuple) else (key,)
+    keys = tuple(_normalise_key(k) for k in keys)
+    basic = all(isinstance(k, (int, np.integer, slice)) and not isinstance(k, bool) for k in keys)
+    if basic and len(keys) <= a._data.ndim:
+        out, dim = a, 0
+        for k in keys:
+            if isinstance(k, slice):
+                if k != slice(None):
+                    out = Slice.call(out, dim, k)
+                dim += 1
+            else:
+                out = Select.call(out, dim, int(k))
+        if out is a:
+            return View.call(a, a._data.shape)
+        return out
+    if basic and len(keys) > a._data.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {a._data.ndim}")
+    return apply(Index, (a,), {"key": keys if len(keys) > 1 else keys[0]})
+
+
+def narrow(a, dim: int, start: int, length: int):
+    return Slice.call(a, dim, slice(start, start + length))
+
+
+def flatten(a, start_dim: int = 0, end_dim: int = -1):
+    nd = a._data.ndim
+    if nd == 0:
+        return a.reshape(1)
+    s, e = _dims((start_dim, end_dim), nd)
+    shape = a._data.shape
+    new = shape[:s] + (int(np.prod(shape[s : e + 1])),) + shape[e + 1 :]
+    return View.call(a, new)
+
+
+def t_property(a):
+    """Tensor.T reverses the dimensions (PermuteBackward0)."""
+    return Permute.call(a, *reversed(range(a._data.ndim)))

@@ -1,0 +1,623 @@
+"""The Tensor: a numpy array plus the autograd bookkeeping PyTorch users expect."""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+import warnings
+
+import numpy as np
+
+from . import _dtype as dt
+from . import _registry
+from ._grad_mode import STATE
+from ._printing import tensor_repr
+from .autograd.graph import AccumulateGrad, RemovableHandle
+
+_uids = itertools.count()
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
+LEAF_INPLACE_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+class Size(tuple):
+    """A tensor's shape; prints as torch.Size([2, 3])."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+class device:  # noqa: N801 - PyTorch's name
+    def __init__(self, type: str = "cpu") -> None:  # noqa: A002
+        if str(type) != "cpu":
+            raise RuntimeError(f"this engine runs on the CPU only, not {type!r}")
+        self.type = "cpu"
+        self.index = None
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+    def __str__(self) -> str:
+        return "cpu"
+
+    def __eq__(self, other) -> bool:
+        return str(other) == "cpu"
+
+    def __hash__(self) -> int:
+        return hash("cpu")
+
+
+CPU = device()
+
+
+def _check_float_for_grad(d: dt.dtype, factory: bool) -> None:
+    if not d.is_floating_point:
+        if factory:
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
+        raise RuntimeError("only Tensors of floating point dtype can require gradients")
+
+
+class Tensor:
+    __slots__ = (
+        "_data",
+        "_dtype",
+        "requires_grad_flag",
+        "grad_fn",
+        "_grad",
+        "_vc",
+        "_uid",
+        "_accum",
+        "_output_nr",
+        "_retains_grad",
+        "_grad_of",
+        "__weakref__",
+    )
+    __array_priority__ = 1000  # numpy defers to our operators
+
+    def __init__(self, *args) -> None:
+        # torch.Tensor(data) / torch.Tensor(2, 3): float tensors, like the legacy constructor.
+        if len(args) == 1 and not isinstance(args[0], numbers.Number):
+            arr = np.array(_unwrap(args[0]), dtype=dt.get_default_dtype().np)
+        else:
+            arr = np.zeros(tuple(int(a) for a in args), dtype=dt.get_default_dtype().np)
+        self._init(arr, dt.get_default_dtype(), False, None)
+
+    def _init(self, arr, d, requires_grad, grad_fn) -> None:
+        self._data = arr
+        self._dtype = d
+        self.requires_grad_flag = requires_grad
+        self.grad_fn = grad_fn
+        self._grad = None
+        self._vc = [0]
+        self._uid = next(_uids)
+        self._accum = None
+        self._output_nr = 0
+        self._retains_grad = False
+        self._grad_of = None
+
+    @classmethod
+    def _make(cls, arr: np.ndarray, d: dt.dtype, requires_grad: bool, grad_fn) -> Tensor:
+        t = object.__new__(cls)
+        t._init(arr, d, requires_grad, grad_fn)
+        return t
+
+    # ----- identity and metadata -------------------------------------------------------
+    __hash__ = object.__hash__
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def dtype(self) -> dt.dtype:
+        return self._dtype
+
+    @property
+    def device(self) -> device:
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._dtype.is_floating_point
+
+    def is_contiguous(self) -> bool:
+        return True
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def cpu(self) -> Tensor:
+        return self
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    # ----- autograd state ---------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self.requires_grad_flag
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._set_requires_grad(bool(value))
+
+    def _set_requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value:
+            _check_float_for_grad(self._dtype, factory=False)
+        self.requires_grad_flag = value
+        if STATE.recorders:
+            from .autograd import record
+
+            record.requires_grad_set(self)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self._set_requires_grad(bool(requires_grad))
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def _accumulator(self) -> AccumulateGrad:
+        acc = self._accum
+        if acc is None:
+            acc = self._accum = AccumulateGrad(self)
+        return acc
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+                )
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+            value._grad_of = self._uid
+        self._grad = value
+        if STATE.recorders:
+            from .autograd import record
+
+            record.grad_set(self)
+
+    @property
+    def data(self) -> Tensor:
+        # A view of the storage with its own version counter: PyTorch's escape hatch.
+        return Tensor._make(self._data, self._dtype, False, None)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data
+        self._dtype = value._dtype
+
+    def retain_grad(self) -> None:
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        self.grad_fn._retain_grad_tensors[self._output_nr] = self
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook) -> RemovableHandle:
+        """hook(grad) runs when the gradient for this tensor is computed; it may return a
+        replacement."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._register_tensor_hook(self._output_nr, hook)
+        return self._accumulator()._register_tensor_hook(0, hook)
+
+    def detach(self) -> Tensor:
+        out = Tensor._make(self._data, self._dtype, False, None)
+        out._vc = self._vc  # shares storage and version counter, like PyTorch
+        if STATE.recorders:
+            from .autograd import record
+
+            record.detached(self, out, in_place=False)
+        return out
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self.requires_grad_flag = False
+        if STATE.recorders:
+            from .autograd import record
+
+            record.detached(self, self, in_place=True)
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ----- conversion -------------------------------------------------------------------
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self._data
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self, *, tensor_contents=None) -> str:
+        return tensor_repr(
+            self._data,
+            self._dtype.name,
+            requires_grad=self.requires_grad_flag and self.grad_fn is None,
+            grad_fn=self.grad_fn.name() if self.grad_fn is not None else None,
+        )
+
+    __str__ = __repr__
+
+    def to(self, *args, **kwargs) -> Tensor:
+        target = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, dt.dtype):
+                target = a
+            elif isinstance(a, Tensor):
+                target = a._dtype
+        if target is None or target is self._dtype:
+            return self
+        return _registry.REGISTRY["to_dtype"].call(self, dtype=target)
+
+    def type(self, d=None):
+        if d is None:
+            return f"torch.{self._dtype.legacy}"
+        return self.to(d)
+
+    def float(self) -> Tensor:
+        return self.to(dt.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dt.float64)
+
+    def long(self) -> Tensor:
+        return self.to(dt.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dt.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dt.bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other._dtype)
+
+    # ----- in-place ops -----------------------------------------------------------------
+    def _inplace(self, name: str, result_arr: np.ndarray, graph_result: Tensor | None) -> Tensor:
+        """Write `result_arr` into this tensor's storage and bump its version."""
+        if graph_result is not None and graph_result.requires_grad and self.grad_fn is None:
+            if self.requires_grad:
+                raise RuntimeError(LEAF_INPLACE_ERROR)
+        if result_arr.dtype != self._data.dtype:
+            if not self._dtype.is_floating_point and result_arr.dtype.kind == "f":
+                raise RuntimeError(
+                    f"result type Float can't be cast to the desired output type "
+                    f"{self._dtype.legacy.replace('Tensor', '')}"
+                )
+            result_arr = result_arr.astype(self._data.dtype)
+        if self._data.ndim == 0 or not self._data.flags.writeable:
+            self._data = np.array(result_arr, dtype=self._data.dtype)
+        else:
+            self._data[...] = result_arr
+        self._vc[0] += 1
+        if graph_result is not None and graph_result.requires_grad:
+            self.grad_fn = graph_result.grad_fn
+            self.requires_grad_flag = True
+        if STATE.recorders:
+            from .autograd import record
+
+            record.inplace(self, name)
+        return self
+
+    def _inplace_op(self, name: str, op_name: str, *others, **params) -> Tensor:
+        if self.requires_grad and self.grad_fn is None and STATE.grad_enabled:
+            raise RuntimeError(LEAF_INPLACE_ERROR)
+        op = _registry.REGISTRY[op_name]
+        if STATE.grad_enabled and (
+            self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
+        ):
+            res = op.call(self, *others, **params)
+            return self._inplace(name, res._data, res)
+        from ._grad_mode import no_grad
+
+        recorders, STATE.recorders = STATE.recorders, []  # the in-place event says it all
+        try:
+            with no_grad():
+                res = op.call(self, *others, **params)
+        finally:
+            STATE.recorders = recorders
+        return self._inplace(name, res._data, None)
+
+    def add_(self, other, *, alpha=1) -> Tensor:
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace_op("add_", "add", other)
+
+    def sub_(self, other, *, alpha=1) -> Tensor:
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace_op("sub_", "sub", other)
+
+    def mul_(self, other) -> Tensor:
+        return self._inplace_op("mul_", "mul", other)
+
+    def div_(self, other) -> Tensor:
+        return self._inplace_op("div_", "div", other)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._inplace_op("pow_", "pow", exponent=exponent)
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        return self._inplace_op("clamp_", "clamp", min=min, max=max)
+
+    def relu_(self) -> Tensor:
+        return self._inplace_op("relu_", "relu")
+
+    def neg_(self) -> Tensor:
+        return self._inplace_op("neg_", "neg")
+
+    def exp_(self) -> Tensor:
+        return self._inplace_op("exp_", "exp")
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def zero_(self) -> Tensor:
+        if self.requires_grad and self.grad_fn is None and STATE.grad_enabled:
+            raise RuntimeError(LEAF_INPLACE_ERROR)
+        out = self._inplace("zero_", np.zeros_like(self._data), None)
+        if self.grad_fn is not None:
+            self.grad_fn = None  # zeroing cuts the history, as PyTorch's ZeroBackward does
+            self.requires_grad_flag = False
+        if self._grad_of is not None and STATE.recorders:
+            from .autograd import record
+
+            record.grad_zeroed(self)
+        return out
+
+    def fill_(self, value) -> Tensor:
+        if self.requires_grad and self.grad_fn is None and STATE.grad_enabled:
+            raise RuntimeError(LEAF_INPLACE_ERROR)
+        return self._inplace("fill_", np.full_like(self._data, _unwrap(value)), None)
+
+    def copy_(self, src) -> Tensor:
+        if self.requires_grad and self.grad_fn is None and STATE.grad_enabled:
+            raise RuntimeError(LEAF_INPLACE_ERROR)
+        arr = np.broadcast_to(_unwrap(src), self._data.shape)
+        return self._inplace("copy_", np.array(arr, dtype=self._data.dtype), None)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        from ._creation import _rng
+
+        return self._inplace("normal_", _rng().normal(mean, std, self._data.shape), None)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        from ._creation import _rng
+
+        return self._inplace("uniform_", _rng().uniform(a, b, self._data.shape), None)
+
+    def __setitem__(self, key, value) -> None:
+        if self.requires_grad and STATE.grad_enabled:
+            raise RuntimeError(
+                LEAF_INPLACE_ERROR
+                if self.grad_fn is None
+                else "in-place assignment into a tensor that requires grad is not supported by this "
+                "engine; build the result with torch.where or torch.cat instead"
+            )
+        arr = self._data.copy() if not self._data.flags.writeable else self._data
+        arr[_index_key(key)] = _unwrap(value)
+        self._inplace("__setitem__", arr, None)
+
+    # ----- non-differentiable comparisons and queries ---------------------------------
+    def _compare(self, other, fn) -> Tensor:
+        return Tensor._make(np.asarray(fn(self._data, _unwrap(other))), dt.bool_, False, None)
+
+    def __eq__(self, other):  # noqa: D105
+        return _registry.REGISTRY["eq"].call(self, other)
+
+    def __ne__(self, other):
+        return _registry.REGISTRY["ne"].call(self, other)
+
+    def __lt__(self, other):
+        return _registry.REGISTRY["lt"].call(self, other)
+
+    def __le__(self, other):
+        return _registry.REGISTRY["le"].call(self, other)
+
+    def __gt__(self, other):
+        return _registry.REGISTRY["gt"].call(self, other)
+
+    def __ge__(self, other):
+        return _registry.REGISTRY["ge"].call(self, other)
+
+    def __and__(self, other):
+        return self._compare(other, np.logical_and if self._dtype is dt.bool_ else np.bitwise_and)
+
+    def __or__(self, other):
+        return self._compare(other, np.logical_or if self._dtype is dt.bool_ else np.bitwise_or)
+
+    def __invert__(self):
+        if self._dtype is dt.bool_:
+            return Tensor._make(~self._data, dt.bool_, False, None)
+        return Tensor._make(~self._data, self._dtype, False, None)
+
+    def logical_not(self) -> Tensor:
+        return Tensor._make(np.logical_not(self._data), dt.bool_, False, None)
+
+    def all(self, dim=None) -> Tensor:
+        return Tensor._make(np.asarray(np.all(self._data, axis=dim)), dt.bool_, False, None)
+
+    def any(self, dim=None) -> Tensor:
+        return Tensor._make(np.asarray(np.any(self._data, axis=dim)), dt.bool_, False, None)
+
+    def argmax(self, dim=None, keepdim=False) -> Tensor:
+        res = np.argmax(self._data, axis=dim, keepdims=keepdim if dim is not None else False)
+        return Tensor._make(np.asarray(res, dtype=np.int64), dt.int64, False, None)
+
+    def argmin(self, dim=None, keepdim=False) -> Tensor:
+        res = np.argmin(self._data, axis=dim, keepdims=keepdim if dim is not None else False)
+        return Tensor._make(np.asarray(res, dtype=np.int64), dt.int64, False, None)
+
+    def equal(self, other: Tensor) -> bool:
+        return self._data.shape == other._data.shape and bool(np.all(self._data == other._data))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        return bool(np.allclose(self._data, _unwrap(other), rtol, atol, equal_nan))
+
+    def isnan(self) -> Tensor:
+        return Tensor._make(np.isnan(self._data), dt.bool_, False, None)
+
+    def __getitem__(self, key):
+        from ._ops.shape import index
+
+        return index(self, key)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data.copy(), self._dtype.name, self.requires_grad_flag))
+
+
+def _rebuild(arr, dtype_name, requires_grad):
+    return Tensor._make(arr, dt._by_name(dtype_name), requires_grad, None)
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+def _unwrap(value):
+    """numpy data for a Tensor, nested lists of Tensors, or plain Python values."""
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, (list, tuple)) and value and any(isinstance(v, Tensor) for v in value):
+        return [_unwrap(v) for v in value]
+    return value
+
+
+def _index_key(key):
+    if isinstance(key, tuple):
+        return tuple(_index_key(k) for k in key)
+    if isinstance(key, Tensor):
+        return key._data
+    return key
+
+
+_registry._Tensor.append(Tensor)

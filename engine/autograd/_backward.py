@@ -1,0 +1,266 @@
+"""The backward pass: walk the graph from the roots, most recent node first."""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from .._grad_mode import STATE, _Scope
+from . import record as rec
+from .graph import AccumulateGrad, BackwardNode
+
+_ACCUMULATE_PRIORITY = float("inf")  # PyTorch runs AccumulateGrad as soon as it is ready
+
+
+def _tensor_cls():
+    from .._tensor import Tensor
+
+    return Tensor
+
+
+def make_seeds(roots: tuple, grads: tuple) -> tuple:
+    """Check the outputs and build their seed gradients (implicit ones for scalars)."""
+    Tensor = _tensor_cls()
+    seeds, implicit = [], []
+    for i, (root, g) in enumerate(zip(roots, grads)):
+        if not root.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None:
+            if root._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = Tensor._make(np.ones(root._data.shape, root._data.dtype), root._dtype, False, None)
+            implicit.append(True)
+        else:
+            if not isinstance(g, Tensor):
+                from .._creation import tensor
+
+                g = tensor(g, dtype=root._dtype)
+            if g._data.shape != root._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                    f"output[{i}] has a shape of {root.shape}."
+                )
+            implicit.append(False)
+        seeds.append(g)
+    return tuple(seeds), tuple(implicit)
+
+
+def _root_edge(t):
+    if t.grad_fn is not None:
+        return t.grad_fn, t._output_nr
+    return t._accumulator(), 0
+
+
+def _dependencies(roots: list) -> dict:
+    deps: dict = {}
+    seen = set(id(n) for n in roots)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if id(nxt) not in seen:
+                seen.add(id(nxt))
+                stack.append(nxt)
+    return deps
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def _run_hooks(hooks: dict, grad, node, kind: str, recording: bool):
+    for fn in list(hooks.values()):
+        out = fn(grad)
+        if recording:
+            rec._emit(
+                rec.HookFired, kind, node.uid, getattr(fn, "__name__", repr(fn)), out is not None
+            )
+        if out is not None:
+            grad = out
+    return grad
+
+
+def _accumulate(node: AccumulateGrad, g, create_graph: bool, recording: bool) -> None:
+    var = node.variable
+    if var is None or g is None:
+        return
+    Tensor = _tensor_cls()
+    old = var._grad
+    old_snap = rec.snapshot(old._data) if recording and old is not None else None
+    if old is None:
+        new = g if create_graph else Tensor._make(np.array(g._data), g._dtype, False, None)
+        new._grad_of = var._uid
+        var._grad = new
+    elif create_graph or STATE.grad_enabled and g.requires_grad:
+        new = old + g
+        new._grad_of = var._uid
+        var._grad = new
+    else:
+        old._data += g._data  # in place, like PyTorch: references to .grad see the sum
+        old._vc[0] += 1
+        new = old
+    if recording:
+        rec._emit(
+            rec.GradAccumulated,
+            node.uid,
+            var._uid,
+            old_snap,
+            rec.snapshot(g._data),
+            rec.snapshot(new._data),
+            new._uid,
+        )
+
+
+def run_backward(
+    roots, seeds, retain_graph: bool, create_graph: bool, inputs=None, accumulate: bool = True
+) -> list | None:
+    """Propagate `seeds` from `roots`. With `inputs`, return their gradients (captured at
+    their nodes) instead of, or in addition to, accumulating into leaves."""
+    recording = bool(STATE.recorders)
+    root_edges = [_root_edge(t) for t in roots]
+    root_nodes = []
+    for node, _ in root_edges:
+        if node not in root_nodes:
+            root_nodes.append(node)
+    deps = _dependencies(root_nodes)
+    buffers: dict = {}
+    for (node, nr), g in zip(root_edges, seeds):
+        buf = buffers.setdefault(node, {})
+        buf[nr] = _add(buf.get(nr), g)
+
+    capture = {}
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            capture.setdefault(_root_edge(t), []).append(i)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    def priority(node) -> float:
+        return _ACCUMULATE_PRIORITY if isinstance(node, AccumulateGrad) else node.uid
+
+    ready = []
+    for node in root_nodes:
+        if deps.get(node, 0) == 0:
+            heapq.heappush(ready, (-priority(node), id(node), node))
+    with _Scope(create_graph):
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            grads = buffers.pop(node, {})
+            _run_node(
+                node,
+                grads,
+                capture,
+                captured,
+                create_graph,
+                retain_graph,
+                accumulate,
+                recording,
+                buffers,
+            )
+            for nxt, _ in node.next_functions:
+                if nxt is None:
+                    continue
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    heapq.heappush(ready, (-priority(nxt), id(nxt), nxt))
+    return captured if inputs is not None else None
+
+
+def _run_node(
+    node, grads: dict, capture, captured, create_graph, retain_graph, accumulate, recording, buffers
+) -> None:
+    # Tensor hooks and retain_grad act on the gradient of that tensor, before the node runs.
+    for nr, hooks in node._tensor_pre_hooks.items():
+        if nr in grads and grads[nr] is not None and hooks:
+            grads[nr] = _run_hooks(hooks, grads[nr], node, "tensor", recording)
+    for nr, t in node._retain_grad_tensors.items():
+        g = grads.get(nr)
+        if g is not None and t is not None:
+            Tensor = _tensor_cls()
+            t._grad = (
+                Tensor._make(np.array(g._data), g._dtype, False, None)
+                if t._grad is None
+                else t._grad + g.detach()
+            )
+            if recording:
+                rec._emit(rec.GradRetained, t._uid, rec.snapshot(g._data))
+    for nr, slots in capture.items() if capture else ():
+        if nr[0] is node and grads.get(nr[1]) is not None:
+            for i in slots:
+                captured[i] = _add(captured[i], grads[nr[1]])
+    n_out = (max(grads) + 1) if grads else 1
+    grad_outputs = tuple(grads.get(i) for i in range(n_out))
+    if recording:
+        rec._emit(
+            rec.NodeStarted,
+            node.uid,
+            node.name(),
+            tuple(rec.snapshot(g._data) if g is not None else None for g in grad_outputs),
+        )
+    if all(g is None for g in grad_outputs):
+        return
+    if node._pre_hooks:
+        for fn in list(node._pre_hooks.values()):
+            out = fn(grad_outputs)
+            if recording:
+                rec._emit(
+                    rec.HookFired, "pre", node.uid, getattr(fn, "__name__", "hook"), out is not None
+                )
+            if out is not None:
+                grad_outputs = tuple(out)
+    if isinstance(node, AccumulateGrad):
+        if accumulate:
+            _accumulate(node, grad_outputs[0], create_graph, recording)
+        grad_inputs = ()
+    else:
+        if any(g is None for g in grad_outputs):
+            grad_outputs = tuple(
+                g if g is not None else _zeros_for(node, i) for i, g in enumerate(grad_outputs)
+            )
+        grad_inputs = node.apply(grad_outputs)
+    if node._post_hooks:
+        for fn in list(node._post_hooks.values()):
+            out = fn(grad_inputs, grad_outputs)
+            if recording:
+                rec._emit(
+                    rec.HookFired,
+                    "post",
+                    node.uid,
+                    getattr(fn, "__name__", "hook"),
+                    out is not None,
+                )
+            if out is not None:
+                grad_inputs = tuple(out)
+    for slot, ((nxt, nr), g) in enumerate(zip(node.next_functions, grad_inputs)):
+        if recording:
+            rec._emit(
+                rec.GradientSent,
+                node.uid,
+                node.name(),
+                slot,
+                nxt.uid if nxt is not None else None,
+                nxt.name() if nxt is not None else None,
+                nr,
+                rec.snapshot(g._data) if g is not None and nxt is not None else None,
+            )
+        if nxt is None or g is None:
+            continue
+        buf = buffers.setdefault(nxt, {})
+        buf[nr] = _add(buf.get(nr), g)
+    if not retain_graph and isinstance(node, BackwardNode):
+        names = node.saved_names
+        if node._release() and recording:
+            rec._emit(rec.BuffersFreed, node.uid, node.name(), names)
+
+
+def _zeros_for(node, i):
+    raise RuntimeError(f"{node.name()} is missing the gradient of output {i}")
