@@ -750,7 +750,7 @@ _JS = r"""
     const box = ev.target.closest ? ev.target.closest(".box") : null;
     drag = { x: ev.clientX, y: ev.clientY, tx: state.tx, ty: state.ty, moved: false,
              box: box ? box.dataset.id : null };
-    svg.setPointerCapture(ev.pointerId);
+    try { svg.setPointerCapture(ev.pointerId); } catch (err) { /* a synthetic event */ }
   });
   svg.addEventListener("pointermove", (ev) => {
     if (!drag) return;

@@ -437,6 +437,11 @@ def _js(qtbot, view, script: str, timeout: int = 5000):
     return result[0]
 
 
+def _pan_zoom(qtbot, view) -> dict:
+    # Objects come back from runJavaScript unreliably; JSON text does not.
+    return json.loads(_js(qtbot, view, "JSON.stringify(gradviz.view())"))
+
+
 def _load(qtbot, view, path: Path) -> bool:
     with qtbot.waitSignal(view.loadFinished, timeout=10_000, raising=False) as blocker:
         view.load(QUrl.fromLocalFile(str(path)))
@@ -478,6 +483,57 @@ def test_page_plays_in_qtwebengine(qtbot, web_view, tmp_path: Path) -> None:
         _js(qtbot, view, "document.querySelectorAll('#source .ln.cur .no')[0].textContent") == "4"
     )
 
+    # The keyboard: right arrow steps forward, End jumps to the last step, Home back.
+    key = "document.dispatchEvent(new KeyboardEvent('keydown', {key: '%s', bubbles: true})); 0"
+    _js(qtbot, view, key % "ArrowRight")
+    assert _js(qtbot, view, "gradviz.index()") == 2
+    _js(qtbot, view, key % "End")
+    assert _js(qtbot, view, "gradviz.index()") == len(scenes) - 1
+    _js(qtbot, view, key % "Home")
+    assert _js(qtbot, view, "gradviz.index()") == 0
+
+    # Play at 4x: it advances by itself; space pauses.
+    _js(
+        qtbot,
+        view,
+        "const s = document.getElementById('speed'); s.value = '4';"
+        "s.dispatchEvent(new Event('change')); 0",
+    )
+    _js(qtbot, view, key % " ")
+    assert _js(qtbot, view, "gradviz.playing()") is True
+    qtbot.waitUntil(lambda: _js(qtbot, view, "gradviz.index()") >= 1, timeout=3000)
+    _js(qtbot, view, key % " ")
+    assert _js(qtbot, view, "gradviz.playing()") is False
+
+    # Wheel zooms, a drag pans, a click on a box opens its details.
+    before = _pan_zoom(qtbot, view)
+    _js(
+        qtbot,
+        view,
+        "document.getElementById('canvas').dispatchEvent(new WheelEvent('wheel',"
+        "{deltaY: -200, clientX: 500, clientY: 300, bubbles: true, cancelable: true})); 0",
+    )
+    after = _pan_zoom(qtbot, view)
+    assert after["k"] > before["k"]
+    pointer = (
+        "(function (target, type, x, y) {"
+        "  target.dispatchEvent(new PointerEvent(type, {clientX: x, clientY: y, button: 0,"
+        "    pointerId: 1, bubbles: true}));"
+        "})(%s, '%s', %d, %d); 0"
+    )
+    svg_el = "document.getElementById('canvas')"
+    _js(qtbot, view, pointer % (svg_el, "pointerdown", 600, 500))
+    _js(qtbot, view, pointer % (svg_el, "pointermove", 660, 540))
+    _js(qtbot, view, pointer % (svg_el, "pointerup", 660, 540))
+    panned = _pan_zoom(qtbot, view)
+    assert (panned["tx"] - after["tx"], panned["ty"] - after["ty"]) == (60, 40)
+    _js(qtbot, view, "gradviz.fit(); gradviz.go(1); 0")
+    box = "document.querySelector('.box[data-id=\"dot\"] .body')"
+    _js(qtbot, view, pointer % (box, "pointerdown", 0, 0))
+    _js(qtbot, view, pointer % (box, "pointerup", 0, 0))
+    assert "DotBackward0" in _js(qtbot, view, "document.getElementById('details').textContent")
+    _js(qtbot, view, key % "Escape")
+
     # A backward step: tokens on both dot edges, the cut edge dashed with its mark.
     _js(qtbot, view, "gradviz.go(8); gradviz.settle(); 0")
     assert _js(qtbot, view, "document.querySelectorAll('#tokens .token').length") == 2
@@ -490,7 +546,12 @@ def test_page_plays_in_qtwebengine(qtbot, web_view, tmp_path: Path) -> None:
 
     SCREENSHOT_DIR.mkdir(exist_ok=True)
     qtbot.wait(150)  # let the compositor paint the last frame
-    view.grab().save(str(SCREENSHOT_DIR / "backward.png"))
+    shot = view.grab()
+    shot.save(str(SCREENSHOT_DIR / "backward.png"))
+    # Not a blank page: the gradient colour of the tokens is on screen.
+    image = shot.toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(0, 1440, 6) for y in range(0, 860, 6)}
+    assert len(colours) > 30 and "#d55e00" in colours
     _js(qtbot, view, "gradviz.select(null); gradviz.go(3); gradviz.settle(); 0")
     qtbot.wait(150)
     view.grab().save(str(SCREENSHOT_DIR / "forward_cut.png"))
