@@ -54,23 +54,19 @@ def limit_memory(memory_mb: int) -> None:
 
 
 def _is_memory_error(error: object) -> bool:
-    text = f"{getattr(error, 'message', '')}\n{getattr(error, 'traceback', '')}"
-    return "MemoryError" in text
+    """Did the script die of a MemoryError (as opposed to merely mentioning one)?"""
+    message = str(getattr(error, "message", ""))
+    lines = str(getattr(error, "traceback", "")).strip().splitlines()
+    return message.startswith("MemoryError") or bool(lines and lines[-1].startswith("MemoryError"))
 
 
 def _as_memory_failure(result, memory_mb: int):
-    """Turn a runtime MemoryError reported by the tracer into kind "memory"."""
+    """The same result, its error reworded to name the memory limit and how to raise it."""
     import dataclasses
 
-    error = result.error
     message = MEMORY_MESSAGE.format(mb=memory_mb)
-    try:
-        new_error = dataclasses.replace(error, kind="memory", message=message, hint=MEMORY_HINT)
-        return dataclasses.replace(result, error=new_error)
-    except TypeError:  # not dataclasses after all: fall back to an empty story
-        from gradviz.core.trace import TraceResult
-
-        return TraceResult.failed("memory", message, line=error.line, hint=MEMORY_HINT)
+    error = dataclasses.replace(result.error, kind="memory", message=message, hint=MEMORY_HINT)
+    return dataclasses.replace(result, error=error)
 
 
 def _write(path: str, text: str) -> None:
@@ -112,9 +108,12 @@ def main(argv: list[str]) -> int:
             result = TraceResult.failed(
                 "memory", MEMORY_MESSAGE.format(mb=memory_mb), hint=MEMORY_HINT
             )
-        elif result.error is not None and result.error.kind == "runtime":
-            if _is_memory_error(result.error):
-                result = _as_memory_failure(result, memory_mb)
+        elif result.error is not None and (
+            result.error.kind == "memory"
+            or (result.error.kind == "runtime" and _is_memory_error(result.error))
+        ):
+            # Say which limit was hit and how to change it, keeping the line.
+            result = _as_memory_failure(result, memory_mb)
         _write(result_path, result.to_json())
     except MemoryError:
         return EXIT_MEMORY

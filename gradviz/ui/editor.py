@@ -50,7 +50,7 @@ class CodeEditor(QPlainTextEdit):
 
     runRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None, point_size: int = 11) -> None:
+    def __init__(self, parent: QWidget | None = None, point_size: float = 10) -> None:
         super().__init__(parent)
         self.setFont(mono_font(point_size))
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)

@@ -98,8 +98,10 @@ class Inspector(QWidget):
     def _clear_body(self) -> None:
         while self._body_layout.count():
             item = self._body_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget()
+            if widget is not None:
+                widget.hide()  # deleteLater() alone leaves it painted until the next loop
+                widget.deleteLater()
 
     def _add_row(self, name: str, value: str) -> None:
         label = QLabel(name)

@@ -13,12 +13,14 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -127,7 +129,6 @@ class MainWindow(QMainWindow):
             "#Narration { background: #f7f9fb; border-top: 1px solid #e3e7ec;"
             " padding: 6px 12px; color: #1f2933; }"
         )
-        self.legend = Legend()
         self.transport = Transport()
         self.transport.set_speed(self.settings.speed())
 
@@ -141,7 +142,6 @@ class MainWindow(QMainWindow):
         below.setSpacing(0)
         below.addWidget(self.narration, 1)
         graph_layout.addLayout(below)
-        graph_layout.addWidget(self.legend)
         graph_layout.addWidget(self.transport)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(graph_panel)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([400, 600])
+        self.splitter.setSizes([430, 560])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
@@ -170,18 +170,23 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector()
         self.console = Console()
         self.episodes = EpisodeList()
-        right, bottom = (
-            Qt.DockWidgetArea.RightDockWidgetArea,
-            Qt.DockWidgetArea.BottomDockWidgetArea,
-        )
+        self.legend = Legend()
+        legend_scroll = QScrollArea()
+        legend_scroll.setWidget(self.legend)
+        legend_scroll.setWidgetResizable(True)
+        legend_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        right = Qt.DockWidgetArea.RightDockWidgetArea
         self.episodes_dock = self._dock("Episodes", "EpisodesDock", self.episodes, right)
         self.inspector_dock = self._dock("Inspector", "InspectorDock", self.inspector, right)
+        self.legend_dock = self._dock("Legend", "LegendDock", legend_scroll, right)
+        self.tabifyDockWidget(self.inspector_dock, self.legend_dock)
+        self.inspector_dock.raise_()
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.console_dock = self._dock("Output", "ConsoleDock", self.console, bottom)
-        self.resizeDocks(
-            [self.episodes_dock, self.inspector_dock], [150, 450], Qt.Orientation.Vertical
-        )
-        self.resizeDocks([self.inspector_dock], [300], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.console_dock], [150], Qt.Orientation.Vertical)
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+        self.resizeDocks([self.episodes_dock, self.inspector_dock], [110, 520], vertical)
+        self.resizeDocks([self.inspector_dock], [330], horizontal)
+        self.resizeDocks([self.console_dock], [140], vertical)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -221,8 +226,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, d=direction: self.set_direction(d))
             self.direction_group.addAction(action)
             self.direction_actions[direction] = action
-        self.legend_action = QAction("Show &legend", self, checkable=True, checked=True)
-        self.legend_action.toggled.connect(self.legend.setVisible)
+        self.legend_action = self._action("&Legend", self.show_legend, "F1")
         self.about_action = self._action("&About gradviz", self.show_about)
 
     def _build_menus(self) -> None:
@@ -265,9 +269,8 @@ class MainWindow(QMainWindow):
         for action in self.direction_actions.values():
             direction_menu.addAction(action)
         view_menu.addSeparator()
-        for dock in (self.inspector_dock, self.console_dock, self.episodes_dock):
+        for dock in (self.inspector_dock, self.console_dock, self.episodes_dock, self.legend_dock):
             view_menu.addAction(dock.toggleViewAction())
-        view_menu.addAction(self.legend_action)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.legend_action)
@@ -498,6 +501,7 @@ class MainWindow(QMainWindow):
         self._selected_box = box_id
         self.inspector.show_details(self.player.details(self.current_step, box_id))
         self.inspector_dock.show()
+        self.inspector_dock.raise_()
         line = self.player.box_line(box_id)
         if line is not None:
             self.editor.select_line(line)
@@ -596,6 +600,10 @@ class MainWindow(QMainWindow):
         )
         if ok:
             self.set_memory_limit_mb(value)
+
+    def show_legend(self) -> None:
+        self.legend_dock.show()
+        self.legend_dock.raise_()
 
     def show_about(self) -> None:
         QMessageBox.about(

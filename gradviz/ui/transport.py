@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionSlider,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -92,12 +93,16 @@ class TimelineSlider(QSlider):
             painter.fillRect(QRect(start - 1, top - 4, 2, height + 8), EPISODE_TICK)
 
 
-def _button(text: str, tip: str) -> QToolButton:
+def _button(tip: str, icon: QStyle.StandardPixmap | None = None, text: str = "") -> QToolButton:
     button = QToolButton()
+    if icon is not None:
+        button.setIcon(button.style().standardIcon(icon))
     button.setText(text)
+    if icon is not None and text:
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     button.setToolTip(tip)
     button.setAutoRaise(True)
-    button.setMinimumSize(30, 28)
+    button.setMinimumHeight(28)
     return button
 
 
@@ -117,16 +122,17 @@ class Transport(QWidget):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
 
-        self.start_button = _button("⏮", "First step (Home)")
-        self.forward_button = _button("⇤ fwd", "Start of this episode's forward pass")
-        self.back_button = _button("▕◀", "Step back")
-        self.play_button = _button("▶", "Play / pause")
-        self.next_button = _button("▶▏", "Step forward")
-        self.backward_button = _button("bwd ⇥", "Start of this episode's backward pass")
-        self.end_button = _button("⏭", "Last step (End)")
+        pixmap = QStyle.StandardPixmap
+        self.start_button = _button("First step", pixmap.SP_MediaSkipBackward)
+        self.forward_button = _button("Start of this episode's forward pass", text="⇤ forward")
+        self.back_button = _button("Step back", pixmap.SP_MediaSeekBackward)
+        self.play_button = _button("Play", pixmap.SP_MediaPlay)
+        self.next_button = _button("Step forward", pixmap.SP_MediaSeekForward)
+        self.backward_button = _button("Start of this episode's backward pass", text="backward ⇥")
+        self.end_button = _button("Last step", pixmap.SP_MediaSkipForward)
         self.slider = TimelineSlider()
         self.step_label = QLabel()
-        self.step_label.setMinimumWidth(92)
+        self.step_label.setMinimumWidth(96)
         self.step_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.speed_box = QComboBox()
         self.speed_box.setToolTip("Playback speed")
@@ -134,9 +140,11 @@ class Transport(QWidget):
             self.speed_box.addItem(f"{speed:g}×", speed)
         self.speed_box.setCurrentIndex(SPEEDS.index(self._speed))
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
-        layout.setSpacing(2)
+        # The timeline gets a row of its own, the buttons sit centred under it.
+        buttons = QHBoxLayout()
+        buttons.setSpacing(2)
+        buttons.addWidget(self.step_label)
+        buttons.addStretch(1)
         for button in (
             self.start_button,
             self.forward_button,
@@ -146,12 +154,17 @@ class Transport(QWidget):
             self.backward_button,
             self.end_button,
         ):
-            layout.addWidget(button)
-        layout.addSpacing(8)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.step_label)
-        layout.addSpacing(6)
-        layout.addWidget(self.speed_box)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        speed_label = QLabel("speed")
+        speed_label.setStyleSheet("color: #5f6368;")
+        buttons.addWidget(speed_label)
+        buttons.addWidget(self.speed_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.setSpacing(0)
+        layout.addWidget(self.slider)
+        layout.addLayout(buttons)
 
         self.start_button.clicked.connect(self.go_to_start)
         self.end_button.clicked.connect(self.go_to_end)
@@ -316,6 +329,11 @@ class Transport(QWidget):
         self.slider.setEnabled(self._count > 1)
         self.forward_button.setEnabled(episode is not None)
         self.backward_button.setEnabled(episode is not None and episode.backward_step is not None)
-        self.play_button.setText("❚❚" if self.playing else "▶")
+        pixmap = (
+            QStyle.StandardPixmap.SP_MediaPause
+            if self.playing
+            else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_button.setIcon(self.style().standardIcon(pixmap))
         self.play_button.setToolTip("Pause" if self.playing else "Play")
-        self.step_label.setText(f"step {self._step + 1} / {self._count}" if has else "no steps")
+        self.step_label.setText(f"step {self._step + 1} of {self._count}" if has else "no steps")

@@ -59,7 +59,7 @@ def test_slider_seeks(transport) -> None:
     transport.stepRequested.connect(seen.append)
     transport.slider.setValue(8)
     assert transport.step == 8 and seen == [8]
-    assert "9 / 15" in transport.step_label.text()
+    assert "9 of 15" in transport.step_label.text()
 
 
 def test_show_step_reflects_without_emitting(transport) -> None:
