@@ -1,0 +1,323 @@
+"""The graph canvas: shows one Scene at a time, animates gradient tokens between steps, and
+lets the learner pan, zoom, pinch and click boxes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QEasingCurve,
+    QEvent,
+    QPoint,
+    QPointF,
+    QRectF,
+    Qt,
+    QVariantAnimation,
+    Signal,
+)
+from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent, QTransform, QWheelEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGraphicsScene,
+    QGraphicsView,
+    QPinchGesture,
+    QWidget,
+)
+
+from gradviz.core.scene_types import Scene
+from gradviz.ui import theme
+from gradviz.ui.minimap import Minimap
+from gradviz.ui.render import (
+    BoxItem,
+    EdgeItem,
+    Polyline,
+    SceneItems,
+    TokenItem,
+    scene_rect_with_margin,
+)
+
+
+@dataclass
+class _Flight:
+    """One token's trip: from its edge's target back to the source, then to its rest."""
+
+    token: TokenItem
+    polyline: Polyline
+    rest: QPointF
+
+
+class GraphCanvas(QGraphicsView):
+    """Draws exactly what a Scene says; reuses its items while the episode stays the same."""
+
+    boxClicked = Signal(str)  # the id of a box the learner clicked
+    viewChanged = Signal()  # zoom, scroll or size changed (the minimap follows)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._graphics_scene = QGraphicsScene(self)
+        self.setScene(self._graphics_scene)
+        self._items = SceneItems(self._graphics_scene)
+        self._selected: str | None = None
+        self._press_pos: QPoint | None = None
+        self._flights: list[_Flight] = []
+        self._travel_end = theme.TOKEN_TRAVEL_MS / (theme.TOKEN_TRAVEL_MS + theme.TOKEN_SETTLE_MS)
+        self._easing = QEasingCurve(QEasingCurve.Type.InOutCubic)
+
+        # One animation drives every token of a step: one timer, one repaint per frame.
+        self._animation = QVariantAnimation(self)
+        self._animation.setStartValue(0.0)
+        self._animation.setEndValue(1.0)
+        self._animation.setDuration(theme.TOKEN_TRAVEL_MS + theme.TOKEN_SETTLE_MS)
+        self._animation.valueChanged.connect(self._advance_flights)
+        self._animation.finished.connect(self._land_flights)
+
+        self._configure_view()
+        self.minimap = Minimap(self)
+        self.minimap.hide()
+
+    def _configure_view(self) -> None:
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setBackgroundBrush(theme.CANVAS_BG)
+        self.setRenderHints(
+            QPainter.RenderHint.Antialiasing
+            | QPainter.RenderHint.TextAntialiasing
+            | QPainter.RenderHint.SmoothPixmapTransform
+        )
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        # Items set their own pens and keep their bounds generous, so skip the bookkeeping.
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Dragging and the minimap replace scroll bars.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
+        self.viewport().grabGesture(Qt.GestureType.PinchGesture)
+
+    # -- showing scenes -------------------------------------------------------------------
+
+    def show_scene(self, scene: Scene, animate: bool = True) -> None:
+        """Show one step. Items of the same episode are updated in place; tokens that are
+        new at this step fly from their edge's target back to its source."""
+        previous = self._items.scene
+        new_episode = previous is None or previous.episode != scene.episode
+        self.finish_animation()
+        if new_episode:
+            self._items.clear()
+            self._selected = None
+        before = {} if new_episode else {e.id: e.token for e in previous.edges}
+        self._items.apply(scene)
+        self.setSceneRect(scene_rect_with_margin(self._items))
+        if self._selected is not None:
+            self._mark_selected(self._selected)
+        if new_episode:
+            self.fit_to_view()
+        if animate:
+            self._start_flights(
+                [e.id for e in scene.edges if e.token is not None and before.get(e.id) != e.token]
+            )
+        self._sync_minimap()
+
+    def current_scene(self) -> Scene | None:
+        return self._items.scene
+
+    def box_items(self) -> dict[str, BoxItem]:
+        return dict(self._items.boxes)
+
+    def edge_items(self) -> dict[str, EdgeItem]:
+        return dict(self._items.edges)
+
+    def token_items(self) -> dict[str, TokenItem]:
+        """Tokens by the id of the edge carrying them."""
+        return dict(self._items.tokens)
+
+    # -- token animation ------------------------------------------------------------------
+
+    def is_animating(self) -> bool:
+        return self._animation.state() == QVariantAnimation.State.Running
+
+    def finish_animation(self) -> None:
+        """Stop any flight and put every token at its rest, as a static render shows it."""
+        if self.is_animating():
+            self._animation.stop()
+        self._land_flights()
+
+    def _start_flights(self, edge_ids: list[str]) -> None:
+        self._flights = [
+            _Flight(
+                self._items.tokens[edge_id],
+                self._items.edges[edge_id].geometry.polyline,
+                self._items.rest_point(edge_id),
+            )
+            for edge_id in edge_ids
+        ]
+        if self._flights:
+            self._advance_flights(0.0)
+            self._animation.start()
+
+    def _advance_flights(self, value: float) -> None:
+        t = float(value)
+        if t < self._travel_end:
+            # Travel target -> source, fading in at the start and out on arrival.
+            u = self._easing.valueForProgress(t / self._travel_end)
+            opacity = min(1.0, u / 0.12, (1.0 - u) / 0.18)
+            for flight in self._flights:
+                flight.token.setPos(flight.polyline.point_at(1.0 - u))
+                flight.token.setOpacity(opacity)
+        else:
+            # Then reappear at the resting place, where it stays as the edge's value.
+            v = (t - self._travel_end) / (1.0 - self._travel_end)
+            for flight in self._flights:
+                flight.token.setPos(flight.rest)
+                flight.token.setOpacity(v)
+
+    def _land_flights(self) -> None:
+        for flight in self._flights:
+            flight.token.setPos(flight.rest)
+            flight.token.setOpacity(1.0)
+        self._flights = []
+
+    # -- selection and clicks -------------------------------------------------------------
+
+    def select_box(self, box_id: str | None) -> None:
+        """Highlight one box (None clears the selection)."""
+        if self._selected is not None and self._selected in self._items.boxes:
+            self._items.boxes[self._selected].set_selected(False)
+        self._selected = box_id
+        if box_id is not None:
+            self._mark_selected(box_id)
+
+    def selected_box(self) -> str | None:
+        return self._selected
+
+    def _mark_selected(self, box_id: str) -> None:
+        item = self._items.boxes.get(box_id)
+        if item is not None:
+            item.set_selected(True)
+
+    def box_at(self, pos: QPoint) -> str | None:
+        """The id of the box under a viewport position, if any."""
+        for item in self.items(pos):
+            if isinstance(item, BoxItem):
+                return item.box.id
+        return None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press_pos = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        press, self._press_pos = self._press_pos, None
+        if event.button() != Qt.MouseButton.LeftButton or press is None:
+            return
+        # A press and release in (nearly) one place is a click, not the end of a pan.
+        pos = event.position().toPoint()
+        if (pos - press).manhattanLength() < QApplication.startDragDistance():
+            box_id = self.box_at(pos)
+            if box_id is not None:
+                self.select_box(box_id)
+                self.boxClicked.emit(box_id)
+
+    # -- zoom and view --------------------------------------------------------------------
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, factor: float, anchor: QPoint | None = None) -> None:
+        """Zoom to `factor`, keeping the scene point under `anchor` (a viewport position,
+        default the centre) where it is."""
+        factor = min(max(factor, theme.ZOOM_MIN), theme.ZOOM_MAX)
+        old = self.zoom()
+        centre_view = self.viewport().rect().center()
+        anchor = centre_view if anchor is None else anchor
+        anchor_scene = self.mapToScene(anchor)
+        centre_scene = self.mapToScene(centre_view)
+        self.setTransform(QTransform.fromScale(factor, factor))
+        self.centerOn(anchor_scene + (centre_scene - anchor_scene) * (old / factor))
+        self._view_changed()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom() * theme.ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom() / theme.ZOOM_STEP)
+
+    def reset_zoom(self) -> None:
+        self.set_zoom(1.0)
+
+    def fit_to_view(self) -> None:
+        """Zoom so the whole graph is visible (never beyond FIT_MAX_ZOOM) and centre it."""
+        rect, view = self.sceneRect(), self.viewport().rect()
+        if rect.isEmpty() or view.isEmpty():
+            return
+        factor = min(view.width() / rect.width(), view.height() / rect.height())
+        factor = min(max(factor, theme.ZOOM_MIN), theme.FIT_MAX_ZOOM)
+        self.setTransform(QTransform.fromScale(factor, factor))
+        self.centerOn(rect.center())
+        self._view_changed()
+
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        # A mouse wheel (no pixel delta) or Ctrl zooms; a trackpad's two-finger scroll pans.
+        if ctrl or event.pixelDelta().isNull():
+            steps = event.angleDelta().y() / 120.0
+            if steps:
+                self.set_zoom(self.zoom() * theme.ZOOM_STEP**steps, event.position().toPoint())
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Gesture:
+            pinch = event.gesture(Qt.GestureType.PinchGesture)
+            if isinstance(pinch, QPinchGesture):
+                if pinch.changeFlags() & QPinchGesture.ChangeFlag.ScaleFactorChanged:
+                    centre = self.viewport().mapFromGlobal(pinch.centerPoint().toPoint())
+                    self.set_zoom(self.zoom() * pinch.scaleFactor(), centre)
+                event.accept(pinch)
+                return True
+        if event.type() == QEvent.Type.NativeGesture:  # macOS trackpad pinch
+            if event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
+                self.set_zoom(self.zoom() * (1.0 + event.value()), event.position().toPoint())
+                return True
+        return super().viewportEvent(event)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self._view_changed()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._view_changed()
+
+    def _view_changed(self) -> None:
+        self._sync_minimap()
+        self.viewChanged.emit()
+
+    def _sync_minimap(self) -> None:
+        """Show the minimap only while part of the graph is out of view."""
+        if not hasattr(self, "minimap"):
+            return  # called from Qt before __init__ finished
+        content = self._items.bounds() if self._items.scene is not None else QRectF()
+        fits = content.isEmpty() or self.visible_scene_rect().adjusted(-1, -1, 1, 1).contains(
+            content
+        )
+        if fits:
+            self.minimap.hide()
+            return
+        self.minimap.sync(self.sceneRect())
+        self.minimap.move(
+            self.width() - self.minimap.width() - theme.MINIMAP_MARGIN,
+            self.height() - self.minimap.height() - theme.MINIMAP_MARGIN,
+        )
+        self.minimap.show()
+        self.minimap.raise_()

@@ -1,0 +1,872 @@
+"""How a Scene becomes a picture: the graphics items for boxes, edges and gradient tokens,
+the in-place updater that keeps them in step with a Scene, and headless rendering to an
+image.
+
+The interactive canvas (gradviz.ui.canvas) and image export both build their items with
+`SceneItems`, so an exported PNG shows exactly what the canvas shows at rest.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsItem,
+    QGraphicsScene,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from gradviz.core import scene_types as st
+from gradviz.core.scene_types import Scene, SceneBox, SceneEdge
+from gradviz.ui import theme
+from gradviz.ui.fonts import mono_font, ui_font
+
+# ---------------------------------------------------------------------------------------
+# Polylines
+
+
+class Polyline:
+    """Points with cumulative lengths, to find the point a fraction of the way along."""
+
+    __slots__ = ("points", "_cum", "length")
+
+    def __init__(self, points: list[QPointF]) -> None:
+        self.points = points
+        cum = [0.0]
+        for a, b in zip(points, points[1:]):
+            cum.append(cum[-1] + math.hypot(b.x() - a.x(), b.y() - a.y()))
+        self._cum = cum
+        self.length = cum[-1]
+
+    def point_at(self, fraction: float) -> QPointF:
+        """The point at `fraction` (0 = first point, 1 = last) of the arc length."""
+        pts = self.points
+        if len(pts) == 1 or self.length <= 0.0:
+            return QPointF(pts[0])
+        target = min(max(fraction, 0.0), 1.0) * self.length
+        cum = self._cum
+        # Few segments per edge: a linear scan beats bisect's overhead here.
+        i = 1
+        while i < len(cum) - 1 and cum[i] < target:
+            i += 1
+        seg = cum[i] - cum[i - 1]
+        t = 0.0 if seg <= 0.0 else (target - cum[i - 1]) / seg
+        a, b = pts[i - 1], pts[i]
+        return QPointF(a.x() + (b.x() - a.x()) * t, a.y() + (b.y() - a.y()) * t)
+
+
+def _exit_point(inside: QPointF, outside: QPointF, rect: QRectF) -> QPointF:
+    """Where the segment inside -> outside crosses the border of `rect` (bisection)."""
+    lo, hi = 0.0, 1.0
+    for _ in range(24):
+        mid = (lo + hi) / 2
+        p = QPointF(
+            inside.x() + (outside.x() - inside.x()) * mid,
+            inside.y() + (outside.y() - inside.y()) * mid,
+        )
+        if rect.contains(p):
+            lo = mid
+        else:
+            hi = mid
+    return QPointF(
+        inside.x() + (outside.x() - inside.x()) * hi,
+        inside.y() + (outside.y() - inside.y()) * hi,
+    )
+
+
+def clip_polyline(
+    points: list[QPointF], source: QRectF | None, target: QRectF | None
+) -> list[QPointF]:
+    """Trim a polyline so it starts where it leaves `source` and ends where it enters
+    `target`. Layouts may route edges from box centres or from box borders; either way
+    the drawn edge then touches the borders and its arrowhead stays visible."""
+    pts = list(points)
+    if source is not None and len(pts) >= 2 and source.contains(pts[0]):
+        k = 0
+        while k < len(pts) and source.contains(pts[k]):
+            k += 1
+        if k < len(pts):
+            pts = [_exit_point(pts[k - 1], pts[k], source)] + pts[k:]
+    if target is not None and len(pts) >= 2 and target.contains(pts[-1]):
+        k = len(pts) - 1
+        while k >= 0 and target.contains(pts[k]):
+            k -= 1
+        if k >= 0:
+            pts = pts[: k + 1] + [_exit_point(pts[k + 1], pts[k], target)]
+    return pts
+
+
+def _shorten_end(points: list[QPointF], by: float) -> list[QPointF]:
+    """Pull the last point back by `by` along the last segment (room for an arrowhead)."""
+    if len(points) < 2:
+        return points
+    a, b = points[-2], points[-1]
+    seg = math.hypot(b.x() - a.x(), b.y() - a.y())
+    if seg <= by + 1.0:
+        return points
+    t = (seg - by) / seg
+    return points[:-1] + [QPointF(a.x() + (b.x() - a.x()) * t, a.y() + (b.y() - a.y()) * t)]
+
+
+def rounded_polyline_path(points: list[QPointF], radius: float) -> QPainterPath:
+    """A path through `points` whose bends are rounded off with quadratic curves."""
+    path = QPainterPath(points[0])
+    for i in range(1, len(points) - 1):
+        prev, corner, nxt = points[i - 1], points[i], points[i + 1]
+        d_in = math.hypot(corner.x() - prev.x(), corner.y() - prev.y())
+        d_out = math.hypot(nxt.x() - corner.x(), nxt.y() - corner.y())
+        r = min(radius, d_in / 2, d_out / 2)
+        if r <= 0.5:
+            path.lineTo(corner)
+            continue
+        a = corner + (prev - corner) * (r / d_in)
+        b = corner + (nxt - corner) * (r / d_out)
+        path.lineTo(a)
+        path.quadTo(corner, b)
+    if len(points) > 1:
+        path.lineTo(points[-1])
+    return path
+
+
+def arrowhead(tip: QPointF, from_point: QPointF) -> QPolygonF:
+    """A filled triangle with its tip at `tip`, pointing away from `from_point`."""
+    dx, dy = tip.x() - from_point.x(), tip.y() - from_point.y()
+    norm = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / norm, dy / norm
+    bx, by = tip.x() - ux * theme.ARROW_LENGTH, tip.y() - uy * theme.ARROW_LENGTH
+    half = theme.ARROW_WIDTH / 2
+    return QPolygonF(
+        [tip, QPointF(bx - uy * half, by + ux * half), QPointF(bx + uy * half, by - ux * half)]
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Fonts and text
+
+
+@lru_cache(maxsize=64)
+def _font(kind: str, px: int) -> QFont:
+    """Cached fonts by kind and whole pixel size (fonts are shared, never mutated)."""
+    pt = px * 0.75  # the inverse of fonts.pt_to_px, exact for whole pixels
+    if kind == "mono":
+        return mono_font(pt)
+    return ui_font(pt, bold=(kind == "bold"))
+
+
+@lru_cache(maxsize=64)
+def _metrics(kind: str, px: int) -> QFontMetricsF:
+    return QFontMetricsF(_font(kind, px))
+
+
+def _px(pt: float) -> int:
+    return max(1, round(pt * 4 / 3))
+
+
+# ---------------------------------------------------------------------------------------
+# Boxes
+
+ACCENT_WIDTH = 4.0
+V_PAD = 5.0
+STRIP_PAD = 3.0
+ITEM_MARGIN = 12.0  # room around a box for its glow, selection ring and badge
+
+
+@dataclass(frozen=True)
+class TextRow:
+    text: str
+    font: QFont
+    color: QColor
+    rect: QRectF
+
+
+@dataclass(frozen=True)
+class BoxLayout:
+    """Where each piece of a box goes, in the box's local coordinates (centre = 0, 0)."""
+
+    rect: QRectF
+    rows: tuple[TextRow, ...]
+    strip: QRectF | None
+    strip_row: TextRow | None
+    line_tag: TextRow | None
+
+
+def grad_text(box: SceneBox) -> str | None:
+    """The gradient strip's text: a leaf always shows its .grad, even when None."""
+    if box.role == st.ROLE_LEAF:
+        return f".grad = {box.grad if box.grad is not None else 'None'}"
+    if box.grad is not None:
+        return f"grad = {box.grad}"
+    return None
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    name: str
+    text: str
+    kind: str  # "bold" (title), "ui" or "mono"
+    color: QColor
+
+
+# A row too wide for its box may shrink this many pixels below its height-fitted size
+# before it is elided; more would break the title > body size hierarchy.
+WIDTH_SHRINK_PX = 2
+
+
+def layout_box(box: SceneBox) -> BoxLayout:
+    """Fit the box's text into its size: shrink all fonts until the rows fit the height
+    (dropping the least important rows if even the smallest size is too tall), then let a
+    row that is too wide shrink a little more, and elide what still does not fit."""
+    w, h = max(box.width, 8.0), max(box.height, 8.0)
+    rect = QRectF(-w / 2, -h / 2, w, h)
+    side = theme.BOX_PADDING + ACCENT_WIDTH / 2
+    avail_w = max(w - 2 * side, 4.0)
+
+    wanted = [_Wanted("title", box.title, "bold", theme.role_style(box.role).title)]
+    if box.subtitle:
+        wanted.append(_Wanted("subtitle", box.subtitle, "ui", theme.TEXT_MUTED))
+    if box.value is not None:
+        wanted.append(_Wanted("value", box.value, "mono", theme.TEXT))
+    if box.note:
+        wanted.append(_Wanted("note", box.note, "mono", theme.NOTE_TEXT))
+    strip_text = grad_text(box)
+
+    title_px, body_px, min_px = _px(theme.TITLE_PT), _px(theme.BODY_PT), _px(theme.MIN_PT)
+
+    def px_of(kind: str, shrink: int) -> int:
+        return max((title_px if kind == "bold" else body_px) - shrink, min_px)
+
+    def needed_height(rows: list[_Wanted], shrink: int) -> float:
+        total = 2 * V_PAD + sum(
+            _metrics(r.kind, px_of(r.kind, shrink)).height() + theme.ROW_GAP for r in rows
+        )
+        if strip_text is not None:
+            total += _metrics("mono", px_of("mono", shrink)).height() + 2 * STRIP_PAD
+        return total
+
+    max_shrink = title_px - min_px
+    shrink = next((s for s in range(max_shrink + 1) if needed_height(wanted, s) <= h), None)
+    if shrink is None:  # too tall even at the smallest size: drop rows, least useful first
+        shrink = max_shrink
+        for name in ("subtitle", "note", "value"):
+            if needed_height(wanted, shrink) <= h:
+                break
+            wanted = [r for r in wanted if r.name != name]
+
+    def fitted(text: str, kind: str) -> tuple[str, int]:
+        """The text and pixel size for one row: a little smaller if that makes it fit."""
+        base = px_of(kind, shrink)
+        for px in range(base, max(base - WIDTH_SHRINK_PX, min_px) - 1, -1):
+            if _metrics(kind, px).horizontalAdvance(text) <= avail_w:
+                return text, px
+        px = max(base - WIDTH_SHRINK_PX, min_px)
+        return _metrics(kind, px).elidedText(text, Qt.TextElideMode.ElideRight, avail_w), px
+
+    strip = strip_row = None
+    content_bottom = rect.bottom()
+    if strip_text is not None:
+        strip_h = _metrics("mono", px_of("mono", shrink)).height() + 2 * STRIP_PAD
+        strip = QRectF(rect.left(), rect.bottom() - strip_h, w, strip_h)
+        color = theme.GRAD_NONE_TEXT if box.grad is None else theme.GRAD_STRIP_TEXT
+        text, px = fitted(strip_text, "mono")
+        strip_row = TextRow(text, _font("mono", px), color, strip.adjusted(side, 0, -side, 0))
+        content_bottom = strip.top()
+
+    heights = [_metrics(r.kind, px_of(r.kind, shrink)).height() for r in wanted]
+    block = sum(heights) + theme.ROW_GAP * max(len(heights) - 1, 0)
+    y = rect.top() + max((content_bottom - rect.top() - block) / 2, 0.0)
+    rows = []
+    for r, row_h in zip(wanted, heights):
+        text, px = fitted(r.text, r.kind)
+        row_rect = QRectF(rect.left() + side, y, avail_w, row_h)
+        rows.append(TextRow(text, _font(r.kind, px), r.color, row_rect))
+        y += row_h + theme.ROW_GAP
+
+    return BoxLayout(rect, tuple(rows), strip, strip_row, _line_tag(box, rect, rows, side))
+
+
+def _line_tag(box: SceneBox, rect: QRectF, rows: list[TextRow], side: float) -> TextRow | None:
+    """A small "L3" in the top-left corner, if the title leaves room for it."""
+    if box.line is None or not rows:
+        return None
+    px = _px(theme.SMALL_PT)
+    fm = _metrics("ui", px)
+    text = f"L{box.line}"
+    tag_w = fm.horizontalAdvance(text)
+    title_w = QFontMetricsF(rows[0].font).horizontalAdvance(rows[0].text)
+    left = rect.left() + ACCENT_WIDTH + 4
+    if left + tag_w + 4 > -title_w / 2 or rect.height() < 2 * fm.height():
+        return None
+    return TextRow(
+        text,
+        _font("ui", px),
+        theme.TEXT_MUTED,
+        QRectF(left, rect.top() + 2, tag_w + 1, fm.height()),
+    )
+
+
+def paint_box(
+    painter: QPainter, box: SceneBox, layout: BoxLayout, selected: bool, lod: float = 1.0
+) -> None:
+    """Paint a box in its role's look and its state's decoration, in local coordinates.
+    Shared by the graph items and the legend swatches."""
+    role = theme.role_style(box.role)
+    state = theme.state_style(box.state)
+    rect = layout.rect
+    outline = QPainterPath()
+    outline.addRoundedRect(rect, theme.BOX_RADIUS, theme.BOX_RADIUS)
+
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    if state.glow is not None:
+        _paint_glow(painter, rect, state.glow)
+
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(state.fill or role.fill)
+    painter.drawPath(outline)
+
+    painter.save()
+    painter.setClipPath(outline)
+    painter.setBrush(role.accent)
+    painter.drawRect(QRectF(rect.left(), rect.top(), ACCENT_WIDTH, rect.height()))
+    if layout.strip is not None:
+        painter.setBrush(theme.GRAD_STRIP_FILL)
+        painter.drawRect(layout.strip)
+        painter.setPen(QPen(theme.GRAD_STRIP_LINE, 1.0))
+        top = layout.strip.top()
+        painter.drawLine(QPointF(rect.left(), top), QPointF(rect.right(), top))
+    painter.restore()
+
+    pen = QPen(state.border or role.border, state.border_width)
+    if state.border_dash:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    inset = state.border_width / 2
+    painter.drawRoundedRect(
+        rect.adjusted(inset, inset, -inset, -inset),
+        theme.BOX_RADIUS - inset,
+        theme.BOX_RADIUS - inset,
+    )
+
+    if lod >= theme.LOD_TEXT:  # text too small to read is skipped when zoomed far out
+        for row in layout.rows:
+            _draw_text(painter, row, Qt.AlignmentFlag.AlignCenter)
+        if layout.strip_row is not None:
+            _draw_text(painter, layout.strip_row, Qt.AlignmentFlag.AlignCenter)
+        if layout.line_tag is not None:
+            _draw_text(painter, layout.line_tag, Qt.AlignmentFlag.AlignLeft)
+        if state.badge:
+            _paint_badge(painter, rect, state.badge, state.badge_color or theme.TEXT_MUTED)
+
+    if selected:
+        ring = QPen(theme.SELECTION, 2.0, Qt.PenStyle.CustomDashLine)
+        ring.setDashPattern([3.0, 2.0])
+        painter.setPen(ring)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(
+            rect.adjusted(-5, -5, 5, 5), theme.BOX_RADIUS + 4, theme.BOX_RADIUS + 4
+        )
+
+
+def _draw_text(painter: QPainter, row: TextRow, align: Qt.AlignmentFlag) -> None:
+    painter.setFont(row.font)
+    painter.setPen(row.color)
+    painter.drawText(row.rect, int(align | Qt.AlignmentFlag.AlignVCenter), row.text)
+
+
+def _paint_glow(painter: QPainter, rect: QRectF, color: QColor) -> None:
+    """A soft halo: a few widening translucent rings around the box."""
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for grow, alpha in ((7.0, 40), (4.5, 70), (2.0, 120)):
+        c = QColor(color)
+        c.setAlpha(alpha)
+        painter.setPen(QPen(c, 3.0))
+        r = theme.BOX_RADIUS + grow
+        painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), r, r)
+
+
+def _paint_badge(painter: QPainter, rect: QRectF, text: str, color: QColor) -> None:
+    """A small pill straddling the top-right corner: ✓ done, "freed", ! error."""
+    font = _font("bold", _px(theme.SMALL_PT))
+    fm = QFontMetricsF(font)
+    h = fm.height() + 2
+    w = max(h, fm.horizontalAdvance(text) + 8)
+    pill = QRectF(rect.right() - 6 - w, rect.top() - h / 2, w, h)
+    painter.setPen(QPen(QColor("#FFFFFF"), 1.5))
+    painter.setBrush(color)
+    painter.drawRoundedRect(pill, h / 2, h / 2)
+    painter.setFont(font)
+    painter.setPen(QColor("#FFFFFF"))
+    painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), text)
+
+
+def _lod(painter: QPainter) -> float:
+    return QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+
+
+def _box_bounds(layout: BoxLayout) -> QRectF:
+    m = ITEM_MARGIN
+    return layout.rect.adjusted(-m, -m, m, m)
+
+
+class BoxItem(QGraphicsItem):
+    """One SceneBox, positioned at its centre; repainted only when its box changes."""
+
+    def __init__(self, box: SceneBox) -> None:
+        super().__init__()
+        self.box = box
+        self.layout = layout_box(box)
+        self._bounds = _box_bounds(self.layout)
+        self.selected = False
+        # Boxes rarely change while tokens move over them: cache their pixels.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setPos(box.x, box.y)
+        self._apply_state()
+
+    def set_box(self, box: SceneBox) -> None:
+        if box == self.box:
+            return
+        if (box.width, box.height) != (self.box.width, self.box.height):
+            self.prepareGeometryChange()
+        old, self.box = self.box, box
+        self.layout = layout_box(box)
+        self._bounds = _box_bounds(self.layout)
+        if (box.x, box.y) != (old.x, old.y):
+            self.setPos(box.x, box.y)
+        self._apply_state()
+        self.update()
+
+    def set_selected(self, selected: bool) -> None:
+        if selected != self.selected:
+            self.selected = selected
+            self.update()
+
+    def _apply_state(self) -> None:
+        self.setOpacity(theme.state_style(self.box.state).opacity)
+
+    def scene_rect(self) -> QRectF:
+        return self.layout.rect.translated(self.pos())
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(self.layout.rect, theme.BOX_RADIUS, theme.BOX_RADIUS)
+        return path
+
+    def paint(self, painter: QPainter, option, widget: QWidget | None = None) -> None:
+        paint_box(painter, self.box, self.layout, self.selected, _lod(painter))
+
+
+# ---------------------------------------------------------------------------------------
+# Edges
+
+
+@dataclass(frozen=True)
+class EdgeGeometry:
+    polyline: Polyline  # the visible stretch, from the source's border to the target's
+    path: QPainterPath  # stroked line, shortened where the arrowhead sits
+    arrow: QPolygonF
+    label_rect: QRectF | None
+    cut_rect: QRectF | None
+    bounds: QRectF
+
+
+def _pill_at(center: QPointF, text: str, font: QFont, pad_x: float, pad_y: float) -> QRectF:
+    fm = QFontMetricsF(font)
+    w, h = fm.horizontalAdvance(text) + 2 * pad_x, fm.height() + 2 * pad_y
+    return QRectF(center.x() - w / 2, center.y() - h / 2, w, h)
+
+
+def edge_geometry(edge: SceneEdge, source: QRectF | None, target: QRectF | None) -> EdgeGeometry:
+    pts = [QPointF(x, y) for x, y in edge.points]
+    if len(pts) < 2 and source is not None and target is not None:
+        pts = [source.center(), target.center()]
+    if not pts:
+        pts = [QPointF(0, 0)]
+    grow = 1.5  # leave a hair of space between arrow tip and box border
+    pts = clip_polyline(
+        pts,
+        source.adjusted(-grow, -grow, grow, grow) if source is not None else None,
+        target.adjusted(-grow, -grow, grow, grow) if target is not None else None,
+    )
+    polyline = Polyline(pts)
+    style = theme.edge_style(edge.kind)
+
+    # The arrow sits at the target (forward data) or at the source (gradients flow back).
+    ordered = pts[::-1] if style.arrow_at_source else pts
+    if len(ordered) >= 2:
+        arrow = arrowhead(ordered[-1], ordered[-2])
+        line_pts = _shorten_end(ordered, theme.ARROW_LENGTH * 0.7)
+    else:
+        arrow, line_pts = QPolygonF(), ordered
+    path = rounded_polyline_path(line_pts, theme.EDGE_CORNER_RADIUS)
+
+    label_rect = cut_rect = None
+    if edge.kind == st.EDGE_CUT:
+        font = _font("bold", _px(theme.SMALL_PT))
+        cut_rect = _pill_at(polyline.point_at(0.5), theme.CUT_MARK_TEXT, font, 6, 2)
+    if edge.label and not (edge.kind == st.EDGE_CUT and edge.label == "cut"):
+        font = _font("ui", _px(theme.SMALL_PT))
+        label_rect = _pill_at(polyline.point_at(0.78), edge.label, font, 3, 0)
+
+    bounds = path.boundingRect().united(arrow.boundingRect())
+    for r in (label_rect, cut_rect):
+        if r is not None:
+            bounds = bounds.united(r)
+    pad = style.width + theme.ACTIVE_EDGE_EXTRA + 6
+    return EdgeGeometry(
+        polyline, path, arrow, label_rect, cut_rect, bounds.adjusted(-pad, -pad, pad, pad)
+    )
+
+
+@dataclass(frozen=True)
+class EdgeLook:
+    """Pens and brushes for one kind of edge, built once and shared (painting runs for
+    every visible edge on every full repaint, so it must not build Qt objects)."""
+
+    glow: QPen | None
+    line: QPen
+    arrow_pen: QPen
+    arrow_brush: QBrush
+
+
+@lru_cache(maxsize=16)
+def edge_look(kind: str, active: bool) -> EdgeLook:
+    style = theme.edge_style(kind)
+    width = style.width + (theme.ACTIVE_EDGE_EXTRA if active else 0.0)
+    round_cap, round_join = Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
+    glow = None
+    if active:
+        glow = QPen(theme.ACTIVE_EDGE_GLOW, width + 6, Qt.PenStyle.SolidLine, round_cap, round_join)
+    line = QPen(style.color, width, style.pen_style, round_cap, round_join)
+    arrow_pen = QPen(style.color, 1.0, Qt.PenStyle.SolidLine, round_cap, round_join)
+    return EdgeLook(glow, line, arrow_pen, QBrush(style.color))
+
+
+_NO_PEN = QPen(Qt.PenStyle.NoPen)
+_NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
+_ANTIALIAS = QPainter.RenderHint.Antialiasing
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+
+
+class EdgeItem(QGraphicsItem):
+    """One SceneEdge, drawn in scene coordinates (the item itself stays at 0, 0)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.edge: SceneEdge | None = None
+        self.geometry: EdgeGeometry | None = None
+        self.look: EdgeLook | None = None
+        self._bounds = QRectF()
+        self._key: tuple | None = None
+
+    def set_edge(
+        self, edge: SceneEdge, source: QRectF | None, target: QRectF | None, faint: bool
+    ) -> None:
+        key = (edge, _rect_key(source), _rect_key(target), faint)
+        if key == self._key:
+            return
+        self.prepareGeometryChange()
+        self._key = key
+        self.edge = edge
+        self.geometry = edge_geometry(edge, source, target)
+        self.look = edge_look(edge.kind, edge.active)
+        self._bounds = self.geometry.bounds
+        self.setOpacity(theme.FAINT_EDGE_OPACITY if faint else 1.0)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter: QPainter, option, widget: QWidget | None = None) -> None:
+        if self.edge is not None:
+            paint_edge(painter, self.edge, self.geometry, self.look, _lod(painter))
+
+
+def paint_edge(
+    painter: QPainter, edge: SceneEdge, geo: EdgeGeometry, look: EdgeLook, lod: float = 1.0
+) -> None:
+    """Paint an edge: its line, arrowhead, label and, on a cut edge, the "✂ cut" mark."""
+    painter.setRenderHint(_ANTIALIAS, True)
+    painter.setBrush(_NO_BRUSH)
+    if look.glow is not None:
+        painter.setPen(look.glow)
+        painter.drawPath(geo.path)
+    painter.setPen(look.line)
+    painter.drawPath(geo.path)
+    if not geo.arrow.isEmpty():
+        painter.setPen(look.arrow_pen)
+        painter.setBrush(look.arrow_brush)
+        painter.drawPolygon(geo.arrow)
+    if lod < theme.LOD_TEXT:
+        return  # labels too small to read
+    if geo.label_rect is not None and edge.label:
+        painter.setPen(_NO_PEN)
+        painter.setBrush(theme.EDGE_LABEL_BG)
+        painter.drawRoundedRect(geo.label_rect, 3, 3)
+        painter.setFont(_font("ui", _px(theme.SMALL_PT)))
+        painter.setPen(theme.EDGE_LABEL_TEXT)
+        painter.drawText(geo.label_rect, _CENTER, edge.label)
+    if geo.cut_rect is not None:
+        r = geo.cut_rect
+        painter.setPen(QPen(theme.CUT_MARK_BORDER, 1.2))
+        painter.setBrush(theme.CUT_MARK_FILL)
+        painter.drawRoundedRect(r, r.height() / 2, r.height() / 2)
+        painter.setFont(_font("bold", _px(theme.SMALL_PT)))
+        painter.setPen(theme.CUT_MARK_COLOR)
+        painter.drawText(r, _CENTER, theme.CUT_MARK_TEXT)
+
+
+def _rect_key(rect: QRectF | None) -> tuple[float, float, float, float] | None:
+    return None if rect is None else (rect.x(), rect.y(), rect.width(), rect.height())
+
+
+# ---------------------------------------------------------------------------------------
+# Gradient tokens
+
+
+class TokenItem(QGraphicsItem):
+    """A pill carrying a gradient's value, centred on its position."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.source_text: str | None = None  # as given; `text` is what fits
+        self.text = ""
+        self._rect = QRectF()
+        self._bounds = QRectF()
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.set_text(text)
+
+    def set_text(self, text: str) -> None:
+        if text == self.source_text:
+            return
+        self.prepareGeometryChange()
+        self.source_text = text
+        font = _font("bold", _px(theme.TOKEN_PT))
+        fm = QFontMetricsF(font)
+        max_text = theme.TOKEN_MAX_WIDTH - 2 * theme.TOKEN_PAD_X
+        self.text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max_text)
+        self._rect = token_rect(self.text, QPointF(0, 0))
+        self._bounds = self._rect.adjusted(-3, -3, 3, 4)  # white border and drop shadow
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter: QPainter, option, widget: QWidget | None = None) -> None:
+        paint_token(painter, self._rect, self.text)
+
+
+def token_rect(text: str, centre: QPointF) -> QRectF:
+    """The pill a token's text needs, centred on `centre`."""
+    font = _font("bold", _px(theme.TOKEN_PT))
+    return _pill_at(centre, text, font, theme.TOKEN_PAD_X, theme.TOKEN_PAD_Y)
+
+
+def paint_token(painter: QPainter, rect: QRectF, text: str) -> None:
+    """A gradient token: a bold pill with a white rim and a soft shadow."""
+    painter.setRenderHint(_ANTIALIAS, True)
+    radius = rect.height() / 2
+    painter.setPen(_NO_PEN)
+    painter.setBrush(QColor(0, 0, 0, 45))  # the shadow lifts it off the edge below
+    painter.drawRoundedRect(rect.translated(0, 1.5), radius, radius)
+    painter.setPen(QPen(theme.TOKEN_BORDER, 1.5))
+    painter.setBrush(QBrush(theme.TOKEN_FILL))
+    painter.drawRoundedRect(rect, radius, radius)
+    painter.setFont(_font("bold", _px(theme.TOKEN_PT)))
+    painter.setPen(theme.TOKEN_TEXT)
+    painter.drawText(rect, _CENTER, text)
+
+
+# ---------------------------------------------------------------------------------------
+# Keeping a QGraphicsScene in step with a Scene
+
+Z_EDGE, Z_BOX, Z_TOKEN = 0.0, 10.0, 20.0
+TOKEN_SPOTS = (0.5, 0.35, 0.65, 0.25, 0.75)  # resting places tried, middle first
+
+
+class SceneItems:
+    """The items of one QGraphicsScene, updated in place from successive Scenes.
+
+    Items are keyed by box and edge id, so stepping through an episode only touches what
+    changed. Stacking follows the Scene's order, so a reused set of items paints exactly
+    like a freshly built one."""
+
+    def __init__(self, graphics_scene: QGraphicsScene) -> None:
+        self.graphics_scene = graphics_scene
+        self.boxes: dict[str, BoxItem] = {}
+        self.edges: dict[str, EdgeItem] = {}
+        self.tokens: dict[str, TokenItem] = {}  # keyed by edge id
+        self.rest_fraction: dict[str, float] = {}  # where each token rests along its edge
+        self.scene: Scene | None = None
+
+    def apply(self, scene: Scene) -> None:
+        self.scene = scene
+        self._apply_boxes(scene)
+        self._apply_edges(scene)
+        self._apply_tokens(scene)
+
+    def clear(self) -> None:
+        for table in (self.tokens, self.edges, self.boxes):
+            for item in table.values():
+                self.graphics_scene.removeItem(item)
+            table.clear()
+        self.scene = None
+
+    def rest_point(self, edge_id: str) -> QPointF:
+        """Where a token rests: the middle of its edge, unless another token is there."""
+        polyline = self.edges[edge_id].geometry.polyline
+        return polyline.point_at(self.rest_fraction.get(edge_id, 0.5))
+
+    def rest_tokens(self) -> None:
+        """Put every token at its resting place."""
+        for edge_id, token in self.tokens.items():
+            token.setPos(self.rest_point(edge_id))
+            token.setOpacity(1.0)
+
+    def bounds(self) -> QRectF:
+        """The area to show: the laid-out episode plus everything drawn around it."""
+        rect = QRectF()
+        if self.scene is not None:
+            rect = QRectF(0, 0, self.scene.width, self.scene.height)
+        return rect.united(self.graphics_scene.itemsBoundingRect())
+
+    def _apply_boxes(self, scene: Scene) -> None:
+        wanted = {b.id for b in scene.boxes}
+        for box_id in [k for k in self.boxes if k not in wanted]:
+            self.graphics_scene.removeItem(self.boxes.pop(box_id))
+        step = 1.0 / (len(scene.boxes) + 1)
+        for i, box in enumerate(scene.boxes):
+            item = self.boxes.get(box.id)
+            if item is None:
+                item = self.boxes[box.id] = BoxItem(box)
+                self.graphics_scene.addItem(item)
+            else:
+                item.set_box(box)
+            item.setZValue(Z_BOX + i * step)
+
+    def _apply_edges(self, scene: Scene) -> None:
+        wanted = {e.id for e in scene.edges}
+        for edge_id in [k for k in self.edges if k not in wanted]:
+            self.graphics_scene.removeItem(self.edges.pop(edge_id))
+        step = 1.0 / (len(scene.edges) + 1)
+        hidden = {b.id for b in scene.boxes if b.state == st.STATE_HIDDEN}
+        for i, edge in enumerate(scene.edges):
+            item = self.edges.get(edge.id)
+            if item is None:
+                item = self.edges[edge.id] = EdgeItem()
+                self.graphics_scene.addItem(item)
+            src, tgt = self.boxes.get(edge.source), self.boxes.get(edge.target)
+            item.set_edge(
+                edge,
+                src.scene_rect() if src is not None else None,
+                tgt.scene_rect() if tgt is not None else None,
+                faint=edge.source in hidden or edge.target in hidden,
+            )
+            item.setZValue(Z_EDGE + i * step)
+
+    def _apply_tokens(self, scene: Scene) -> None:
+        carrying = {e.id: e.token for e in scene.edges if e.token is not None}
+        for edge_id in [k for k in self.tokens if k not in carrying]:
+            self.graphics_scene.removeItem(self.tokens.pop(edge_id))
+        step = 1.0 / (len(carrying) + 1)
+        self.rest_fraction.clear()
+        placed: list[QRectF] = []
+        for i, (edge_id, token) in enumerate(carrying.items()):
+            item = self.tokens.get(edge_id)
+            if item is None:
+                item = self.tokens[edge_id] = TokenItem(token.text)
+                self.graphics_scene.addItem(item)
+            else:
+                item.set_text(token.text)
+            item.setZValue(Z_TOKEN + i * step)
+            fraction = self._free_fraction(edge_id, item, placed)
+            self.rest_fraction[edge_id] = fraction
+            item.setPos(self.rest_point(edge_id))
+            item.setOpacity(1.0)
+            placed.append(item.boundingRect().translated(item.pos()))
+
+    def _free_fraction(self, edge_id: str, token: TokenItem, placed: list[QRectF]) -> float:
+        """The middle of the edge, or the nearest spot along it where this token does not
+        cover a token already placed (parallel edges often carry equal gradients)."""
+        polyline = self.edges[edge_id].geometry.polyline
+        rect = token.boundingRect()
+        for fraction in TOKEN_SPOTS:
+            spot = rect.translated(polyline.point_at(fraction))
+            if not any(spot.intersects(other) for other in placed):
+                return fraction
+        return 0.5
+
+
+# ---------------------------------------------------------------------------------------
+# Headless rendering
+
+_app: QApplication | None = None
+
+
+def _ensure_app() -> None:
+    """Graphics scenes need a QApplication; make one when rendering from a script."""
+    global _app
+    if QApplication.instance() is None:
+        _app = QApplication([])
+
+
+def scene_rect_with_margin(items: SceneItems, margin: float = theme.RENDER_MARGIN) -> QRectF:
+    """The part of the graphics scene an export shows (and the canvas scrolls over)."""
+    return items.bounds().adjusted(-margin, -margin, margin, margin)
+
+
+def render_scene_image(scene: Scene, width: int | None = None, scale: float = 1.0) -> QImage:
+    """Render `scene` at rest (tokens at the middle of their edges) on white with a margin.
+
+    `width` (pixels) overrides `scale` when given. The same Scene always gives the same
+    pixels."""
+    _ensure_app()
+    graphics_scene = QGraphicsScene()
+    items = SceneItems(graphics_scene)
+    items.apply(scene)
+    source = scene_rect_with_margin(items)
+    if width is not None:
+        scale = width / source.width()
+    size_w = max(1, math.ceil(source.width() * scale))
+    size_h = max(1, math.ceil(source.height() * scale))
+    image = QImage(size_w, size_h, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(theme.CANVAS_BG)
+    painter = QPainter(image)
+    painter.setRenderHints(
+        QPainter.RenderHint.Antialiasing
+        | QPainter.RenderHint.TextAntialiasing
+        | QPainter.RenderHint.SmoothPixmapTransform
+    )
+    target = QRectF(0, 0, source.width() * scale, source.height() * scale)
+    graphics_scene.render(painter, target, source, Qt.AspectRatioMode.IgnoreAspectRatio)
+    painter.end()
+    items.clear()
+    return image
+
+
+def save_scene_png(
+    scene: Scene, path: str | Path, width: int | None = None, scale: float = 1.0
+) -> None:
+    """Render `scene` and write it as a PNG."""
+    image = render_scene_image(scene, width=width, scale=scale)
+    if not image.save(str(path), "PNG"):
+        raise OSError(f"could not write {path}")
