@@ -89,7 +89,7 @@ class AutoSave(QObject):
         self._marker.write_text(str(os.getpid()), encoding="utf-8")
 
     def end_session(self) -> None:
-        """A clean exit: save the text and remove the marker."""
+        """A clean exit: save any unsaved text and remove the marker."""
         self.save_now()
         try:
             self._marker.unlink()
@@ -101,9 +101,13 @@ class AutoSave(QObject):
         return self._timer.isActive()
 
     def save_now(self) -> None:
+        """Write the text now if it has unsaved changes; otherwise there is nothing to keep."""
         self._timer.stop()
         try:
-            _write_atomically(self.path, self._editor.toPlainText())
+            if self._editor.document().isModified():
+                _write_atomically(self.path, self._editor.toPlainText())
+            else:
+                self.path.unlink(missing_ok=True)
         except OSError:
             return  # a full disk must not break editing; the next change retries
         self.saved.emit()

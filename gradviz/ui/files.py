@@ -43,6 +43,7 @@ class FileController(QObject):
         self._settings = settings
         self._window = parent
         self.path: Path | None = None
+        self.untitled_name: str | None = None
         # Asked before discarding unsaved text; returns False to cancel. Replaceable
         # (the tests answer without a modal dialog).
         self.confirm_discard: Callable[[], bool] = self._ask_to_save
@@ -55,7 +56,9 @@ class FileController(QObject):
         return self._editor.document().isModified()
 
     def display_name(self) -> str:
-        return self.path.name if self.path else "untitled"
+        if self.path is not None:
+            return self.path.name
+        return self.untitled_name or "untitled"
 
     def title(self) -> str:
         return f"{self.display_name()}{' •' if self.modified else ''} — gradviz"
@@ -87,9 +90,12 @@ class FileController(QObject):
         self.fileOpened.emit(str(path))
         return True
 
-    def set_text(self, text: str, path: Path | None = None) -> None:
-        """Replace the editor text as a fresh, unmodified document (undo still works)."""
+    def set_text(self, text: str, path: Path | None = None, name: str | None = None) -> None:
+        """Replace the editor text as a fresh, unmodified document (undo still works).
+
+        name labels text that has no file of its own, such as an example."""
         self.path = path
+        self.untitled_name = name
         cursor = self._editor.textCursor()
         cursor.select(cursor.SelectionType.Document)
         cursor.insertText(text)

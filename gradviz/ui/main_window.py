@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
 
         self.autosave = AutoSave(self.editor)
         self._offer_recovery()
+        if self.recovery_bar is None:
+            self._load_start_example()
         self.autosave.begin_session()
 
         self.setWindowTitle(self.files.title())
@@ -313,6 +315,13 @@ class MainWindow(QMainWindow):
         self.recovery_bar.dismissed.connect(self.autosave.forget_recoverable)
         self._recovery_slot.addWidget(self.recovery_bar)
 
+    def _load_start_example(self) -> None:
+        # Something to run at once: the example used last, else the first one.
+        examples = {path.name: path for path in example_files()}
+        path = examples.get(self.settings.last_example()) or next(iter(examples.values()), None)
+        if path is not None:
+            self.load_example(path, run=False)
+
     def _restore_text(self, text: str) -> None:
         self.files.set_text(text)
         self.editor.document().setModified(True)  # it was never saved
@@ -441,7 +450,16 @@ class MainWindow(QMainWindow):
     def _load_story(self, story) -> None:
         self._story = story
         self._selected_box = None
-        self.player = Player(story, direction=self.settings.direction())
+        try:
+            self.player = Player(story, direction=self.settings.direction())
+        except Exception as exc:  # noqa: BLE001 - a story we cannot show must not kill the UI
+            self.player = None
+            self.transport.set_story(0, [])
+            self.episodes.set_episodes([])
+            self._scene = empty_scene(f"gradviz could not lay out this story: {exc}")
+            self.canvas.show_scene(self._scene, animate=False)
+            self.narration.setText(self._scene.narration)
+            return
         episodes = self.player.episodes()
         count = self.player.step_count
         self.transport.set_story(count, episodes)
@@ -523,7 +541,7 @@ class MainWindow(QMainWindow):
         path = Path(path)
         if not self.files.confirm_discard():
             return False
-        self.files.set_text(path.read_text(encoding="utf-8"))
+        self.files.set_text(path.read_text(encoding="utf-8"), name=f"{path.stem} (example)")
         self.settings.set_last_example(path.name)
         if run:
             self.run()

@@ -77,7 +77,7 @@ def test_children_of_the_script_are_killed_too(tmp_path) -> None:
         f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
         "while True:\n    pass\n"
     )
-    result = run_sandboxed(source, timeout_s=2.0)
+    result = run_sandboxed(source, timeout_s=1.0)
     assert result.error.kind == "timeout"
     child = int(pid_file.read_text())
     deadline = time.monotonic() + 2

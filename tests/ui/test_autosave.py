@@ -19,19 +19,32 @@ def make(qtbot, folder: Path, delay_ms: int = 50) -> tuple[QPlainTextEdit, AutoS
     return editor, AutoSave(editor, directory=folder, delay_ms=delay_ms)
 
 
+def type_text(editor: QPlainTextEdit, text: str) -> None:
+    editor.insertPlainText(text)  # like typing: the document becomes modified
+
+
 def test_text_is_saved_after_a_pause(qtbot, tmp_path) -> None:
     editor, autosave = make(qtbot, tmp_path)
-    editor.setPlainText("x = 1")
+    type_text(editor, "x = 1")
     assert autosave.pending
     with qtbot.waitSignal(autosave.saved, timeout=2000):
         pass
     assert autosave.path.read_text() == "x = 1"
 
 
+def test_saved_or_unchanged_text_leaves_nothing_to_recover(qtbot, tmp_path) -> None:
+    editor, autosave = make(qtbot, tmp_path)
+    type_text(editor, "x = 1")
+    autosave.save_now()
+    editor.document().setModified(False)  # e.g. File → Save
+    autosave.save_now()
+    assert not autosave.path.exists()
+
+
 def test_clean_exit_offers_nothing(qtbot, tmp_path) -> None:
     editor, autosave = make(qtbot, tmp_path)
     autosave.begin_session()
-    editor.setPlainText("x = 1")
+    type_text(editor, "x = 1")
     autosave.end_session()
     _editor, again = make(qtbot, tmp_path)
     assert again.recoverable_text() is None
@@ -40,7 +53,7 @@ def test_clean_exit_offers_nothing(qtbot, tmp_path) -> None:
 def test_unclean_exit_in_this_process_is_offered(qtbot, tmp_path) -> None:
     editor, autosave = make(qtbot, tmp_path)
     autosave.begin_session()
-    editor.setPlainText("y = 2")
+    type_text(editor, "y = 2")
     autosave.save_now()
     # No end_session(): as if the window had died.
     _editor, again = make(qtbot, tmp_path)
@@ -57,7 +70,7 @@ def test_killed_process_is_offered_back(qtbot, tmp_path) -> None:
         editor = QPlainTextEdit()
         autosave = AutoSave(editor, directory={str(tmp_path)!r})
         autosave.begin_session()
-        editor.setPlainText("z = 3  # unsaved")
+        editor.insertPlainText("z = 3  # unsaved")
         autosave.save_now()
         os.kill(os.getpid(), signal.SIGKILL)
         """
@@ -71,7 +84,7 @@ def test_killed_process_is_offered_back(qtbot, tmp_path) -> None:
 
 def test_a_live_other_session_is_not_a_crash(qtbot, tmp_path) -> None:
     editor, autosave = make(qtbot, tmp_path)
-    editor.setPlainText("a = 1")
+    type_text(editor, "a = 1")
     autosave.save_now()
     (tmp_path / "session.lock").write_text(str(os.getppid()))  # alive, not us
     _editor, again = make(qtbot, tmp_path)

@@ -6,8 +6,8 @@ import time
 
 import fixtures_app
 from fixtures_app import EXAMPLES, make_window, run_code, wait_for_run
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from gradviz.ui.main_window import example_files
@@ -146,20 +146,21 @@ def test_a_memory_bomb_is_stopped(qtbot, window) -> None:
 
 def test_the_autosave_is_offered_back_after_an_unclean_exit(qtbot, data_dir) -> None:
     first = make_window(qtbot)
-    first.files.set_text("z = 42  # never saved\n")
+    first.files.set_text("")
+    qtbot.keyClicks(first.editor, "z = 42  # never saved")
     first.autosave.save_now()
     # The first window "dies" here: no close, so its session marker stays.
     second = make_window(qtbot)
     assert second.recovery_bar is not None and second.recovery_bar.isVisible()
     second.recovery_bar.restore_button.click()
-    assert second.editor.toPlainText() == "z = 42  # never saved\n"
+    assert second.editor.toPlainText() == "z = 42  # never saved"
     assert second.files.modified
     assert not second.recovery_bar.isVisible()
 
 
 def test_a_clean_exit_offers_nothing(qtbot, data_dir) -> None:
     first = make_window(qtbot)
-    first.files.set_text("a = 1\n")
+    qtbot.keyClicks(first.editor, "a = 1")
     first.close()
     second = make_window(qtbot)
     assert second.recovery_bar is None
@@ -180,14 +181,16 @@ def test_dropping_a_file_opens_it_without_running(qtbot, window, tmp_path) -> No
     path.write_text("x = 1\n")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(
-        QPointF(20, 20),
+    target = window.editor.viewport()
+    args = (
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    QApplication.sendEvent(window.editor.viewport(), event)
+    enter = QDragEnterEvent(QPoint(20, 20), *args)
+    assert QApplication.sendEvent(target, enter) and enter.isAccepted()
+    QApplication.sendEvent(target, QDropEvent(QPointF(20, 20), *args))
     assert window.editor.toPlainText() == "x = 1\n"
     assert window.files.path == path and not window.running
 
