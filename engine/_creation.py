@@ -34,7 +34,7 @@ def _finish(arr: np.ndarray, d: dt.dtype, requires_grad: bool, how: str) -> Tens
         _check_float_for_grad(d, factory=True)
     t = Tensor._make(arr, d, bool(requires_grad), None)
     if STATE.recorders:
-        from .autograd import record
+        from .autograd import _record_module as record
 
         record.tensor_created(t, how)
     return t

@@ -118,6 +118,8 @@ def apply(op: type[Op], inputs: tuple, params: dict | None = None):
     d = _result_dtype(op, inputs, arr)
     if arr.dtype != d.np:
         arr = arr.astype(d.np)
+    if needs and not d.is_floating_point:
+        needs = False  # integer and bool results never require grad, as in PyTorch
     node = None
     if needs:
         node = BackwardNode(op, ctx, tuple(_edge(t) for t in inputs), ())
@@ -125,7 +127,7 @@ def apply(op: type[Op], inputs: tuple, params: dict | None = None):
     if needs and op.saves_result:
         ctx.saved.append(SavedTensor(result, is_output=True))
     if STATE.recorders:
-        from .autograd import record
+        from .autograd import _record_module as record
 
         record.op_ran(op, inputs, result, node, params)
     if extra:

@@ -195,7 +195,7 @@ class Tensor:
             _check_float_for_grad(self._dtype, factory=False)
         self.requires_grad_flag = value
         if STATE.recorders:
-            from .autograd import record
+            from .autograd import _record_module as record
 
             record.requires_grad_set(self)
 
@@ -231,7 +231,7 @@ class Tensor:
             value._grad_of = self._uid
         self._grad = value
         if STATE.recorders:
-            from .autograd import record
+            from .autograd import _record_module as record
 
             record.grad_set(self)
 
@@ -270,7 +270,7 @@ class Tensor:
         out = Tensor._make(self._data, self._dtype, False, None)
         out._vc = self._vc  # shares storage and version counter, like PyTorch
         if STATE.recorders:
-            from .autograd import record
+            from .autograd import _record_module as record
 
             record.detached(self, out, in_place=False)
         return out
@@ -279,7 +279,7 @@ class Tensor:
         self.grad_fn = None
         self.requires_grad_flag = False
         if STATE.recorders:
-            from .autograd import record
+            from .autograd import _record_module as record
 
             record.detached(self, self, in_place=True)
         return self
@@ -409,7 +409,7 @@ class Tensor:
             self.grad_fn = graph_result.grad_fn
             self.requires_grad_flag = True
         if STATE.recorders:
-            from .autograd import record
+            from .autograd import _record_module as record
 
             record.inplace(self, name)
         return self
@@ -484,7 +484,7 @@ class Tensor:
             self.grad_fn = None  # zeroing cuts the history, as PyTorch's ZeroBackward does
             self.requires_grad_flag = False
         if self._grad_of is not None and STATE.recorders:
-            from .autograd import record
+            from .autograd import _record_module as record
 
             record.grad_zeroed(self)
         return out

@@ -31,6 +31,11 @@ def _binary(fn, a, b):
         raise
 
 
+def _scaled(x, alpha):
+    """x * alpha, skipping the multiply (and its node) in the common alpha == 1 case."""
+    return x if alpha == 1 else x * alpha
+
+
 @register
 class Add(Op):
     name, grad_fn, symbol = "add", "AddBackward0", "+"
@@ -41,20 +46,20 @@ class Add(Op):
 
     @classmethod
     def call(cls, a, b, *, alpha=1):
-        if alpha != 1:
-            b = b * alpha
-        return apply(cls, (a, b))
+        return apply(cls, (a, b), {"alpha": alpha} if alpha != 1 else None)
 
     @staticmethod
-    def forward(ctx, a, b):
-        return _binary(np.add, a, b)
+    def forward(ctx, a, b, alpha=1):
+        # alpha scales `other` inside the one node, as PyTorch's AddBackward0 does.
+        ctx.alpha = alpha
+        return _binary(np.add, a, _scaled(arr(b), alpha))
 
     @staticmethod
     def backward(ctx, g):
         s = ctx.input_shapes
         return (
             unbroadcast(g, s[0]) if needs(ctx, 0) else None,
-            unbroadcast(g, s[1]) if needs(ctx, 1) else None,
+            unbroadcast(_scaled(g, ctx.alpha), s[1]) if needs(ctx, 1) else None,
         )
 
 
@@ -68,20 +73,19 @@ class Sub(Op):
 
     @classmethod
     def call(cls, a, b, *, alpha=1):
-        if alpha != 1:
-            b = b * alpha
-        return apply(cls, (a, b))
+        return apply(cls, (a, b), {"alpha": alpha} if alpha != 1 else None)
 
     @staticmethod
-    def forward(ctx, a, b):
-        return _binary(np.subtract, a, b)
+    def forward(ctx, a, b, alpha=1):
+        ctx.alpha = alpha
+        return _binary(np.subtract, a, _scaled(arr(b), alpha))
 
     @staticmethod
     def backward(ctx, g):
         s = ctx.input_shapes
         return (
             unbroadcast(g, s[0]) if needs(ctx, 0) else None,
-            unbroadcast(-g, s[1]) if needs(ctx, 1) else None,
+            unbroadcast(_scaled(-g, ctx.alpha), s[1]) if needs(ctx, 1) else None,
         )
 
 

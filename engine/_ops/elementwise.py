@@ -244,18 +244,19 @@ def _bool():
 @register
 class Where(Op):
     name, grad_fn, symbol = "where", "WhereBackward0", "where"
-    input_names = ("condition", "self", "other")
+    # The condition is a parameter, not an input: PyTorch's WhereBackward0 has two edges.
+    input_names = ("self", "other")
     saved_names = ("condition",)
-    formulas = ("", "∂where(c, a, b)/∂a = 1 where c", "∂where(c, a, b)/∂b = 1 where not c")
+    formulas = ("∂where(c, a, b)/∂a = 1 where c", "∂where(c, a, b)/∂b = 1 where not c")
     functions = ("where",)
 
     @classmethod
     def call(cls, condition, a, b):
-        return apply(cls, (condition, a, b))
+        return apply(cls, (a, b), {"condition": condition})
 
     @staticmethod
-    def forward(ctx, c, a, b):
-        ctx.cond = arr(c).astype(bool)
+    def forward(ctx, a, b, condition):
+        ctx.cond = np.asarray(arr(condition)).astype(bool)
         return np.where(ctx.cond, arr(a), arr(b))
 
     @staticmethod
@@ -265,14 +266,9 @@ class Where(Op):
         s = ctx.input_shapes
         zero = g * 0
         return (
-            None,
-            unbroadcast(Where.call(c, g, zero), s[1]) if needs(ctx, 1) else None,
-            unbroadcast(Where.call(c, zero, g), s[2]) if needs(ctx, 2) else None,
+            unbroadcast(Where.call(c, g, zero), s[0]) if needs(ctx, 0) else None,
+            unbroadcast(Where.call(c, zero, g), s[1]) if needs(ctx, 1) else None,
         )
-
-    @classmethod
-    def _result(cls, inputs):
-        return inputs[1:]
 
 
 @register

@@ -1,0 +1,294 @@
+"""Sample calls for every registered op, run on the engine and on PyTorch side by side.
+
+SAMPLES maps a registry name to a list of `Sample`s. test_ops_registry.py fails when a
+registered op has no entry here, so adding an op to the engine forces adding its samples.
+
+A sample's callables take the library module first (`engine` or `torch`), then one tensor
+per entry of `shapes`, then `kwargs`. Most ops are called the same way in both
+libraries; `Sample.same` builds such a sample from one callable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Call = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Sample:
+    engine: Call  # (engine, *tensors, **kwargs) -> tensor
+    torch: Call  # (torch, *tensors, **kwargs) -> tensor
+    shapes: tuple[tuple[int, ...], ...]
+    kwargs: dict = field(default_factory=dict)
+    # One letter per input (see parity.make_array): f normal, p positive, a away from 0,
+    # u in (-0.9, 0.9), d float64, i int64, b bool. Default: all "f".
+    kinds: str = ""
+    # Finite differences are meaningless at kinks (e.g. integer-valued outputs).
+    gradcheck: bool = True
+
+    @classmethod
+    def same(cls, fn: Call, *shapes: tuple[int, ...], kinds: str = "", **options) -> Sample:
+        kwargs = options.pop("kwargs", {})
+        return cls(fn, fn, tuple(shapes), kwargs, kinds, **options)
+
+    def input_kinds(self) -> str:
+        return self.kinds or "f" * len(self.shapes)
+
+
+S = Sample.same
+
+
+def _scatter_engine(T: Any, g: Any) -> Any:
+    from engine._ops.shape import _scatter
+
+    return _scatter(g, (4, 3), ([0, 2, 0],))
+
+
+def _scatter_torch(T: Any, g: Any) -> Any:
+    zeros = T.zeros(4, 3, dtype=g.dtype)
+    return zeros.index_put((T.tensor([0, 2, 0]),), g, accumulate=True)
+
+
+def _compare_samples(fn: Call) -> list[Sample]:
+    return [
+        S(fn, (3, 4), (4,)),
+        S(lambda T, a: fn(T, a, 0.0), (2, 3)),
+        S(fn, (2, 3), (2, 3), kinds="ii"),
+        S(fn, (), (3,)),
+    ]
+
+
+# Ops whose torch counterpart builds a different graph below the top node: torch
+# decomposes batched matmul into expand/view/bmm, and index_put has an extra `self` edge.
+GRAPH_EXEMPT = {"matmul_batched", "index_scatter"}
+
+SAMPLES: dict[str, list[Sample]] = {
+    # ----- arithmetic ---------------------------------------------------------------
+    "add": [
+        S(lambda T, a, b: a + b, (3, 4), (4,)),
+        S(lambda T, a, b: a + b, (2, 1, 3), (4, 3)),
+        S(lambda T, a: a + 2.5, (3,)),
+        S(lambda T, a: 2 + a, ()),
+        S(lambda T, a, b: T.add(a, b, alpha=2), (2, 3), (2, 3)),
+        S(lambda T, a, b: a.add(b, alpha=-0.5), (2, 3), (3,)),
+        S(lambda T, a, b: a + b, (2, 3), (2, 3), kinds="ii"),
+        S(lambda T, a, b: a + b, (3,), (3,), kinds="if"),
+        S(lambda T, a: a + a, (3,)),
+    ],
+    "sub": [
+        S(lambda T, a, b: a - b, (3, 4), (3, 1)),
+        S(lambda T, a: a - 3, (2, 2)),
+        S(lambda T, a, b: T.sub(a, b, alpha=3), (4,), (4,)),
+        S(lambda T, a, b: a - b, (2,), (), kinds="id"),
+    ],
+    "rsub": [
+        S(lambda T, a: 2 - a, (2, 3)),
+        S(lambda T, a: 1.5 - a, ()),
+        S(lambda T, a: 1 - a, (3,), kinds="i"),
+    ],
+    "mul": [
+        S(lambda T, a, b: a * b, (3, 1), (1, 4)),
+        S(lambda T, a: a * 3, (2, 3)),
+        S(lambda T, a: 0.5 * a, ()),
+        S(lambda T, a: a * a, (3,)),
+        S(lambda T, a, b: T.mul(a, b), (2, 3), ()),
+        S(lambda T, a, b: a * b, (3,), (3,), kinds="fi"),
+        S(lambda T, a, b: a * b, (3,), (3,), kinds="bi"),
+    ],
+    "div": [
+        S(lambda T, a, b: a / b, (3, 4), (4,), kinds="fa"),
+        S(lambda T, a: a / 2, (2, 3)),
+        S(lambda T, a, b: T.div(a, b), (), (3,), kinds="fa"),
+        S(lambda T, a, b: a / b, (3,), (3,), kinds="ii"),
+        S(lambda T, a, b: a / b, (3,), (3,), kinds="ia"),
+    ],
+    "reciprocal": [
+        S(lambda T, a: a.reciprocal(), (2, 3), kinds="a"),
+        S(lambda T, a: 2 / a, (3,), kinds="a"),
+        S(lambda T, a: 1 / a, (3,), kinds="i", gradcheck=False),
+    ],
+    "neg": [
+        S(lambda T, a: -a, (2, 3)),
+        S(lambda T, a: T.neg(a), ()),
+        S(lambda T, a: -a, (3,), kinds="i"),
+    ],
+    "pow": [
+        S(lambda T, a: a**2, (3, 4)),
+        S(lambda T, a: a**3, ()),
+        S(lambda T, a: a**0.5, (4,), kinds="p"),
+        S(lambda T, a: a.pow(-1), (2, 2), kinds="a"),
+        S(lambda T, a: a**0, (3,)),
+        S(lambda T, a: T.pow(a, 2.5), (3,), kinds="p"),
+        S(lambda T, a: a.square(), (3,)),
+        S(lambda T, a: a**2, (3,), kinds="i"),
+    ],
+    "pow_tensor": [
+        S(lambda T, a, b: a**b, (3, 4), (4,), kinds="pf"),
+        S(lambda T, a, b: T.pow(a, b), (2,), (2,), kinds="pf"),
+    ],
+    "rpow": [
+        S(lambda T, a: 2**a, (2, 3)),
+        S(lambda T, a: 0.5**a, ()),
+    ],
+    # ----- comparisons (not differentiable) --------------------------------------------
+    "eq": _compare_samples(lambda T, a, b: a == b),
+    "ne": _compare_samples(lambda T, a, b: a != b),
+    "lt": _compare_samples(lambda T, a, b: a < b),
+    "le": _compare_samples(lambda T, a, b: T.le(a, b)),
+    "gt": _compare_samples(lambda T, a, b: a > b),
+    "ge": _compare_samples(lambda T, a, b: a.ge(b)),
+    # ----- elementwise --------------------------------------------------------------
+    "exp": [S(lambda T, a: a.exp(), (2, 3)), S(lambda T, a: T.exp(a), (3,), kinds="i")],
+    "log": [S(lambda T, a: a.log(), (2, 3), kinds="p"), S(lambda T, a: T.log(a), (), kinds="p")],
+    "sqrt": [
+        S(lambda T, a: a.sqrt(), (2, 3), kinds="p"),
+        S(lambda T, a: T.sqrt(a), (3,), kinds="p"),
+    ],
+    "abs": [S(lambda T, a: a.abs(), (2, 3), kinds="a"), S(lambda T, a: abs(a), (3,), kinds="i")],
+    "sign": [S(lambda T, a: a.sign(), (2, 3), kinds="a")],
+    "sin": [S(lambda T, a: a.sin(), (2, 3))],
+    "cos": [S(lambda T, a: T.cos(a), (4,))],
+    "tanh": [S(lambda T, a: a.tanh(), (2, 3))],
+    "sigmoid": [S(lambda T, a: T.sigmoid(a), (2, 3)), S(lambda T, a: (a * 40).sigmoid(), (5,))],
+    "relu": [
+        S(lambda T, a: a.relu(), (3, 4), kinds="a"),
+        S(lambda T, a: T.relu(a), (3,), kinds="i"),
+    ],
+    "clamp": [
+        S(lambda T, a: a.clamp(-0.5, 0.5), (3, 4), kinds="a"),
+        S(lambda T, a: a.clamp(min=0.1), (5,), kinds="a"),
+        S(lambda T, a: T.clamp(a, max=0.2), (5,), kinds="a"),
+        S(lambda T, a: a.clip(-1, 1), (4,), kinds="i"),
+    ],
+    "where": [
+        S(lambda T, a, b: T.where(a > 0, a, b), (3, 4), (4,)),
+        S(lambda T, a: T.where(a > 0, a, 0.0), (2, 3)),
+        S(lambda T, c, a, b: T.where(c, a, b), (3,), (3,), (), kinds="bff"),
+    ],
+    "clone": [S(lambda T, a: a.clone(), (2, 3)), S(lambda T, a: T.clone(a), ())],
+    "to_dtype": [
+        S(lambda T, a: a.double(), (2, 3)),
+        S(lambda T, a: a.to(T.float32), (3,), kinds="d", gradcheck=False),
+        S(lambda T, a: a.float(), (3,), kinds="i"),
+        S(lambda T, a: a.double(), (3,), kinds="i"),
+        S(lambda T, a: a.to(T.int64), (3,), gradcheck=False),
+    ],
+    # ----- linear algebra -----------------------------------------------------------
+    "dot": [S(lambda T, a, b: T.dot(a, b), (4,), (4,)), S(lambda T, a: a.dot(a), (3,))],
+    "mm": [
+        S(lambda T, a, b: a.mm(b), (2, 3), (3, 4)),
+        S(lambda T, a, b: a @ b, (3, 3), (3, 1)),
+        S(lambda T, a, b: T.matmul(a, b), (1, 4), (4, 2)),
+    ],
+    "mv": [S(lambda T, a, b: a.mv(b), (2, 3), (3,)), S(lambda T, a, b: a @ b, (3, 2), (2,))],
+    "matmul_batched": [
+        S(lambda T, a, b: a @ b, (2, 3, 4), (2, 4, 5)),
+        S(lambda T, a, b: T.matmul(a, b), (2, 3, 4), (4, 2)),
+    ],
+    # ----- reductions ---------------------------------------------------------------
+    "sum": [
+        S(lambda T, a: a.sum(), (3, 4)),
+        S(lambda T, a: T.sum(a), ()),
+        S(lambda T, a: a.sum(), (3,), kinds="i"),
+        S(lambda T, a: a.sum(), (3,), kinds="b"),
+    ],
+    "sum_dim": [
+        S(lambda T, a: a.sum(0), (3, 4)),
+        S(lambda T, a: a.sum(dim=(0, 2), keepdim=True), (2, 3, 4)),
+        S(lambda T, a: a.sum(-1), (2, 3)),
+        S(lambda T, a: T.sum(a, 1), (2, 3), kinds="i"),
+    ],
+    "mean": [S(lambda T, a: a.mean(), (3, 4)), S(lambda T, a: T.mean(a), ())],
+    "mean_dim": [
+        S(lambda T, a: a.mean(1), (3, 4)),
+        S(lambda T, a: a.mean(dim=(0, 1), keepdim=True), (2, 3, 2)),
+    ],
+    "max": [S(lambda T, a: a.max(), (3, 4)), S(lambda T, a: T.max(a), (5,))],
+    "min": [S(lambda T, a: a.min(), (3, 4))],
+    "max_dim": [
+        S(lambda T, a: a.max(1).values, (3, 4)),
+        S(lambda T, a: a.max(0, keepdim=True)[0], (3, 4)),
+        S(lambda T, a: T.max(a, -1).indices, (2, 3)),
+    ],
+    "min_dim": [S(lambda T, a: a.min(0).values, (3, 4)), S(lambda T, a: a.min(1)[1], (3, 4))],
+    "norm": [
+        S(lambda T, a: a.norm(), (3, 4)),
+        S(lambda T, a: a.norm(dim=1), (3, 4)),
+        S(lambda T, a: a.norm(p=1), (5,), kinds="a"),
+        S(lambda T, a: a.norm(p=3, dim=0, keepdim=True), (3, 2)),
+        S(lambda T, a: a.norm(p=float("inf")), (5,)),
+    ],
+    "softmax": [
+        S(lambda T, a: T.softmax(a, 1), (3, 4)),
+        S(lambda T, a: a.softmax(dim=0), (5,)),
+    ],
+    "log_softmax": [
+        S(lambda T, a: T.log_softmax(a, 0), (3, 4)),
+        S(lambda T, a: a.log_softmax(-1), (2, 5)),
+    ],
+    # ----- shape --------------------------------------------------------------------
+    "view": [
+        S(lambda T, a: a.view(4, 3), (3, 4)),
+        S(lambda T, a: a.reshape(-1), (2, 3)),
+        S(lambda T, a: T.reshape(a, (6, 4)), (2, 3, 4)),
+        S(lambda T, a: a.flatten(), (2, 3)),
+    ],
+    "transpose": [
+        S(lambda T, a: a.transpose(0, 1), (2, 3)),
+        S(lambda T, a: a.transpose(-1, 0), (2, 3, 4)),
+    ],
+    "permute": [
+        S(lambda T, a: a.permute(2, 0, 1), (2, 3, 4)),
+        S(lambda T, a: a.T, (2, 3)),
+        S(lambda T, a: a.permute((1, 0)), (3, 2)),
+    ],
+    "t": [S(lambda T, a: a.t(), (2, 3)), S(lambda T, a: T.t(a), (3,))],
+    "squeeze": [S(lambda T, a: a.squeeze(), (1, 3, 1)), S(lambda T, a: T.squeeze(a), (2, 3))],
+    "squeeze_dim": [
+        S(lambda T, a: a.squeeze(0), (1, 3)),
+        S(lambda T, a: a.squeeze(1), (2, 3)),
+        S(lambda T, a: a.squeeze(-1), (2, 1)),
+    ],
+    "unsqueeze": [
+        S(lambda T, a: a.unsqueeze(0), (2, 3)),
+        S(lambda T, a: a.unsqueeze(-1), (3,)),
+        S(lambda T, a: T.unsqueeze(a, 0), ()),
+    ],
+    "expand": [
+        S(lambda T, a: a.expand(3, 4), (3, 1)),
+        S(lambda T, a: a.expand(2, -1), (3,)),
+        S(lambda T, a: a.expand(2, 3), ()),
+    ],
+    "cat": [
+        S(lambda T, a, b: T.cat([a, b]), (2, 3), (1, 3)),
+        S(lambda T, a, b: T.cat((a, b), dim=1), (2, 3), (2, 2)),
+        S(lambda T, a: T.cat([a, a], -1), (3,)),
+    ],
+    "stack": [
+        S(lambda T, a, b: T.stack([a, b]), (2, 3), (2, 3)),
+        S(lambda T, a, b: T.stack((a, b), dim=1), (3,), (3,)),
+    ],
+    "select": [
+        S(lambda T, a: a[1], (3, 4)),
+        S(lambda T, a: a[:, 2], (3, 4)),
+        S(lambda T, a: a.select(1, -1), (2, 3)),
+        S(lambda T, a: a[0, -1], (2, 3)),
+    ],
+    "slice": [
+        S(lambda T, a: a[1:3], (4, 2)),
+        S(lambda T, a: a[:, ::2], (3, 4)),
+        S(lambda T, a: a.narrow(0, 1, 2), (4,)),
+        S(lambda T, a: a[-2:], (5,)),
+    ],
+    "index": [
+        S(lambda T, a: a[[0, 2, 0]], (3, 2)),
+        S(lambda T, a: a[a > 0], (3, 4)),
+        S(lambda T, a: a[T.tensor([1, 1])], (3,)),
+        S(lambda T, a: a[:, [0, 2]], (2, 3)),
+    ],
+    # The backward of indexing; torch's nearest public counterpart is index_put.
+    "index_scatter": [Sample(_scatter_engine, _scatter_torch, ((3, 3),))],
+}

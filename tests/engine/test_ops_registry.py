@@ -1,0 +1,127 @@
+"""Registry-driven parity: every registered op, on the samples in op_samples.py, against
+PyTorch (forward values, dtype, shape, grad_fn name, graph edges, vector-Jacobian products)
+and against finite differences (gradcheck in float64)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from op_samples import GRAPH_EXEMPT, SAMPLES, Sample
+from parity import (
+    assert_close,
+    assert_same_tensor,
+    graph_structure,
+    is_float,
+    make_array,
+    rng_for,
+    to_numpy,
+)
+
+import engine
+
+torch = pytest.importorskip(
+    "torch", reason="PyTorch 2.13 is the parity reference: pip install torch==2.13.0"
+)
+
+CASES = [
+    pytest.param(op, sample, id=f"{op}-{i}")
+    for op, samples in sorted(SAMPLES.items())
+    for i, sample in enumerate(samples)
+]
+
+
+def _arrays(op: str, sample: Sample, float64: bool = False) -> list[np.ndarray]:
+    rng = rng_for(op, sample.shapes, sample.input_kinds())
+    arrays = [make_array(rng, s, k) for s, k in zip(sample.shapes, sample.input_kinds())]
+    if float64:
+        arrays = [a.astype(np.float64) if is_float(a) else a for a in arrays]
+    return arrays
+
+
+def _leaves(lib, arrays: list[np.ndarray]) -> list:
+    """Leaves of `lib` holding `arrays`; floating-point ones require grad."""
+    return [lib.tensor(a.copy(), requires_grad=is_float(a)) for a in arrays]
+
+
+def _run_both(op: str, sample: Sample):
+    arrays = _arrays(op, sample)
+    mine_in, theirs_in = _leaves(engine, arrays), _leaves(torch, arrays)
+    with engine.autograd.record(snapshots=False) as rec:
+        mine = sample.engine(engine, *mine_in, **sample.kwargs)
+    theirs = sample.torch(torch, *theirs_in, **sample.kwargs)
+    ran = {e.op for e in rec.events if type(e).__name__ == "OpRan"}
+    return mine_in, theirs_in, mine, theirs, ran
+
+
+# ----- coverage ------------------------------------------------------------------------
+def test_every_registered_op_has_samples():
+    missing = sorted(set(engine.REGISTRY) - set(SAMPLES))
+    assert not missing, f"add samples to tests/engine/op_samples.py for: {missing}"
+
+
+def test_samples_name_only_registered_ops():
+    assert sorted(set(SAMPLES) - set(engine.REGISTRY)) == []
+    assert all(SAMPLES[op] for op in SAMPLES), "every op needs at least one sample"
+
+
+@pytest.mark.parametrize("op", sorted(engine.REGISTRY))
+def test_describe_metadata_is_filled(op: str):
+    cls = engine.REGISTRY[op]
+    info = cls.describe()
+    assert info["name"] == op
+    assert info["symbol"], f"{op} has no display symbol"
+    if not cls.differentiable:
+        return
+    assert re.fullmatch(r"[A-Za-z]+Backward\d", info["grad_fn"] or ""), info["grad_fn"]
+    assert len(cls.formulas) == len(cls.input_names), f"{op}: one formula per input"
+    for name, formula in info["formulas"].items():
+        if name != "condition":  # where's condition is not differentiable
+            assert formula.strip(), f"{op}: empty formula for input {name!r}"
+
+
+# ----- forward -------------------------------------------------------------------------
+@pytest.mark.parametrize(("op", "sample"), CASES)
+def test_forward_matches_torch(op: str, sample: Sample):
+    _, _, mine, theirs, ran = _run_both(op, sample)
+    assert op in ran, f"the sample for {op!r} never ran it (ran: {sorted(ran)})"
+    assert_same_tensor(mine, theirs)
+
+
+# ----- backward ------------------------------------------------------------------------
+@pytest.mark.parametrize(("op", "sample"), CASES)
+def test_backward_matches_torch(op: str, sample: Sample):
+    mine_in, theirs_in, mine, theirs, _ = _run_both(op, sample)
+    if not engine.REGISTRY[op].differentiable or not theirs.requires_grad:
+        assert not mine.requires_grad and mine.grad_fn is None
+        return
+    if op not in GRAPH_EXEMPT:
+        assert graph_structure(mine.grad_fn) == graph_structure(theirs.grad_fn)
+    upstream = make_array(rng_for(op, "upstream", sample.shapes), tuple(theirs.shape), "f")
+    upstream = upstream.astype(to_numpy(theirs).dtype)
+    mine.backward(gradient=engine.tensor(upstream))
+    theirs.backward(gradient=torch.tensor(upstream))
+    for i, (m, t) in enumerate(zip(mine_in, theirs_in)):
+        if t.grad is None:
+            assert m.grad is None, f"input {i} got a gradient torch does not give"
+            continue
+        assert m.grad is not None, f"input {i} got no gradient"
+        assert str(m.grad.dtype) == str(t.grad.dtype)
+        assert_close(m.grad, t.grad)
+
+
+@pytest.mark.parametrize(("op", "sample"), CASES)
+def test_gradcheck_float64(op: str, sample: Sample):
+    if not engine.REGISTRY[op].differentiable or not sample.gradcheck:
+        pytest.skip("not differentiable")
+    inputs = _leaves(engine, _arrays(op, sample, float64=True))
+    if not any(t.requires_grad for t in inputs):
+        pytest.skip("no floating-point input")
+
+    def fn(*xs):
+        return sample.engine(engine, *xs, **sample.kwargs)
+
+    if not fn(*inputs).requires_grad:
+        pytest.skip("integer output")
+    assert engine.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3)
