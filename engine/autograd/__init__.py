@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from . import functional, graph  # noqa: F401
-from . import record as _record_module
+from . import recording as _record_module
 from ._backward import make_seeds, run_backward
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import FREED_MESSAGE, AccumulateGrad, Node
-from .record import Recorder, record
+from .recording import Recorder, record
 
 __all__ = [
     "AccumulateGrad",

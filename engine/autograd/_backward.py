@@ -7,10 +7,15 @@ import heapq
 import numpy as np
 
 from .._grad_mode import STATE, _Scope
-from . import record as rec
+from . import recording as rec
 from .graph import AccumulateGrad, BackwardNode
 
 _ACCUMULATE_PRIORITY = float("inf")  # PyTorch runs AccumulateGrad as soon as it is ready
+_active_recorders: list = []  # recorders of the backward pass in progress
+
+
+def _emit(cls, *args) -> None:
+    rec._emit_to(_active_recorders, cls, *args)
 
 
 def _tensor_cls():
@@ -82,7 +87,7 @@ def _run_hooks(hooks: dict, grad, node, kind: str, recording: bool):
     for fn in list(hooks.values()):
         out = fn(grad)
         if recording:
-            rec._emit(
+            _emit(
                 rec.HookFired, kind, node.uid, getattr(fn, "__name__", repr(fn)), out is not None
             )
         if out is not None:
@@ -110,7 +115,7 @@ def _accumulate(node: AccumulateGrad, g, create_graph: bool, recording: bool) ->
         old._vc[0] += 1
         new = old
     if recording:
-        rec._emit(
+        _emit(
             rec.GradAccumulated,
             node.uid,
             var._uid,
@@ -126,7 +131,20 @@ def run_backward(
 ) -> list | None:
     """Propagate `seeds` from `roots`. With `inputs`, return their gradients (captured at
     their nodes) instead of, or in addition to, accumulating into leaves."""
+    global _active_recorders
     recording = bool(STATE.recorders)
+    # The ops inside backward formulas are the engine's business, not the user's: they are
+    # told as backward events, not recorded as forward ops.
+    outer, _active_recorders = _active_recorders, STATE.recorders
+    STATE.recorders = []
+    try:
+        return _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate,
+                          recording)
+    finally:
+        STATE.recorders, _active_recorders = _active_recorders, outer
+
+
+def _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, recording):
     root_edges = [_root_edge(t) for t in roots]
     root_nodes = []
     for node, _ in root_edges:
@@ -192,7 +210,7 @@ def _run_node(
                 else t._grad + g.detach()
             )
             if recording:
-                rec._emit(rec.GradRetained, t._uid, rec.snapshot(g._data))
+                _emit(rec.GradRetained, t._uid, rec.snapshot(g._data))
     for nr, slots in capture.items() if capture else ():
         if nr[0] is node and grads.get(nr[1]) is not None:
             for i in slots:
@@ -200,7 +218,7 @@ def _run_node(
     n_out = (max(grads) + 1) if grads else 1
     grad_outputs = tuple(grads.get(i) for i in range(n_out))
     if recording:
-        rec._emit(
+        _emit(
             rec.NodeStarted,
             node.uid,
             node.name(),
@@ -212,7 +230,7 @@ def _run_node(
         for fn in list(node._pre_hooks.values()):
             out = fn(grad_outputs)
             if recording:
-                rec._emit(
+                _emit(
                     rec.HookFired, "pre", node.uid, getattr(fn, "__name__", "hook"), out is not None
                 )
             if out is not None:
@@ -231,7 +249,7 @@ def _run_node(
         for fn in list(node._post_hooks.values()):
             out = fn(grad_inputs, grad_outputs)
             if recording:
-                rec._emit(
+                _emit(
                     rec.HookFired,
                     "post",
                     node.uid,
@@ -242,7 +260,7 @@ def _run_node(
                 grad_inputs = tuple(out)
     for slot, ((nxt, nr), g) in enumerate(zip(node.next_functions, grad_inputs)):
         if recording:
-            rec._emit(
+            _emit(
                 rec.GradientSent,
                 node.uid,
                 node.name(),
@@ -259,7 +277,7 @@ def _run_node(
     if not retain_graph and isinstance(node, BackwardNode):
         names = node.saved_names
         if node._release() and recording:
-            rec._emit(rec.BuffersFreed, node.uid, node.name(), names)
+            _emit(rec.BuffersFreed, node.uid, node.name(), names)
 
 
 def _zeros_for(node, i):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -57,11 +57,6 @@ class EdgeInfo:
     name: str | None
     input_nr: int
     tensor: int | None  # uid of the leaf behind an AccumulateGrad
-
-
-@dataclass(frozen=True)
-class Event:
-    seq: int = field(init=False, default=0)
 
 
 # ---- tensor events -----------------------------------------------------------------------
@@ -246,6 +241,11 @@ def record(max_events: int = 500_000, snapshots: bool = True) -> Recorder:
 # ---- helpers called by the engine (only when a recorder is active) ----------------------
 def _emit(cls, *args) -> None:
     for r in STATE.recorders:
+        r._add(cls, *args)
+
+
+def _emit_to(recorders: list, cls, *args) -> None:
+    for r in recorders:
         r._add(cls, *args)
 
 

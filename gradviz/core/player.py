@@ -1,0 +1,183 @@
+"""Seek a story: the scene (what a renderer draws) and the inspector rows at any step.
+
+The state at step k is a pure function of k: it folds the updates of k's episode up to k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import networkx as nx
+
+from . import scene_types as st
+from .layout import Layout, layout_graph
+from .story import Episode, Story
+
+CHAR_W = {"title": 8.2, "body": 7.0, "mono": 7.4}  # average advance at the canvas's sizes
+LINE_H = 17.0
+PAD_X, PAD_Y = 22.0, 14.0
+MIN_W, MAX_W = 96.0, 300.0
+PARALLEL_GAP = 9.0
+
+
+@dataclass(frozen=True)
+class EpisodeInfo:
+    title: str
+    first_step: int
+    last_step: int
+    backward_step: int | None
+
+
+def _box_size(node, texts: dict) -> tuple[float, float]:
+    widths = [len(node.title) * CHAR_W["title"], len(node.subtitle) * CHAR_W["body"]]
+    lines = 2
+    for field in ("value", "grad", "note"):
+        longest = max((len(t) for t in texts.get(field, ())), default=0)
+        if longest:
+            widths.append((longest + (7 if field == "grad" else 0)) * CHAR_W["mono"])
+            lines += 1
+    if node.role == "leaf" and not texts.get("grad"):
+        lines += 1
+    w = min(MAX_W, max(MIN_W, max(widths) + 2 * PAD_X))
+    return (round(w), round(lines * LINE_H + 2 * PAD_Y))
+
+
+class Player:
+    def __init__(self, story: Story, direction: str = "LR") -> None:
+        self.story = story
+        self.direction = direction
+        self.step_count = len(story.steps)
+        self._layouts: dict[int, Layout] = {}
+        self._scene = lru_cache(maxsize=256)(self._build_scene)
+
+    # ----- navigation --------------------------------------------------------------------
+    def episodes(self) -> list[EpisodeInfo]:
+        return [EpisodeInfo(e.title, e.first_step, e.last_step, e.backward_step)
+                for e in self.story.episodes]
+
+    def episode_of(self, k: int) -> Episode:
+        return self.story.episodes[self.story.steps[k].episode]
+
+    def step_line(self, k: int) -> int | None:
+        if not 0 <= k < self.step_count:
+            return None
+        return self.story.steps[k].line
+
+    def box_line(self, box_id: str) -> int | None:
+        for ep in self.story.episodes:
+            for n in ep.nodes:
+                if n.id == box_id:
+                    return n.line
+        return None
+
+    # ----- state at k --------------------------------------------------------------------
+    def state(self, k: int) -> dict:
+        """{node or edge id: {field: text}} after step k, within its episode."""
+        ep = self.episode_of(k)
+        out: dict[str, dict] = {}
+        for step in self.story.steps[ep.first_step : k + 1]:
+            for target, field, text in step.updates:
+                out.setdefault(target, {})[field] = text
+        return out
+
+    def details(self, k: int, box_id: str) -> list[tuple[str, str]]:
+        if not 0 <= k < self.step_count:
+            return []
+        ep = self.episode_of(k)
+        node = next((n for n in ep.nodes if n.id == box_id), None)
+        if node is None:
+            return []
+        rows = [(key, str(val)) for key, val in node.detail.items() if key != "appears"]
+        now = self.state(k).get(box_id, {})
+        if "value_full" in now:
+            rows.append(("value", now["value_full"]))
+        if "grad_full" in now:
+            rows.append((".grad" if node.role == "leaf" else "gradient received",
+                         now["grad_full"]))
+        if "note" in now:
+            rows.append(("sum", now["note"]))
+        if node.line:
+            rows.append(("line", str(node.line)))
+        return rows
+
+    # ----- layout ------------------------------------------------------------------------
+    def layout(self, index: int) -> Layout:
+        if index not in self._layouts:
+            ep = self.story.episodes[index]
+            anchors = {}
+            if index > 0:
+                prev = self.layout(index - 1)
+                anchors = {n.id: prev.positions[n.id] for n in ep.nodes
+                           if n.id in prev.positions and n.role in ("leaf", "accumulate")}
+            graph = nx.DiGraph()
+            graph.add_nodes_from(n.id for n in ep.nodes)
+            graph.add_edges_from((e.source, e.target) for e in ep.edges)
+            texts = self._texts(ep)
+            sizes = {n.id: _box_size(n, texts.get(n.id, {})) for n in ep.nodes}
+            self._layouts[index] = layout_graph(graph, self.direction, sizes, anchors or None)
+        return self._layouts[index]
+
+    def _texts(self, ep: Episode) -> dict:
+        texts: dict[str, dict] = {}
+        for step in self.story.steps[ep.first_step : ep.last_step + 1]:
+            for target, field, text in step.updates:
+                texts.setdefault(target, {}).setdefault(field, set()).add(text)
+        return texts
+
+    # ----- scene -------------------------------------------------------------------------
+    def scene(self, k: int) -> st.Scene:
+        return self._scene(k)
+
+    def _build_scene(self, k: int) -> st.Scene:
+        if not 0 <= k < self.step_count:
+            return st.Scene(0, 0, 0, "", "empty", "", None, (), (), 0.0, 0.0)
+        step = self.story.steps[k]
+        ep = self.story.episodes[step.episode]
+        lay = self.layout(step.episode)
+        now = self.state(k)
+        focus = set(step.focus)
+        boxes = []
+        for n in ep.nodes:
+            x, y = lay.positions[n.id]
+            w, h = lay.sizes[n.id]
+            s = now.get(n.id, {})
+            appears = n.detail.get("appears")
+            if appears is not None and appears > k:
+                state = st.STATE_HIDDEN
+            elif n.id in focus:
+                state = st.STATE_ERROR if step.phase == "error" else st.STATE_ACTIVE
+            else:
+                state = s.get("state", st.STATE_IDLE)
+            grad = s.get("grad")
+            if n.role == "leaf" and grad is None:
+                grad = "None"
+            boxes.append(st.SceneBox(n.id, n.role, n.title, n.subtitle, s.get("value"), grad,
+                                     x, y, w, h, state, n.line, s.get("note")))
+        edges = []
+        parallel: dict[tuple, list] = {}
+        for e in ep.edges:
+            parallel.setdefault((e.source, e.target), []).append(e.id)
+        for e in ep.edges:
+            points = tuple(lay.edge_points.get((e.source, e.target), ()))
+            group = parallel[(e.source, e.target)]
+            if len(group) > 1:
+                points = _offset(points, (group.index(e.id) - (len(group) - 1) / 2) * PARALLEL_GAP)
+            flowed = now.get(e.id, {}).get("flow") == "grad"
+            kind = e.kind if e.kind == st.EDGE_CUT else (st.EDGE_GRAD if flowed else st.EDGE_DATA)
+            token = st.Token(step.token.text) if step.token and step.token.edge == e.id else None
+            edges.append(st.SceneEdge(e.id, e.source, e.target, kind, points,
+                                      e.id in step.edges, token, e.label))
+        phase = step.phase if step.phase != "update" else "between"
+        return st.Scene(k, self.step_count, step.episode, ep.title, phase, step.narration,
+                        step.line, tuple(boxes), tuple(edges), lay.width, lay.height)
+
+
+def _offset(points: tuple, d: float) -> tuple:
+    """Shift a polyline sideways so parallel edges (dot(x, x)) do not overlap."""
+    if len(points) < 2 or d == 0:
+        return points
+    (x0, y0), (x1, y1) = points[0], points[-1]
+    length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 or 1.0
+    nx_, ny_ = -(y1 - y0) / length * d, (x1 - x0) / length * d
+    return tuple((x + nx_, y + ny_) for x, y in points)

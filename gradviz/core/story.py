@@ -1,0 +1,133 @@
+"""The story: plain, immutable, JSON-serialisable data describing a script's autograd history.
+
+Schema (version 1), as written by `Story.to_dict()`:
+
+    {"version": 1, "source": str, "filename": str, "truncated": bool,
+     "error": {kind, message, line, hint, traceback} | null,
+     "episodes": [{"index", "title", "first_step", "last_step", "backward_step" | null,
+                   "nodes": [Node], "edges": [Edge]}],
+     "steps": [Step]}
+    Node  = {"id", "role", "title", "subtitle", "line", "shape", "dtype", "detail": {str: str}}
+    Edge  = {"id", "source", "target", "kind", "slot", "label"}
+    Step  = {"index", "episode", "phase", "kind", "narration", "line", "focus": [node id],
+             "edges": [edge id], "token": {"edge", "text"} | null,
+             "updates": [[node id, field, text]]}
+
+A step's `updates` set a node's `value`, `grad`, `note` or `state` from that step on,
+within its episode; the state at step k is the fold of its episode's updates up to k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .errors import ErrorInfo
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StoryNode:
+    id: str
+    role: str
+    title: str
+    subtitle: str
+    line: int | None
+    shape: tuple = ()
+    dtype: str = ""
+    detail: dict = field(default_factory=dict)  # inspector rows that do not change
+
+
+@dataclass(frozen=True)
+class StoryEdge:
+    id: str
+    source: str
+    target: str
+    kind: str  # "data" | "cut"
+    slot: int = 0
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Token:
+    edge: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int
+    episode: int
+    phase: str  # "forward" | "backward" | "update" | "error"
+    kind: str  # "create", "op", "seed", "receive", "send", "accumulate", "hook", "free", ...
+    narration: str
+    line: int | None
+    focus: tuple = ()
+    edges: tuple = ()
+    token: Token | None = None
+    updates: tuple = ()  # (node id, field, text)
+
+
+@dataclass(frozen=True)
+class Episode:
+    index: int
+    title: str
+    first_step: int
+    last_step: int
+    backward_step: int | None
+    nodes: tuple
+    edges: tuple
+
+
+@dataclass(frozen=True)
+class Story:
+    source: str
+    filename: str
+    episodes: tuple
+    steps: tuple
+    error: ErrorInfo | None = None
+    truncated: bool = False
+
+    @classmethod
+    def empty(cls, source: str = "", error: ErrorInfo | None = None) -> Story:
+        return cls(source, "<editor>", (), (), error)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["version"] = SCHEMA_VERSION
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Story:
+        version = data.get("version")
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"unsupported story version {version!r} (expected {SCHEMA_VERSION})")
+        episodes = tuple(
+            Episode(
+                e["index"],
+                e["title"],
+                e["first_step"],
+                e["last_step"],
+                e["backward_step"],
+                tuple(
+                    StoryNode(**{**n, "shape": tuple(n["shape"])}) for n in e["nodes"]
+                ),
+                tuple(StoryEdge(**x) for x in e["edges"]),
+            )
+            for e in data["episodes"]
+        )
+        steps = tuple(
+            Step(
+                **{
+                    **s,
+                    "focus": tuple(s["focus"]),
+                    "edges": tuple(s["edges"]),
+                    "token": Token(**s["token"]) if s["token"] else None,
+                    "updates": tuple(tuple(u) for u in s["updates"]),
+                }
+            )
+            for s in data["steps"]
+        )
+        error = ErrorInfo(**data["error"]) if data.get("error") else None
+        return cls(data["source"], data["filename"], episodes, steps, error,
+                   data.get("truncated", False))

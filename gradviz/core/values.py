@@ -1,0 +1,70 @@
+"""Value text for boxes (short) and for the inspector (full, as PyTorch prints it)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine._printing import tensor_repr
+
+SHORT_ELEMENTS = 6
+
+
+def _num(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "True" if v else "False"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    f = float(v)
+    if f != f or f in (float("inf"), float("-inf")):
+        return str(f)
+    if f == int(f) and abs(f) < 1e6:
+        return f"{int(f)}."
+    if abs(f) >= 1e5 or abs(f) < 1e-3:
+        return f"{f:.2e}"
+    return f"{f:.4g}"
+
+
+def short(arr) -> str:
+    """A compact value: 28., [0., 4., 8., 12.], [[3.], [12.]], or a summary for big ones."""
+    if arr is None:
+        return "…"
+    a = np.asarray(arr)
+    if a.ndim == 0:
+        return _num(a.item())
+    if a.size == 0:
+        return "[]"
+    if a.size <= SHORT_ELEMENTS:
+        return _nested(a)
+    flat = a.reshape(-1)
+    head = ", ".join(_num(v) for v in flat[:3])
+    shape = "×".join(str(n) for n in a.shape)
+    return f"[{head}, …] ({shape})"
+
+
+def _nested(a: np.ndarray) -> str:
+    if a.ndim == 1:
+        return "[" + ", ".join(_num(v) for v in a) + "]"
+    return "[" + ", ".join(_nested(sub) for sub in a) + "]"
+
+
+def full(arr, dtype: str) -> str:
+    """The whole tensor as PyTorch would print it."""
+    if arr is None:
+        return "(too large to record)"
+    return tensor_repr(np.asarray(arr), dtype if dtype in ("float32", "float64", "int64", "bool")
+                       else "float32")
+
+
+def shape_text(shape: tuple, dtype: str) -> str:
+    return f"{dtype} [{', '.join(str(n) for n in shape)}]" if shape else f"{dtype} scalar"
+
+
+def say(arr) -> str:
+    """A value for narration: like `short`, but 28 instead of 28. so sentences read well."""
+    text = short(arr)
+    out = []
+    for token in text.replace("[", " [ ").replace("]", " ] ").replace(",", " , ").split():
+        if token.endswith(".") and token[:-1].lstrip("-").isdigit():
+            token = token[:-1]
+        out.append(token)
+    return " ".join(out).replace("[ ", "[").replace(" ]", "]").replace(" ,", ",")
