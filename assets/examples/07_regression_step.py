@@ -2,7 +2,7 @@
 import torch
 
 x = torch.arange(6).reshape(2, 3) * 1.0
-target = torch.tensor([[1.0], [2.0]])
+target = torch.arange(2, 4).reshape(2, 1) * 1.0
 
 # The weights are the leaf we learn.
 w = torch.ones((3, 1), requires_grad=True)
