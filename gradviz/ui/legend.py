@@ -1,9 +1,9 @@
 """The legend: every box role, edge kind and box state, each drawn exactly as the canvas
 draws it, with one line a learner can understand.
 
-Two layouts: compact (the default, a strip that fits under the canvas: small samples
-with names, and the explanation of the sample under the pointer on a hint line), and a
-full list with every explanation written out (for a dock or a help page).
+Two layouts: the full list with every explanation written out (the default, for a dock),
+and a compact strip that fits under a canvas: small samples with names, and the
+explanation of the sample under the pointer on a hint line.
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ class Swatch(QWidget):
 class FullLegend(QWidget):
     """Every entry with its explanation written out, grouped by section."""
 
-    SWATCH = QSize(92, 56)
+    SWATCH = QSize(84, 54)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -241,7 +241,7 @@ class FullLegend(QWidget):
         label.setWordWrap(True)
         label.setFont(ui_font(theme.BODY_PT))
         label.setStyleSheet(f"color: {theme.TEXT.name()};")
-        label.setMinimumWidth(220)
+        label.setMinimumWidth(160)
         return label
 
 
@@ -373,9 +373,10 @@ class CompactLegend(QWidget):
 
 
 class Legend(QWidget):
-    """The legend: compact by default (a strip under the canvas), or the full list."""
+    """The legend: the full list by default (for a dock or a scroll area), or a compact
+    strip (`compact=True`) that fits under the canvas."""
 
-    def __init__(self, parent: QWidget | None = None, compact: bool = True) -> None:
+    def __init__(self, parent: QWidget | None = None, compact: bool = False) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -291,9 +291,16 @@ def layout_box(box: SceneBox) -> BoxLayout:
     heights = [_metrics(r.kind, px_of(r.kind, shrink)).height() for r in wanted]
     block = sum(heights) + theme.ROW_GAP * max(len(heights) - 1, 0)
     y = rect.top() + max((content_bottom - rect.top() - block) / 2, 0.0)
+    # Rows of one kind (the value and the note are both mono) share the smallest size any
+    # of them needed, so numbers that belong together look alike.
+    px_by_kind: dict[str, int] = {}
+    for r in wanted:
+        px_by_kind[r.kind] = min(px_by_kind.get(r.kind, 1000), fitted(r.text, r.kind)[1])
     rows = []
     for r, row_h in zip(wanted, heights):
-        text, px = fitted(r.text, r.kind)
+        px = px_by_kind[r.kind]
+        fm = _metrics(r.kind, px)
+        text = fm.elidedText(r.text, Qt.TextElideMode.ElideRight, avail_w)
         row_rect = QRectF(rect.left() + side, y, avail_w, row_h)
         rows.append(TextRow(text, _font(r.kind, px), r.color, row_rect))
         y += row_h + theme.ROW_GAP
@@ -830,8 +837,15 @@ def _ensure_app() -> None:
 
 
 def scene_rect_with_margin(items: SceneItems, margin: float = theme.RENDER_MARGIN) -> QRectF:
-    """The part of the graphics scene an export shows (and the canvas scrolls over)."""
-    return items.bounds().adjusted(-margin, -margin, margin, margin)
+    """The part of the graphics scene an export shows (and the canvas scrolls over).
+
+    Snapped to whole pixels with an even width and height: a view centres a scene rect
+    that fits it exactly, and half a pixel of an odd size would shift the picture."""
+    rect = items.bounds().adjusted(-margin, -margin, margin, margin)
+    left, top = math.floor(rect.left()), math.floor(rect.top())
+    width = math.ceil(rect.right()) - left
+    height = math.ceil(rect.bottom()) - top
+    return QRectF(left, top, width + width % 2, height + height % 2)
 
 
 def render_scene_image(scene: Scene, width: int | None = None, scale: float = 1.0) -> QImage:
