@@ -96,7 +96,7 @@ def export(argv: list[str]) -> int:
             )
         step = args.step - 1
     else:
-        step = initial_step(player.episodes(), count)
+        step = initial_step(player.episodes(), count, failed=error is not None)
 
     if output.suffix.lower() == ".png":
         from gradviz.ui.render import save_scene_png

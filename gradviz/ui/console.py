@@ -32,6 +32,12 @@ def _fmt(color: QColor, bold: bool = False, italic: bool = False) -> QTextCharFo
     return fmt
 
 
+def _frames_only(traceback: str) -> str:
+    """The traceback without its last line, which repeats the message shown above it."""
+    lines = traceback.rstrip().splitlines()
+    return "\n".join(lines[:-1]) if len(lines) > 1 else ""
+
+
 class Console(QTextBrowser):
     """Read-only, monospace. Clicking "line N" of an error emits lineClicked(N)."""
 
@@ -53,10 +59,17 @@ class Console(QTextBrowser):
         """Replace the contents with a finished run: its stdout, then its error if any."""
         self.clear()
         self.append_output(result.stdout)
+        error_at = self.document().characterCount() - 1
         if result.error is not None:
             self.append_error(result.error)
         self.moveCursor(QTextCursor.MoveOperation.End)
         self.ensureCursorVisible()
+        if result.error is not None:
+            # Scroll back so that the error's heading is the first thing in view.
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(max(0, error_at))
+            self.setTextCursor(cursor)
+            self.ensureCursorVisible()
 
     def show_status(self, text: str) -> None:
         """A muted one-line message, e.g. "Running…", replacing the contents."""
@@ -86,8 +99,10 @@ class Console(QTextBrowser):
         self._insert(error.message.rstrip() + "\n", _fmt(ERROR_COLOR))
         if error.hint:
             self._insert("Hint: " + error.hint.rstrip() + "\n", _fmt(HINT_COLOR, italic=True))
-        if error.traceback and error.kind == "runtime":
-            self._insert("\n" + error.traceback.rstrip() + "\n", _fmt(MUTED_COLOR))
+        frames = _frames_only(error.traceback)
+        if error.kind == "runtime" and frames.count("  File ") > 1:
+            # Only worth showing when the error happened inside a function call.
+            self._insert("\n" + frames + "\n", _fmt(MUTED_COLOR))
 
     # -- internals ------------------------------------------------------------------
 

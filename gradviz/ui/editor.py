@@ -100,10 +100,12 @@ class CodeEditor(QPlainTextEdit):
         if not self._valid(line):
             return
         block = self.document().findBlockByNumber(line - 1)
-        cursor = QTextCursor(block)
         text = block.text()
-        cursor.movePosition(QTextCursor.MoveOperation.Right, n=len(text) - len(text.lstrip()))
-        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+        start = block.position() + len(text) - len(text.lstrip())
+        cursor = QTextCursor(block)
+        # Anchor at the end, cursor at the start: the view scrolls to the code's start.
+        cursor.setPosition(block.position() + len(text))
+        cursor.setPosition(start, QTextCursor.MoveMode.KeepAnchor)
         self.setTextCursor(cursor)
         self.centerCursor()
 

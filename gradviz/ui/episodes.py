@@ -10,12 +10,18 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 from gradviz.ui.transport import EpisodeLike
 
 
-def initial_step(episodes: Sequence[EpisodeLike], step_count: int) -> int:
+def initial_step(episodes: Sequence[EpisodeLike], step_count: int, failed: bool = False) -> int:
     """The step shown right after a run: the first backward step if there is one.
 
     That step shows the whole forward graph with backward about to start, which is
-    the most telling single picture. The window and ``gradviz export`` share it.
+    the most telling single picture. A script that failed stops at its last step,
+    where the error happened, as a debugger would. The window and ``gradviz export``
+    share this choice.
     """
+    if step_count <= 0:
+        return 0
+    if failed:
+        return step_count - 1
     for episode in episodes:
         if episode.backward_step is not None and episode.backward_step < step_count:
             return episode.backward_step
@@ -25,7 +31,7 @@ def initial_step(episodes: Sequence[EpisodeLike], step_count: int) -> int:
 def _label(index: int, episode: EpisodeLike) -> str:
     steps = f"steps {episode.first_step + 1}–{episode.last_step + 1}"
     backward = "" if episode.backward_step is None else "  ·  with backward"
-    return f"{index + 1}. {episode.title}\n    {steps}{backward}"
+    return f"{episode.title}\n{steps}{backward}"
 
 
 class EpisodeList(QListWidget):

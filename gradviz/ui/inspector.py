@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from gradviz.ui.fonts import mono_font, ui_font
 
 # Rows whose value is a tensor printout: shown as monospace text that scrolls.
-TENSOR_ROWS = {"value", ".grad", "grad", "saved tensors"}
+TENSOR_ROWS = {"value", ".grad", "grad", "gradient received", "saved tensors"}
 MAX_TENSOR_LINES = 10
 EMPTY_TEXT = "Click a box in the graph to see its name, shape, value and gradient."
 

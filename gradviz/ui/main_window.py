@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(graph_panel)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([430, 560])
+        self.splitter.setSizes([460, 520])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
         self.console_dock = self._dock("Output", "ConsoleDock", self.console, bottom)
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         self.resizeDocks([self.episodes_dock, self.inspector_dock], [110, 520], vertical)
-        self.resizeDocks([self.inspector_dock], [330], horizontal)
+        self.resizeDocks([self.inspector_dock], [300], horizontal)
         self.resizeDocks([self.console_dock], [140], vertical)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -476,7 +476,8 @@ class MainWindow(QMainWindow):
             self.narration.setText(message)
             self.editor.highlight_line(None)
             return
-        step = initial_step(episodes, count)
+        failed = self.result is not None and self.result.error is not None
+        step = initial_step(episodes, count, failed)
         self.transport.show_step(step)
         self.show_step(step, animate=False)
         self.canvas.fit_to_view()

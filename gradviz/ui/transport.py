@@ -29,6 +29,15 @@ BASE_INTERVAL_MS = 900  # one step per this at 1×
 FORWARD_BAND = QColor(11, 95, 165, 38)
 BACKWARD_BAND = QColor(213, 94, 0, 55)
 EPISODE_TICK = QColor("#5f6368")
+SLIDER_STYLE = """
+QSlider::groove:horizontal { height: 6px; background: #e6e9ed; border-radius: 3px; }
+QSlider::sub-page:horizontal, QSlider::add-page:horizontal { background: transparent; }
+QSlider::handle:horizontal {
+    width: 14px; margin: -5px 0; border-radius: 7px;
+    background: #ffffff; border: 1.5px solid #0b5fa5;
+}
+QSlider::handle:horizontal:disabled { border-color: #c5ccd6; }
+"""
 BACKWARD_TICK = QColor("#d55e00")
 
 
@@ -47,6 +56,8 @@ class TimelineSlider(QSlider):
         self._episodes: list[EpisodeLike] = []
         self.setMinimumHeight(26)
         self.setPageStep(1)
+        # A plain groove: the style's coloured "elapsed" fill would hide the episode bands.
+        self.setStyleSheet(SLIDER_STYLE)
 
     def set_episodes(self, episodes: Sequence[EpisodeLike]) -> None:
         self._episodes = list(episodes)

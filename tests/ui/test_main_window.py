@@ -130,6 +130,7 @@ def test_a_runtime_error_shows_with_its_line_after_the_output(qtbot, window) -> 
     assert text.index("before") < text.index("line 4")
     assert "undefined_name" in text
     assert window.editor.error_line == 4
+    assert window.current_step == window.player.step_count - 1  # stops where it failed
     if result.error.hint:
         assert "Hint:" in text
     # Clicking "line 4" in the console selects it in the editor.
@@ -141,7 +142,7 @@ def test_a_memory_bomb_is_stopped(qtbot, window) -> None:
     result = run_code(qtbot, window, "x = bytearray(10**11)\n")
     assert result.error.kind == "memory"
     assert "memory" in window.console.toPlainText().lower()
-    assert window.transport.step_count == 0
+    assert window.editor.error_line == 1
 
 
 def test_the_autosave_is_offered_back_after_an_unclean_exit(qtbot, data_dir) -> None:

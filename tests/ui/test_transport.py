@@ -124,3 +124,4 @@ def test_initial_step_is_the_first_backward_step() -> None:
     assert initial_step(EPISODES, 15) == 5
     assert initial_step([Episode("a", 0, 3, None)], 4) == 0
     assert initial_step([], 0) == 0
+    assert initial_step(EPISODES, 15, failed=True) == 14
