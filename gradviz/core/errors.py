@@ -87,7 +87,10 @@ def explain_exception(exc: BaseException, filename: str) -> ErrorInfo:
     else:
         text = str(exc)
         message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    trimmed = "Traceback (most recent call last):\n" + "".join(
-        traceback.format_list(frames)
-    ) + message + "\n"
+    trimmed = (
+        "Traceback (most recent call last):\n"
+        + "".join(traceback.format_list(frames))
+        + message
+        + "\n"
+    )
     return ErrorInfo(kind, message, line, hint_for(message), trimmed)

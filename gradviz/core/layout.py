@@ -703,31 +703,53 @@ class _LayeredGraph:
 
 
 def order_layers(lg: _LayeredGraph, hints: dict) -> None:
-    """Order every layer to reduce crossings (median sweeps + transposition)."""
-    lg.layers = _initial_order(lg, hints)
+    """Order every layer to reduce crossings (median sweeps + transposition).
+
+    Like dot: one pass from a breadth-first order of the sources, one from the sinks,
+    then a last pass refining the better of the two.
+    """
     lg.pos = [0] * lg.count
-    _renumber(lg)
     counter = _CrossingCounter(lg)
+    best, best_layers = None, []
+    for downward in (True, False):
+        lg.layers = _initial_order(lg, hints, downward)
+        _renumber(lg)
+        crossings, layers = _improve_order(lg, counter, hints)
+        if best is None or crossings < best:
+            best, best_layers = crossings, layers
+        if best == 0:
+            break
+    lg.layers = best_layers
+    _renumber(lg)
+    if best:
+        _, lg.layers = _improve_order(lg, counter, hints)
+        _renumber(lg)
+
+
+def _improve_order(lg: _LayeredGraph, counter: _CrossingCounter, hints: dict):
+    """Alternate down and up sweeps; return the fewest crossings seen and that order."""
     best = counter.count(lg.pos)
     best_layers = [list(layer) for layer in lg.layers]
     stall = 0
     for sweep in range(_MAX_SWEEPS):
         if best == 0 or stall >= _SWEEPS_WITHOUT_GAIN:
             break
+        reverse = sweep % 4 >= 2  # every other pair of sweeps lets equal nodes swap
         if sweep % 2 == 0:
-            _sweep(lg, range(1, lg.depth), lg.up, hints)
+            _sweep(lg, range(1, lg.depth), lg.up, hints, reverse)
         else:
-            _sweep(lg, range(lg.depth - 2, -1, -1), lg.down, hints)
-        _transpose(lg)
+            _sweep(lg, range(lg.depth - 2, -1, -1), lg.down, hints, reverse)
+        _transpose(lg, not reverse)
         crossings = counter.count(lg.pos)
-        if crossings < best:
-            stall = 0 if crossings < 0.995 * best else stall + 1
+        stall += 1
+        if crossings <= best:
+            if crossings < 0.995 * best:
+                stall = 0
             best = crossings
             best_layers = [list(layer) for layer in lg.layers]
-        else:
-            stall += 1
     lg.layers = best_layers
     _renumber(lg)
+    return best, best_layers
 
 
 def _renumber(lg: _LayeredGraph) -> None:
@@ -736,20 +758,24 @@ def _renumber(lg: _LayeredGraph) -> None:
             lg.pos[v] = i
 
 
-def _initial_order(lg: _LayeredGraph, hints: dict) -> list[list[int]]:
-    """Depth-first order from the sources, so connected nodes start out together."""
+def _initial_order(lg: _LayeredGraph, hints: dict, downward: bool) -> list[list[int]]:
+    """Breadth-first order from the sources (or sinks), so neighbours start together."""
     layers: list[list[int]] = [[] for _ in range(lg.depth)]
     seen = [False] * lg.count
-    roots = sorted((v for v in range(lg.real) if not lg.up[v]), key=lambda v: (lg.layer[v], v))
+    before, after = (lg.up, lg.down) if downward else (lg.down, lg.up)
+    roots = [v for v in range(lg.count) if not before[v]]
+    roots.sort(key=lambda v: (lg.layer[v] if downward else -lg.layer[v], v))
     for root in roots:
-        stack = [root]
-        while stack:
-            v = stack.pop()
-            if seen[v]:
-                continue
-            seen[v] = True
+        if seen[root]:
+            continue
+        seen[root] = True
+        queue = [root]
+        for v in queue:  # the list grows while we walk it: a FIFO queue
             layers[lg.layer[v]].append(v)
-            stack.extend(reversed(lg.down[v]))
+            for w in after[v]:
+                if not seen[w]:
+                    seen[w] = True
+                    queue.append(w)
     if hints:
         layers = [_sort_anchored(layer, hints) for layer in layers]
     return layers
@@ -767,9 +793,13 @@ def _sort_anchored(layer: list[int], hints: dict) -> list[int]:
     return layer
 
 
-def _sweep(lg: _LayeredGraph, layer_ids, neighbours, hints: dict) -> None:
-    """Sort each layer by the weighted median of its neighbours in the previous layer."""
+def _sweep(lg: _LayeredGraph, layer_ids, neighbours, hints: dict, reverse: bool) -> None:
+    """Sort each layer by the weighted median of its neighbours in the previous layer.
+
+    Ties keep their current order, or swap it when ``reverse`` (to leave plateaus).
+    """
     pos = lg.pos
+    tie = -1 if reverse else 1
     for r in layer_ids:
         layer = lg.layers[r]
         keyed = []
@@ -777,8 +807,8 @@ def _sweep(lg: _LayeredGraph, layer_ids, neighbours, hints: dict) -> None:
         for i, v in enumerate(layer):
             nbs = neighbours[v]
             if nbs:  # nodes without neighbours there keep their slot
-                key = _weighted_median(sorted(pos[u] for u in nbs))
-                keyed.append((key, hints.get(v, 0.0), i, v))
+                key = _weighted_median(sorted([pos[u] for u in nbs]))
+                keyed.append((key, hints.get(v, 0.0), tie * i, v))
                 free_slots.append(i)
         keyed.sort()
         for slot, item in zip(free_slots, keyed):
@@ -791,7 +821,7 @@ def _weighted_median(p: list[int]) -> float:
     """Gansner et al.'s median, interpolated towards the denser side for even counts."""
     m = len(p)
     half = m // 2
-    if m % 2 or m == 0:
+    if m % 2:
         return float(p[half])
     if m == 2:
         return (p[0] + p[1]) / 2
@@ -801,13 +831,16 @@ def _weighted_median(p: list[int]) -> float:
     return (p[half - 1] * right + p[half] * left) / (left + right)
 
 
-def _transpose(lg: _LayeredGraph) -> None:
-    """Swap neighbours in a layer while that removes crossings."""
-    pos, layers = lg.pos, lg.layers
+def _transpose(lg: _LayeredGraph, strict: bool) -> None:
+    """Swap neighbours in a layer while that removes crossings.
+
+    When not ``strict``, pairs that cross equally either way swap too (once per pass).
+    """
+    pos, layers, up, down = lg.pos, lg.layers, lg.up, lg.down
     dirty = [True] * lg.depth
-    changed = True
-    while changed:
-        changed = False
+    gain = 1
+    while gain > 0:
+        gain = 0
         for r in range(lg.depth):
             if not dirty[r]:
                 continue
@@ -815,31 +848,25 @@ def _transpose(lg: _LayeredGraph) -> None:
             layer = layers[r]
             for i in range(len(layer) - 1):
                 v, w = layer[i], layer[i + 1]
-                keep_a, swap_a = _pair_crossings(lg.up[v], lg.up[w], pos)
-                keep_b, swap_b = _pair_crossings(lg.down[v], lg.down[w], pos)
-                if swap_a + swap_b < keep_a + keep_b:
+                keep = swap = 0
+                for nbs in (up, down):
+                    for a in nbs[v]:
+                        pa = pos[a]
+                        for b in nbs[w]:
+                            pb = pos[b]
+                            if pa > pb:
+                                keep += 1
+                            elif pa < pb:
+                                swap += 1
+                if swap < keep or (not strict and keep and swap == keep):
                     layer[i], layer[i + 1] = w, v
                     pos[v], pos[w] = i + 1, i
-                    changed = True
+                    gain += keep - swap
                     dirty[r] = True
                     if r:
                         dirty[r - 1] = True
                     if r + 1 < lg.depth:
                         dirty[r + 1] = True
-
-
-def _pair_crossings(left: list[int], right: list[int], pos: list[int]) -> tuple[int, int]:
-    """Crossings between the edges of two adjacent nodes, as placed and if swapped."""
-    keep = swap = 0
-    for a in left:
-        pa = pos[a]
-        for b in right:
-            pb = pos[b]
-            if pa > pb:
-                keep += 1
-            elif pa < pb:
-                swap += 1
-    return keep, swap
 
 
 class _CrossingCounter:

@@ -73,8 +73,21 @@ class TensorNames:
         self.names.setdefault(uid, self.targets[line])
 
 
-_INFIX = {"add": "+", "sub": "−", "mul": "×", "div": "/", "matmul_batched": "@", "mm": "@",
-          "mv": "@", "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+_INFIX = {
+    "add": "+",
+    "sub": "−",
+    "mul": "×",
+    "div": "/",
+    "matmul_batched": "@",
+    "mm": "@",
+    "mv": "@",
+    "eq": "==",
+    "ne": "!=",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+}
 
 
 def expression(opdef, labels: list[str], params: dict) -> str:

@@ -27,10 +27,23 @@ class Narrator:
     def next_index(self) -> int:
         return len(self.b.steps) + len(self.steps)
 
-    def add(self, phase: str, kind: str, text: str, line, focus=(), edges=(), token=None,
-            updates=()) -> None:
-        self.steps.append(Step(self.next_index, self.episode, phase, kind, text, line,
-                               tuple(focus), tuple(edges), token, tuple(updates)))
+    def add(
+        self, phase: str, kind: str, text: str, line, focus=(), edges=(), token=None, updates=()
+    ) -> None:
+        self.steps.append(
+            Step(
+                self.next_index,
+                self.episode,
+                phase,
+                kind,
+                text,
+                line,
+                tuple(focus),
+                tuple(edges),
+                token,
+                tuple(updates),
+            )
+        )
 
     def title(self) -> str:
         n = self.episode + 1
@@ -96,10 +109,17 @@ class Narrator:
         text = (
             f"{name}.requires_grad_({t.requires_grad}): autograd now tracks every op on {name}. "
             f"{name}.grad is None until a backward pass fills it."
-            if t.requires_grad else f"{name} no longer requires grad."
+            if t.requires_grad
+            else f"{name} no longer requires grad."
         )
-        self.add("forward", "create", text, self.b.line_of(e.location), [nid],
-                 updates=self.leaf_state(t.uid))
+        self.add(
+            "forward",
+            "create",
+            text,
+            self.b.line_of(e.location),
+            [nid],
+            updates=self.leaf_state(t.uid),
+        )
 
     def on_OpRan(self, e: ev.OpRan) -> None:  # noqa: N802
         b = self.b
@@ -127,13 +147,18 @@ class Narrator:
         text = f"{node.subtitle} = {say(out.value)}: {e.op} runs on {args}."
         if e.node is not None:
             text += f" Autograd records {e.grad_fn} to undo it in the backward pass"
-            text += f", saving {', '.join(s.replace('_saved_', '') for s in e.saved)}." \
-                if e.saved else "."
+            text += (
+                f", saving {', '.join(s.replace('_saved_', '') for s in e.saved)}."
+                if e.saved
+                else "."
+            )
         elif not e.grad_enabled and any(
             isinstance(i, ev.TensorInfo) and i.requires_grad for i in e.inputs
         ):
-            text += " Gradient tracking is off here (no_grad), so no grad_fn is recorded:" \
-                    " gradients cannot flow back through this op."
+            text += (
+                " Gradient tracking is off here (no_grad), so no grad_fn is recorded:"
+                " gradients cannot flow back through this op."
+            )
         if out.dtype == "bool" and out.value is not None and out.value.size == 1:
             text += f" Python reads it as {bool(out.value.item())}, so control flow can branch."
         self.add("forward", "op", text, line, [nid], edges, updates=updates)
@@ -151,8 +176,15 @@ class Narrator:
             f"its history: the edge is cut, so no gradient can flow from {name} back to {src}."
         )
         edges = [eid for eid, edge in self.g.edges.items() if edge.target == nid]
-        self.add("forward", "detach", text, b.line_of(e.location), [nid], edges,
-                 updates=self.leaf_state(e.result.uid))
+        self.add(
+            "forward",
+            "detach",
+            text,
+            b.line_of(e.location),
+            [nid],
+            edges,
+            updates=self.leaf_state(e.result.uid),
+        )
 
     def on_InplaceModified(self, e: ev.InplaceModified) -> None:  # noqa: N802
         b = self.b
@@ -165,12 +197,20 @@ class Narrator:
             info = b.leaf_info.get(t.uid, t)
             nid = b.ensure_leaf(self.g, info, self.next_index)
             name = self.name(t.uid)
-            text = f"{b.code(line) or e.op} changes {name} in place to {say(t.value)} " \
-                   f"(version {t.version})."
+            text = (
+                f"{b.code(line) or e.op} changes {name} in place to {say(t.value)} "
+                f"(version {t.version})."
+            )
             if not e.grad_enabled:
                 text += " It runs under no_grad, so the update itself is not part of any graph."
-            self.add("update", "inplace", text, line, [nid],
-                     updates=self.value_updates(nid, t.value, t.dtype))
+            self.add(
+                "update",
+                "inplace",
+                text,
+                line,
+                [nid],
+                updates=self.value_updates(nid, t.value, t.dtype),
+            )
         else:
             producer = b.produced.get(t.uid)
             nid = b.op_id(producer) if producer else None
@@ -192,8 +232,14 @@ class Narrator:
             f"{name}.grad.zero_() resets {name}.grad to {say(e.grad.value)}: the next "
             "backward pass adds into zeros instead of into the old gradient."
         )
-        self.add("update", "zero", text, b.line_of(e.location), [nid],
-                 updates=self.grad_updates(nid, e.grad.value, e.grad.dtype))
+        self.add(
+            "update",
+            "zero",
+            text,
+            b.line_of(e.location),
+            [nid],
+            updates=self.grad_updates(nid, e.grad.value, e.grad.dtype),
+        )
 
     def on_GradSet(self, e: ev.GradSet) -> None:  # noqa: N802
         b = self.b
@@ -207,8 +253,14 @@ class Narrator:
         nid = b.ensure_leaf(self.g, info, None)
         name = self.name(e.owner)
         text = f"{name}.grad is set to {say(value) if e.grad is not None else 'None'}."
-        self.add("update", "zero", text, b.line_of(e.location), [nid],
-                 updates=self.grad_updates(nid, value, info.dtype))
+        self.add(
+            "update",
+            "zero",
+            text,
+            b.line_of(e.location),
+            [nid],
+            updates=self.grad_updates(nid, value, info.dtype),
+        )
 
     # ----- backward ----------------------------------------------------------------------
     def on_BackwardStarted(self, e: ev.BackwardStarted) -> None:  # noqa: N802
@@ -226,10 +278,19 @@ class Narrator:
             sid = f"s{e.seq}_{i}"
             from .story_builder import _NodeDraft
 
-            self.g.node(_NodeDraft(sid, "seed", "seed", "∂out/∂out", line, tuple(root.shape),
-                                   root.dtype, {"name": "seed gradient",
-                                                "kind": "the gradient that starts backward"},
-                                   self.next_index))
+            self.g.node(
+                _NodeDraft(
+                    sid,
+                    "seed",
+                    "seed",
+                    "∂out/∂out",
+                    line,
+                    tuple(root.shape),
+                    root.dtype,
+                    {"name": "seed gradient", "kind": "the gradient that starts backward"},
+                    self.next_index,
+                )
+            )
             from .story import StoryEdge
 
             eid = self.g.edge(StoryEdge(f"seed{e.seq}_{i}", rid, sid, "data", 0, None))
@@ -241,8 +302,8 @@ class Narrator:
             how = (
                 f"The seed ∂{name}/∂{name} = {say(seed)} is created implicitly because "
                 f"{name} is a single number."
-                if implicit else
-                f"The seed is the gradient you passed, v = {say(seed)}: backward computes "
+                if implicit
+                else f"The seed is the gradient you passed, v = {say(seed)}: backward computes "
                 f"vᵀ·J, the Jacobian weighted by v."
             )
         text = f"{self.backward_code} starts the backward pass. {how}"
@@ -269,16 +330,21 @@ class Narrator:
         outname = b.label(op.output) if op else "its output"
         if len(incoming) > 1:
             parts = " + ".join(say(x) for x in incoming)
-            text = (f"Fan-in: {len(incoming)} gradients reach {e.name} and are summed: "
-                    f"{parts} = {say(g)}.")
+            text = (
+                f"Fan-in: {len(incoming)} gradients reach {e.name} and are summed: "
+                f"{parts} = {say(g)}."
+            )
         else:
             text = f"{e.name} receives the upstream gradient ∂L/∂{outname} = {say(g)}."
         opdef = engine.op_for_grad_fn(e.name)
         if opdef is not None and opdef.formulas:
             rules = "; ".join(f for f in opdef.formulas if f)
             text += f" Its local rule: {rules}."
-        updates = [(nid, "grad", short(g)), (nid, "grad_full", full(g, "float32")),
-                   (nid, "state", "done")]
+        updates = [
+            (nid, "grad", short(g)),
+            (nid, "grad_full", full(g, op.output.dtype if op else "float32")),
+            (nid, "state", "done"),
+        ]
         if len(incoming) > 1:
             updates.append((nid, "note", f"{' + '.join(short(x) for x in incoming)} = {short(g)}"))
         self.add("backward", "receive", text, b.lines_ok(op), [nid], updates=updates)
@@ -293,16 +359,27 @@ class Narrator:
         if eid not in self.g.edges:
             return
         target = b.node_box(e.to_node)
-        target_label = e.to_name if e.to_node not in b.acc_leaf else \
-            f"AccumulateGrad of {self.name(b.acc_leaf[e.to_node])}"
+        target_label = (
+            e.to_name
+            if e.to_node not in b.acc_leaf
+            else f"AccumulateGrad of {self.name(b.acc_leaf[e.to_node])}"
+        )
         op = b.ops.get(e.node)
         rule = self.formula(e.name, e.slot)
         inp = op.inputs[e.slot] if op and e.slot < len(op.inputs) else None
         wrt = b.label(inp) if inp is not None else "its input"
         text = f"{e.name} sends ∂L/∂{wrt} = {say(e.grad)} back to {target_label}"
         text += f", using {rule}." if rule else "."
-        self.add("backward", "send", text, b.lines_ok(op), [src_box, target], [eid],
-                 Token(eid, short(e.grad)), updates=[(eid, "flow", "grad")])
+        self.add(
+            "backward",
+            "send",
+            text,
+            b.lines_ok(op),
+            [src_box, target],
+            [eid],
+            Token(eid, short(e.grad)),
+            updates=[(eid, "flow", "grad")],
+        )
 
     def on_GradAccumulated(self, e: ev.GradAccumulated) -> None:  # noqa: N802
         b = self.b
@@ -319,31 +396,46 @@ class Narrator:
         incoming = self.sent_to.get(e.node, [])
         text = ""
         if len(incoming) > 1:
-            text = (f"Fan-in: {len(incoming)} gradients reach {name} and are summed: "
-                    f"{' + '.join(say(x) for x in incoming)} = {say(e.incoming)}. ")
+            text = (
+                f"Fan-in: {len(incoming)} gradients reach {name} and are summed: "
+                f"{' + '.join(say(x) for x in incoming)} = {say(e.incoming)}. "
+            )
         if e.old is None:
-            text += (f"AccumulateGrad stores it as {name}.grad = {say(e.new)} "
-                     f"({name}.grad was None).")
+            text += (
+                f"AccumulateGrad stores it as {name}.grad = {say(e.new)} ({name}.grad was None)."
+            )
             note = f"None → {short(e.new)}"
         else:
-            text += (f"AccumulateGrad adds it into {name}.grad: {say(e.old)} + "
-                     f"{say(e.incoming)} = {say(e.new)}.")
+            text += (
+                f"AccumulateGrad adds it into {name}.grad: {say(e.old)} + "
+                f"{say(e.incoming)} = {say(e.new)}."
+            )
             note = f"{short(e.old)} + {short(e.incoming)} = {short(e.new)}"
         updates = [(acc, "note", note), (acc, "state", "done")]
         updates += self.grad_updates(leaf, e.new, info.dtype)
-        self.add("backward", "accumulate", text, self.g.nodes[leaf].line, [acc, leaf],
-                 updates=updates)
+        self.add(
+            "backward", "accumulate", text, self.g.nodes[leaf].line, [acc, leaf], updates=updates
+        )
 
     def on_GradRetained(self, e: ev.GradRetained) -> None:  # noqa: N802
         name = self.name(e.tensor, "a non-leaf tensor")
-        self.add("backward", "hook", f"retain_grad() keeps {name}.grad = {say(e.grad)}.",
-                 self.backward_line)
+        self.add(
+            "backward",
+            "hook",
+            f"retain_grad() keeps {name}.grad = {say(e.grad)}.",
+            self.backward_line,
+        )
 
     def on_HookFired(self, e: ev.HookFired) -> None:  # noqa: N802
         nid = self.b.node_box(e.node)
         change = "replaces the gradient" if e.changed else "looks at the gradient"
-        self.add("backward", "hook", f"The {e.kind} hook {e.hook}() fires on {nid} and {change}.",
-                 self.backward_line, [nid] if nid in self.g.nodes else [])
+        self.add(
+            "backward",
+            "hook",
+            f"The {e.kind} hook {e.hook}() fires on {nid} and {change}.",
+            self.backward_line,
+            [nid] if nid in self.g.nodes else [],
+        )
 
     def on_BuffersFreed(self, e: ev.BuffersFreed) -> None:  # noqa: N802
         nid = self.b.node_box(e.node)
@@ -355,15 +447,18 @@ class Narrator:
             return  # the story's error step tells it
         leaves = [n for n in self.g.nodes.values() if n.role == "leaf"]
         grads = "; ".join(
-            f"{n.title}.grad = {say(self.b.leaf_grad.get(int(n.id[1:])))}" for n in leaves
+            f"{n.title}.grad = {say(self.b.leaf_grad.get(int(n.id[1:])))}"
+            for n in leaves
             if self.b.leaf_grad.get(int(n.id[1:])) is not None
         )
         text = "Backward is done." + (f" {grads}." if grads else "")
         updates = []
         if self.freed:
             names = ", ".join(dict.fromkeys(self.g.nodes[n].title for n in self.freed))
-            text += (f" The saved tensors of {names} are freed: a second backward through them "
-                     "would fail unless retain_graph=True.")
+            text += (
+                f" The saved tensors of {names} are freed: a second backward through them "
+                "would fail unless retain_graph=True."
+            )
             updates = [(n, "state", "freed") for n in self.freed]
         elif self.retain:
             text += " retain_graph=True kept the saved tensors, so you can go backward again."

@@ -13,6 +13,7 @@ import networkx as nx
 from . import scene_types as st
 from .layout import Layout, layout_graph
 from .story import Episode, Story
+from .values import full_text
 
 CHAR_W = {"title": 8.2, "body": 7.0, "mono": 7.4}  # average advance at the canvas's sizes
 LINE_H = 17.0
@@ -53,8 +54,10 @@ class Player:
 
     # ----- navigation --------------------------------------------------------------------
     def episodes(self) -> list[EpisodeInfo]:
-        return [EpisodeInfo(e.title, e.first_step, e.last_step, e.backward_step)
-                for e in self.story.episodes]
+        return [
+            EpisodeInfo(e.title, e.first_step, e.last_step, e.backward_step)
+            for e in self.story.episodes
+        ]
 
     def episode_of(self, k: int) -> Episode:
         return self.story.episodes[self.story.steps[k].episode]
@@ -91,10 +94,14 @@ class Player:
         rows = [(key, str(val)) for key, val in node.detail.items() if key != "appears"]
         now = self.state(k).get(box_id, {})
         if "value_full" in now:
-            rows.append(("value", now["value_full"]))
+            rows.append(("value", full_text(now["value_full"])))
         if "grad_full" in now:
-            rows.append((".grad" if node.role == "leaf" else "gradient received",
-                         now["grad_full"]))
+            rows.append(
+                (
+                    ".grad" if node.role == "leaf" else "gradient received",
+                    full_text(now["grad_full"]),
+                )
+            )
         if "note" in now:
             rows.append(("sum", now["note"]))
         if node.line:
@@ -108,8 +115,11 @@ class Player:
             anchors = {}
             if index > 0:
                 prev = self.layout(index - 1)
-                anchors = {n.id: prev.positions[n.id] for n in ep.nodes
-                           if n.id in prev.positions and n.role in ("leaf", "accumulate")}
+                anchors = {
+                    n.id: prev.positions[n.id]
+                    for n in ep.nodes
+                    if n.id in prev.positions and n.role in ("leaf", "accumulate")
+                }
             graph = nx.DiGraph()
             graph.add_nodes_from(n.id for n in ep.nodes)
             graph.add_edges_from((e.source, e.target) for e in ep.edges)
@@ -122,7 +132,8 @@ class Player:
         texts: dict[str, dict] = {}
         for step in self.story.steps[ep.first_step : ep.last_step + 1]:
             for target, field, text in step.updates:
-                texts.setdefault(target, {}).setdefault(field, set()).add(text)
+                if isinstance(text, str):
+                    texts.setdefault(target, {}).setdefault(field, set()).add(text)
         return texts
 
     # ----- scene -------------------------------------------------------------------------
@@ -152,8 +163,23 @@ class Player:
             grad = s.get("grad")
             if n.role == "leaf" and grad is None:
                 grad = "None"
-            boxes.append(st.SceneBox(n.id, n.role, n.title, n.subtitle, s.get("value"), grad,
-                                     x, y, w, h, state, n.line, s.get("note")))
+            boxes.append(
+                st.SceneBox(
+                    n.id,
+                    n.role,
+                    n.title,
+                    n.subtitle,
+                    s.get("value"),
+                    grad,
+                    x,
+                    y,
+                    w,
+                    h,
+                    state,
+                    n.line,
+                    s.get("note"),
+                )
+            )
         edges = []
         parallel: dict[tuple, list] = {}
         for e in ep.edges:
@@ -166,11 +192,25 @@ class Player:
             flowed = now.get(e.id, {}).get("flow") == "grad"
             kind = e.kind if e.kind == st.EDGE_CUT else (st.EDGE_GRAD if flowed else st.EDGE_DATA)
             token = st.Token(step.token.text) if step.token and step.token.edge == e.id else None
-            edges.append(st.SceneEdge(e.id, e.source, e.target, kind, points,
-                                      e.id in step.edges, token, e.label))
+            edges.append(
+                st.SceneEdge(
+                    e.id, e.source, e.target, kind, points, e.id in step.edges, token, e.label
+                )
+            )
         phase = step.phase if step.phase != "update" else "between"
-        return st.Scene(k, self.step_count, step.episode, ep.title, phase, step.narration,
-                        step.line, tuple(boxes), tuple(edges), lay.width, lay.height)
+        return st.Scene(
+            k,
+            self.step_count,
+            step.episode,
+            ep.title,
+            phase,
+            step.narration,
+            step.line,
+            tuple(boxes),
+            tuple(edges),
+            lay.width,
+            lay.height,
+        )
 
 
 def _offset(points: tuple, d: float) -> tuple:

@@ -65,7 +65,7 @@ class Step:
     focus: tuple = ()
     edges: tuple = ()
     token: Token | None = None
-    updates: tuple = ()  # (node id, field, text)
+    updates: tuple = ()  # (node id, field, text or plain tensor data for *_full fields)
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,7 @@ class Story:
                 e["first_step"],
                 e["last_step"],
                 e["backward_step"],
-                tuple(
-                    StoryNode(**{**n, "shape": tuple(n["shape"])}) for n in e["nodes"]
-                ),
+                tuple(StoryNode(**{**n, "shape": tuple(n["shape"])}) for n in e["nodes"]),
                 tuple(StoryEdge(**x) for x in e["edges"]),
             )
             for e in data["episodes"]
@@ -129,5 +127,6 @@ class Story:
             for s in data["steps"]
         )
         error = ErrorInfo(**data["error"]) if data.get("error") else None
-        return cls(data["source"], data["filename"], episodes, steps, error,
-                   data.get("truncated", False))
+        return cls(
+            data["source"], data["filename"], episodes, steps, error, data.get("truncated", False)
+        )

@@ -14,7 +14,7 @@ from engine.autograd import recording as ev
 
 from . import names as naming
 from .errors import ErrorInfo
-from .story import Episode, Step, Story, StoryEdge, StoryNode, Token
+from .story import Episode, Step, Story, StoryEdge, StoryNode
 from .values import full, shape_text, short
 
 FORWARD_STARTERS = (ev.OpRan, ev.TensorCreated, ev.Detached)
@@ -147,15 +147,17 @@ class StoryBuilder:
             subtitle = "leaf · " + subtitle
         detail = {
             "name": name,
-            "kind": "leaf tensor (requires_grad=True)" if role == "leaf" else
-                    "detached tensor" if info.uid in self.detached else "tensor (no grad)",
+            "kind": "leaf tensor (requires_grad=True)"
+            if role == "leaf"
+            else "detached tensor"
+            if info.uid in self.detached
+            else "tensor (no grad)",
             "shape": str(list(info.shape)),
             "dtype": f"torch.{info.dtype}",
         }
         if created is not None:
             detail["created by"] = self.code(line) or created.how
-        g.node(_NodeDraft(nid, role, name, subtitle, line, info.shape, info.dtype, detail,
-                          appears))
+        g.node(_NodeDraft(nid, role, name, subtitle, line, info.shape, info.dtype, detail, appears))
         if info.uid in self.detached:
             self.add_detach_edge(g, self.detached[info.uid], appears)
         return nid
@@ -165,11 +167,24 @@ class StoryBuilder:
         nid = self.acc_id(info.uid)
         if nid not in g.nodes:
             name = self.tname(info.uid) or "leaf"
-            g.node(_NodeDraft(
-                nid, "accumulate", "AccumulateGrad", f"→ {name}.grad", g.nodes[leaf].line, (),
-                "", {"name": "AccumulateGrad", "kind": "AccumulateGrad",
-                     "local rule": f"{name}.grad = {name}.grad + incoming (or incoming if None)",
-                     "variable": name}, appears))
+            g.node(
+                _NodeDraft(
+                    nid,
+                    "accumulate",
+                    "AccumulateGrad",
+                    f"→ {name}.grad",
+                    g.nodes[leaf].line,
+                    (),
+                    "",
+                    {
+                        "name": "AccumulateGrad",
+                        "kind": "AccumulateGrad",
+                        "local rule": f"{name}.grad = {name}.grad + incoming (or incoming if None)",
+                        "variable": name,
+                    },
+                    appears,
+                )
+            )
             g.edge(StoryEdge(f"acc{info.uid}", leaf, nid, "data", 0, None))
         return nid
 
@@ -186,8 +201,9 @@ class StoryBuilder:
         role = "grad_fn" if e.node is not None else "op"
         detail = {
             "name": e.grad_fn or e.op,
-            "kind": f"grad_fn of {name or 'a tensor'}" if e.node is not None else
-                    "op without grad_fn (no gradient tracked)",
+            "kind": f"grad_fn of {name or 'a tensor'}"
+            if e.node is not None
+            else "op without grad_fn (no gradient tracked)",
             "op": f"{e.op}  {opdef.symbol if opdef else ''}".strip(),
             "shape": str(list(out.shape)),
             "dtype": f"torch.{out.dtype}",
@@ -202,8 +218,11 @@ class StoryBuilder:
             )
         if line:
             detail["source"] = f"line {line}: {self.code(line)}"
-        g.node(_NodeDraft(nid, role, e.grad_fn or e.op, subtitle, line, out.shape, out.dtype,
-                          detail, appears))
+        g.node(
+            _NodeDraft(
+                nid, role, e.grad_fn or e.op, subtitle, line, out.shape, out.dtype, detail, appears
+            )
+        )
         for slot, inp in enumerate(e.inputs):
             src, kind = self.input_source(g, e, slot, inp, appears)
             names = opdef.input_names if opdef else ()
@@ -216,9 +235,19 @@ class StoryBuilder:
     def input_source(self, g: _Graph, e: ev.OpRan, slot: int, inp, appears) -> tuple[str, str]:
         if isinstance(inp, ev.ScalarInfo):
             nid = f"c{e.seq}_{slot}"
-            g.node(_NodeDraft(nid, "constant", naming.number(inp.value), "constant", None, (),
-                              "", {"name": naming.number(inp.value), "kind": "Python number"},
-                              appears))
+            g.node(
+                _NodeDraft(
+                    nid,
+                    "constant",
+                    naming.number(inp.value),
+                    "constant",
+                    None,
+                    (),
+                    "",
+                    {"name": naming.number(inp.value), "kind": "Python number"},
+                    appears,
+                )
+            )
             return nid, "data"
         cut = not e.grad_enabled and inp.requires_grad
         if inp.grad_fn is not None and inp.grad_fn in self.ops:
@@ -236,8 +265,11 @@ class StoryBuilder:
     def add_detach_edge(self, g: _Graph, d: ev.Detached, appears) -> None:
         src = self.box_of_tensor(g, d.source, appears)
         if src is not None:
-            g.edge(StoryEdge(f"cut{d.result.uid}", src, self.leaf_id(d.result.uid), "cut", 0,
-                             "✂ detach"))
+            g.edge(
+                StoryEdge(
+                    f"cut{d.result.uid}", src, self.leaf_id(d.result.uid), "cut", 0, "✂ detach"
+                )
+            )
 
     def box_of_tensor(self, g: _Graph, uid: int, appears) -> str | None:
         producer = self.produced.get(uid)
@@ -255,8 +287,9 @@ class StoryBuilder:
             self.build_episode(index, group)
         if error is not None:
             self.add_error_step(error)
-        return Story(self.source, self.filename, tuple(self.episodes), tuple(self.steps),
-                     error, truncated)
+        return Story(
+            self.source, self.filename, tuple(self.episodes), tuple(self.steps), error, truncated
+        )
 
     def build_episode(self, index: int, group: list) -> None:
         from .narrator import Narrator
@@ -273,12 +306,29 @@ class StoryBuilder:
         backward_step = next((s.index for s in steps if s.phase == "backward"), None)
         title = narrator.title()
         nodes = tuple(
-            StoryNode(n.id, n.role, n.title, n.subtitle, n.line, tuple(n.shape), n.dtype,
-                      {**n.detail, **({"appears": n.appears} if n.appears is not None else {})})
+            StoryNode(
+                n.id,
+                n.role,
+                n.title,
+                n.subtitle,
+                n.line,
+                tuple(n.shape),
+                n.dtype,
+                {**n.detail, **({"appears": n.appears} if n.appears is not None else {})},
+            )
             for n in g.nodes.values()
         )
-        self.episodes.append(Episode(len(self.episodes), title, first, len(self.steps) - 1,
-                                     backward_step, nodes, tuple(g.edges.values())))
+        self.episodes.append(
+            Episode(
+                len(self.episodes),
+                title,
+                first,
+                len(self.steps) - 1,
+                backward_step,
+                nodes,
+                tuple(g.edges.values()),
+            )
+        )
 
     def add_error_step(self, error: ErrorInfo) -> None:
         episode = len(self.episodes) - 1
@@ -292,13 +342,25 @@ class StoryBuilder:
             text += f" — {error.hint}"
         self.steps.append(Step(len(self.steps), episode, "error", "error", text, error.line))
         last = self.episodes[episode]
-        self.episodes[episode] = Episode(last.index, last.title, last.first_step,
-                                         len(self.steps) - 1, last.backward_step, last.nodes,
-                                         last.edges)
+        self.episodes[episode] = Episode(
+            last.index,
+            last.title,
+            last.first_step,
+            len(self.steps) - 1,
+            last.backward_step,
+            last.nodes,
+            last.edges,
+        )
 
 
-def build_story(events: list, source: str, filename: str, namespace: dict,
-                error: ErrorInfo | None, truncated: bool = False) -> Story:
+def build_story(
+    events: list,
+    source: str,
+    filename: str,
+    namespace: dict,
+    error: ErrorInfo | None,
+    truncated: bool = False,
+) -> Story:
     return StoryBuilder(source, filename, namespace).build(list(events), error, truncated)
 
 

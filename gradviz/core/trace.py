@@ -50,8 +50,9 @@ class TraceResult:
         return cls(Story.from_dict(data["story"]), data.get("stdout", ""), error)
 
     @classmethod
-    def failed(cls, kind: str, message: str, line: int | None = None,
-               hint: str | None = None) -> TraceResult:
+    def failed(
+        cls, kind: str, message: str, line: int | None = None, hint: str | None = None
+    ) -> TraceResult:
         error = ErrorInfo(kind=kind, message=message, line=line, hint=hint, traceback="")
         return cls(Story.empty(error=error), "", error)
 
@@ -132,6 +133,7 @@ def trace_source(source: str, filename: str = "<editor>") -> TraceResult:
                     for w in caught:
                         out.write(_format_warning(w))
                     caught.clear()
-    story = build_story(recorder.events, source, filename, namespace, error,
-                        truncated=recorder.truncated)
+    story = build_story(
+        recorder.events, source, filename, namespace, error, truncated=recorder.truncated
+    )
     return TraceResult(story, out.getvalue(), error)

@@ -47,12 +47,33 @@ def _nested(a: np.ndarray) -> str:
     return "[" + ", ".join(_nested(sub) for sub in a) + "]"
 
 
-def full(arr, dtype: str) -> str:
-    """The whole tensor as PyTorch would print it."""
+_PRINTABLE = ("float32", "float64", "int64", "bool")
+
+
+def full(arr, dtype: str) -> dict | None:
+    """The whole tensor as plain data; `full_text` prints it when someone looks at it."""
     if arr is None:
+        return None
+    a = np.asarray(arr)
+    return {
+        "dtype": dtype if dtype in _PRINTABLE else "float32",
+        "shape": list(a.shape),
+        "data": a.reshape(-1).tolist(),
+    }
+
+
+def full_text(raw) -> str:
+    """The tensor as PyTorch would print it."""
+    if raw is None:
         return "(too large to record)"
-    return tensor_repr(np.asarray(arr), dtype if dtype in ("float32", "float64", "int64", "bool")
-                       else "float32")
+    if isinstance(raw, str):
+        return raw
+    dtype = raw["dtype"]
+    np_dtype = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "bool": np.bool_}[
+        dtype
+    ]
+    arr = np.asarray(raw["data"], dtype=np_dtype).reshape(raw["shape"])
+    return tensor_repr(arr, dtype)
 
 
 def shape_text(shape: tuple, dtype: str) -> str:

@@ -180,7 +180,7 @@ def test_json_round_trip_and_pure_seek(example):
     assert again == result
     assert Story.from_dict(json.loads(json.dumps(result.story.to_dict()))) == result.story
     player, other = Player(result.story), Player(again.story)
-    for k in (result.story and range(len(result.story.steps))):
+    for k in result.story and range(len(result.story.steps)):
         assert player.scene(k) == other.scene(k)  # a pure function of k
         assert player.scene(k).narration
 
