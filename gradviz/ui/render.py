@@ -55,6 +55,14 @@ class Polyline:
         self._cum = cum
         self.length = cum[-1]
 
+    def direction_at(self, fraction: float) -> tuple[float, float]:
+        """The unit direction of travel at `fraction` (1, 0 for a degenerate line)."""
+        eps = 1.0 / max(self.length, 1.0)
+        a, b = self.point_at(fraction - eps), self.point_at(fraction + eps)
+        dx, dy = b.x() - a.x(), b.y() - a.y()
+        norm = math.hypot(dx, dy)
+        return (dx / norm, dy / norm) if norm > 0 else (1.0, 0.0)
+
     def point_at(self, fraction: float) -> QPointF:
         """The point at `fraction` (0 = first point, 1 = last) of the arc length."""
         pts = self.points
@@ -531,8 +539,7 @@ def edge_geometry(edge: SceneEdge, source: QRectF | None, target: QRectF | None)
         font = _font("bold", _px(theme.SMALL_PT))
         cut_rect = _pill_at(polyline.point_at(0.5), theme.CUT_MARK_TEXT, font, 6, 2)
     if edge.label and not (edge.kind == st.EDGE_CUT and edge.label == "cut"):
-        font = _font("ui", _px(theme.SMALL_PT))
-        label_rect = _pill_at(polyline.point_at(0.78), edge.label, font, 3, 0)
+        label_rect = _label_rect(polyline, edge.label, source, target)
 
     bounds = path.boundingRect().united(arrow.boundingRect())
     for r in (label_rect, cut_rect):
@@ -572,6 +579,32 @@ _NO_PEN = QPen(Qt.PenStyle.NoPen)
 _NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 _ANTIALIAS = QPainter.RenderHint.Antialiasing
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
+
+
+LABEL_AT = 0.75  # an input-slot label ("self", "other") names the target's slot
+
+
+def _label_rect(
+    polyline: Polyline, text: str, source: QRectF | None, target: QRectF | None
+) -> QRectF:
+    """Place a label beside the line near its target, clear of the line and arrowhead.
+    It goes on the side facing away from the straight line between the two boxes, so
+    the labels of parallel edges part instead of piling up."""
+    font = _font("ui", _px(theme.SMALL_PT))
+    anchor = polyline.point_at(LABEL_AT)
+    ux, uy = polyline.direction_at(LABEL_AT)
+    nx, ny = -uy, ux  # the left-hand normal
+    side = 1.0
+    if source is not None and target is not None:
+        mid = (source.center() + target.center()) / 2
+        # Which side of the line between the box centres is this edge on?
+        off = (anchor.x() - mid.x()) * nx + (anchor.y() - mid.y()) * ny
+        side = -1.0 if off < -0.5 else 1.0
+    size = _pill_at(QPointF(0, 0), text, font, 3, 0)
+    # Distance from the line to the label's centre: half its extent along the normal.
+    reach = abs(nx) * size.width() / 2 + abs(ny) * size.height() / 2 + 3
+    centre = QPointF(anchor.x() + nx * side * reach, anchor.y() + ny * side * reach)
+    return size.translated(centre)
 
 
 class EdgeItem(QGraphicsItem):
@@ -796,7 +829,12 @@ class SceneItems:
             self.graphics_scene.removeItem(self.tokens.pop(edge_id))
         step = 1.0 / (len(carrying) + 1)
         self.rest_fraction.clear()
-        placed: list[QRectF] = []
+        # Tokens must not cover each other, arrowheads or cut marks, and should not cover
+        # edge labels (those give way first when an edge is too short for everything).
+        geometries = [item.geometry for item in self.edges.values()]
+        hard = [g.arrow.boundingRect() for g in geometries if not g.arrow.isEmpty()]
+        hard += [g.cut_rect for g in geometries if g.cut_rect is not None]
+        soft = [g.label_rect for g in geometries if g.label_rect is not None]
         for i, (edge_id, token) in enumerate(carrying.items()):
             item = self.tokens.get(edge_id)
             if item is None:
@@ -805,21 +843,24 @@ class SceneItems:
             else:
                 item.set_text(token.text)
             item.setZValue(Z_TOKEN + i * step)
-            fraction = self._free_fraction(edge_id, item, placed)
+            fraction = self._free_fraction(edge_id, item, hard, soft)
             self.rest_fraction[edge_id] = fraction
             item.setPos(self.rest_point(edge_id))
             item.setOpacity(1.0)
-            placed.append(item.boundingRect().translated(item.pos()))
+            hard.append(item.boundingRect().translated(item.pos()))
 
-    def _free_fraction(self, edge_id: str, token: TokenItem, placed: list[QRectF]) -> float:
-        """The middle of the edge, or the nearest spot along it where this token does not
-        cover a token already placed (parallel edges often carry equal gradients)."""
+    def _free_fraction(
+        self, edge_id: str, token: TokenItem, hard: list[QRectF], soft: list[QRectF]
+    ) -> float:
+        """The middle of the edge, or the nearest spot along it that covers nothing in
+        `hard` and `soft`, else nothing in `hard`, else the middle."""
         polyline = self.edges[edge_id].geometry.polyline
         rect = token.boundingRect()
-        for fraction in TOKEN_SPOTS:
-            spot = rect.translated(polyline.point_at(fraction))
-            if not any(spot.intersects(other) for other in placed):
-                return fraction
+        spots = [(f, rect.translated(polyline.point_at(f))) for f in TOKEN_SPOTS]
+        for obstacles in (hard + soft, hard):
+            for fraction, spot in spots:
+                if not any(spot.intersects(other) for other in obstacles):
+                    return fraction
         return 0.5
 
 

@@ -21,11 +21,11 @@ from gradviz.core.scene_types import Scene, SceneBox, SceneEdge, Token  # noqa: 
 _BOXES = (
     ("x", st.ROLE_LEAF, "x", "float32 [3]", 230, 50, 170, 82, 1),
     ("acc", st.ROLE_ACCUMULATE, "AccumulateGrad", "writes x.grad", 545, 50, 230, 74, None),
-    ("xd", st.ROLE_TENSOR, "x.detach()", "no grad", 70, 190, 120, 60, 2),
-    ("dot", st.ROLE_GRAD_FN, "DotBackward0", "dot  x · x", 270, 190, 170, 76, 3),
-    ("two", st.ROLE_CONSTANT, "2", "constant", 470, 190, 90, 50, 4),
-    ("mul", st.ROLE_GRAD_FN, "MulBackward0", "mul  a × b", 370, 320, 170, 76, 4),
-    ("seed", st.ROLE_SEED, "seed", "y.backward()", 370, 445, 140, 54, 5),
+    ("xd", st.ROLE_TENSOR, "x.detach()", "no grad", 70, 220, 120, 60, 2),
+    ("dot", st.ROLE_GRAD_FN, "DotBackward0", "dot  x · x", 270, 220, 170, 76, 3),
+    ("two", st.ROLE_CONSTANT, "2", "constant", 470, 220, 90, 50, 4),
+    ("mul", st.ROLE_GRAD_FN, "MulBackward0", "mul  a × b", 370, 350, 170, 76, 4),
+    ("seed", st.ROLE_SEED, "seed", "y.backward()", 370, 475, 140, 54, 5),
 )
 _VALUES = {
     "x": "[1., 2., 3.]",
@@ -39,12 +39,12 @@ _VALUES = {
 # (id, source, target, points, label)
 _EDGES = (
     ("x-acc", "x", "acc", ((230, 50), (545, 50)), None),
-    ("x-xd", "x", "xd", ((180, 70), (70, 190)), "cut"),
-    ("x-dot-self", "x", "dot", ((190, 50), (190, 120), (235, 190)), "self"),
-    ("x-dot-other", "x", "dot", ((290, 50), (290, 120), (305, 190)), "other"),
-    ("dot-mul", "dot", "mul", ((270, 190), (270, 255), (340, 320)), None),
-    ("two-mul", "two", "mul", ((470, 190), (470, 255), (400, 320)), None),
-    ("mul-seed", "mul", "seed", ((370, 320), (370, 445)), None),
+    ("x-xd", "x", "xd", ((180, 70), (70, 220)), "cut"),
+    ("x-dot-self", "x", "dot", ((190, 50), (190, 135), (235, 220)), "self"),
+    ("x-dot-other", "x", "dot", ((290, 50), (290, 135), (305, 220)), "other"),
+    ("dot-mul", "dot", "mul", ((270, 220), (270, 285), (340, 350)), None),
+    ("two-mul", "two", "mul", ((470, 220), (470, 285), (400, 350)), None),
+    ("mul-seed", "mul", "seed", ((370, 350), (370, 475)), None),
 )
 
 # The story: per step, box states, active edges, tokens, x's .grad and AccumulateGrad's note.
