@@ -98,11 +98,13 @@ def grad(
     """Return the gradients of `outputs` with respect to `inputs` (no .grad is touched)."""
     roots = _as_tuple(outputs)
     ins = _as_tuple(inputs)
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grads = _as_tuple(grad_outputs) or (None,) * len(roots)
+    seeds, implicit = make_seeds(roots, grads)  # checks the outputs first, as PyTorch does
     for t in ins:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    seeds, implicit = make_seeds(roots, grads)
     if retain_graph is None:
         retain_graph = create_graph
     _start("grad", roots, seeds, implicit, retain_graph, create_graph)
