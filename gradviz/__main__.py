@@ -1,8 +1,10 @@
-"""The command line.
+"""gradviz: watch automatic differentiation happen.
 
-gradviz [FILE]                       open the app (FILE is loaded, not run)
-gradviz export FILE -o OUT.png       run FILE (sandboxed) and draw one step
-gradviz export FILE -o OUT.html      run FILE and write the step-by-step web page
+usage:
+  gradviz [FILE]                                 open the app (FILE is loaded, not run)
+  gradviz export FILE -o OUT.png [--step N|--end]  run FILE (sandboxed), draw one step
+  gradviz export FILE -o OUT.html                run FILE, write the step-by-step web page
+  gradviz export --help                          all export options
 """
 
 from __future__ import annotations

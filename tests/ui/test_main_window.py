@@ -258,3 +258,22 @@ def test_inspector_shows_tensors_as_scrollable_monospace_text(qtbot) -> None:
     assert all("Mono" in v.font().family() for v in views)
     inspector.clear()
     assert inspector.rows == []
+
+
+def test_window_layout_and_limits_are_kept_between_sessions(qtbot, data_dir) -> None:
+    first = make_window(qtbot)
+    first.resize(1100, 700)
+    first.console_dock.hide()
+    first.set_time_limit_s(7.5)
+    first.close()
+    saved_geometry = first.saveGeometry()
+    from gradviz.ui.main_window import MainWindow
+
+    second = MainWindow()  # not make_window: that would set its own limits
+    qtbot.addWidget(second)
+    second.files.confirm_discard = lambda: True
+    second.show()
+    assert not second.console_dock.isVisible()
+    assert second.time_limit_s == 7.5
+    # The geometry is restored too (the offscreen screen clamps sizes, so no exact size).
+    assert second.settings.window_geometry() == saved_geometry
