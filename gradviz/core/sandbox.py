@@ -9,6 +9,7 @@ lets a GUI timer drive it.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import signal
@@ -23,6 +24,7 @@ from gradviz.core.worker import EXIT_MEMORY, MEMORY_HINT, MEMORY_MESSAGE
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MEMORY_MB = 1024
+CPU_BACKSTOP_S = 5
 
 TIMEOUT_HINT = (
     "Look for a loop that never ends (a `while` whose condition stays true), or raise "
@@ -79,6 +81,8 @@ class SandboxRun:
             str(self._result_path),
             str(int(memory_mb)),
             filename,
+            # CPU time never exceeds wall time, so this only fires if we are gone.
+            str(math.ceil(timeout_s) + CPU_BACKSTOP_S),
         ]
         with open(self._log_path, "wb") as log:
             self._process = subprocess.Popen(

@@ -1,6 +1,6 @@
 """The child process that runs one user script for the sandbox.
 
-Usage: ``python -m gradviz.core.worker SOURCE RESULT MEMORY_MB [FILENAME]``
+Usage: ``python -m gradviz.core.worker SOURCE RESULT MEMORY_MB [FILENAME [CPU_S]]``
 
 It reads the script from SOURCE, caps its own address space, traces the
 script and writes ``TraceResult.to_json()`` to RESULT. The result goes to a
@@ -53,6 +53,18 @@ def limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
+def limit_cpu(seconds: int) -> None:
+    """A backstop: if the parent dies and never kills us, the kernel still will."""
+    try:
+        import resource
+    except ImportError:
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        seconds = min(seconds, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, hard))
+
+
 def _is_memory_error(error: object) -> bool:
     """Did the script die of a MemoryError (as opposed to merely mentioning one)?"""
     message = str(getattr(error, "message", ""))
@@ -83,6 +95,7 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
     source_path, result_path, memory_mb = argv[0], argv[1], int(argv[2])
     filename = argv[3] if len(argv) > 3 else "<editor>"
+    cpu_s = int(argv[4]) if len(argv) > 4 else 0
     with open(source_path, encoding="utf-8") as src:
         source = src.read()
 
@@ -92,6 +105,8 @@ def main(argv: list[str]) -> int:
     # result can still be serialised and written.
     reserve = bytearray(8 * 1024 * 1024)
     limit_memory(memory_mb)
+    if cpu_s > 0:
+        limit_cpu(cpu_s)
 
     result = None
     out_of_memory = False

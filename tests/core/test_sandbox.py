@@ -122,3 +122,27 @@ def test_every_bundled_example_runs(example: Path) -> None:
     else:
         assert result.error is None, f"{example.name}: {result.error}"
     assert result.stdout.strip()
+
+
+def test_an_orphaned_worker_still_dies_by_its_cpu_limit(tmp_path) -> None:
+    """If the app itself dies, nobody kills the worker: its own CPU limit does."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "loop.py"
+    source.write_text("while True:\n    pass\n")
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gradviz.core.worker",
+            str(source),
+            str(tmp_path / "r"),
+            "256",
+            "<editor>",
+            "1",
+        ],
+        timeout=30,
+    )
+    assert done.returncode != 0 and time.monotonic() - started < 10
