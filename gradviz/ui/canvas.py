@@ -15,7 +15,14 @@ from PySide6.QtCore import (
     QVariantAnimation,
     Signal,
 )
-from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent, QTransform, QWheelEvent
+from PySide6.QtGui import (
+    QMouseEvent,
+    QPainter,
+    QPixmapCache,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -36,6 +43,8 @@ from gradviz.ui.render import (
     TokenItem,
     scene_rect_with_margin,
 )
+
+PIXMAP_CACHE_KB = 96 * 1024
 
 
 @dataclass
@@ -72,6 +81,9 @@ class GraphCanvas(QGraphicsView):
         self._animation.valueChanged.connect(self._advance_flights)
         self._animation.finished.connect(self._land_flights)
 
+        # Boxes and edges cache their pixels; Qt's default 10 MB would evict them while a
+        # big graph is on screen, so allow more (the limit is shared by the whole app).
+        QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
         self._configure_view()
         self.minimap = Minimap(self)
         self.minimap.hide()

@@ -575,6 +575,8 @@ def edge_look(kind: str, active: bool) -> EdgeLook:
     return EdgeLook(glow, line, arrow_pen, QBrush(style.color))
 
 
+EDGE_CACHE_MAX_AREA = 400.0 * 400.0  # scene units²
+_NO_CACHE = QGraphicsItem.CacheMode.NoCache
 _NO_PEN = QPen(Qt.PenStyle.NoPen)
 _NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 _ANTIALIAS = QPainter.RenderHint.Antialiasing
@@ -630,6 +632,12 @@ class EdgeItem(QGraphicsItem):
         self.geometry = edge_geometry(edge, source, target)
         self.look = edge_look(edge.kind, edge.active)
         self._bounds = self.geometry.bounds
+        # Cached pixels make repaints of big graphs several times cheaper, but a long
+        # diagonal edge would cache a large, mostly empty pixmap: draw those directly.
+        small = self._bounds.width() * self._bounds.height() <= EDGE_CACHE_MAX_AREA
+        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if small else _NO_CACHE
+        if self.cacheMode() != mode:
+            self.setCacheMode(mode)
         self.setOpacity(theme.FAINT_EDGE_OPACITY if faint else 1.0)
         self.update()
 
@@ -637,15 +645,19 @@ class EdgeItem(QGraphicsItem):
         return self._bounds
 
     def paint(self, painter: QPainter, option, widget: QWidget | None = None) -> None:
-        if self.edge is not None:
-            paint_edge(painter, self.edge, self.geometry, self.look, _lod(painter))
+        if self.edge is None:
+            return
+        geo = self.geometry
+        # Most edges carry no text: skip the level-of-detail sum for them.
+        has_text = geo.label_rect is not None or geo.cut_rect is not None
+        paint_edge(painter, self.edge, geo, self.look, _lod(painter) if has_text else 1.0)
 
 
 def paint_edge(
     painter: QPainter, edge: SceneEdge, geo: EdgeGeometry, look: EdgeLook, lod: float = 1.0
 ) -> None:
-    """Paint an edge: its line, arrowhead, label and, on a cut edge, the "✂ cut" mark."""
-    painter.setRenderHint(_ANTIALIAS, True)
+    """Paint an edge: its line, arrowhead, label and, on a cut edge, the "✂ cut" mark.
+    Expects an antialiasing painter (views and renders set it once for all items)."""
     painter.setBrush(_NO_BRUSH)
     if look.glow is not None:
         painter.setPen(look.glow)

@@ -9,7 +9,14 @@ import pytest
 from conftest import STEP_COUNT, make_scene
 from golden import assert_matches_golden, mismatched_pixels
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QImage, QMouseEvent, QTransform, QWheelEvent
+from PySide6.QtGui import (
+    QImage,
+    QMouseEvent,
+    QNativeGestureEvent,
+    QPointingDevice,
+    QTransform,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QApplication
 
 from gradviz.core import scene_types as st
@@ -206,6 +213,26 @@ def test_wheel_zooms_around_the_pointer(canvas, dot_scene) -> None:
     assert canvas.zoom() == pytest.approx(2.0 * theme.ZOOM_STEP)
     under_after = canvas.mapToScene(pointer)
     assert (under_after - under_before).manhattanLength() < 2
+
+
+def test_trackpad_pinch_zooms(canvas, dot_scene) -> None:
+    canvas.show_scene(dot_scene, animate=False)
+    before = canvas.zoom()
+    pos = QPointF(300, 200)
+    event = QNativeGestureEvent(
+        Qt.NativeGestureType.ZoomNativeGesture, QPointingDevice.primaryPointingDevice(), 2,
+        pos, pos, QPointF(canvas.viewport().mapToGlobal(pos.toPoint())), 0.25, QPointF(0, 0), 0,
+    )  # fmt: skip
+    QApplication.sendEvent(canvas.viewport(), event)
+    assert canvas.zoom() == pytest.approx(before * 1.25)
+
+
+def test_an_empty_scene_shows_and_renders(canvas) -> None:
+    empty = Scene(0, 0, 0, "", "empty", "", None, (), (), 0, 0)
+    canvas.show_scene(empty)
+    assert canvas.box_items() == {} and not canvas.minimap.isVisible()
+    image = render_scene_image(empty)
+    assert not image.isNull() and image.pixelColor(0, 0) == theme.CANVAS_BG
 
 
 # -- animation ----------------------------------------------------------------------------
