@@ -64,15 +64,15 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def main(argv: list[str] | None = None) -> int:
     """Open the window; FILE, if given, is loaded into the editor but not run."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    path = Path(argv[0]) if argv else None
+    if path is not None and not path.is_file():
+        print(f"gradviz: no such file: {path}", file=sys.stderr)
+        return 2
     app = create_application()
     from gradviz.ui.main_window import MainWindow  # after the app: widgets need it
 
     window = MainWindow()
-    if argv:
-        path = Path(argv[0])
-        if not path.is_file():
-            print(f"gradviz: no such file: {path}", file=sys.stderr)
-            return 2
+    if path is not None:
         window.open_file(path)
     window.show()
     return app.exec()

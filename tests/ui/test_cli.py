@@ -95,3 +95,15 @@ def test_a_script_that_raises_still_draws_but_fails(tmp_path) -> None:
     assert done.returncode == 1
     assert "runtime error on line" in done.stderr or "runtime error" in done.stderr
     assert out.exists()
+
+
+def test_opening_a_missing_file_fails_before_any_window(tmp_path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-m", "gradviz", str(tmp_path / "missing.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "no such file" in done.stderr
