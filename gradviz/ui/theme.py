@@ -71,7 +71,7 @@ def role_style(role: str) -> RoleStyle:
 GRAD_STRIP_FILL = QColor("#FFE9D6")
 GRAD_STRIP_LINE = QColor("#F2B48A")
 GRAD_STRIP_TEXT = QColor("#8A3C00")  # 7:1 on the strip
-GRAD_NONE_TEXT = QColor("#8F7A6A")
+GRAD_NONE_TEXT = QColor("#7A6455")  # ".grad = None": quieter, still 4.7:1
 NOTE_TEXT = QColor("#00513F")  # AccumulateGrad sums such as "0 + 1 = 1"
 
 

@@ -377,3 +377,54 @@ def test_legend_explains_every_role_edge_kind_and_state(qtbot) -> None:
                     Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier),
     )  # fmt: skip
     assert strip.hint_text().startswith("leaf tensor: you created it with requires_grad=True")
+
+
+# -- big graphs ---------------------------------------------------------------------------
+
+
+def grid_scene(n: int, step: int) -> Scene:
+    """`n` boxes in a grid, each fed by the box above it; a few edges carry tokens."""
+    cols = int(n**0.5) + 1
+    boxes, edges = [], []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        boxes.append(SceneBox(
+            id=f"b{i}", role=st.ROLES[i % len(st.ROLES)], title=f"MulBackward{i}",
+            subtitle="mul  a × b", value="[1., 2.]", grad="[0.5]" if i % 3 == 0 else None,
+            x=100 + c * 220, y=60 + r * 140, width=170, height=76,
+            state=st.STATE_DONE if i < step else st.STATE_IDLE, line=i,
+        ))  # fmt: skip
+        if i >= cols:
+            j = i - cols
+            token = st.Token(f"[{i}.]") if (i + step) % 75 == 0 else None
+            edges.append(st.SceneEdge(
+                id=f"e{i}", source=f"b{j}", target=f"b{i}",
+                kind=st.EDGE_GRAD if token else st.EDGE_DATA,
+                points=((boxes[j].x, boxes[j].y), (boxes[i].x, boxes[i].y)),
+                active=token is not None, token=token,
+            ))  # fmt: skip
+    return Scene(
+        step=step, step_count=100, episode=0, episode_title="grid", phase="backward",
+        narration="", line=None, boxes=tuple(boxes), edges=tuple(edges),
+        width=200 + cols * 220, height=120 + (n // cols + 1) * 140,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_1500_box_graph_steps_and_repaints_quickly(canvas) -> None:
+    """Loose bounds (a busy CI machine must pass): stepping updates in place, and a full
+    repaint of the fitted graph stays far below a frame budget's order of magnitude."""
+    import time
+
+    canvas.resize(1280, 800)
+    canvas.show_scene(grid_scene(1500, 0), animate=False)
+    canvas.viewport().repaint()
+    started = time.perf_counter()
+    canvas.show_scene(grid_scene(1500, 1), animate=True)
+    assert time.perf_counter() - started < 2.0
+    assert canvas.is_animating()
+    canvas.viewport().repaint()  # fill the caches
+    started = time.perf_counter()
+    canvas.viewport().repaint()
+    assert time.perf_counter() - started < 0.25
+    assert canvas.minimap.isHidden()  # fitted: everything is in view
