@@ -37,7 +37,7 @@ from ._dtype import dtype, float32, float64, get_default_dtype, int32, int64, se
 from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ._ops.arithmetic import rtruediv
 from ._ops.linalg import matmul, rmatmul
-from ._ops.shape import flatten, narrow, t_property
+from ._ops.shape import contiguous, flatten, narrow, reshape, t_property
 from ._printing import get_printoptions, set_printoptions
 from ._registry import REGISTRY, Op, op_for_grad_fn
 from ._tensor import Size, Tensor, device
@@ -81,9 +81,11 @@ def _bind_extras() -> None:
         "__rpow__": Rpow.call,
         "narrow": narrow,
         "flatten": flatten,
+        "reshape": reshape,
+        "contiguous": contiguous,
         "square": lambda a: Pow.call(a, 2),
         "view_as": lambda a, other: a.view(other.shape),
-        "reshape_as": lambda a, other: a.reshape(other.shape),
+        "reshape_as": lambda a, other: reshape(a, other.shape),
         "expand_as": lambda a, other: a.expand(other.shape),
     }
     for name, fn in extras.items():
@@ -92,7 +94,12 @@ def _bind_extras() -> None:
     Tensor.mT = property(lambda a: a.transpose(-2, -1))
     g = globals()
     g.update(
-        matmul=matmul, pow=Pow.call, flatten=flatten, narrow=narrow, square=lambda a: Pow.call(a, 2)
+        matmul=matmul,
+        pow=Pow.call,
+        flatten=flatten,
+        narrow=narrow,
+        reshape=reshape,
+        square=lambda a: Pow.call(a, 2),
     )
 
 

@@ -28,6 +28,7 @@ class Op:
     saves_result: bool = False  # the output is saved too, as _saved_result
     dtype_rule: str = "promote"  # promote | float | first | bool | array
     differentiable: bool = True
+    is_view: bool = False  # the output is a view of input 0: it shares its version counter
     n_outputs: int = 1
     methods: tuple[str, ...] = ()  # Tensor methods bound to `call`
     functions: tuple[str, ...] = ()  # engine-level functions bound to `call`
@@ -124,6 +125,8 @@ def apply(op: type[Op], inputs: tuple, params: dict | None = None):
     if needs:
         node = BackwardNode(op, ctx, tuple(_edge(t) for t in inputs), ())
     result = Tensor._make(arr, d, needs, node)
+    if op.is_view:
+        result._vc = inputs[0]._vc  # in-place changes to either are seen by saved-tensor checks
     if needs and op.saves_result:
         ctx.saved.append(SavedTensor(result, is_output=True))
     if STATE.recorders:

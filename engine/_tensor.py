@@ -159,10 +159,7 @@ class Tensor:
         return self._dtype.is_floating_point
 
     def is_contiguous(self) -> bool:
-        return True
-
-    def contiguous(self) -> Tensor:
-        return self
+        return bool(self._data.flags.c_contiguous)  # numpy's strides mirror PyTorch's
 
     def cpu(self) -> Tensor:
         return self

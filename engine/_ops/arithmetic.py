@@ -163,7 +163,8 @@ class Div(Op):
                 a if needs(ctx, 1) else None, b if b.__class__ is a.__class__ else None
             )
             ctx.scalar = b
-        return _binary(np.true_divide, a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is inf or nan, silently
+            return _binary(np.true_divide, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -189,7 +190,8 @@ class Reciprocal(Op):
 
     @staticmethod
     def forward(ctx, a):
-        return np.reciprocal(np.asarray(arr(a), dtype=np.result_type(arr(a), np.float32)))
+        with np.errstate(divide="ignore"):
+            return np.reciprocal(np.asarray(arr(a), dtype=np.result_type(arr(a), np.float32)))
 
     @staticmethod
     def backward(ctx, g):

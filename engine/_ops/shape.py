@@ -29,17 +29,34 @@ def _infer_shape(shape: tuple, numel: int) -> tuple:
     return shape
 
 
+VIEW_ERROR = (
+    "view size is not compatible with input tensor's size and stride (at least one dimension "
+    "spans across two contiguous subspaces). Use .reshape(...) instead."
+)
+
+
+def _viewable(x: np.ndarray, shape: tuple) -> bool:
+    """True when `x` can be reshaped without copying (numpy and PyTorch agree on strides)."""
+    try:
+        np.reshape(x, shape, copy=False)
+    except ValueError:
+        return False
+    return True
+
+
 @register
 class View(Op):
     name, grad_fn, symbol = "view", "ViewBackward0", "view"
     formulas = ("∂view(a)/∂a: reshape the gradient back",)
     dtype_rule = "first"
-    methods = ("view", "reshape")
-    functions = ("reshape",)
+    is_view = True
+    methods = ("view",)
 
     @classmethod
     def call(cls, a, *shape):
         shape = _infer_shape(_shape_arg(shape), a._data.size)
+        if not _viewable(a._data, shape):
+            raise RuntimeError(VIEW_ERROR)
         return apply(cls, (a,), {"shape": shape})
 
     @staticmethod
@@ -52,10 +69,51 @@ class View(Op):
 
 
 @register
+class UnsafeView(Op):
+    """The reshape of a copy, when a view is impossible: reshape = clone + _unsafe_view."""
+
+    name, grad_fn, symbol = "unsafe_view", "UnsafeViewBackward0", "view"
+    formulas = ("∂view(a)/∂a: reshape the gradient back",)
+    dtype_rule = "first"
+    is_view = True
+
+    @classmethod
+    def call(cls, a, *shape):
+        return apply(cls, (a,), {"shape": _infer_shape(_shape_arg(shape), a._data.size)})
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return arr(a).reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.reshape(ctx.input_shapes[0]),)
+
+
+def reshape(a, *shape):
+    """A view when the strides allow one, else a copy (CloneBackward0 + UnsafeViewBackward0)."""
+    shape = _infer_shape(_shape_arg(shape), a._data.size)
+    if _viewable(a._data, shape):
+        return View.call(a, shape)
+    from .elementwise import Clone
+
+    return UnsafeView.call(Clone.call(a), shape)
+
+
+def contiguous(a):
+    if a._data.flags.c_contiguous:
+        return a
+    from .elementwise import Clone
+
+    return Clone.call(a)
+
+
+@register
 class Transpose(Op):
     name, grad_fn, symbol = "transpose", "TransposeBackward0", "ᵀ"
     formulas = ("∂transpose(a)/∂a: transpose the gradient back",)
     dtype_rule = "first"
+    is_view = True
     methods = functions = ("transpose", "swapaxes")
 
     @classmethod
@@ -79,6 +137,7 @@ class Permute(Op):
     name, grad_fn, symbol = "permute", "PermuteBackward0", "permute"
     formulas = ("∂permute(a)/∂a: permute the gradient back",)
     dtype_rule = "first"
+    is_view = True
     methods = functions = ("permute",)
 
     @classmethod
@@ -103,6 +162,7 @@ class T(Op):
     name, grad_fn, symbol = "t", "TBackward0", "ᵀ"
     formulas = ("∂aᵀ/∂a: transpose the gradient back",)
     dtype_rule = "first"
+    is_view = True
     methods = functions = ("t",)
 
     @classmethod
@@ -127,6 +187,7 @@ class Squeeze(Op):
     name, grad_fn, symbol = "squeeze", "SqueezeBackward0", "squeeze"
     formulas = ("∂squeeze(a)/∂a: reshape the gradient back",)
     dtype_rule = "first"
+    is_view = True
     methods = functions = ("squeeze",)
 
     @classmethod
@@ -149,6 +210,7 @@ class SqueezeDim(Op):
     name, grad_fn, symbol = "squeeze_dim", "SqueezeBackward1", "squeeze"
     formulas = ("∂squeeze(a, d)/∂a: reshape the gradient back",)
     dtype_rule = "first"
+    is_view = True
 
     @classmethod
     def call(cls, a, dim):
@@ -170,6 +232,7 @@ class Unsqueeze(Op):
     name, grad_fn, symbol = "unsqueeze", "UnsqueezeBackward0", "unsqueeze"
     formulas = ("∂unsqueeze(a)/∂a: reshape the gradient back",)
     dtype_rule = "first"
+    is_view = True
     methods = functions = ("unsqueeze",)
 
     @classmethod
@@ -196,6 +259,7 @@ class Expand(Op):
     name, grad_fn, symbol = "expand", "ExpandBackward0", "expand"
     formulas = ("∂expand(a)/∂a: sum the gradient over the copies",)
     dtype_rule = "first"
+    is_view = True
     methods = ("expand",)
 
     @classmethod
@@ -300,6 +364,7 @@ class Select(Op):
     name, grad_fn, symbol = "select", "SelectBackward0", "[i]"
     formulas = ("∂a[i]/∂a = 1 at position i, 0 elsewhere",)
     dtype_rule = "first"
+    is_view = True
     methods = ("select",)
 
     @classmethod
@@ -332,9 +397,12 @@ class Slice(Op):
     name, grad_fn, symbol = "slice", "SliceBackward0", "[a:b]"
     formulas = ("∂a[i:j]/∂a = 1 inside the slice, 0 elsewhere",)
     dtype_rule = "first"
+    is_view = True
 
     @classmethod
     def call(cls, a, dim, sl: slice):
+        if sl.step is not None and sl.step <= 0:
+            raise ValueError("step must be greater than zero")
         return apply(cls, (a,), {"dim": dim, "sl": sl})
 
     @staticmethod
@@ -359,7 +427,7 @@ class Index(Op):
         try:
             return arr(a)[key]
         except IndexError as err:
-            raise IndexError(str(err)) from None
+            raise IndexError(str(err).replace(" axis ", " dimension ")) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -391,34 +459,100 @@ def _scatter(g, shape: tuple, key):
 
 
 def _normalise_key(key):
+    """numpy form of one index: ints stay ints (0-dim integer tensors become ints, as in
+    PyTorch), lists and tensors become arrays."""
     Tensor = _Tensor[0]
     if isinstance(key, Tensor):
-        return key._data
+        key = key._data
+        if key.ndim == 0 and key.dtype.kind in "iu":
+            return int(key)
+        return key
     if isinstance(key, list):
         return np.asarray([k._data if isinstance(k, Tensor) else k for k in key])
     return key
 
 
+def _is_int(k) -> bool:
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def _dims_used(k) -> int:
+    """How many dimensions of the indexed tensor one index consumes."""
+    if k is None or k is Ellipsis:
+        return 0
+    if isinstance(k, np.ndarray) and k.dtype == bool:
+        return k.ndim
+    return 1
+
+
 def index(a, key):
-    """Tensor.__getitem__: select/slice chains for basic keys, IndexBackward0 otherwise."""
-    keys = key if isinstance(key, tuple) else (key,)
-    keys = tuple(_normalise_key(k) for k in keys)
-    basic = all(isinstance(k, (int, np.integer, slice)) and not isinstance(k, bool) for k in keys)
-    if basic and len(keys) <= a._data.ndim:
-        out, dim = a, 0
+    """Tensor.__getitem__ as PyTorch applies it: left to right, ints select, slices slice,
+    None unsqueezes; then arrays and masks index what remains (IndexBackward0)."""
+    if isinstance(key, slice):  # PyTorch's single-slice fast path always slices
+        return Slice.call(a, 0, key) if a._data.ndim else _zero_dim_error(key)
+    keys = tuple(_normalise_key(k) for k in (key if isinstance(key, tuple) else (key,)))
+    ndim = a._data.ndim
+    if ndim == 0:
         for k in keys:
-            if isinstance(k, slice):
-                if k != slice(None):
-                    out = Slice.call(out, dim, k)
-                dim += 1
-            else:
-                out = Select.call(out, dim, int(k))
-        if out is a:
-            return View.call(a, a._data.shape)
-        return out
-    if basic and len(keys) > a._data.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {a._data.ndim}")
-    return apply(Index, (a,), {"key": keys if len(keys) > 1 else keys[0]})
+            if _is_int(k) or isinstance(k, slice):
+                _zero_dim_error(k)
+    specified = sum(_dims_used(k) for k in keys)
+    if specified > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    out, dim, advanced = a, 0, {}
+    for k in keys:
+        if k is None:
+            out = Unsqueeze.call(out, dim)
+            dim += 1
+        elif k is Ellipsis:
+            dim += ndim - specified
+        elif _is_int(k):
+            out = Select.call(out, dim, int(k))
+        elif isinstance(k, slice):
+            if k != slice(None):
+                out = Slice.call(out, dim, k)
+            dim += 1
+        else:
+            advanced[dim] = np.asarray(k)
+            dim += _dims_used(k)
+    if advanced:
+        last = max(advanced)
+        np_key = tuple(advanced.get(d, slice(None)) for d in range(last + 1))
+        return apply(Index, (out,), {"key": np_key if len(np_key) > 1 else np_key[0]})
+    if out is a:
+        return Alias.call(a)
+    return out
+
+
+def _zero_dim_error(k):
+    if isinstance(k, slice):
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    raise IndexError(
+        "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+        "in C++ to convert a 0-dim tensor to a number"
+    )
+
+
+@register
+class Alias(Op):
+    """x[...] or x[:, :]: the same values under a new node, as PyTorch's alias."""
+
+    name, grad_fn, symbol = "alias", "AliasBackward0", "[...]"
+    formulas = ("∂alias(a)/∂a = 1",)
+    dtype_rule = "first"
+    is_view = True
+
+    @classmethod
+    def call(cls, a):
+        return apply(cls, (a,))
+
+    @staticmethod
+    def forward(ctx, a):
+        return arr(a).view()
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g,)
 
 
 def narrow(a, dim: int, start: int, length: int):
@@ -430,9 +564,11 @@ def flatten(a, start_dim: int = 0, end_dim: int = -1):
     if nd == 0:
         return a.reshape(1)
     s, e = _dims((start_dim, end_dim), nd)
+    if s == e:
+        return a  # nothing to merge: PyTorch returns the tensor itself
     shape = a._data.shape
     new = shape[:s] + (int(np.prod(shape[s : e + 1])),) + shape[e + 1 :]
-    return View.call(a, new)
+    return reshape(a, new)
 
 
 def t_property(a):

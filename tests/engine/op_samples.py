@@ -168,7 +168,11 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: T.where(a > 0, a, 0.0), (2, 3)),
         S(lambda T, c, a, b: T.where(c, a, b), (3,), (3,), (), kinds="bff"),
     ],
-    "clone": [S(lambda T, a: a.clone(), (2, 3)), S(lambda T, a: T.clone(a), ())],
+    "clone": [
+        S(lambda T, a: a.clone(), (2, 3)),
+        S(lambda T, a: T.clone(a), ()),
+        S(lambda T, a: a.t().contiguous(), (2, 3)),
+    ],
     "to_dtype": [
         S(lambda T, a: a.double(), (2, 3)),
         S(lambda T, a: a.to(T.float32), (3,), kinds="d", gradcheck=False),
@@ -235,6 +239,14 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: a.reshape(-1), (2, 3)),
         S(lambda T, a: T.reshape(a, (6, 4)), (2, 3, 4)),
         S(lambda T, a: a.flatten(), (2, 3)),
+        S(lambda T, a: a.flatten(), ()),
+        S(lambda T, a: a[1:].flatten(0, 0).view(3), (2, 3)),
+        S(lambda T, a: a.reshape_as(a.t()), (2, 3)),
+    ],
+    "unsafe_view": [
+        S(lambda T, a: a.t().reshape(-1), (2, 3)),
+        S(lambda T, a: a.expand(2, 3).flatten(), (3,)),
+        S(lambda T, a: a[:, ::2].reshape(4), (2, 3)),
     ],
     "transpose": [
         S(lambda T, a: a.transpose(0, 1), (2, 3)),
@@ -256,6 +268,8 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: a.unsqueeze(0), (2, 3)),
         S(lambda T, a: a.unsqueeze(-1), (3,)),
         S(lambda T, a: T.unsqueeze(a, 0), ()),
+        S(lambda T, a: a[None], (2, 3)),
+        S(lambda T, a: a[..., None], ()),
     ],
     "expand": [
         S(lambda T, a: a.expand(3, 4), (3, 1)),
@@ -276,19 +290,27 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: a[:, 2], (3, 4)),
         S(lambda T, a: a.select(1, -1), (2, 3)),
         S(lambda T, a: a[0, -1], (2, 3)),
+        S(lambda T, a: a[..., 1], (2, 3, 4)),
+        S(lambda T, a: a[0, 1:, None, 2], (2, 3, 4)),
+        S(lambda T, a: a[T.tensor(1)], (2, 3)),
     ],
     "slice": [
         S(lambda T, a: a[1:3], (4, 2)),
         S(lambda T, a: a[:, ::2], (3, 4)),
         S(lambda T, a: a.narrow(0, 1, 2), (4,)),
         S(lambda T, a: a[-2:], (5,)),
+        S(lambda T, a: a[:], (2, 3)),
     ],
     "index": [
         S(lambda T, a: a[[0, 2, 0]], (3, 2)),
         S(lambda T, a: a[a > 0], (3, 4)),
         S(lambda T, a: a[T.tensor([1, 1])], (3,)),
         S(lambda T, a: a[:, [0, 2]], (2, 3)),
+        S(lambda T, a: a[0, [1, 0]], (2, 3)),
+        S(lambda T, a: a[None, [1, 0]], (2, 3)),
+        S(lambda T, a: a[[0, 1], :, [1, 2]], (2, 3, 4)),
     ],
+    "alias": [S(lambda T, a: a[...], (2, 3)), S(lambda T, a: a[:, :], (2, 3))],
     # The backward of indexing; torch's nearest public counterpart is index_put.
     "index_scatter": [Sample(_scatter_engine, _scatter_torch, ((3, 3),))],
 }
