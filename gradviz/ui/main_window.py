@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._restore_window_state()
         self.canvas.show_scene(self._scene, animate=False)
+        self.narration.setText(WELCOME)
         self._set_idle("Ready")
 
     # -- construction ---------------------------------------------------------------
