@@ -80,12 +80,12 @@ def run_ours(graph: nx.DiGraph):
 
 
 def run_multipartite(graph: nx.DiGraph):
+    """networkx multipartite_layout with one column per topological generation."""
     start = time.perf_counter()
-    g = graph.copy()
-    for layer, nodes in enumerate(nx.topological_generations(g)):
-        for node in nodes:
-            g.nodes[node]["layer"] = layer
-    pos = nx.multipartite_layout(g, subset_key="layer")
+    # A dict of lists keeps each column in generation order (the string key form
+    # goes through sets, so its order would change with the hash seed).
+    columns = dict(enumerate(nx.topological_generations(graph)))
+    pos = nx.multipartite_layout(graph, subset_key=columns)
     pos = {node: (float(x), float(y)) for node, (x, y) in pos.items()}
     return pos, time.perf_counter() - start
 
@@ -110,6 +110,8 @@ def run_dot(graph: nx.DiGraph):
         ).stdout
     except subprocess.TimeoutExpired:
         return None, "timeout"
+    except subprocess.CalledProcessError as err:
+        return None, f"failed ({err.returncode})"
     elapsed = time.perf_counter() - start
     back = {name: node for node, name in names.items()}
     pos = {}
