@@ -47,6 +47,11 @@ from gradviz.ui.render import (
 PIXMAP_CACHE_KB = 96 * 1024
 
 
+def _episode_key(scene: Scene) -> tuple[int, str, int]:
+    # A new run can start again at episode 0: its title or length tells it apart.
+    return scene.episode, scene.episode_title, scene.step_count
+
+
 @dataclass
 class _Flight:
     """One token's trip: from its edge's target back to the source, then to its rest."""
@@ -116,7 +121,7 @@ class GraphCanvas(QGraphicsView):
         """Show one step. Items of the same episode are updated in place; tokens that are
         new at this step fly from their edge's target back to its source."""
         previous = self._items.scene
-        new_episode = previous is None or previous.episode != scene.episode
+        new_episode = previous is None or _episode_key(previous) != _episode_key(scene)
         self.finish_animation()
         if new_episode:
             self._items.clear()
