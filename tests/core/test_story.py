@@ -191,3 +191,19 @@ def test_every_step_of_every_example_has_a_narration_and_line():
         for step in story.steps:
             assert step.narration.strip(), (path.name, step)
             assert step.line is not None or step.kind in ("hook",), (path.name, step)
+
+
+def test_story_and_layout_json_round_trip():
+    from gradviz.core import story_json
+
+    result = run((EXAMPLES / "04_detach.py").read_text())
+    player = Player(result.story, "TB")
+    text = story_json.dumps(player)
+    loaded = story_json.loads(text)
+    assert loaded.story == result.story and loaded.direction == "TB"
+    for k in range(player.step_count):
+        assert loaded.scene(k) == player.scene(k)
+    with pytest.raises(ValueError, match="not a gradviz story"):
+        story_json.loads("{broken")
+    with pytest.raises(ValueError, match="unsupported story version"):
+        story_json.loads(text.replace('"version": 1', '"version": 99', 1))
