@@ -23,7 +23,7 @@ FORWARD_STARTERS = (ev.OpRan, ev.TensorCreated, ev.Detached)
 def split_episodes(events: list) -> list[list]:
     groups, current, closed = [], [], False
     for e in events:
-        if closed and isinstance(e, FORWARD_STARTERS):
+        if closed and isinstance(e, (*FORWARD_STARTERS, ev.BackwardStarted)):
             groups.append(current)
             current, closed = [], False
         current.append(e)
@@ -335,7 +335,7 @@ class StoryBuilder:
         if episode < 0:  # failed before any tensor work: an episode of its own
             self.episodes.append(Episode(0, "1. error", 0, 0, None, (), ()))
             episode = 0
-        text = error.message
+        text = _first_sentence(error.message)
         if error.line:
             text = f"Line {error.line} raised {text}"
         if error.hint:
@@ -351,6 +351,12 @@ class StoryBuilder:
             last.nodes,
             last.edges,
         )
+
+
+def _first_sentence(message: str) -> str:
+    """The message up to its first full stop; the console shows all of it."""
+    cut = message.find(". ")
+    return message if cut < 0 else message[: cut + 1]
 
 
 def build_story(
