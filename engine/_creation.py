@@ -31,7 +31,7 @@ def seed() -> int:
 
 def _finish(arr: np.ndarray, d: dt.dtype, requires_grad: bool, how: str) -> Tensor:
     if requires_grad:
-        _check_float_for_grad(d, factory=True)
+        _check_float_for_grad(d, "factory")
     t = Tensor._make(arr, d, bool(requires_grad), None)
     if STATE.recorders:
         from .autograd import _record_module as record

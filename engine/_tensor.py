@@ -61,13 +61,16 @@ class device:  # noqa: N801 - PyTorch's name
 CPU = device()
 
 
-def _check_float_for_grad(d: dt.dtype, factory: bool) -> None:
+def _check_float_for_grad(d: dt.dtype, how: str) -> None:
+    """PyTorch words the refusal differently for a factory, the setter and requires_grad_()."""
     if not d.is_floating_point:
-        if factory:
-            raise RuntimeError(
-                "Only Tensors of floating point and complex dtype can require gradients"
-            )
-        raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        raise RuntimeError(
+            {
+                "factory": "Only Tensors of floating point and complex dtype can require gradients",
+                "setter": "only Tensors of floating point and complex dtype can require gradients",
+                "method": "only Tensors of floating point dtype can require gradients",
+            }[how]
+        )
 
 
 class Tensor:
@@ -179,9 +182,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        self._set_requires_grad(bool(value))
+        self._set_requires_grad(bool(value), "setter")
 
-    def _set_requires_grad(self, value: bool) -> None:
+    def _set_requires_grad(self, value: bool, how: str) -> None:
         if self.grad_fn is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "
@@ -189,7 +192,7 @@ class Tensor:
                 "var_no_grad = var.detach()."
             )
         if value:
-            _check_float_for_grad(self._dtype, factory=False)
+            _check_float_for_grad(self._dtype, how)
         self.requires_grad_flag = value
         if STATE.recorders:
             from .autograd import _record_module as record
@@ -197,7 +200,7 @@ class Tensor:
             record.requires_grad_set(self)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        self._set_requires_grad(bool(requires_grad))
+        self._set_requires_grad(bool(requires_grad), "method")
         return self
 
     @property
@@ -397,7 +400,7 @@ class Tensor:
                     f"{self._dtype.legacy.replace('Tensor', '')}"
                 )
             result_arr = result_arr.astype(self._data.dtype)
-        if self._data.ndim == 0 or not self._data.flags.writeable:
+        if not self._data.flags.writeable:  # e.g. an expanded (broadcast) array
             self._data = np.array(result_arr, dtype=self._data.dtype)
         else:
             self._data[...] = result_arr

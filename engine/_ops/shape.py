@@ -3,6 +3,8 @@ and indexing."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._registry import Op, _Tensor, apply, register
@@ -571,6 +573,21 @@ def flatten(a, start_dim: int = 0, end_dim: int = -1):
     return reshape(a, new)
 
 
+T_DEPRECATED = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+    "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
+    "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+    "dimensions of a tensor."
+)
+T_DEPRECATED_0D = (
+    "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+)
+
+
 def t_property(a):
-    """Tensor.T reverses the dimensions (PermuteBackward0)."""
-    return Permute.call(a, *reversed(range(a._data.ndim)))
+    """Tensor.T reverses the dimensions (PermuteBackward0); PyTorch warns unless 2-D."""
+    nd = a._data.ndim
+    if nd != 2:
+        # stacklevel 2: the property getter is this function, so this points at the user's line.
+        warnings.warn(T_DEPRECATED_0D if nd == 0 else T_DEPRECATED, UserWarning, stacklevel=2)
+    return Permute.call(a, *reversed(range(nd)))

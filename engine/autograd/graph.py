@@ -91,28 +91,31 @@ class Node:
 class SavedTensor:
     """A tensor saved for backward, with the version it had then."""
 
-    __slots__ = ("tensor", "version", "is_output", "freed")
+    __slots__ = ("tensor", "version", "is_output", "freed", "saved_by")
 
     def __init__(self, tensor, is_output: bool = False) -> None:
         self.tensor = tensor
         self.version = tensor._vc[0]
         self.is_output = is_output
         self.freed = False
+        # An op's own output is reported as the output of the op that saved it, even after
+        # an in-place change gave the tensor a new grad_fn (PyTorch's SavedVariable does so).
+        self.saved_by = tensor.grad_fn.name() if is_output and tensor.grad_fn else None
 
     def unpack(self):
         if self.freed:
             raise RuntimeError(FREED_MESSAGE)
         t = self.tensor
         if t._vc[0] != self.version:
-            raise RuntimeError(_modified_message(t, self.version))
+            raise RuntimeError(_modified_message(t, self.version, self.saved_by))
         return t
 
 
-def _modified_message(t, expected: int) -> str:
+def _modified_message(t, expected: int, saved_by: str | None = None) -> str:
     shape = list(t._data.shape)
     where = ""
-    if t.grad_fn is not None:
-        op = t.grad_fn.name()
+    op = saved_by or (t.grad_fn.name() if t.grad_fn is not None else None)
+    if op is not None:
         op = op[: op.rfind("Backward")] if "Backward" in op else op
         where = f", which is output {t._output_nr} of {op},"
     return (

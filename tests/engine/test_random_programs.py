@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from parity import assert_close, graph_structure, grad_fn_name
+from parity import assert_close, grad_fn_name, graph_structure
 
 import engine
 
