@@ -19,7 +19,7 @@ CHAR_W = {"title": 8.2, "body": 7.0, "mono": 7.4}  # average advance at the canv
 LINE_H = 17.0
 PAD_X, PAD_Y = 22.0, 14.0
 MIN_W, MAX_W = 96.0, 300.0
-PARALLEL_GAP = 9.0
+PARALLEL_GAP = 16.0
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,7 @@ class GraphCanvas(QGraphicsView):
             self._mark_selected(self._selected)
         if new_episode:
             self.fit_to_view()
+        self._follow_active(scene)
         if animate:
             self._start_flights(
                 [e.id for e in scene.edges if e.token is not None and before.get(e.id) != e.token]
@@ -268,16 +269,34 @@ class GraphCanvas(QGraphicsView):
     def reset_zoom(self) -> None:
         self.set_zoom(1.0)
 
-    def fit_to_view(self) -> None:
-        """Zoom so the whole graph is visible (never beyond FIT_MAX_ZOOM) and centre it."""
+    def fit_to_view(self, readable: bool = True) -> None:
+        """Zoom so the whole graph is visible (never beyond FIT_MAX_ZOOM) and centre it.
+
+        With `readable`, never below FIT_MIN_ZOOM: a big graph stays legible and the view
+        follows the active step instead (the minimap shows the rest)."""
         rect, view = self.sceneRect(), self.viewport().rect()
         if rect.isEmpty() or view.isEmpty():
             return
         factor = min(view.width() / rect.width(), view.height() / rect.height())
-        factor = min(max(factor, theme.ZOOM_MIN), theme.FIT_MAX_ZOOM)
+        lowest = theme.FIT_MIN_ZOOM if readable else theme.ZOOM_MIN
+        factor = min(max(factor, lowest), theme.FIT_MAX_ZOOM)
         self.setTransform(QTransform.fromScale(factor, factor))
         self.centerOn(rect.center())
+        scene = self._items.scene
+        if scene is not None:
+            self._follow_active(scene)
         self._view_changed()
+
+    def _follow_active(self, scene: Scene) -> None:
+        """Scroll just enough to keep the boxes the step is about in view."""
+        active = [b for b in scene.boxes if b.state in ("active", "error")]
+        if not active:
+            return
+        left = min(b.x - b.width / 2 for b in active)
+        top = min(b.y - b.height / 2 for b in active)
+        right = max(b.x + b.width / 2 for b in active)
+        bottom = max(b.y + b.height / 2 for b in active)
+        self.ensureVisible(QRectF(left, top, right - left, bottom - top), 40, 40)
 
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()

@@ -218,7 +218,9 @@ class MainWindow(QMainWindow):
         self.prev_action = self._action("Step &back", self.transport.step_back, "Alt+Left")
         self.first_action = self._action("F&irst step", self.transport.go_to_start, "Alt+Home")
         self.last_action = self._action("&Last step", self.transport.go_to_end, "Alt+End")
-        self.fit_action = self._action("&Fit graph", self.canvas.fit_to_view, "Ctrl+0")
+        self.fit_action = self._action(
+            "&Fit graph", lambda: self.canvas.fit_to_view(readable=False), "Ctrl+0"
+        )
         self.zoom_in_action = self._action("Zoom &in", self.canvas.zoom_in, Key.ZoomIn)
         self.zoom_out_action = self._action("Zoom &out", self.canvas.zoom_out, Key.ZoomOut)
         self.direction_group = QActionGroup(self)

@@ -182,6 +182,7 @@ ZOOM_STEP = 1.2
 ZOOM_MIN = 0.05
 ZOOM_MAX = 8.0
 FIT_MAX_ZOOM = 1.5  # fitting a small graph never blows it up beyond this
+FIT_MIN_ZOOM = 0.8  # below this text is hard to read: fit stops here and follows the step
 LOD_TEXT = 0.4  # below this zoom boxes are drawn without text
 
 # Minimap.

@@ -173,10 +173,18 @@ def test_dragging_pans_and_is_not_a_click(qtbot, canvas, dot_scene) -> None:
 def test_fit_to_view_shows_the_whole_graph(canvas, dot_scene) -> None:
     canvas.show_scene(dot_scene, animate=False)
     canvas.resize(400, 300)
-    canvas.fit_to_view()
+    canvas.fit_to_view(readable=False)
     assert canvas.zoom() < 1.0
     graph = canvas.scene().itemsBoundingRect()
     assert canvas.visible_scene_rect().adjusted(-1, -1, 1, 1).contains(graph)
+    # The default fit keeps text readable and keeps the step's boxes in view instead.
+    canvas.fit_to_view()
+    assert canvas.zoom() == pytest.approx(theme.FIT_MIN_ZOOM)
+    visible = canvas.visible_scene_rect().adjusted(-1, -1, 1, 1)
+    for box in dot_scene.boxes:
+        if box.state == "active":
+            rect = canvas.box_items()[box.id].sceneBoundingRect()
+            assert visible.intersects(rect)
     # A roomy view does not blow a small graph up beyond FIT_MAX_ZOOM.
     canvas.resize(3000, 2000)
     canvas.fit_to_view()
@@ -411,20 +419,16 @@ def grid_scene(n: int, step: int) -> Scene:
 
 
 @pytest.mark.slow
-def test_a_1500_box_graph_steps_and_repaints_quickly(canvas) -> None:
-    """Loose bounds (a busy CI machine must pass): stepping updates in place, and a full
-    repaint of the fitted graph stays far below a frame budget's order of magnitude."""
-    import time
-
+def test_a_1500_box_graph_steps_in_place(canvas) -> None:
+    """Stepping a big graph updates items in place (speed is measured in benchmarks/)."""
     canvas.resize(1280, 800)
     canvas.show_scene(grid_scene(1500, 0), animate=False)
     canvas.viewport().repaint()
-    started = time.perf_counter()
+    items = canvas.box_items()
     canvas.show_scene(grid_scene(1500, 1), animate=True)
-    assert time.perf_counter() - started < 2.0
     assert canvas.is_animating()
-    canvas.viewport().repaint()  # fill the caches
-    started = time.perf_counter()
+    assert all(canvas.box_items()[k] is v for k, v in items.items())
     canvas.viewport().repaint()
-    assert time.perf_counter() - started < 0.25
+    assert canvas.minimap.isVisible()  # readable zoom: the minimap shows the rest
+    canvas.fit_to_view(readable=False)
     assert canvas.minimap.isHidden()  # fitted: everything is in view
