@@ -434,14 +434,11 @@ class Tensor:
         return self._inplace(name, res._data, None)
 
     def add_(self, other, *, alpha=1) -> Tensor:
-        if alpha != 1:
-            other = other * alpha
-        return self._inplace_op("add_", "add", other)
+        # alpha scales inside the in-place op, so the update is one event, not two.
+        return self._inplace_op("add_", "add", other, alpha=alpha)
 
     def sub_(self, other, *, alpha=1) -> Tensor:
-        if alpha != 1:
-            other = other * alpha
-        return self._inplace_op("sub_", "sub", other)
+        return self._inplace_op("sub_", "sub", other, alpha=alpha)
 
     def mul_(self, other) -> Tensor:
         return self._inplace_op("mul_", "mul", other)
