@@ -31,10 +31,12 @@ VIRTUAL_GAP = 12.0  # between an edge bend point and anything else in its layer
 LAYER_GAP = 64.0  # between the boxes of two consecutive layers
 COMPONENT_GAP = 48.0  # between the bounding boxes of two components
 
-# Crossing reduction: (max sweeps, stop after this many without gain) for the two
-# starting orders, then for the final pass that refines the better one.
-_START_SWEEPS = (48, 12)
-_FINAL_SWEEPS = (48, 12)
+# Crossing reduction: at most this many sweeps per pass, stopping after a quarter of
+# them bring no gain; graphs above _SWEEP_NODES (real + virtual) get proportionally
+# fewer, so a 3,000-node graph stays within seconds.
+_MAX_SWEEPS = 48
+_SWEEP_NODES = 4000
+_DEPTH_FIRST = False
 _TRUNK_MIN = 3  # long edges out of one node that share a trunk (fewer: own chains)
 _RELAX_PASSES = 6  # smoothing passes after Brandes-Koepf
 _PAIR_BUDGET = 20_000_000  # max edge pairs the vectorised crossing counter holds
@@ -47,6 +49,7 @@ class Layout:
     positions: dict  # node -> (x, y) centre
     sizes: dict  # node -> (w, h)
     edge_points: dict  # (u, v) -> ((x, y), ...): source centre, bends, target centre
+    # (a self-loop gets just its centre twice)
     width: float
     height: float
 
@@ -95,6 +98,8 @@ def layout_graph(
     for u, v in edges:
         path = paths[(u, v)] if (u, v) in paths else paths[(v, u)][::-1]
         points[(u, v)] = [to_xy(m, c) for m, c in path]
+    for u in sorted(index[u] for u, v in graph.edges() if u == v):
+        points[(u, u)] = [centres[u], centres[u]]  # a self-loop: the caller draws it
     centres, points = _place_on_anchors(centres, points, box, anchors, index)
     return _make_layout(nodes, centres, box, points)
 
@@ -232,6 +237,7 @@ class _Component:
         order_layers(lg, self.hints)
         cross = assign_cross(lg)
         main = _layer_centres(lg, self.along)
+        _place_fan_sources(lg, self.edges, main, cross)
         low = min(cross[v] - lg.size[v] / 2 for v in range(lg.count))
         cross = [c - low for c in cross]
         high = max(cross[v] + lg.size[v] / 2 for v in range(lg.count))
@@ -240,6 +246,62 @@ class _Component:
             paths[e] = _simplify([(main[lg.layer[v]], cross[v]) for v in chain])
         node_main = [main[lg.layer[v]] for v in range(self.n)]
         return node_main, cross[: self.n], paths, high
+
+
+def _place_fan_sources(lg: _LayeredGraph, edges, main: list[float], cross: list[float]):
+    """Move each leaf that feeds many nodes to the side of its layer where its edges,
+    drawn straight, cross the fewest other edges.
+
+    A weight feeding every RNN step sits at the start of a long trunk; lines from it to
+    its consumers cut through everything between them unless it sits on the outside.
+    """
+    succ, pred = _adjacency(lg.real, edges)
+    fans = [u for u in range(lg.real) if not pred[u] and len(succ[u]) >= _TRUNK_MIN]
+    if not fans:
+        return
+    fans.sort(key=lambda u: (-len(succ[u]), u))
+    tails = np.array([u for u, _ in edges])
+    heads = np.array([v for _, v in edges])
+    xy = np.array([(main[lg.layer[v]], cross[v]) for v in range(lg.real)])
+    for u in fans:
+        others = [v for v in lg.layers[lg.layer[u]] if v != u]
+        if not others:
+            continue
+        low = min(cross[v] - lg.size[v] / 2 for v in others)
+        high = max(cross[v] + lg.size[v] / 2 for v in others)
+        offset = lg.size[u] / 2 + NODE_GAP
+        best, best_count = cross[u], None
+        for candidate in (cross[u], low - offset, high + offset):
+            xy[u, 1] = candidate
+            count = _fan_crossings(xy, tails, heads, u)
+            if best_count is None or count < best_count:
+                best, best_count = candidate, count
+        cross[u] = best
+        xy[u, 1] = best
+
+
+def _fan_crossings(xy: np.ndarray, tails: np.ndarray, heads: np.ndarray, u: int) -> int:
+    """Proper crossings between u's straight out-edges and every other straight edge."""
+    mine = tails == u
+    others = ~mine & (heads != u)
+    targets = heads[mine]
+    a, b = xy[u][None, :], xy[targets]  # fan segments a -> b
+    c, d = xy[tails[others]], xy[heads[others]]
+    a, b = a[:, None, :], b[:, None, :]
+    c, d = c[None, :, :], d[None, :, :]
+    touching = (tails[others][None, :] == targets[:, None]) | (
+        heads[others][None, :] == targets[:, None]
+    )
+    d1 = _orientation(a, b, c)
+    d2 = _orientation(a, b, d)
+    d3 = _orientation(c, d, a)
+    d4 = _orientation(c, d, b)
+    return int(np.count_nonzero((d1 * d2 < 0) & (d3 * d4 < 0) & ~touching))
+
+
+def _orientation(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+    cross = (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1])
+    return np.sign(cross - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0]))
 
 
 def _layer_centres(lg: _LayeredGraph, along: list[float]) -> list[float]:
@@ -637,6 +699,7 @@ class _LayeredGraph:
         self.layers: list[list[int]] = []
         self.pos: list[int] = []
         self._links: set[tuple[int, int]] = set()
+        self.shared: set[int] = set()  # virtual nodes of trunks carrying several edges
         self._split_long_edges(edges)
 
     @property
@@ -691,6 +754,7 @@ class _LayeredGraph:
         for r in range(rank[u] + 1, max(rank[v] for _, v in group)):
             chain.append(self._new_virtual(r))
             self._link(chain[-2], chain[-1])
+            self.shared.add(chain[-1])
         for _, v in group:
             stop = rank[v] - rank[u]  # chain[stop - 1] sits one layer before v
             self._link(chain[stop - 1], v)
@@ -703,6 +767,8 @@ class _LayeredGraph:
         for r in range(rank[v] - 1, min(rank[u] for u, _ in group), -1):
             chain.append(self._new_virtual(r))
             self._link(chain[-1], chain[-2])
+            if len(group) > 1:
+                self.shared.add(chain[-1])
         for u, _ in group:
             stop = rank[v] - rank[u]
             self._link(u, chain[stop - 1])
@@ -720,11 +786,13 @@ def order_layers(lg: _LayeredGraph, hints: dict) -> None:
     """
     lg.pos = [0] * lg.count
     counter = _CrossingCounter(lg)
+    sweeps = max(12, min(_MAX_SWEEPS, _MAX_SWEEPS * _SWEEP_NODES // max(1, lg.count)))
+    budget = (sweeps, sweeps // 4)
     best, best_layers = None, []
     for downward in (True, False):
         lg.layers = _initial_order(lg, hints, downward)
         _renumber(lg)
-        crossings, layers = _improve_order(lg, counter, hints, _START_SWEEPS)
+        crossings, layers = _improve_order(lg, counter, hints, budget)
         if best is None or crossings < best:
             best, best_layers = crossings, layers
         if best == 0:
@@ -732,7 +800,7 @@ def order_layers(lg: _LayeredGraph, hints: dict) -> None:
     lg.layers = best_layers
     _renumber(lg)
     if best:
-        _, lg.layers = _improve_order(lg, counter, hints, _FINAL_SWEEPS)
+        _, lg.layers = _improve_order(lg, counter, hints, budget)
         _renumber(lg)
 
 
@@ -777,6 +845,16 @@ def _initial_order(lg: _LayeredGraph, hints: dict, downward: bool) -> list[list[
     roots = [v for v in range(lg.count) if not before[v]]
     roots.sort(key=lambda v: (lg.layer[v] if downward else -lg.layer[v], v))
     for root in roots:
+        if _DEPTH_FIRST:
+            stack = [root]
+            while stack:
+                v = stack.pop()
+                if seen[v]:
+                    continue
+                seen[v] = True
+                layers[lg.layer[v]].append(v)
+                stack.extend(reversed(after[v]))
+            continue
         if seen[root]:
             continue
         seen[root] = True
@@ -1069,17 +1147,23 @@ def _relax(lg: _LayeredGraph, x: list[float], passes: int) -> list[float]:
     Brandes-Koepf lines a virtual chain up with at most one of its ends; this
     straightens the chain and its ends so a long edge drawn as one straight line
     stays close to where the ordering routed it. Weights follow dot (1, 2, 8).
+    Trunks stay where Brandes-Koepf put them and pull nobody: their straight edges
+    fan out from one node, and bending the trunk towards them does not help.
     """
-    up, down, layers = lg.up, lg.down, lg.layers
+    up, down, layers, shared = lg.up, lg.down, lg.layers, lg.shared
     weight = (1.0, 2.0, 8.0)
     for k in range(passes):
         for layer in layers if k % 2 == 0 else layers[::-1]:
             last = len(layer) - 1
             for i in range(last, -1, -1) if k % 4 >= 2 else range(last + 1):
                 v = layer[i]
+                if v in shared:
+                    continue
                 own = 1 if lg.is_virtual(v) else 0
                 total = mass = 0.0
                 for u in up[v] + down[v]:
+                    if u in shared:
+                        continue
                     w = weight[own + (1 if lg.is_virtual(u) else 0)]
                     total += w * x[u]
                     mass += w
