@@ -4,6 +4,7 @@ usage:
   gradviz [FILE]                                 open the app (FILE is loaded, not run)
   gradviz export FILE -o OUT.png [--step N|--end]  run FILE (sandboxed), draw one step
   gradviz export FILE -o OUT.html                run FILE, write the step-by-step web page
+  gradviz export FILE -o OUT.json                run FILE, write the story and its layout
   gradviz export --help                          all export options
 """
 
@@ -32,7 +33,7 @@ def _export_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("file", help="the PyTorch script to run")
     parser.add_argument(
-        "-o", "--output", required=True, help="OUT.png (one step) or OUT.html (all steps)"
+        "-o", "--output", required=True, help="OUT.png (one step), OUT.html (all steps) or OUT.json (story + layout)"
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -57,8 +58,8 @@ def export(argv: list[str]) -> int:
     """``gradviz export``: returns the exit code."""
     args = _export_parser().parse_args(argv)
     source_path, output = Path(args.file), Path(args.output)
-    if output.suffix.lower() not in (".png", ".html"):
-        return _fail(f"cannot tell the format of {output}: use .png or .html", EXIT_USAGE)
+    if output.suffix.lower() not in (".png", ".html", ".json"):
+        return _fail(f"cannot tell the format of {output}: use .png, .html or .json", EXIT_USAGE)
     try:
         source = source_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -105,6 +106,11 @@ def export(argv: list[str]) -> int:
 
         save_scene_png(player.scene(step), output)
         print(f"wrote {output} (step {step + 1} of {count})")
+    elif output.suffix.lower() == ".json":
+        from gradviz.core import story_json
+
+        output.write_text(story_json.dumps(player), encoding="utf-8")
+        print(f"wrote {output} ({count} steps, format {story_json.FORMAT} v1)")
     else:
         from gradviz.core.html_export import write_html
 

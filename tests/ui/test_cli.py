@@ -72,6 +72,16 @@ def test_export_html(tmp_path) -> None:
     assert "gradviz-data" in out.read_text(encoding="utf-8")
 
 
+def test_export_json_loads_back(tmp_path) -> None:
+    from gradviz.core import story_json
+
+    out = tmp_path / "story.json"
+    done = cli(str(EXAMPLE), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    player = story_json.loads(out.read_text(encoding="utf-8"))
+    assert player.step_count > 0 and player.scene(player.step_count - 1).narration
+
+
 def test_errors_exit_non_zero_with_a_clear_message(tmp_path) -> None:
     missing = cli(str(tmp_path / "nope.py"), "-o", str(tmp_path / "a.png"))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
