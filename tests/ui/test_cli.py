@@ -96,7 +96,7 @@ def test_errors_exit_non_zero_with_a_clear_message(tmp_path) -> None:
     assert far.returncode == 2 and "out of range" in far.stderr
 
     wrong = cli(str(EXAMPLE), "-o", str(tmp_path / "d.jpg"))
-    assert wrong.returncode == 2 and ".png or .html" in wrong.stderr
+    assert wrong.returncode == 2 and ".png, .html or .json" in wrong.stderr
 
 
 def test_a_script_that_raises_still_draws_but_fails(tmp_path) -> None:
