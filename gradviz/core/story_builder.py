@@ -211,7 +211,7 @@ class StoryBuilder:
         if opdef is not None and opdef.formulas:
             detail["local rule"] = "\n".join(f for f in opdef.formulas if f)
         if e.saved:
-            detail["saved tensors"] = ", ".join(e.saved)
+            detail["saved tensors"] = "\n".join(self.saved_text(e, opdef, name))
         if e.node is not None:
             detail["next_functions"] = "\n".join(
                 f"({x.name or 'None'}, {x.input_nr})" for x in e.next_functions
@@ -231,6 +231,21 @@ class StoryBuilder:
                 label = names[slot]
             g.edge(StoryEdge(f"e{nid}_{slot}", src, nid, kind, slot, label))
         return nid
+
+    def saved_text(self, e: ev.OpRan, opdef, out_name: str | None) -> list[str]:
+        """What the node keeps for backward, with the values it kept."""
+        rows = []
+        inputs = opdef.input_names if opdef is not None else ()
+        for saved in e.saved:
+            slot = saved.removeprefix("_saved_")
+            if slot == "result":
+                rows.append(f"{saved} = {short(e.output.value)}  ({out_name or 'the output'})")
+            elif slot in inputs and inputs.index(slot) < len(e.inputs):
+                inp = e.inputs[inputs.index(slot)]
+                rows.append(f"{saved} = {short(inp.value)}  ({self.label(inp)})")
+            else:
+                rows.append(saved)
+        return rows
 
     def input_source(self, g: _Graph, e: ev.OpRan, slot: int, inp, appears) -> tuple[str, str]:
         if isinstance(inp, ev.ScalarInfo):
