@@ -29,6 +29,7 @@ class Op:
     dtype_rule: str = "promote"  # promote | float | first | bool | array
     differentiable: bool = True
     is_view: bool = False  # the output is a view of input 0: it shares its version counter
+    multi_grad: bool = False  # backward takes one gradient per output (custom Functions)
     n_outputs: int = 1
     methods: tuple[str, ...] = ()  # Tensor methods bound to `call`
     functions: tuple[str, ...] = ()  # engine-level functions bound to `call`
@@ -75,7 +76,9 @@ def op_for_grad_fn(grad_fn_name: str) -> type[Op] | None:
 def _result_dtype(op: type[Op], inputs: tuple, arr: np.ndarray) -> dt.dtype:
     rule = op.dtype_rule
     if rule == "promote":
-        return dt.result_type(inputs)
+        return _promote_fast(inputs) or dt.result_type(inputs)
+    if rule == "first":
+        return inputs[0]._dtype
     if rule == "float":
         d = dt.result_type(inputs)
         return d if d.is_floating_point else dt.get_default_dtype()
@@ -84,6 +87,27 @@ def _result_dtype(op: type[Op], inputs: tuple, arr: np.ndarray) -> dt.dtype:
     if rule == "bool":
         return dt.bool_
     return dt.from_numpy_dtype(arr.dtype)
+
+
+def _promote_fast(inputs: tuple) -> dt.dtype | None:
+    """The common cases of result_type without its general loop: one tensor, two tensors of
+    one dtype, or a tensor with a Python number of its own category or lower."""
+    first = inputs[0]
+    if first.__class__ is not _Tensor[0]:
+        return None
+    d = first._dtype
+    if len(inputs) == 1:
+        return d
+    if len(inputs) == 2:
+        other = inputs[1]
+        cls = other.__class__
+        if cls is _Tensor[0]:
+            return d if other._dtype is d else None
+        if cls is float:
+            return d if d.is_floating_point else None
+        if cls is int:
+            return d if d.category >= 1 else None
+    return None
 
 
 def _edge(t) -> tuple:
@@ -95,40 +119,52 @@ def _edge(t) -> tuple:
 
 
 _Tensor: list = []  # filled by _tensor.py to avoid an import cycle
+index_fn: list = []  # Tensor.__getitem__, filled by _ops/shape.py
+
+
+_NO_PARAMS: dict = {}  # shared default; never mutated
 
 
 def apply(op: type[Op], inputs: tuple, params: dict | None = None):
     """Run `op` on `inputs` (tensors or Python numbers), building the graph when needed."""
     Tensor = _Tensor[0]
-    params = params or {}
-    needs = (
-        op.differentiable
-        and STATE.grad_enabled
-        and any(t.__class__ is Tensor and t.requires_grad for t in inputs)
-    )
+    if params is None:
+        params = _NO_PARAMS
+    needs = False
+    if op.differentiable and STATE.grad_enabled:
+        flags = tuple([t.__class__ is Tensor and t.requires_grad_flag for t in inputs])
+        needs = True in flags
     if needs:
-        ctx = Context(tuple(t.__class__ is Tensor and t.requires_grad for t in inputs))
-        ctx.input_shapes = tuple(t._data.shape if t.__class__ is Tensor else () for t in inputs)
+        ctx = Context(flags)
+        ctx.input_shapes = tuple([t._data.shape if t.__class__ is Tensor else () for t in inputs])
+        ctx.params = params
     else:
         ctx = Context(None)
     out = op.forward(ctx, *inputs, **params)
     extra = ()
     if op.n_outputs > 1:
         out, *extra = out
-    arr = np.asarray(out)
-    d = _result_dtype(op, inputs, arr)
+    arr = out if out.__class__ is np.ndarray else np.asarray(out)
+    rule = op.dtype_rule
+    if rule == "promote":
+        d = _promote_fast(inputs) or dt.result_type(inputs)
+    elif rule == "first":
+        d = inputs[0]._dtype
+    else:
+        d = _result_dtype(op, inputs, arr)
     if arr.dtype != d.np:
         arr = arr.astype(d.np)
-    if needs and not d.is_floating_point:
-        needs = False  # integer and bool results never require grad, as in PyTorch
     node = None
     if needs:
-        node = BackwardNode(op, ctx, tuple(_edge(t) for t in inputs), ())
+        if d.is_floating_point:
+            node = BackwardNode(op, ctx, tuple([_edge(t) for t in inputs]), ())
+        else:
+            needs = False  # integer and bool results never require grad, as in PyTorch
     result = Tensor._make(arr, d, needs, node)
     if op.is_view:
         result._vc = inputs[0]._vc  # in-place changes to either are seen by saved-tensor checks
     if needs and op.saves_result:
-        ctx.saved.append(SavedTensor(result, is_output=True))
+        ctx.saved = [*ctx.saved, SavedTensor(result, is_output=True)]
     if STATE.recorders:
         from .autograd import _record_module as record
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _dtype as dt
 from . import _registry
+from . import autograd as _autograd
 from ._grad_mode import STATE
 from ._printing import tensor_repr
 from .autograd.graph import AccumulateGrad, RemovableHandle
@@ -113,8 +114,19 @@ class Tensor:
 
     @classmethod
     def _make(cls, arr: np.ndarray, d: dt.dtype, requires_grad: bool, grad_fn) -> Tensor:
+        # _init inlined: this runs once per op, on the hot path.
         t = object.__new__(cls)
-        t._init(arr, d, requires_grad, grad_fn)
+        t._data = arr
+        t._dtype = d
+        t.requires_grad_flag = requires_grad
+        t.grad_fn = grad_fn
+        t._grad = None
+        t._vc = [0]
+        t._uid = next(_uids)
+        t._accum = None
+        t._output_nr = 0
+        t._retains_grad = False
+        t._grad_of = None
         return t
 
     # ----- identity and metadata -------------------------------------------------------
@@ -251,7 +263,7 @@ class Tensor:
         if self.grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
-        self.grad_fn._retain_grad_tensors[self._output_nr] = self
+        self.grad_fn._retain_grad(self._output_nr, self)
 
     @property
     def retains_grad(self) -> bool:
@@ -285,9 +297,7 @@ class Tensor:
         return self
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ----- conversion -------------------------------------------------------------------
     def item(self):
@@ -579,9 +589,7 @@ class Tensor:
         return Tensor._make(np.isnan(self._data), dt.bool_, False, None)
 
     def __getitem__(self, key):
-        from ._ops.shape import index
-
-        return index(self, key)
+        return _registry.index_fn[0](self, key)
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self._data.copy(), self._dtype.name, self.requires_grad_flag))

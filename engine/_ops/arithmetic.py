@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._registry import _Tensor as _T
 from .._registry import Op, apply, register, unbroadcast
 from ._util import arr, needs
 
@@ -23,7 +24,7 @@ def _shape_error(a, b):
 
 def _binary(fn, a, b):
     try:
-        return fn(arr(a), arr(b))
+        return fn(a._data if a.__class__ is _T[0] else a, b._data if b.__class__ is _T[0] else b)
     except ValueError:
         err = _shape_error(a, b)
         if err is not None:
@@ -51,15 +52,14 @@ class Add(Op):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         # alpha scales `other` inside the one node, as PyTorch's AddBackward0 does.
-        ctx.alpha = alpha
-        return _binary(np.add, a, _scaled(arr(b), alpha))
+        return _binary(np.add, a, b if alpha == 1 else arr(b) * alpha)
 
     @staticmethod
     def backward(ctx, g):
-        s = ctx.input_shapes
+        s, flags = ctx.input_shapes, ctx.needs_input_grad
         return (
-            unbroadcast(g, s[0]) if needs(ctx, 0) else None,
-            unbroadcast(_scaled(g, ctx.alpha), s[1]) if needs(ctx, 1) else None,
+            unbroadcast(g, s[0]) if flags[0] else None,
+            unbroadcast(_scaled(g, ctx.params.get("alpha", 1)), s[1]) if flags[1] else None,
         )
 
 
@@ -77,15 +77,14 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        ctx.alpha = alpha
-        return _binary(np.subtract, a, _scaled(arr(b), alpha))
+        return _binary(np.subtract, a, b if alpha == 1 else arr(b) * alpha)
 
     @staticmethod
     def backward(ctx, g):
-        s = ctx.input_shapes
+        s, flags = ctx.input_shapes, ctx.needs_input_grad
         return (
-            unbroadcast(g, s[0]) if needs(ctx, 0) else None,
-            unbroadcast(_scaled(-g, ctx.alpha), s[1]) if needs(ctx, 1) else None,
+            unbroadcast(g, s[0]) if flags[0] else None,
+            unbroadcast(_scaled(-g, ctx.params.get("alpha", 1)), s[1]) if flags[1] else None,
         )
 
 
@@ -252,6 +251,8 @@ class Pow(Op):
         n = ctx.exponent
         if n == 0:
             return (g * 0,)
+        if n == 2:  # the common square: two ops instead of three
+            return (g * (a * 2),)
         return (g * n * a ** (n - 1),)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype
 from .._registry import Op, apply, register, unbroadcast
 from ._util import arr, needs
 
@@ -236,8 +237,6 @@ class Clamp(Op):
 
 
 def _bool():
-    from .. import _dtype
-
     return _dtype.bool_
 
 

@@ -7,8 +7,9 @@ import warnings
 
 import numpy as np
 
-from .._registry import Op, _Tensor, apply, register
+from .._registry import Op, _Tensor, apply, index_fn, register, unbroadcast
 from ._util import arr, needs
+from .elementwise import Clone
 from .reductions import _dims
 
 
@@ -97,16 +98,12 @@ def reshape(a, *shape):
     shape = _infer_shape(_shape_arg(shape), a._data.size)
     if _viewable(a._data, shape):
         return View.call(a, shape)
-    from .elementwise import Clone
-
     return UnsafeView.call(Clone.call(a), shape)
 
 
 def contiguous(a):
     if a._data.flags.c_contiguous:
         return a
-    from .elementwise import Clone
-
     return Clone.call(a)
 
 
@@ -293,8 +290,6 @@ class Expand(Op):
 
     @staticmethod
     def backward(ctx, g):
-        from .._registry import unbroadcast
-
         return (unbroadcast(g, ctx.input_shapes[0]),)
 
 
@@ -555,6 +550,9 @@ class Alias(Op):
     @staticmethod
     def backward(ctx, g):
         return (g,)
+
+
+index_fn.append(index)
 
 
 def narrow(a, dim: int, start: int, length: int):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._grad_mode import STATE
 from . import functional, graph  # noqa: F401
 from . import recording as _record_module
 from ._backward import make_seeds, run_backward
@@ -35,8 +36,6 @@ def _as_tuple(x) -> tuple:
 
 
 def _start(call: str, roots, seeds, implicit, retain_graph, create_graph) -> None:
-    from .._grad_mode import STATE
-
     if STATE.recorders:
         _record_module._emit(
             _record_module.BackwardStarted,
@@ -51,8 +50,6 @@ def _start(call: str, roots, seeds, implicit, retain_graph, create_graph) -> Non
 
 
 def _finish(call: str, error: BaseException | None) -> None:
-    from .._grad_mode import STATE
-
     if STATE.recorders:
         _record_module._emit(
             _record_module.BackwardFinished, call, None if error is None else str(error)

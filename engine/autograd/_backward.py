@@ -6,6 +6,7 @@ import heapq
 
 import numpy as np
 
+from .. import _registry
 from .._grad_mode import STATE, _Scope
 from . import recording as rec
 from .graph import AccumulateGrad, BackwardNode
@@ -19,9 +20,7 @@ def _emit(cls, *args) -> None:
 
 
 def _tensor_cls():
-    from .._tensor import Tensor
-
-    return Tensor
+    return _registry._Tensor[0]
 
 
 def make_seeds(roots: tuple, grads: tuple) -> tuple:
@@ -60,18 +59,21 @@ def _root_edge(t):
 
 
 def _dependencies(roots: list) -> dict:
+    """How many edges point at each node reachable from `roots`."""
     deps: dict = {}
-    seen = set(id(n) for n in roots)
+    seen = set(roots)
     stack = list(roots)
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in stack.pop().next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if id(nxt) not in seen:
-                seen.add(id(nxt))
-                stack.append(nxt)
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
     return deps
 
 
@@ -87,9 +89,7 @@ def _run_hooks(hooks: dict, grad, node, kind: str, recording: bool):
     for fn in list(hooks.values()):
         out = fn(grad)
         if recording:
-            _emit(
-                rec.HookFired, kind, node.uid, getattr(fn, "__name__", repr(fn)), out is not None
-            )
+            _emit(rec.HookFired, kind, node.uid, getattr(fn, "__name__", repr(fn)), out is not None)
         if out is not None:
             grad = out
     return grad
@@ -138,8 +138,7 @@ def run_backward(
     outer, _active_recorders = _active_recorders, STATE.recorders
     STATE.recorders = []
     try:
-        return _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate,
-                          recording)
+        return _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, recording)
     finally:
         STATE.recorders, _active_recorders = _active_recorders, outer
 
@@ -156,41 +155,87 @@ def _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, rec
         buf = buffers.setdefault(node, {})
         buf[nr] = _add(buf.get(nr), g)
 
-    capture = {}
+    capture: dict = {}  # node -> {input_nr: [positions in `inputs`]}
     if inputs is not None:
         for i, t in enumerate(inputs):
-            capture.setdefault(_root_edge(t), []).append(i)
+            node, nr = _root_edge(t)
+            capture.setdefault(node, {}).setdefault(nr, []).append(i)
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
-    def priority(node) -> float:
-        return _ACCUMULATE_PRIORITY if isinstance(node, AccumulateGrad) else node.uid
-
-    ready = []
+    ready: list = []
     for node in root_nodes:
         if deps.get(node, 0) == 0:
-            heapq.heappush(ready, (-priority(node), id(node), node))
+            heapq.heappush(ready, (_priority(node), id(node), node))
+    heappop, heappush = heapq.heappop, heapq.heappush
     with _Scope(create_graph):
         while ready:
-            _, _, node = heapq.heappop(ready)
-            grads = buffers.pop(node, {})
-            _run_node(
-                node,
-                grads,
-                capture,
-                captured,
-                create_graph,
-                retain_graph,
-                accumulate,
-                recording,
-                buffers,
-            )
+            node = heappop(ready)[2]
+            grads = buffers.pop(node, None) or {}
+            if recording or node in capture or _has_hooks(node):
+                _run_node(
+                    node,
+                    grads,
+                    capture,
+                    captured,
+                    create_graph,
+                    retain_graph,
+                    accumulate,
+                    recording,
+                    buffers,
+                )
+            else:
+                _run_plain_node(node, grads, create_graph, retain_graph, accumulate, buffers)
             for nxt, _ in node.next_functions:
                 if nxt is None:
                     continue
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
-                    heapq.heappush(ready, (-priority(nxt), id(nxt), nxt))
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    heappush(ready, (_priority(nxt), id(nxt), nxt))
     return captured if inputs is not None else None
+
+
+def _priority(node) -> float:
+    """Heap key: AccumulateGrad first (as soon as ready), then the most recent node."""
+    return -_ACCUMULATE_PRIORITY if node.__class__ is AccumulateGrad else -node.uid
+
+
+def _has_hooks(node) -> bool:
+    return bool(
+        node._tensor_pre_hooks or node._retain_grad_tensors or node._pre_hooks or node._post_hooks
+    )
+
+
+def _run_plain_node(node, grads: dict, create_graph, retain_graph, accumulate, buffers) -> None:
+    """_run_node for the common case: no hooks, no recorder, nothing captured."""
+    if node.__class__ is AccumulateGrad:
+        g = grads.get(0)
+        if accumulate and g is not None:
+            _accumulate(node, g, create_graph, False)
+        return
+    if len(grads) == 1 and 0 in grads:
+        grad_outputs = (grads[0],)
+    else:
+        n_out = (max(grads) + 1) if grads else 1
+        grad_outputs = tuple(grads.get(i) for i in range(n_out))
+        if all(g is None for g in grad_outputs):
+            return
+        if None in grad_outputs:
+            grad_outputs = tuple(
+                g if g is not None else _zeros_for(node, i) for i, g in enumerate(grad_outputs)
+            )
+    grad_inputs = node.apply(grad_outputs)
+    for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+        if nxt is None or g is None:
+            continue
+        buf = buffers.get(nxt)
+        if buf is None:
+            buffers[nxt] = {nr: g}
+        else:
+            old = buf.get(nr)
+            buf[nr] = g if old is None else old + g
+    if not retain_graph and node.__class__ is BackwardNode:
+        node._release()
 
 
 def _run_node(
@@ -211,10 +256,10 @@ def _run_node(
             )
             if recording:
                 _emit(rec.GradRetained, t._uid, rec.snapshot(g._data))
-    for nr, slots in capture.items() if capture else ():
-        if nr[0] is node and grads.get(nr[1]) is not None:
+    for nr, slots in capture.get(node, {}).items():
+        if grads.get(nr) is not None:
             for i in slots:
-                captured[i] = _add(captured[i], grads[nr[1]])
+                captured[i] = _add(captured[i], grads[nr])
     n_out = (max(grads) + 1) if grads else 1
     grad_outputs = tuple(grads.get(i) for i in range(n_out))
     if recording:
@@ -275,7 +320,7 @@ def _run_node(
         buf = buffers.setdefault(nxt, {})
         buf[nr] = _add(buf.get(nr), g)
     if not retain_graph and isinstance(node, BackwardNode):
-        names = node.saved_names
+        names = node.saved_names if recording else ()
         if node._release() and recording:
             _emit(rec.BuffersFreed, node.uid, node.name(), names)
 

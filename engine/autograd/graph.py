@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from collections.abc import Mapping
+from types import MappingProxyType
 
 _node_counter = itertools.count()
 
@@ -41,19 +43,30 @@ class _HookDict(dict):
     """A dict that can be weakly referenced by handles."""
 
 
+# Shared read-only stand-ins for a node's hook tables until a hook is registered: most nodes
+# never get one, and not allocating five dicts per node keeps the garbage collector quiet.
+_NONE: Mapping = MappingProxyType({})
+
+
 class Node:
     """A backward function. Subclasses implement apply(grad_outputs) -> grad_inputs."""
 
     _display_name = "Node"
+    _pre_hooks: Mapping = _NONE
+    _post_hooks: Mapping = _NONE
+    _tensor_pre_hooks: Mapping = _NONE  # output_nr -> _HookDict, from Tensor.register_hook
+    _retain_grad_tensors: Mapping = _NONE  # output_nr -> the non-leaf that retains its grad
 
     def __init__(self) -> None:
         self.uid = next(_node_counter)  # also the sequence number: later nodes run first
         self.next_functions: tuple = ()
-        self._pre_hooks = _HookDict()
-        self._post_hooks = _HookDict()
-        self._tensor_pre_hooks: dict = {}  # output_nr -> _HookDict, from Tensor.register_hook
-        self._retain_grad_tensors: dict = {}  # output_nr -> weakref of non-leaf that retains
-        self.metadata: dict = {}
+
+    @property
+    def metadata(self) -> dict:
+        meta = self.__dict__.get("_metadata")
+        if meta is None:
+            meta = self.__dict__["_metadata"] = {}
+        return meta
 
     def name(self) -> str:
         return self._display_name
@@ -61,23 +74,35 @@ class Node:
     def __repr__(self) -> str:
         return f"<{self._display_name} object at {id(self):#x}>"
 
+    def _own(self, table: str) -> dict:
+        """This node's own hook table `table`, created on first use."""
+        found = self.__dict__.get(table)
+        if found is None:
+            found = self.__dict__[table] = _HookDict() if table.endswith("hooks") else {}
+        return found
+
     def register_hook(self, fn) -> RemovableHandle:
         """fn(grad_inputs, grad_outputs) runs after the node; it may return new grad_inputs."""
-        handle = RemovableHandle(self._post_hooks)
-        self._post_hooks[handle.id] = fn
+        hooks = self._own("_post_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
         return handle
 
     def register_prehook(self, fn) -> RemovableHandle:
         """fn(grad_outputs) runs before the node; it may return new grad_outputs."""
-        handle = RemovableHandle(self._pre_hooks)
-        self._pre_hooks[handle.id] = fn
-        return handle
-
-    def _register_tensor_hook(self, output_nr: int, fn) -> RemovableHandle:
-        hooks = self._tensor_pre_hooks.setdefault(output_nr, _HookDict())
+        hooks = self._own("_pre_hooks")
         handle = RemovableHandle(hooks)
         hooks[handle.id] = fn
         return handle
+
+    def _register_tensor_hook(self, output_nr: int, fn) -> RemovableHandle:
+        hooks = self._own("_tensor_pre_hooks").setdefault(output_nr, _HookDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
+        return handle
+
+    def _retain_grad(self, output_nr: int, tensor) -> None:
+        self._own("_retain_grad_tensors")[output_nr] = tensor
 
     @property
     def saved_names(self) -> tuple[str, ...]:
@@ -127,15 +152,31 @@ def _modified_message(t, expected: int, saved_by: str | None = None) -> str:
     )
 
 
+_NO_PARAMS: dict = MappingProxyType({})  # type: ignore[assignment]
+
+
 class Context:
     """What an op's forward leaves for its backward (PyTorch's ctx)."""
 
-    __slots__ = ("saved", "needs_input_grad", "params", "__dict__")
+    # The attributes ops commonly set get slots, so most contexts never allocate a __dict__.
+    __slots__ = (
+        "saved",
+        "needs_input_grad",
+        "params",
+        "input_shapes",
+        "scalar",
+        "alpha",
+        "exponent",
+        "dim",
+        "dims",
+        "keepdim",
+        "__dict__",
+    )
 
-    def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
-        self.saved: list[SavedTensor | None] = []
+    def __init__(self, needs_input_grad: tuple[bool, ...] | None) -> None:
+        self.saved: list[SavedTensor | None] | tuple = ()
         self.needs_input_grad = needs_input_grad
-        self.params: dict = {}
+        self.params: dict = _NO_PARAMS
 
     def save_for_backward(self, *tensors) -> None:
         if self.needs_input_grad is None:  # no graph is being built: nothing to keep
@@ -151,7 +192,7 @@ class BackwardNode(Node):
     """The grad_fn of one op call: its registry entry, its ctx and its inputs."""
 
     def __init__(self, op, ctx: Context, next_functions: tuple, input_meta: tuple) -> None:
-        super().__init__()
+        self.uid = next(_node_counter)  # Node.__init__ inlined: one node per op call
         self.op = op
         self.ctx = ctx
         self.next_functions = next_functions
@@ -187,22 +228,24 @@ class BackwardNode(Node):
         raise AttributeError(f"'{self.op.grad_fn}' object has no attribute '{attr}'")
 
     def apply(self, grad_outputs: tuple) -> tuple:
-        if self.released and self.op.saved_names:
+        op = self.op
+        if self.released and op.saved_names:
             raise RuntimeError(FREED_MESSAGE)
-        if getattr(self.op, "multi_grad", False):
-            grads = self.op.backward(self.ctx, *grad_outputs)
+        if op.multi_grad:
+            grads = op.backward(self.ctx, *grad_outputs)
         else:
-            grads = self.op.backward(self.ctx, grad_outputs[0])
-        if not isinstance(grads, tuple):
+            grads = op.backward(self.ctx, grad_outputs[0])
+        if grads.__class__ is not tuple:
             grads = (grads,)
         return grads
 
     def _release(self) -> bool:
-        had = any(s is not None for s in self.ctx.saved)
+        had = False
         for s in self.ctx.saved:
             if s is not None:
                 s.freed = True
                 s.tensor = None
+                had = True
         self.released = True
         return had
 
