@@ -188,6 +188,9 @@ class Context:
         return tuple(None if s is None else s.unpack() for s in self.saved)
 
 
+_ATTR_NAMES: dict = {}  # op -> ("_saved_self", ...)
+
+
 class BackwardNode(Node):
     """The grad_fn of one op call: its registry entry, its ctx and its inputs."""
 
@@ -207,7 +210,13 @@ class BackwardNode(Node):
 
     @property
     def saved_names(self) -> tuple[str, ...]:
-        return tuple(f"_saved_{n}" for n, s in zip(self.op.saved_names, self.ctx.saved) if s)
+        op = self.op
+        names = _ATTR_NAMES.get(op)
+        if names is None:  # built once per registry op: recording asks for every node
+            names = tuple(f"_saved_{n}" for n in op.saved_names)
+            if isinstance(op, type):  # not custom Functions' per-call adapters
+                _ATTR_NAMES[op] = names
+        return tuple([n for n, s in zip(names, self.ctx.saved) if s is not None])
 
     def __getattr__(self, attr: str):
         # _saved_self, _saved_other, _saved_result ... as PyTorch names them.
