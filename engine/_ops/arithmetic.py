@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._registry import _Tensor as _T
 from .._registry import Op, apply, register, unbroadcast
+from .._registry import _Tensor as _T
 from ._util import arr, needs
 
 

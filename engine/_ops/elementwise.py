@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _dtype
 from .._registry import Op, apply, register, unbroadcast
-from ._util import arr, needs
+from ._util import arr, building_graph, needs, plain_grad
 
 
 def _float_arr(a):
@@ -127,6 +127,8 @@ class Sin(_Unary):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
+        if not building_graph():
+            return (plain_grad(g, g._data * np.cos(a._data)),)
         return (g * a.cos(),)
 
 
@@ -145,6 +147,8 @@ class Cos(_Unary):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
+        if not building_graph():
+            return (plain_grad(g, -g._data * np.sin(a._data)),)
         return (-g * a.sin(),)
 
 
@@ -162,6 +166,9 @@ class Tanh(_Unary):
     @staticmethod
     def backward(ctx, g):
         (r,) = ctx.saved_tensors
+        if not building_graph():
+            x = r._data
+            return (plain_grad(g, g._data * (1 - x * x)),)
         return (g * (1 - r * r),)
 
 
@@ -181,6 +188,9 @@ class Sigmoid(_Unary):
     @staticmethod
     def backward(ctx, g):
         (r,) = ctx.saved_tensors
+        if not building_graph():
+            x = r._data
+            return (plain_grad(g, g._data * x * (1 - x)),)
         return (g * r * (1 - r),)
 
 

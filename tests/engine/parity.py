@@ -41,7 +41,7 @@ def to_numpy(t: Any) -> np.ndarray:
     """The values of an engine or torch tensor as a fresh numpy array."""
     if isinstance(t, engine.Tensor):
         return np.array(t._data)
-    return t.detach().cpu().numpy().copy()
+    return t.detach().cpu().numpy(force=True).copy()  # force: torch may return ZeroTensors
 
 
 def is_float(arr: np.ndarray) -> bool:

@@ -125,3 +125,38 @@ def test_gradcheck_float64(op: str, sample: Sample):
     if not fn(*inputs).requires_grad:
         pytest.skip("integer output")
     assert engine.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+def _second_order(lib, out, inputs: list, upstream, weights: list) -> list:
+    """d/d inputs of sum(grad_i * w_i), the gradients built with create_graph=True."""
+    wrt = [t for t in inputs if t.requires_grad]
+    grads = lib.autograd.grad(
+        out, wrt, grad_outputs=lib.tensor(upstream), create_graph=True, allow_unused=True
+    )
+    terms = [(g * lib.tensor(w)).sum() for g, w in zip(grads, weights) if g is not None]
+    terms = [t for t in terms if t.requires_grad]
+    if not terms:  # the gradient is constant in the inputs: second derivatives are zero
+        return [np.zeros(t.shape) for t in wrt]
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    second = lib.autograd.grad(total, wrt, allow_unused=True)
+    return [np.zeros(t.shape) if s is None else to_numpy(s) for t, s in zip(wrt, second)]
+
+
+@pytest.mark.parametrize(("op", "sample"), CASES)
+def test_double_backward_matches_torch(op: str, sample: Sample):
+    """Backward formulas are engine ops: with create_graph=True they differentiate again."""
+    mine_in, theirs_in, mine, theirs, _ = _run_both(op, sample)
+    if not theirs.requires_grad or op in GRAPH_EXEMPT:
+        pytest.skip("no graph to differentiate twice")
+    rng = rng_for(op, "second", sample.shapes)
+    dtype = to_numpy(theirs).dtype
+    upstream = make_array(rng, tuple(theirs.shape), "f").astype(dtype)
+    weights = [make_array(rng, tuple(t.shape), "f").astype(dtype) for t in theirs_in]
+    weights = [w for w, t in zip(weights, theirs_in) if t.requires_grad]
+    ours = _second_order(engine, mine, mine_in, upstream, weights)
+    ref = _second_order(torch, theirs, theirs_in, upstream, weights)
+    assert len(ours) == len(ref)
+    for a, b in zip(ours, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
