@@ -9,6 +9,8 @@ lets a GUI timer drive it.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import os
 import shutil
@@ -19,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gradviz.core.trace import TraceResult
+from gradviz.core.result import TraceResult
 from gradviz.core.worker import EXIT_MEMORY, MEMORY_HINT, MEMORY_MESSAGE
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -51,6 +53,65 @@ def _seconds(value: float) -> str:
     return f"{value:g}" if value >= 1 else f"{value:.1f}"
 
 
+class _Spare:
+    """A worker started ahead of time, its imports done, waiting for a job on stdin."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="gradviz-run-"))
+        with open(self.dir / "worker.log", "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gradviz.core.worker", "--wait"],
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=str(self.dir),
+                env=_child_env(),
+                start_new_session=True,
+            )
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=2)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_spare: list = [None]  # the one prewarmed worker, if prewarm() was asked for
+_keep_warm = [False]
+
+
+def prewarm() -> None:
+    """Start a worker now so the next run skips Python's and numpy's start-up (~250 ms).
+
+    After the first call, a new spare is started whenever one is used."""
+    _keep_warm[0] = True
+    spare = _spare[0]
+    if spare is None or not spare.alive():
+        _spare[0] = _Spare()
+
+
+def shutdown_prewarmed() -> None:
+    """End the spare worker (the app calls this on exit)."""
+    _keep_warm[0] = False
+    spare, _spare[0] = _spare[0], None
+    if spare is not None:
+        spare.discard()
+
+
+def _take_spare() -> _Spare | None:
+    spare, _spare[0] = _spare[0], None
+    if spare is not None and not spare.alive():
+        spare.discard()
+        return None
+    return spare
+
+
 class SandboxRun:
     """One script running in a worker process. Use ``start_run`` to make one."""
 
@@ -64,7 +125,8 @@ class SandboxRun:
     ) -> None:
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
-        self._dir = Path(tempfile.mkdtemp(prefix="gradviz-run-"))
+        spare = _take_spare()
+        self._dir = spare.dir if spare else Path(tempfile.mkdtemp(prefix="gradviz-run-"))
         self._result_path = self._dir / "result.json"
         self._log_path = self._dir / "worker.log"
         source_path = self._dir / "script.py"
@@ -73,10 +135,7 @@ class SandboxRun:
         self._finished_at: float | None = None
         self._result: TraceResult | None = None
         self._stopped_by_user = False
-        args = [
-            sys.executable,
-            "-m",
-            "gradviz.core.worker",
+        job = [
             str(source_path),
             str(self._result_path),
             str(int(memory_mb)),
@@ -84,6 +143,23 @@ class SandboxRun:
             # CPU time never exceeds wall time, so this only fires if we are gone.
             str(math.ceil(timeout_s) + CPU_BACKSTOP_S),
         ]
+        if spare is not None:
+            self._process = spare.process
+            try:
+                spare.process.stdin.write(
+                    (json.dumps({"argv": job, "cwd": cwd}) + "\n").encode("utf-8")
+                )
+                spare.process.stdin.close()
+                return
+            except OSError:  # it died just now: start cold instead
+                spare.discard()
+                self._dir = Path(tempfile.mkdtemp(prefix="gradviz-run-"))
+                self._result_path = self._dir / "result.json"
+                self._log_path = self._dir / "worker.log"
+                source_path = self._dir / "script.py"
+                source_path.write_text(source, encoding="utf-8")
+                job[0], job[1] = str(source_path), str(self._result_path)
+        args = [sys.executable, "-m", "gradviz.core.worker", *job]
         with open(self._log_path, "wb") as log:
             self._process = subprocess.Popen(
                 args,
@@ -165,6 +241,8 @@ class SandboxRun:
             except (ProcessLookupError, PermissionError):
                 pass
         shutil.rmtree(self._dir, ignore_errors=True)
+        if _keep_warm[0]:
+            prewarm()  # ready for the next run
 
     def _timeout_result(self) -> TraceResult:
         return TraceResult.failed(

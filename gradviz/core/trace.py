@@ -9,52 +9,25 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
-import json
+import linecache
 import sys
 import traceback
 import warnings
-from dataclasses import asdict, dataclass
 
 import engine
 
 from .errors import ErrorInfo, explain_exception
+from .result import TraceResult
 from .story import Story
 from .story_builder import build_story
+
+__all__ = ["ErrorInfo", "TraceResult", "trace_source", "split_cells", "torch_is_engine"]
 
 TORCH_MODULES = {
     "torch": engine,
     "torch.autograd": engine.autograd,
     "torch.autograd.functional": engine.autograd.functional,
 }
-
-
-@dataclass(frozen=True)
-class TraceResult:
-    story: Story
-    stdout: str
-    error: ErrorInfo | None
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "story": self.story.to_dict(),
-                "stdout": self.stdout,
-                "error": asdict(self.error) if self.error else None,
-            }
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> TraceResult:
-        data = json.loads(text)
-        error = ErrorInfo(**data["error"]) if data.get("error") else None
-        return cls(Story.from_dict(data["story"]), data.get("stdout", ""), error)
-
-    @classmethod
-    def failed(
-        cls, kind: str, message: str, line: int | None = None, hint: str | None = None
-    ) -> TraceResult:
-        error = ErrorInfo(kind=kind, message=message, line=line, hint=hint, traceback="")
-        return cls(Story.empty(error=error), "", error)
 
 
 def split_cells(source: str) -> list[tuple[int, str]]:
@@ -113,6 +86,7 @@ def trace_source(source: str, filename: str = "<editor>") -> TraceResult:
         )
         return TraceResult(Story.empty(source=source, error=error), "", error)
 
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     out = io.StringIO()
     namespace = {"__name__": "__main__", "__file__": filename}
     error = None

@@ -89,7 +89,30 @@ def _write(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _wait_for_job() -> list[str] | None:
+    """A prewarmed worker: import the tracer now, then wait for a job on stdin.
+
+    The job is one JSON line, {"argv": [SOURCE, RESULT, MEMORY_MB, FILENAME, CPU_S],
+    "cwd": DIR}. EOF (the app went away) ends the worker quietly.
+    """
+    import json
+
+    import gradviz.core.trace  # noqa: F401 - the imports are most of a cold start
+
+    line = sys.stdin.readline()
+    if not line.strip():
+        return None
+    job = json.loads(line)
+    if job.get("cwd"):
+        os.chdir(job["cwd"])
+    return [str(a) for a in job["argv"]]
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--wait"]:
+        argv = _wait_for_job()
+        if argv is None:
+            return EXIT_OK
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return EXIT_USAGE

@@ -6,7 +6,8 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextOption
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from gradviz.core.trace import ErrorInfo, TraceResult
+from gradviz.core.errors import ErrorInfo
+from gradviz.core.result import TraceResult
 from gradviz.ui.fonts import mono_font
 
 TEXT_COLOR = QColor("#1f2933")

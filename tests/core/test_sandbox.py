@@ -146,3 +146,22 @@ def test_an_orphaned_worker_still_dies_by_its_cpu_limit(tmp_path) -> None:
         timeout=30,
     )
     assert done.returncode != 0 and time.monotonic() - started < 10
+
+
+def test_prewarmed_worker_runs_the_next_script_and_is_replaced():
+    from gradviz.core import sandbox
+
+    sandbox.prewarm()
+    try:
+        spare = sandbox._spare[0]
+        assert spare is not None and spare.alive()
+        result = sandbox.run_sandboxed("import torch\nprint(torch.ones(2) * 3)\n", timeout_s=20)
+        assert result.error is None and result.stdout == "tensor([3., 3.])\n"
+        assert sandbox._spare[0] is not None and sandbox._spare[0] is not spare  # a new spare
+        run = sandbox.start_run("while True:\n    pass\n", timeout_s=20)
+        time.sleep(0.3)
+        run.cancel()
+        assert run.poll().error.kind == "timeout"
+    finally:
+        sandbox.shutdown_prewarmed()
+    assert sandbox._spare[0] is None
