@@ -1,20 +1,25 @@
 """Layered (Sugiyama-style) layout of a directed acyclic graph.
 
-The pipeline, per weakly connected component:
+The pipeline, per weakly connected component (cycles are broken first by reversing
+depth-first back edges; components are stacked across the flow):
 
 1. rank: every node gets a layer. Longest path, then sources and chains are pulled
    towards their first use, then a network simplex minimises weighted edge length.
-   Edges out of high fan-out nodes (an RNN weight feeding every step) weigh little, so
-   such a node does not drag its consumers back to layer 0.
-2. virtual nodes: edges spanning several layers are split at every layer. The long
-   edges of one node share a single chain (a "trunk") that branches off at each
-   consumer, so a weight feeding 500 steps costs one chain, not 500 of them.
-3. order: barycenter / median sweeps down and up with transposition, keeping the best.
-4. coordinates: Brandes-Koepf alignment (four directions, balanced) so that virtual
-   chains run straight, with per-node box sizes as separation.
+   Edges out of high fan-out nodes (an RNN weight feeding every step) weigh less, so
+   such a leaf sits just before its first consumer instead of dragging to layer 0.
+2. virtual nodes: edges spanning several layers are split at every layer. When one
+   node has several long edges they share one chain (a "trunk") that branches off at
+   each consumer, so a weight feeding 500 steps costs one chain, not 500 of them.
+3. order: weighted-median sweeps down and up with transposition, from a breadth-first
+   order of the sources and one of the sinks, keeping the order with fewest crossings.
+4. coordinates: Brandes-Koepf alignment (four directions, balanced median) with box
+   sizes as separation, a few smoothing passes that straighten virtual chains, and
+   fan-out leaves moved to the outer side of their layer when their edges, drawn
+   straight, cross fewer others there.
 
 Everything works on integer ids sorted by ``str(node)``, so results do not depend on
-insertion order or hashing.
+insertion order or hashing. ``anchors`` order their layers first and then shift the
+whole drawing so they land on their previous coordinates where that keeps x, y >= 0.
 """
 
 from __future__ import annotations
@@ -34,9 +39,9 @@ COMPONENT_GAP = 48.0  # between the bounding boxes of two components
 # Crossing reduction: at most this many sweeps per pass, stopping after a quarter of
 # them bring no gain; graphs above _SWEEP_NODES (real + virtual) get proportionally
 # fewer, so a 3,000-node graph stays within seconds.
-_MAX_SWEEPS = 48
+_MAX_SWEEPS = 256
 _SWEEP_NODES = 4000
-_DEPTH_FIRST = False
+_REFINE = True
 _TRUNK_MIN = 3  # long edges out of one node that share a trunk (fewer: own chains)
 _RELAX_PASSES = 6  # smoothing passes after Brandes-Koepf
 _PAIR_BUDGET = 20_000_000  # max edge pairs the vectorised crossing counter holds
@@ -284,19 +289,22 @@ def _fan_crossings(xy: np.ndarray, tails: np.ndarray, heads: np.ndarray, u: int)
     """Proper crossings between u's straight out-edges and every other straight edge."""
     mine = tails == u
     others = ~mine & (heads != u)
-    targets = heads[mine]
-    a, b = xy[u][None, :], xy[targets]  # fan segments a -> b
-    c, d = xy[tails[others]], xy[heads[others]]
-    a, b = a[:, None, :], b[:, None, :]
-    c, d = c[None, :, :], d[None, :, :]
-    touching = (tails[others][None, :] == targets[:, None]) | (
-        heads[others][None, :] == targets[:, None]
-    )
-    d1 = _orientation(a, b, c)
-    d2 = _orientation(a, b, d)
-    d3 = _orientation(c, d, a)
-    d4 = _orientation(c, d, b)
-    return int(np.count_nonzero((d1 * d2 < 0) & (d3 * d4 < 0) & ~touching))
+    o_tails, o_heads = tails[others], heads[others]
+    c, d = xy[o_tails][None, :, :], xy[o_heads][None, :, :]
+    a = xy[u][None, None, :]
+    all_targets = heads[mine]
+    rows = max(1, 2_000_000 // max(1, len(o_tails)))  # bound the pair matrix
+    total = 0
+    for start in range(0, len(all_targets), rows):
+        targets = all_targets[start : start + rows]
+        b = xy[targets][:, None, :]
+        touching = (o_tails[None, :] == targets[:, None]) | (o_heads[None, :] == targets[:, None])
+        d1 = _orientation(a, b, c)
+        d2 = _orientation(a, b, d)
+        d3 = _orientation(c, d, a)
+        d4 = _orientation(c, d, b)
+        total += int(np.count_nonzero((d1 * d2 < 0) & (d3 * d4 < 0) & ~touching))
+    return total
 
 
 def _orientation(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -698,6 +706,8 @@ class _LayeredGraph:
         self.paths: dict[tuple[int, int], list[int]] = {}
         self.layers: list[list[int]] = []
         self.pos: list[int] = []
+        self.only_up: list[int] = []
+        self.only_down: list[int] = []
         self._links: set[tuple[int, int]] = set()
         self.shared: set[int] = set()  # virtual nodes of trunks carrying several edges
         self._split_long_edges(edges)
@@ -785,6 +795,9 @@ def order_layers(lg: _LayeredGraph, hints: dict) -> None:
     then a last pass refining the better of the two.
     """
     lg.pos = [0] * lg.count
+    # The single neighbour above / below each node, or -1: speeds up transposition.
+    lg.only_up = [nbs[0] if len(nbs) == 1 else -1 for nbs in lg.up]
+    lg.only_down = [nbs[0] if len(nbs) == 1 else -1 for nbs in lg.down]
     counter = _CrossingCounter(lg)
     sweeps = max(12, min(_MAX_SWEEPS, _MAX_SWEEPS * _SWEEP_NODES // max(1, lg.count)))
     budget = (sweeps, sweeps // 4)
@@ -792,16 +805,19 @@ def order_layers(lg: _LayeredGraph, hints: dict) -> None:
     for downward in (True, False):
         lg.layers = _initial_order(lg, hints, downward)
         _renumber(lg)
-        crossings, layers = _improve_order(lg, counter, hints, budget)
+        crossings, layers = _improve_order(lg, counter, hints, _START)
         if best is None or crossings < best:
             best, best_layers = crossings, layers
         if best == 0:
             break
     lg.layers = best_layers
     _renumber(lg)
-    if best:
+    if best and _REFINE:
         _, lg.layers = _improve_order(lg, counter, hints, budget)
         _renumber(lg)
+
+
+_START = (4, 8)
 
 
 def _improve_order(lg: _LayeredGraph, counter: _CrossingCounter, hints: dict, budget):
@@ -813,12 +829,14 @@ def _improve_order(lg: _LayeredGraph, counter: _CrossingCounter, hints: dict, bu
     for sweep in range(max_sweeps):
         if best == 0 or stall >= patience:
             break
-        reverse = sweep % 4 >= 2  # every other pair of sweeps lets equal nodes swap
+        # As dot: two sweeps reverse ties in the sort, the next two let transposition
+        # swap equal pairs, to move along plateaus.
+        reverse = sweep % 4 < 2
         if sweep % 2 == 0:
-            _sweep(lg, range(1, lg.depth), lg.up, hints, reverse)
+            changed = _sweep(lg, range(1, lg.depth), lg.up, hints, reverse)
         else:
-            _sweep(lg, range(lg.depth - 2, -1, -1), lg.down, hints, reverse)
-        _transpose(lg, not reverse)
+            changed = _sweep(lg, range(lg.depth - 2, -1, -1), lg.down, hints, reverse)
+        _transpose(lg, reverse, changed)
         crossings = counter.count(lg.pos)
         stall += 1
         if crossings <= best:
@@ -845,23 +863,13 @@ def _initial_order(lg: _LayeredGraph, hints: dict, downward: bool) -> list[list[
     roots = [v for v in range(lg.count) if not before[v]]
     roots.sort(key=lambda v: (lg.layer[v] if downward else -lg.layer[v], v))
     for root in roots:
-        if _DEPTH_FIRST:
-            stack = [root]
-            while stack:
-                v = stack.pop()
-                if seen[v]:
-                    continue
-                seen[v] = True
-                layers[lg.layer[v]].append(v)
-                stack.extend(reversed(after[v]))
-            continue
         if seen[root]:
             continue
         seen[root] = True
         queue = [root]
         for v in queue:  # the list grows while we walk it: a FIFO queue
             layers[lg.layer[v]].append(v)
-            for w in after[v]:
+            for w in after[v] + before[v]:  # like dot: forward first, then back
                 if not seen[w]:
                     seen[w] = True
                     queue.append(w)
@@ -882,31 +890,40 @@ def _sort_anchored(layer: list[int], hints: dict) -> list[int]:
     return layer
 
 
-def _sweep(lg: _LayeredGraph, layer_ids, neighbours, hints: dict, reverse: bool) -> None:
+def _sweep(lg: _LayeredGraph, layer_ids, neighbours, hints: dict, reverse: bool):
     """Sort each layer by the weighted median of its neighbours in the previous layer.
 
-    Ties keep their current order, or swap it when ``reverse`` (to leave plateaus).
+    Ties keep their current order, or swap it when ``reverse`` (to leave plateaus);
+    anchored nodes break ties by their anchor. Nodes without neighbours there keep
+    their slot. Returns the ids of the layers whose order changed.
     """
     pos = lg.pos
+    only = lg.only_up if neighbours is lg.up else lg.only_down
     tie = -1 if reverse else 1
+    changed = []
     for r in layer_ids:
         layer = lg.layers[r]
         keyed = []
-        free_slots = []
+        slots = []
         for i, v in enumerate(layer):
-            nbs = neighbours[v]
-            if nbs:  # nodes without neighbours there keep their slot
-                if len(nbs) == 1:
-                    key = pos[nbs[0]]
-                else:
-                    key = _weighted_median(sorted([pos[u] for u in nbs]))
-                keyed.append((key, hints.get(v, 0.0), tie * i, v))
-                free_slots.append(i)
+            single = only[v]
+            if single >= 0:
+                key = pos[single]
+            elif neighbours[v]:
+                key = _weighted_median(sorted([pos[u] for u in neighbours[v]]))
+            else:
+                continue
+            keyed.append((key, hints.get(v, 0.0), tie * i, v) if hints else (key, tie * i, v))
+            slots.append(i)
         keyed.sort()
-        for slot, item in zip(free_slots, keyed):
-            layer[slot] = item[3]
-        for i, v in enumerate(layer):
+        moved = [item[-1] for item in keyed]
+        if moved == [layer[i] for i in slots]:
+            continue
+        changed.append(r)
+        for i, v in zip(slots, moved):
+            layer[i] = v
             pos[v] = i
+    return changed
 
 
 def _weighted_median(p: list[int]) -> float:
@@ -923,56 +940,88 @@ def _weighted_median(p: list[int]) -> float:
     return (p[half - 1] * right + p[half] * left) / (left + right)
 
 
-def _transpose(lg: _LayeredGraph, strict: bool) -> None:
+def _transpose(lg: _LayeredGraph, strict: bool, changed) -> None:
     """Swap neighbours in a layer while that removes crossings.
 
-    When not ``strict``, the first pass also swaps pairs that cross equally either way,
-    to leave plateaus (later passes would only swap them back and forth).
+    Works on marked pairs: at first every pair of the layers in ``changed`` and next to
+    them (the others are as the last transposition left them), then only pairs whose
+    crossings a swap may have changed. When not ``strict``, the first round also swaps
+    pairs that cross equally either way, to leave plateaus.
     """
-    dirty = [True] * lg.depth
+    marks = [[False] * len(layer) for layer in lg.layers]
+    active = [False] * lg.depth
+    for r in changed:
+        for s in (r - 1, r, r + 1):
+            if 0 <= s < lg.depth and not active[s]:
+                active[s] = True
+                marks[s] = [True] * len(lg.layers[s])
     equal_swaps = not strict
-    while True:
-        gain, swapped = 0, False
+    busy = True
+    while busy:
+        busy = False
         for r in range(lg.depth):
-            if dirty[r]:
-                dirty[r] = False
-                layer_gain, layer_swapped = _transpose_layer(lg, r, equal_swaps)
-                gain += layer_gain
-                if layer_swapped:
-                    swapped = True
-                    dirty[r] = True
-                    if r:
-                        dirty[r - 1] = True
-                    if r + 1 < lg.depth:
-                        dirty[r + 1] = True
-        if gain <= 0 and not (equal_swaps and swapped):
-            return
+            if active[r]:
+                active[r] = False
+                busy = True
+                _transpose_layer(lg, r, marks, active, equal_swaps)
         equal_swaps = False
 
 
-def _transpose_layer(lg: _LayeredGraph, r: int, equal_swaps: bool):
-    """One left-to-right pass of adjacent swaps; return (crossings removed, any swap)."""
-    pos, up, down, layer = lg.pos, lg.up, lg.down, lg.layers[r]
-    gain = 0
-    swapped = False
+def _transpose_layer(lg: _LayeredGraph, r: int, marks, active, equal_swaps: bool) -> None:
+    """Try the marked adjacent pairs of layer r left to right, marking what a swap
+    disturbs: the pairs beside it and the pairs around the swapped nodes' neighbours."""
+    pos, up, down, layer, flags = lg.pos, lg.up, lg.down, lg.layers[r], marks[r]
+    up1, down1 = lg.only_up, lg.only_down
     for i in range(len(layer) - 1):
+        if not flags[i]:
+            continue
+        flags[i] = False
         v, w = layer[i], layer[i + 1]
-        keep = swap = 0
-        for nbs in (up, down):
-            for a in nbs[v]:
-                pa = pos[a]
-                for b in nbs[w]:
-                    pb = pos[b]
-                    if pa > pb:
-                        keep += 1
-                    elif pa < pb:
-                        swap += 1
+        a, b = up1[v], up1[w]
+        if a >= 0 and b >= 0:  # the common case: one edge each (virtual nodes)
+            keep, swap = pos[a] > pos[b], pos[a] < pos[b]
+        else:
+            keep, swap = _pair_crossings(up[v], up[w], pos)
+        a, b = down1[v], down1[w]
+        if a >= 0 and b >= 0:
+            keep += pos[a] > pos[b]
+            swap += pos[a] < pos[b]
+        else:
+            more_keep, more_swap = _pair_crossings(down[v], down[w], pos)
+            keep += more_keep
+            swap += more_swap
         if swap < keep or (equal_swaps and keep and swap == keep):
             layer[i], layer[i + 1] = w, v
             pos[v], pos[w] = i + 1, i
-            gain += keep - swap
-            swapped = True
-    return gain, swapped
+            flags[i + 1] = True
+            if i:
+                flags[i - 1] = True
+                active[r] = True
+            for u in up[v] + up[w] + down[v] + down[w]:
+                _mark_around(marks, active, lg.layer[u], pos[u])
+
+
+def _mark_around(marks, active, r: int, p: int) -> None:
+    """Mark both pairs that contain the node at position p of layer r."""
+    flags = marks[r]
+    flags[p] = True
+    if p:
+        flags[p - 1] = True
+    active[r] = True
+
+
+def _pair_crossings(left: list[int], right: list[int], pos: list[int]) -> tuple[int, int]:
+    """Crossings between the edges of two adjacent nodes, as placed and if swapped."""
+    keep = swap = 0
+    for a in left:
+        pa = pos[a]
+        for b in right:
+            pb = pos[b]
+            if pa > pb:
+                keep += 1
+            elif pa < pb:
+                swap += 1
+    return keep, swap
 
 
 class _CrossingCounter:
