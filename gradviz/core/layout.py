@@ -43,6 +43,7 @@ _MAX_SWEEPS = 256
 _SWEEP_NODES = 4000
 _REFINE = True
 _TRUNK_MIN = 3  # long edges out of one node that share a trunk (fewer: own chains)
+_DRIFT_RATIO = 0.5  # a single alignment beats the median below this edge cost
 _RELAX_PASSES = 6  # smoothing passes after Brandes-Koepf
 _PAIR_BUDGET = 20_000_000  # max edge pairs the vectorised crossing counter holds
 
@@ -242,7 +243,7 @@ class _Component:
         order_layers(lg, self.hints)
         cross = assign_cross(lg)
         main = _layer_centres(lg, self.along)
-        _place_fan_sources(lg, self.edges, main, cross)
+        _place_fan_sources(lg, self.edges, main, cross, self.hints)
         low = min(cross[v] - lg.size[v] / 2 for v in range(lg.count))
         cross = [c - low for c in cross]
         high = max(cross[v] + lg.size[v] / 2 for v in range(lg.count))
@@ -253,7 +254,7 @@ class _Component:
         return node_main, cross[: self.n], paths, high
 
 
-def _place_fan_sources(lg: _LayeredGraph, edges, main: list[float], cross: list[float]):
+def _place_fan_sources(lg: _LayeredGraph, edges, main, cross, hints: dict) -> None:
     """Move each leaf that feeds many nodes to the side of its layer where its edges,
     drawn straight, cross the fewest other edges.
 
@@ -261,7 +262,11 @@ def _place_fan_sources(lg: _LayeredGraph, edges, main: list[float], cross: list[
     its consumers cut through everything between them unless it sits on the outside.
     """
     succ, pred = _adjacency(lg.real, edges)
-    fans = [u for u in range(lg.real) if not pred[u] and len(succ[u]) >= _TRUNK_MIN]
+    fans = [
+        u
+        for u in range(lg.real)
+        if not pred[u] and len(succ[u]) >= _TRUNK_MIN and u not in hints  # anchored: stay
+    ]
     if not fans:
         return
     fans.sort(key=lambda u: (-len(succ[u]), u))
@@ -1135,10 +1140,14 @@ def _align_and_compact(lg: _LayeredGraph, conflicts, downward: bool, leftward: b
     before = lg.up if downward else lg.down
     root = list(range(lg.count))
     align = list(range(lg.count))
+    shared = lg.shared
     for layer in sequence[1:]:
         last = -1
         for v in layer:
-            nbs = sorted(before[v], key=idx.__getitem__)
+            nbs = before[v]
+            if v not in shared:  # a trunk is a bus: nodes line up with real neighbours
+                nbs = [u for u in nbs if u not in shared] or nbs
+            nbs = sorted(nbs, key=idx.__getitem__)
             d = len(nbs)
             for m in sorted({(d - 1) // 2, d // 2}) if d else ():
                 u = nbs[m]
@@ -1177,7 +1186,13 @@ def _separation(lg: _LayeredGraph, a: int, b: int) -> float:
 
 
 def _balance(lg: _LayeredGraph, runs: list[list[float]]) -> list[float]:
-    """Align the four runs to the narrowest one and take the average median per node."""
+    """Align the four runs to the narrowest one and combine them.
+
+    Brandes and Koepf take the average median per node. When one alignment direction
+    staircases (an RNN step whose side input sits above the chain drags the next step
+    up one slot), the median drifts too, so a single run wins when its edges are
+    much shorter (dot's objective: sum of weight * |dx|).
+    """
     xs = np.array(runs, dtype=float)
     half = np.array(lg.size, dtype=float) / 2
     lows = (xs - half).min(axis=1)
@@ -1186,8 +1201,25 @@ def _balance(lg: _LayeredGraph, runs: list[list[float]]) -> list[float]:
     for k in range(4):
         leftward = k % 2 == 0
         xs[k] += (lows[narrow] - lows[k]) if leftward else (highs[narrow] - highs[k])
-    xs.sort(axis=0)
-    return ((xs[1] + xs[2]) / 2).tolist()
+    ordered = np.sort(xs, axis=0)
+    candidates = [(ordered[1] + ordered[2]) / 2, *xs]
+    tails, heads, weights = _edge_arrays(lg)
+    costs = [float(np.dot(weights, np.abs(c[tails] - c[heads]))) for c in candidates]
+    best = int(np.argmin(costs))
+    if costs[best] < _DRIFT_RATIO * costs[0]:
+        return candidates[best].tolist()
+    return candidates[0].tolist()  # otherwise the median is better balanced
+
+
+def _edge_arrays(lg: _LayeredGraph):
+    """Layered edges as (tails, heads, weights), weights 1 / 2 / 8 as in dot."""
+    tails, heads, weights = [], [], []
+    for a in range(lg.count):
+        for b in lg.down[a]:
+            tails.append(a)
+            heads.append(b)
+            weights.append((1.0, 2.0, 8.0)[lg.is_virtual(a) + lg.is_virtual(b)])
+    return np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64), np.array(weights)
 
 
 def _relax(lg: _LayeredGraph, x: list[float], passes: int) -> list[float]:
