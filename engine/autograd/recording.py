@@ -5,16 +5,15 @@
         y.backward()
     for event in rec.events: ...
 
-Every event is an immutable dataclass. Values are numpy snapshots taken at the moment
+Every event is an immutable named tuple (cheap to make: recording must stay light). Values are numpy snapshots taken at the moment
 of the event. Nothing here runs unless a recorder is active: the hot path checks one list.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,15 +23,13 @@ _ENGINE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SNAPSHOT_LIMIT = 100_000  # elements; bigger tensors are recorded without their values
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     filename: str
     line: int
     function: str
 
 
-@dataclass(frozen=True)
-class TensorInfo:
+class TensorInfo(NamedTuple):
     uid: int
     shape: tuple
     dtype: str
@@ -44,15 +41,13 @@ class TensorInfo:
     value: np.ndarray | None  # snapshot; None when too big
 
 
-@dataclass(frozen=True)
-class ScalarInfo:
+class ScalarInfo(NamedTuple):
     """A Python number used as an operand."""
 
     value: float | int | bool
 
 
-@dataclass(frozen=True)
-class EdgeInfo:
+class EdgeInfo(NamedTuple):
     node: int | None  # uid of the next node, None for (None, 0)
     name: str | None
     input_nr: int
@@ -60,23 +55,20 @@ class EdgeInfo:
 
 
 # ---- tensor events -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class TensorCreated:
+class TensorCreated(NamedTuple):
     seq: int
     tensor: TensorInfo
     how: str  # "tensor", "arange", "randn", ...
     location: Location | None
 
 
-@dataclass(frozen=True)
-class RequiresGradSet:
+class RequiresGradSet(NamedTuple):
     seq: int
     tensor: TensorInfo
     location: Location | None
 
 
-@dataclass(frozen=True)
-class OpRan:
+class OpRan(NamedTuple):
     """Forward: one op ran."""
 
     seq: int
@@ -92,8 +84,7 @@ class OpRan:
     location: Location | None
 
 
-@dataclass(frozen=True)
-class Detached:
+class Detached(NamedTuple):
     seq: int
     source: int  # uid of the original tensor
     result: TensorInfo
@@ -101,8 +92,7 @@ class Detached:
     location: Location | None
 
 
-@dataclass(frozen=True)
-class InplaceModified:
+class InplaceModified(NamedTuple):
     seq: int
     op: str  # "add_", "zero_", ...
     tensor: TensorInfo  # after the change (version included)
@@ -110,16 +100,14 @@ class InplaceModified:
     location: Location | None
 
 
-@dataclass(frozen=True)
-class GradZeroed:
+class GradZeroed(NamedTuple):
     seq: int
     owner: int  # uid of the leaf whose .grad was zeroed
     grad: TensorInfo
     location: Location | None
 
 
-@dataclass(frozen=True)
-class GradSet:
+class GradSet(NamedTuple):
     seq: int
     owner: int
     grad: TensorInfo | None  # None for `x.grad = None`
@@ -127,8 +115,7 @@ class GradSet:
 
 
 # ---- backward events ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class BackwardStarted:
+class BackwardStarted(NamedTuple):
     seq: int
     call: str  # "backward" or "grad"
     roots: tuple  # TensorInfo of each output
@@ -139,16 +126,14 @@ class BackwardStarted:
     location: Location | None
 
 
-@dataclass(frozen=True)
-class NodeStarted:
+class NodeStarted(NamedTuple):
     seq: int
     node: int
     name: str
     grad_outputs: tuple  # np.ndarray | None per output (fan-in already summed)
 
 
-@dataclass(frozen=True)
-class GradientSent:
+class GradientSent(NamedTuple):
     """One edge of the backward pass: node -> next node, carrying a gradient."""
 
     seq: int
@@ -161,8 +146,7 @@ class GradientSent:
     grad: np.ndarray | None
 
 
-@dataclass(frozen=True)
-class GradAccumulated:
+class GradAccumulated(NamedTuple):
     seq: int
     node: int  # the AccumulateGrad node
     tensor: int  # uid of the leaf
@@ -172,15 +156,13 @@ class GradAccumulated:
     grad_uid: int
 
 
-@dataclass(frozen=True)
-class GradRetained:
+class GradRetained(NamedTuple):
     seq: int
     tensor: int  # a non-leaf that called retain_grad()
     grad: np.ndarray
 
 
-@dataclass(frozen=True)
-class HookFired:
+class HookFired(NamedTuple):
     seq: int
     kind: str  # "tensor", "pre", "post"
     node: int
@@ -188,16 +170,14 @@ class HookFired:
     changed: bool  # the hook returned a replacement
 
 
-@dataclass(frozen=True)
-class BuffersFreed:
+class BuffersFreed(NamedTuple):
     seq: int
     node: int
     name: str
     saved: tuple  # names of the freed saved tensors
 
 
-@dataclass(frozen=True)
-class BackwardFinished:
+class BackwardFinished(NamedTuple):
     seq: int
     call: str
     error: str | None
@@ -211,7 +191,6 @@ class Recorder:
         self.max_events = max_events
         self.snapshots = snapshots
         self.truncated = False
-        self._seq = itertools.count()
 
     def __enter__(self) -> Recorder:
         STATE.recorders = [*STATE.recorders, self]
@@ -227,10 +206,11 @@ class Recorder:
         return len(self.events)
 
     def _add(self, cls, *args) -> None:
-        if len(self.events) >= self.max_events:
+        events = self.events
+        if len(events) >= self.max_events:
             self.truncated = True
             return
-        self.events.append(cls(next(self._seq), *args))
+        events.append(cls(len(events), *args))  # seq is the event's index
 
 
 def record(max_events: int = 500_000, snapshots: bool = True) -> Recorder:
@@ -261,7 +241,8 @@ def location() -> Location | None:
 def snapshot(arr) -> np.ndarray | None:
     if arr is None:
         return None
-    arr = np.asarray(arr)
+    if arr.__class__ is not np.ndarray:
+        arr = np.asarray(arr)
     if arr.size > SNAPSHOT_LIMIT:
         return None
     return arr.copy()
