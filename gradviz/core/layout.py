@@ -1095,8 +1095,9 @@ def _inversions(pairs: list[tuple[int, int]]) -> int:
 def assign_cross(lg: _LayeredGraph) -> list[float]:
     """Cross-axis centres: balanced Brandes-Koepf over four alignment directions."""
     conflicts = _inner_conflicts(lg)
+    through = _longest_paths_through(lg)
     runs = [
-        _align_and_compact(lg, conflicts, downward, leftward)
+        _align_and_compact(lg, conflicts, through, downward, leftward)
         for downward in (True, False)
         for leftward in (True, False)
     ]
@@ -1129,35 +1130,68 @@ def _inner_conflicts(lg: _LayeredGraph) -> set[tuple[int, int]]:
     return marked
 
 
-def _align_and_compact(lg: _LayeredGraph, conflicts, downward: bool, leftward: bool):
-    """One Brandes-Koepf run: vertical alignment to medians, then left compaction."""
+def _align_and_compact(lg: _LayeredGraph, conflicts, through, downward: bool, leftward: bool):
+    """One Brandes-Koepf run: vertical alignment to medians, then left compaction.
+
+    Unlike the original, a node tries first the median neighbour on the longer path
+    (``through``), and leaves a neighbour to a rival on a longer path: the main chain
+    of a graph then runs straight instead of stepping aside at every side input.
+    """
     layers = lg.layers if leftward else [layer[::-1] for layer in lg.layers]
     idx = [0] * lg.count
     for layer in layers:
         for i, v in enumerate(layer):
             idx[v] = i
     sequence = layers if downward else layers[::-1]
-    before = lg.up if downward else lg.down
+    before, after = (lg.up, lg.down) if downward else (lg.down, lg.up)
     root = list(range(lg.count))
     align = list(range(lg.count))
-    shared = lg.shared
     for layer in sequence[1:]:
         last = -1
         for v in layer:
-            nbs = before[v]
-            if v not in shared:  # a trunk is a bus: nodes line up with real neighbours
-                nbs = [u for u in nbs if u not in shared] or nbs
-            nbs = sorted(nbs, key=idx.__getitem__)
+            nbs = sorted(_partners(lg, v, before), key=idx.__getitem__)
             d = len(nbs)
-            for m in sorted({(d - 1) // 2, d // 2}) if d else ():
-                u = nbs[m]
-                if align[v] == v and (u, v) not in conflicts and last < idx[u]:
-                    align[u] = v
-                    root[v] = root[u]
-                    align[v] = root[v]
-                    last = idx[u]
+            if not d:
+                continue
+            medians = [nbs[(d - 1) // 2]] if d % 2 else [nbs[d // 2 - 1], nbs[d // 2]]
+            medians.sort(key=lambda u: -through[u])
+            for u in medians:
+                if align[v] != v or (u, v) in conflicts or last >= idx[u]:
+                    continue
+                rival = max(_partners(lg, u, after), key=lambda w: (through[w], w == v))
+                if rival != v and through[rival] > through[v]:
+                    continue  # u belongs to a longer path
+                align[u] = v
+                root[v] = root[u]
+                align[v] = root[v]
+                last = idx[u]
     x = _compact(lg, layers, root)
     return x if leftward else [-c for c in x]
+
+
+def _partners(lg: _LayeredGraph, v: int, neighbours) -> list[int]:
+    """Neighbours v may align with: a trunk is a bus, nodes line up with real ones."""
+    nbs = neighbours[v]
+    if v in lg.shared:
+        return nbs
+    return [u for u in nbs if u not in lg.shared] or nbs
+
+
+def _longest_paths_through(lg: _LayeredGraph) -> list[int]:
+    """Layers on the longest path through each node, not counting trunks."""
+    depth = [0] * lg.count
+    height = [0] * lg.count
+    for layer in lg.layers:
+        for v in layer:
+            for u in lg.up[v]:
+                if u not in lg.shared:
+                    depth[v] = max(depth[v], depth[u] + 1)
+    for layer in reversed(lg.layers):
+        for v in layer:
+            for w in lg.down[v]:
+                if w not in lg.shared:
+                    height[v] = max(height[v], height[w] + 1)
+    return [d + h for d, h in zip(depth, height)]
 
 
 def _compact(lg: _LayeredGraph, layers, root: list[int]) -> list[float]:
