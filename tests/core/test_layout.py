@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gradviz.core import layout
 from gradviz.core.layout import Layout, layered_layout, layout_graph
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -213,3 +214,53 @@ def test_random_dags_keep_the_invariants(n, data):
         assert layout.positions[u][axis] < layout.positions[v][axis]
         assert points[0] == pytest.approx(layout.positions[u])
         assert points[-1] == pytest.approx(layout.positions[v])
+
+
+def test_network_simplex_ranks_are_optimal_on_small_dags():
+    """No tree edge keeps a negative cut value, and ranks stay feasible and tight."""
+    for seed in range(60):
+        rng = random.Random(seed)
+        n = rng.randint(2, 25)
+        edges = sorted({(rng.randrange(v), v) for v in range(1, n) for _ in range(3)})
+        weights = [rng.randint(1, 5) for _ in edges]
+        rank = list(range(n))  # feasible: every edge goes to a higher id
+        simplex = layout._NetworkSimplex(n, edges, weights, rank)
+        simplex.run()
+        assert all(rank[v] - rank[u] >= 1 for u, v in edges)
+        assert all(simplex.cut[e] >= 0 for e in simplex.tree_edges)
+        for e in simplex.tree_edges:
+            assert rank[edges[e][1]] - rank[edges[e][0]] == 1
+            assert simplex.cut[e] == _brute_cut_value(edges, weights, simplex.tree_edges, e)
+
+
+def _brute_cut_value(edges, weights, tree_edges, e) -> int:
+    """Weight from the tail side of tree edge e to its head side, minus the way back."""
+    adjacency: dict[int, list[int]] = {}
+    for f in tree_edges:
+        if f != e:
+            u, v = edges[f]
+            adjacency.setdefault(u, []).append(v)
+            adjacency.setdefault(v, []).append(u)
+    side, stack = {edges[e][0]}, [edges[e][0]]
+    while stack:
+        for w in adjacency.get(stack.pop(), ()):
+            if w not in side:
+                side.add(w)
+                stack.append(w)
+    total = 0
+    for (u, v), w in zip(edges, weights):
+        total += w if (u in side and v not in side) else -w if (v in side and u not in side) else 0
+    return total
+
+
+def test_inversion_counter_matches_brute_force():
+    rng = random.Random(1)
+    for _ in range(50):
+        pairs = sorted((rng.randrange(8), rng.randrange(8)) for _ in range(rng.randrange(2, 30)))
+        brute = sum(
+            1
+            for i in range(len(pairs))
+            for j in range(i + 1, len(pairs))
+            if pairs[i][0] < pairs[j][0] and pairs[i][1] > pairs[j][1]
+        )
+        assert layout._inversions(pairs) == brute
