@@ -36,12 +36,13 @@ VIRTUAL_GAP = 12.0  # between an edge bend point and anything else in its layer
 LAYER_GAP = 64.0  # between the boxes of two consecutive layers
 COMPONENT_GAP = 48.0  # between the bounding boxes of two components
 
-# Crossing reduction: at most this many sweeps per pass, stopping after a quarter of
-# them bring no gain; graphs above _SWEEP_NODES (real + virtual) get proportionally
-# fewer, so a 3,000-node graph stays within seconds.
+# Crossing reduction, as dot: two short passes (sweeps, patience) from a breadth-first
+# order of the sources and of the sinks, then a long refining pass of the better one:
+# at most _MAX_SWEEPS sweeps, stopping after a quarter of that brings no gain. Graphs
+# above _SWEEP_NODES (real + virtual) get proportionally fewer sweeps (at least 12).
+_START_SWEEPS = (4, 8)
 _MAX_SWEEPS = 256
 _SWEEP_NODES = 4000
-_REFINE = True
 _TRUNK_MIN = 3  # long edges out of one node that share a trunk (fewer: own chains)
 _DRIFT_RATIO = 0.5  # a single alignment beats the median below this edge cost
 _RELAX_PASSES = 6  # smoothing passes after Brandes-Koepf
@@ -220,8 +221,8 @@ def _layout_components(n, edges, along, across, hints):
         for v, i in local.items():
             main[v] = c_main[i]
             cross[v] = c_cross[i] + offset
-        for (u, v), (lu, lv) in zip(c_edges, ((local[u], local[v]) for u, v in c_edges)):
-            paths[(u, v)] = [(m, c + offset) for m, c in c_paths[(lu, lv)]]
+        for u, v in c_edges:
+            paths[(u, v)] = [(m, c + offset) for m, c in c_paths[(local[u], local[v])]]
         offset += extent + COMPONENT_GAP
     return main, cross, paths
 
@@ -796,8 +797,8 @@ class _LayeredGraph:
 def order_layers(lg: _LayeredGraph, hints: dict) -> None:
     """Order every layer to reduce crossings (median sweeps + transposition).
 
-    Like dot: one pass from a breadth-first order of the sources, one from the sinks,
-    then a last pass refining the better of the two.
+    Like dot: a short pass from a breadth-first order of the sources, one from the
+    sinks, then a long pass refining the better of the two (see _START_SWEEPS).
     """
     lg.pos = [0] * lg.count
     # The single neighbour above / below each node, or -1: speeds up transposition.
@@ -810,19 +811,16 @@ def order_layers(lg: _LayeredGraph, hints: dict) -> None:
     for downward in (True, False):
         lg.layers = _initial_order(lg, hints, downward)
         _renumber(lg)
-        crossings, layers = _improve_order(lg, counter, hints, _START)
+        crossings, layers = _improve_order(lg, counter, hints, _START_SWEEPS)
         if best is None or crossings < best:
             best, best_layers = crossings, layers
         if best == 0:
             break
     lg.layers = best_layers
     _renumber(lg)
-    if best and _REFINE:
+    if best:
         _, lg.layers = _improve_order(lg, counter, hints, budget)
         _renumber(lg)
-
-
-_START = (4, 8)
 
 
 def _improve_order(lg: _LayeredGraph, counter: _CrossingCounter, hints: dict, budget):
