@@ -43,9 +43,11 @@ COMPONENT_GAP = 48.0  # between the bounding boxes of two components
 _START_SWEEPS = (4, 8)
 _MAX_SWEEPS = 256
 _SWEEP_NODES = 4000
+_PATIENCE = 64
 _TRUNK_MIN = 3  # long edges out of one node that share a trunk (fewer: own chains)
 _DRIFT_RATIO = 0.5  # a single alignment beats the median below this edge cost
 _RELAX_PASSES = 6  # smoothing passes after Brandes-Koepf
+_STRAIGHT_PAIRS = 2_000_000  # max pairs for choosing coordinates by straight crossings
 _PAIR_BUDGET = 20_000_000  # max edge pairs the vectorised crossing counter holds
 
 
@@ -242,8 +244,9 @@ class _Component:
         rank = rank_layers(self.n, self.edges)
         lg = _LayeredGraph(rank, self.edges, self.across)
         order_layers(lg, self.hints)
-        cross = assign_cross(lg)
         main = _layer_centres(lg, self.along)
+        straight = _StraightCounter(lg, self.edges, main)
+        cross = assign_cross(lg, straight.count if straight.usable else None)
         _place_fan_sources(lg, self.edges, main, cross, self.hints)
         low = min(cross[v] - lg.size[v] / 2 for v in range(lg.count))
         cross = [c - low for c in cross]
@@ -316,6 +319,61 @@ def _fan_crossings(xy: np.ndarray, tails: np.ndarray, heads: np.ndarray, u: int)
 def _orientation(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
     cross = (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1])
     return np.sign(cross - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0]))
+
+
+class _StraightCounter:
+    """Crossings of the real edges drawn as straight lines between centres.
+
+    Two straight edges cross in exactly one gap between consecutive layers, where
+    their order swaps; so count, gap by gap, the pairs of edge pieces whose order
+    differs at the two sides (vectorised over precomputed pairs, like
+    _CrossingCounter). ``usable`` is False when that would take too many pairs.
+    """
+
+    def __init__(self, lg: _LayeredGraph, edges, main: list[float]):
+        per_gap = [0] * lg.depth
+        for u, v in edges:
+            per_gap[lg.layer[u]] += 1
+            per_gap[lg.layer[v]] -= 1
+        total = running = 0
+        for g in range(lg.depth):
+            running += per_gap[g]
+            total += running * (running - 1) // 2
+        self.usable = 0 < total <= _STRAIGHT_PAIRS
+        if self.usable:
+            self._build(lg, edges, main)
+
+    def _build(self, lg: _LayeredGraph, edges, main: list[float]) -> None:
+        groups: list[list[tuple[int, int, float, float]]] = [[] for _ in range(lg.depth)]
+        for u, v in edges:
+            ru, rv = lg.layer[u], lg.layer[v]
+            span = main[rv] - main[ru]
+            for g in range(ru, rv):
+                groups[g].append(
+                    (u, v, (main[g] - main[ru]) / span, (main[g + 1] - main[ru]) / span)
+                )
+        pieces = [p for group in groups for p in group]
+        self.tail = np.array([p[0] for p in pieces], dtype=np.int64)
+        self.head = np.array([p[1] for p in pieces], dtype=np.int64)
+        self.start = np.array([p[2] for p in pieces])
+        self.stop = np.array([p[3] for p in pieces])
+        firsts, seconds = [], []
+        offset = 0
+        for group in groups:
+            i, j = np.triu_indices(len(group), 1)
+            firsts.append(i + offset)
+            seconds.append(j + offset)
+            offset += len(group)
+        self.first = np.concatenate(firsts)
+        self.second = np.concatenate(seconds)
+
+    def count(self, cross: list[float]) -> int:
+        x = np.asarray(cross, dtype=float)
+        xu, xv = x[self.tail], x[self.head]
+        a = xu + (xv - xu) * self.start
+        b = xu + (xv - xu) * self.stop
+        d = (a[self.first] - a[self.second]) * (b[self.first] - b[self.second])
+        return int(np.count_nonzero(d < -1e-9))
 
 
 def _layer_centres(lg: _LayeredGraph, along: list[float]) -> list[float]:
@@ -440,12 +498,18 @@ def _pull_forward(rank, topo, edges, weights, succ) -> None:
     """Move nodes next to their first consumer when that does not lengthen edges.
 
     A cheap start for the network simplex: longest path puts every leaf in layer 0.
+    Edges from a leaf with a single consumer do not count against moving: the leaf
+    follows its consumer (it is handled later, in reverse topological order).
     """
     w_in = [0] * len(rank)
     w_out = [0] * len(rank)
+    has_input = [False] * len(rank)
+    for _, v in edges:
+        has_input[v] = True
     for (u, v), w in zip(edges, weights):
         w_out[u] += w
-        w_in[v] += w
+        if has_input[u] or len(succ[u]) > 1:
+            w_in[v] += w
     for v in reversed(topo):
         if succ[v] and w_out[v] >= w_in[v]:
             rank[v] = min(rank[s] for s in succ[v]) - 1
@@ -806,7 +870,7 @@ def order_layers(lg: _LayeredGraph, hints: dict) -> None:
     lg.only_down = [nbs[0] if len(nbs) == 1 else -1 for nbs in lg.down]
     counter = _CrossingCounter(lg)
     sweeps = max(12, min(_MAX_SWEEPS, _MAX_SWEEPS * _SWEEP_NODES // max(1, lg.count)))
-    budget = (sweeps, sweeps // 4)
+    budget = (sweeps, min(_PATIENCE, sweeps // 4))
     best, best_layers = None, []
     for downward in (True, False):
         lg.layers = _initial_order(lg, hints, downward)
@@ -1090,8 +1154,12 @@ def _inversions(pairs: list[tuple[int, int]]) -> int:
 # ---------------------------------------------------------------------- coordinates
 
 
-def assign_cross(lg: _LayeredGraph) -> list[float]:
-    """Cross-axis centres: balanced Brandes-Koepf over four alignment directions."""
+def assign_cross(lg: _LayeredGraph, crossings=None) -> list[float]:
+    """Cross-axis centres: balanced Brandes-Koepf over four alignment directions.
+
+    With ``crossings`` (centres -> count), the balanced result and each single run
+    compete after smoothing, and the one with fewest crossings wins.
+    """
     conflicts = _inner_conflicts(lg)
     through = _longest_paths_through(lg)
     runs = [
@@ -1099,7 +1167,12 @@ def assign_cross(lg: _LayeredGraph) -> list[float]:
         for downward in (True, False)
         for leftward in (True, False)
     ]
-    return _relax(lg, _balance(lg, runs), _RELAX_PASSES)
+    candidates, default = _balance(lg, runs)
+    if crossings is None:
+        return _relax(lg, candidates[default], _RELAX_PASSES)
+    relaxed = [_relax(lg, c, _RELAX_PASSES) for c in candidates]
+    scores = [(crossings(c), i != default) for i, c in enumerate(relaxed)]
+    return relaxed[scores.index(min(scores))]
 
 
 def _inner_conflicts(lg: _LayeredGraph) -> set[tuple[int, int]]:
@@ -1217,8 +1290,8 @@ def _separation(lg: _LayeredGraph, a: int, b: int) -> float:
     return (lg.size[a] + lg.size[b]) / 2 + gap
 
 
-def _balance(lg: _LayeredGraph, runs: list[list[float]]) -> list[float]:
-    """Align the four runs to the narrowest one and combine them.
+def _balance(lg: _LayeredGraph, runs: list[list[float]]):
+    """Align the four runs to the narrowest one; return [median, *runs] and the pick.
 
     Brandes and Koepf take the average median per node. When one alignment direction
     staircases (an RNN step whose side input sits above the chain drags the next step
@@ -1238,9 +1311,8 @@ def _balance(lg: _LayeredGraph, runs: list[list[float]]) -> list[float]:
     tails, heads, weights = _edge_arrays(lg)
     costs = [float(np.dot(weights, np.abs(c[tails] - c[heads]))) for c in candidates]
     best = int(np.argmin(costs))
-    if costs[best] < _DRIFT_RATIO * costs[0]:
-        return candidates[best].tolist()
-    return candidates[0].tolist()  # otherwise the median is better balanced
+    default = best if costs[best] < _DRIFT_RATIO * costs[0] else 0
+    return [c.tolist() for c in candidates], default
 
 
 def _edge_arrays(lg: _LayeredGraph):
@@ -1263,29 +1335,37 @@ def _relax(lg: _LayeredGraph, x: list[float], passes: int) -> list[float]:
     Trunks stay where Brandes-Koepf put them and pull nobody: their straight edges
     fan out from one node, and bending the trunk towards them does not help.
     """
-    up, down, layers, shared = lg.up, lg.down, lg.layers, lg.shared
-    weight = (1.0, 2.0, 8.0)
+    x = list(x)
+    plan = _relax_plan(lg)
     for k in range(passes):
-        for layer in layers if k % 2 == 0 else layers[::-1]:
+        for layer, pulls, gaps in plan if k % 2 == 0 else plan[::-1]:
             last = len(layer) - 1
             for i in range(last, -1, -1) if k % 4 >= 2 else range(last + 1):
-                v = layer[i]
-                if v in shared:
+                pull = pulls[i]
+                if not pull:
                     continue
-                own = 1 if lg.is_virtual(v) else 0
-                total = mass = 0.0
-                for u in up[v] + down[v]:
-                    if u in shared:
-                        continue
-                    w = weight[own + (1 if lg.is_virtual(u) else 0)]
-                    total += w * x[u]
-                    mass += w
-                if not mass:
-                    continue
-                target = total / mass
+                target = sum(w * x[u] for u, w in pull) / sum(w for _, w in pull)
                 if i:
-                    target = max(target, x[layer[i - 1]] + _separation(lg, layer[i - 1], v))
+                    target = max(target, x[layer[i - 1]] + gaps[i])
                 if i < last:
-                    target = min(target, x[layer[i + 1]] - _separation(lg, v, layer[i + 1]))
-                x[v] = target
+                    target = min(target, x[layer[i + 1]] - gaps[i + 1])
+                x[layer[i]] = target
     return x
+
+
+def _relax_plan(lg: _LayeredGraph):
+    """Per layer: its nodes, each node's (neighbour, weight) pulls, separations."""
+    weight = (1.0, 2.0, 8.0)
+    virtual = [lg.is_virtual(v) for v in range(lg.count)]
+    plan = []
+    for layer in lg.layers:
+        pulls = []
+        for v in layer:
+            if v in lg.shared:
+                pulls.append([])
+                continue
+            nbs = [u for u in lg.up[v] + lg.down[v] if u not in lg.shared]
+            pulls.append([(u, weight[virtual[v] + virtual[u]]) for u in nbs])
+        gaps = [0.0] + [_separation(lg, a, b) for a, b in zip(layer, layer[1:])]
+        plan.append((layer, pulls, gaps))
+    return plan
