@@ -33,7 +33,10 @@ def _export_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("file", help="the PyTorch script to run")
     parser.add_argument(
-        "-o", "--output", required=True, help="OUT.png (one step), OUT.html (all steps) or OUT.json (story + layout)"
+        "-o",
+        "--output",
+        required=True,
+        help="OUT.png (one step), OUT.html (all steps) or OUT.json (story + layout)",
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
