@@ -4,18 +4,19 @@ The pipeline, per weakly connected component (cycles are broken first by reversi
 depth-first back edges; components are stacked across the flow):
 
 1. rank: every node gets a layer. Longest path, then sources and chains are pulled
-   towards their first use, then a network simplex minimises weighted edge length.
-   Edges out of high fan-out nodes (an RNN weight feeding every step) weigh less, so
-   such a leaf sits just before its first consumer instead of dragging to layer 0.
+   towards their first use (a leaf feeding every RNN step sits just before step 0,
+   not in layer 0 with all others), then a network simplex minimises edge length.
 2. virtual nodes: edges spanning several layers are split at every layer. When one
    node has several long edges they share one chain (a "trunk") that branches off at
    each consumer, so a weight feeding 500 steps costs one chain, not 500 of them.
 3. order: weighted-median sweeps down and up with transposition, from a breadth-first
    order of the sources and one of the sinks, keeping the order with fewest crossings.
-4. coordinates: Brandes-Koepf alignment (four directions, balanced median) with box
-   sizes as separation, a few smoothing passes that straighten virtual chains, and
-   fan-out leaves moved to the outer side of their layer when their edges, drawn
-   straight, cross fewer others there.
+4. coordinates: Brandes-Koepf alignment (four directions, preferring the longest
+   paths, balanced median) with box sizes as separation, and a few smoothing passes
+   that straighten virtual chains. When cheap enough, the candidates (and on small
+   graphs the two refined orders) compete on crossings of edges drawn straight.
+   Fan-out leaves then move to the outer side of their layer when their straight
+   edges cross fewer others there.
 
 Everything works on integer ids sorted by ``str(node)``, so results do not depend on
 insertion order or hashing. ``anchors`` order their layers first and then shift the
@@ -24,6 +25,7 @@ whole drawing so they land on their previous coordinates where that keeps x, y >
 
 from __future__ import annotations
 
+import functools
 import heapq
 from dataclasses import dataclass
 
@@ -44,9 +46,10 @@ _START_SWEEPS = (4, 8)
 _MAX_SWEEPS = 256
 _SWEEP_NODES = 4000
 _PATIENCE = 64
-_TRUNK_MIN = 3  # long edges out of one node that share a trunk (fewer: own chains)
+_TRUNK_MIN = 5  # long edges out of (into) one node that share a trunk; fewer: own chains
 _DRIFT_RATIO = 0.5  # a single alignment beats the median below this edge cost
 _RELAX_PASSES = 6  # smoothing passes after Brandes-Koepf
+_SMOOTH_ALL_NODES = 2000  # up to this many (real + virtual), smooth every candidate
 _STRAIGHT_PAIRS = 2_000_000  # max pairs for choosing coordinates by straight crossings
 _PAIR_BUDGET = 20_000_000  # max edge pairs the vectorised crossing counter holds
 
@@ -243,10 +246,19 @@ class _Component:
         """Return main-axis and cross-axis centres, edge paths and the cross extent."""
         rank = rank_layers(self.n, self.edges)
         lg = _LayeredGraph(rank, self.edges, self.across)
-        order_layers(lg, self.hints)
+        orders = order_layers(lg, self.hints)
         main = _layer_centres(lg, self.along)
         straight = _StraightCounter(lg, self.edges, main)
         cross = assign_cross(lg, straight.count if straight.usable else None)
+        if straight.usable and len(orders) > 1:
+            best = (straight.count(cross), 0, cross, orders[0])
+            for k, layers in enumerate(orders[1:], 1):
+                lg.layers = [list(layer) for layer in layers]
+                _renumber(lg)
+                other = assign_cross(lg, straight.count)
+                best = min(best, (straight.count(other), k, other, layers))
+            cross, lg.layers = best[2], [list(layer) for layer in best[3]]
+            _renumber(lg)
         _place_fan_sources(lg, self.edges, main, cross, self.hints)
         low = min(cross[v] - lg.size[v] / 2 for v in range(lg.count))
         cross = [c - low for c in cross]
@@ -360,7 +372,7 @@ class _StraightCounter:
         firsts, seconds = [], []
         offset = 0
         for group in groups:
-            i, j = np.triu_indices(len(group), 1)
+            i, j = _pairs_within(len(group))
             firsts.append(i + offset)
             seconds.append(j + offset)
             offset += len(group)
@@ -452,7 +464,7 @@ def _make_layout(nodes, centres, box, points) -> Layout:
 def rank_layers(n: int, edges: list[tuple[int, int]]) -> list[int]:
     """Layer of every node of a connected DAG; every edge goes to a higher layer."""
     succ, pred = _adjacency(n, edges)
-    weights = [_edge_weight(len(succ[u])) for u, _ in edges]
+    weights = [1] * len(edges)  # as dot; trunks only change how long edges are drawn
     topo = _topological_order(n, succ, pred)
     rank = [0] * n
     for v in topo:
@@ -463,11 +475,6 @@ def rank_layers(n: int, edges: list[tuple[int, int]]) -> list[int]:
         _NetworkSimplex(n, edges, weights, rank).run()
     low = min(rank)
     return [r - low for r in rank]
-
-
-def _edge_weight(fanout: int) -> int:
-    """Edges out of a node with many consumers are cheap to stretch: they share a trunk."""
-    return 1 if fanout >= 3 else 2
 
 
 def _adjacency(n: int, edges):
@@ -858,11 +865,12 @@ class _LayeredGraph:
 # ------------------------------------------------------------------------- ordering
 
 
-def order_layers(lg: _LayeredGraph, hints: dict) -> None:
+def order_layers(lg: _LayeredGraph, hints: dict) -> list[list[list[int]]]:
     """Order every layer to reduce crossings (median sweeps + transposition).
 
     Like dot: a short pass from a breadth-first order of the sources, one from the
     sinks, then a long pass refining the better of the two (see _START_SWEEPS).
+    Returns candidate orders, best first; ``lg.layers`` holds the first.
     """
     lg.pos = [0] * lg.count
     # The single neighbour above / below each node, or -1: speeds up transposition.
@@ -871,20 +879,26 @@ def order_layers(lg: _LayeredGraph, hints: dict) -> None:
     counter = _CrossingCounter(lg)
     sweeps = max(12, min(_MAX_SWEEPS, _MAX_SWEEPS * _SWEEP_NODES // max(1, lg.count)))
     budget = (sweeps, min(_PATIENCE, sweeps // 4))
-    best, best_layers = None, []
+    starts = []
     for downward in (True, False):
         lg.layers = _initial_order(lg, hints, downward)
         _renumber(lg)
-        crossings, layers = _improve_order(lg, counter, hints, _START_SWEEPS)
-        if best is None or crossings < best:
-            best, best_layers = crossings, layers
-        if best == 0:
+        starts.append(_improve_order(lg, counter, hints, _START_SWEEPS))
+        if starts[-1][0] == 0:
             break
-    lg.layers = best_layers
-    _renumber(lg)
-    if best:
-        _, lg.layers = _improve_order(lg, counter, hints, budget)
+    starts.sort(key=lambda item: item[0])
+    results = []
+    refined = 2 if lg.count <= _SMOOTH_ALL_NODES else 1  # small graphs: refine both
+    for crossings, layers in starts[:refined]:
+        lg.layers = [list(layer) for layer in layers]
         _renumber(lg)
+        if crossings:
+            crossings, layers = _improve_order(lg, counter, hints, budget)
+        results.append((crossings, layers))
+    results.sort(key=lambda item: item[0])
+    lg.layers = [list(layer) for layer in results[0][1]]
+    _renumber(lg)
+    return [layers for _, layers in results]
 
 
 def _improve_order(lg: _LayeredGraph, counter: _CrossingCounter, hints: dict, budget):
@@ -1109,7 +1123,7 @@ class _CrossingCounter:
             if budget + g * g // 2 > _PAIR_BUDGET:
                 self.big_groups.append(group)
                 continue
-            i, j = np.triu_indices(g, 1)
+            i, j = _pairs_within(g)
             firsts.append(i + start)
             seconds.append(j + start)
             tops.extend(a for a, _ in group)
@@ -1129,6 +1143,12 @@ class _CrossingCounter:
         for group in self.big_groups:
             total += _inversions(sorted((pos[a], pos[b]) for a, b in group))
         return total
+
+
+@functools.lru_cache(maxsize=256)
+def _pairs_within(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs i < j of a group of ``size`` items (cached: sizes repeat a lot)."""
+    return np.triu_indices(size, 1)
 
 
 def _inversions(pairs: list[tuple[int, int]]) -> int:
@@ -1170,9 +1190,15 @@ def assign_cross(lg: _LayeredGraph, crossings=None) -> list[float]:
     candidates, default = _balance(lg, runs)
     if crossings is None:
         return _relax(lg, candidates[default], _RELAX_PASSES)
-    relaxed = [_relax(lg, c, _RELAX_PASSES) for c in candidates]
-    scores = [(crossings(c), i != default) for i, c in enumerate(relaxed)]
-    return relaxed[scores.index(min(scores))]
+    # Smoothing costs more than counting: on big graphs smooth only the default and
+    # the best raw candidate.
+    picks = set(range(len(candidates)))
+    if lg.count > _SMOOTH_ALL_NODES:
+        raw = [(crossings(c), i != default, i) for i, c in enumerate(candidates)]
+        picks = {default, min(raw)[2]}
+    relaxed = [(_relax(lg, candidates[i], _RELAX_PASSES), i) for i in sorted(picks)]
+    scores = [(crossings(c), i != default) for c, i in relaxed]
+    return relaxed[scores.index(min(scores))][0]
 
 
 def _inner_conflicts(lg: _LayeredGraph) -> set[tuple[int, int]]:
