@@ -39,13 +39,14 @@ LAYER_GAP = 64.0  # between the boxes of two consecutive layers
 COMPONENT_GAP = 48.0  # between the bounding boxes of two components
 
 # Crossing reduction, as dot: two short passes (sweeps, patience) from a breadth-first
-# order of the sources and of the sinks, then a long refining pass of the better one:
-# at most _MAX_SWEEPS sweeps, stopping after a quarter of that brings no gain. Graphs
-# above _SWEEP_NODES (real + virtual) get proportionally fewer sweeps (at least 12).
+# order of the sources and of the sinks, then a long refining pass of the better one
+# (of both on small graphs): at most _MAX_SWEEPS sweeps, stopping after _PATIENCE (or
+# a quarter of the sweeps) bring no gain. Graphs above _SWEEP_NODES (real + virtual)
+# get proportionally fewer sweeps, at least 12.
 _START_SWEEPS = (4, 8)
 _MAX_SWEEPS = 256
 _SWEEP_NODES = 4000
-_PATIENCE = 64
+_PATIENCE = 48
 _TRUNK_MIN = 5  # long edges out of (into) one node that share a trunk; fewer: own chains
 _DRIFT_RATIO = 0.5  # a single alignment beats the median below this edge cost
 _RELAX_PASSES = 6  # smoothing passes after Brandes-Koepf
@@ -1053,9 +1054,13 @@ def _transpose_layer(lg: _LayeredGraph, r: int, marks, active, equal_swaps: bool
     disturbs: the pairs beside it and the pairs around the swapped nodes' neighbours."""
     pos, up, down, layer, flags = lg.pos, lg.up, lg.down, lg.layers[r], marks[r]
     up1, down1 = lg.only_up, lg.only_down
-    for i in range(len(layer) - 1):
-        if not flags[i]:
-            continue
+    end = len(layer) - 1
+    i = -1
+    while True:
+        try:  # jump to the next marked pair (list.index runs in C)
+            i = flags.index(True, i + 1, end)
+        except ValueError:
+            return
         flags[i] = False
         v, w = layer[i], layer[i + 1]
         a, b = up1[v], up1[w]
