@@ -1193,17 +1193,22 @@ def assign_cross(lg: _LayeredGraph, crossings=None) -> list[float]:
         for leftward in (True, False)
     ]
     candidates, default = _balance(lg, runs)
+    chosen = _relax(lg, candidates[default], _RELAX_PASSES)
     if crossings is None:
-        return _relax(lg, candidates[default], _RELAX_PASSES)
-    # Smoothing costs more than counting: on big graphs smooth only the default and
-    # the best raw candidate.
-    picks = set(range(len(candidates)))
+        return chosen
+    best = crossings(chosen)
+    if best == 0:
+        return chosen
+    # Smoothing costs more than counting: on big graphs smooth only the best raw run.
+    others = [i for i in range(len(candidates)) if i != default]
     if lg.count > _SMOOTH_ALL_NODES:
-        raw = [(crossings(c), i != default, i) for i, c in enumerate(candidates)]
-        picks = {default, min(raw)[2]}
-    relaxed = [(_relax(lg, candidates[i], _RELAX_PASSES), i) for i in sorted(picks)]
-    scores = [(crossings(c), i != default) for c, i in relaxed]
-    return relaxed[scores.index(min(scores))][0]
+        others = [min(others, key=lambda i: crossings(candidates[i]))]
+    for i in others:
+        smoothed = _relax(lg, candidates[i], _RELAX_PASSES)
+        count = crossings(smoothed)
+        if count < best:
+            best, chosen = count, smoothed
+    return chosen
 
 
 def _inner_conflicts(lg: _LayeredGraph) -> set[tuple[int, int]]:
