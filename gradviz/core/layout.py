@@ -1193,7 +1193,8 @@ def assign_cross(lg: _LayeredGraph, crossings=None) -> list[float]:
         for leftward in (True, False)
     ]
     candidates, default = _balance(lg, runs)
-    chosen = _relax(lg, candidates[default], _RELAX_PASSES)
+    plan = _relax_plan(lg)
+    chosen = _relax(lg, candidates[default], _RELAX_PASSES, plan)
     if crossings is None:
         return chosen
     best = crossings(chosen)
@@ -1204,7 +1205,7 @@ def assign_cross(lg: _LayeredGraph, crossings=None) -> list[float]:
     if lg.count > _SMOOTH_ALL_NODES:
         others = [min(others, key=lambda i: crossings(candidates[i]))]
     for i in others:
-        smoothed = _relax(lg, candidates[i], _RELAX_PASSES)
+        smoothed = _relax(lg, candidates[i], _RELAX_PASSES, plan)
         count = crossings(smoothed)
         if count < best:
             best, chosen = count, smoothed
@@ -1362,7 +1363,7 @@ def _edge_arrays(lg: _LayeredGraph):
     return np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64), np.array(weights)
 
 
-def _relax(lg: _LayeredGraph, x: list[float], passes: int) -> list[float]:
+def _relax(lg: _LayeredGraph, x: list[float], passes: int, plan=None) -> list[float]:
     """Move nodes towards the weighted mean of their neighbours, keeping the order.
 
     Brandes-Koepf lines a virtual chain up with at most one of its ends; this
@@ -1372,15 +1373,18 @@ def _relax(lg: _LayeredGraph, x: list[float], passes: int) -> list[float]:
     fan out from one node, and bending the trunk towards them does not help.
     """
     x = list(x)
-    plan = _relax_plan(lg)
+    plan = plan or _relax_plan(lg)
     for k in range(passes):
         for layer, pulls, gaps in plan if k % 2 == 0 else plan[::-1]:
             last = len(layer) - 1
             for i in range(last, -1, -1) if k % 4 >= 2 else range(last + 1):
                 pull = pulls[i]
-                if not pull:
+                if pull is None:
                     continue
-                target = sum(w * x[u] for u, w in pull) / sum(w for _, w in pull)
+                total = 0.0
+                for u, w in pull[0]:
+                    total += w * x[u]
+                target = total * pull[1]
                 if i:
                     target = max(target, x[layer[i - 1]] + gaps[i])
                 if i < last:
@@ -1390,18 +1394,17 @@ def _relax(lg: _LayeredGraph, x: list[float], passes: int) -> list[float]:
 
 
 def _relax_plan(lg: _LayeredGraph):
-    """Per layer: its nodes, each node's (neighbour, weight) pulls, separations."""
+    """Per layer: its nodes, each node's ((neighbour, weight) pulls, 1 / total weight)
+    or None, and the separation of each node from the one before it."""
     weight = (1.0, 2.0, 8.0)
     virtual = [lg.is_virtual(v) for v in range(lg.count)]
     plan = []
     for layer in lg.layers:
         pulls = []
         for v in layer:
-            if v in lg.shared:
-                pulls.append([])
-                continue
-            nbs = [u for u in lg.up[v] + lg.down[v] if u not in lg.shared]
-            pulls.append([(u, weight[virtual[v] + virtual[u]]) for u in nbs])
+            nbs = [] if v in lg.shared else lg.up[v] + lg.down[v]
+            pull = [(u, weight[virtual[v] + virtual[u]]) for u in nbs if u not in lg.shared]
+            pulls.append((pull, 1.0 / sum(w for _, w in pull)) if pull else None)
         gaps = [0.0] + [_separation(lg, a, b) for a, b in zip(layer, layer[1:])]
         plan.append((layer, pulls, gaps))
     return plan
