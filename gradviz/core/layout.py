@@ -25,6 +25,7 @@ whole drawing so they land on their previous coordinates where that keeps x, y >
 
 from __future__ import annotations
 
+import bisect
 import functools
 import heapq
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ _RELAX_PASSES = 6  # smoothing passes after Brandes-Koepf
 _SMOOTH_ALL_NODES = 2000  # up to this many (real + virtual), smooth every candidate
 _STRAIGHT_PAIRS = 2_000_000  # max pairs for choosing coordinates by straight crossings
 _PAIR_BUDGET = 20_000_000  # max edge pairs the vectorised crossing counter holds
+_PAIRWISE_EDGES = 400  # layer pairs with more edges count crossings by merging
 
 
 @dataclass(frozen=True)
@@ -472,7 +474,7 @@ def rank_layers(n: int, edges: list[tuple[int, int]]) -> list[int]:
         for u in pred[v]:
             rank[v] = max(rank[v], rank[u] + 1)
     _pull_forward(rank, topo, edges, weights, succ)
-    if n > 1:
+    if any(rank[v] - rank[u] > 1 for u, v in edges):  # else every edge is already shortest
         _NetworkSimplex(n, edges, weights, rank).run()
     low = min(rank)
     return [r - low for r in rank]
@@ -1098,6 +1100,13 @@ def _mark_around(marks, active, r: int, p: int) -> None:
 
 def _pair_crossings(left: list[int], right: list[int], pos: list[int]) -> tuple[int, int]:
     """Crossings between the edges of two adjacent nodes, as placed and if swapped."""
+    if len(left) * len(right) > 64:  # many edges: bisect a sorted side instead
+        ends = sorted([pos[b] for b in right])
+        keep = swap = 0
+        for a in left:
+            keep += bisect.bisect_left(ends, pos[a])
+            swap += len(ends) - bisect.bisect_right(ends, pos[a])
+        return keep, swap
     keep = swap = 0
     for a in left:
         pa = pos[a]
@@ -1111,7 +1120,11 @@ def _pair_crossings(left: list[int], right: list[int], pos: list[int]) -> tuple[
 
 
 class _CrossingCounter:
-    """Counts crossings between consecutive layers, vectorised over edge pairs."""
+    """Counts crossings between consecutive layers.
+
+    Small layer pairs: vectorised over all edge pairs. Layer pairs with many edges:
+    inversions of the lower ends in the order of the upper ends (merge counting).
+    """
 
     def __init__(self, lg: _LayeredGraph):
         groups: list[list[tuple[int, int]]] = [[] for _ in range(lg.depth)]
@@ -1125,8 +1138,10 @@ class _CrossingCounter:
             g = len(group)
             if g < 2:
                 continue
-            if budget + g * g // 2 > _PAIR_BUDGET:
-                self.big_groups.append(group)
+            if g > _PAIRWISE_EDGES or budget + g * g // 2 > _PAIR_BUDGET:
+                self.big_groups.append(
+                    (np.array([a for a, _ in group]), np.array([b for _, b in group]))
+                )
                 continue
             i, j = _pairs_within(g)
             firsts.append(i + start)
@@ -1145,8 +1160,9 @@ class _CrossingCounter:
         a, b = p[self.top], p[self.bottom]
         d = (a[self.first] - a[self.second]) * (b[self.first] - b[self.second])
         total = int(np.count_nonzero(d < 0))
-        for group in self.big_groups:
-            total += _inversions(sorted((pos[a], pos[b]) for a, b in group))
+        for top, bottom in self.big_groups:
+            upper, lower = p[top], p[bottom]
+            total += _inversions(lower[np.lexsort((lower, upper))])
         return total
 
 
@@ -1156,23 +1172,32 @@ def _pairs_within(size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(size, 1)
 
 
-def _inversions(pairs: list[tuple[int, int]]) -> int:
-    """Pairs i < j with pairs[i][1] > pairs[j][1] (Fenwick tree); equal tops never cross."""
-    size = max(b for _, b in pairs) + 2
-    tree = [0] * size
-    total = seen = 0
-    for _, b in pairs:
-        i = b + 1
-        at_most = 0
-        while i > 0:
-            at_most += tree[i]
-            i -= i & -i
-        total += seen - at_most
-        i = b + 1
-        while i < size:
-            tree[i] += 1
-            i += i & -i
-        seen += 1
+def _inversions(values: np.ndarray) -> int:
+    """Pairs i < j with values[i] > values[j], by bottom-up merge counting in numpy.
+
+    At each level, blocks of ``size`` pair up left/right; for every element of a right
+    block, count the elements of its left block that are larger. Keys offset by the
+    block pair keep the searches of different pairs apart.
+    """
+    values = np.asarray(values, dtype=np.int64)
+    n = len(values)
+    if n < 2:
+        return 0
+    values = values - values.min()
+    stride = int(values.max()) + 1
+    index = np.arange(n)
+    total = 0
+    size = 1
+    while size < n:
+        block = index // size
+        pair = block // 2
+        left = block % 2 == 0
+        left_keys = np.sort(pair[left] * stride + values[left])
+        right_pair = pair[~left]
+        at_most = np.searchsorted(left_keys, right_pair * stride + values[~left], "right")
+        block_end = np.searchsorted(left_keys, (right_pair + 1) * stride, "left")
+        total += int((block_end - at_most).sum())
+        size *= 2
     return total
 
 

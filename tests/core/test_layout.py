@@ -256,11 +256,31 @@ def _brute_cut_value(edges, weights, tree_edges, e) -> int:
 def test_inversion_counter_matches_brute_force():
     rng = random.Random(1)
     for _ in range(50):
-        pairs = sorted((rng.randrange(8), rng.randrange(8)) for _ in range(rng.randrange(2, 30)))
+        values = [rng.randrange(8) for _ in range(rng.randrange(0, 40))]
         brute = sum(
             1
-            for i in range(len(pairs))
-            for j in range(i + 1, len(pairs))
-            if pairs[i][0] < pairs[j][0] and pairs[i][1] > pairs[j][1]
+            for i in range(len(values))
+            for j in range(i + 1, len(values))
+            if values[i] > values[j]
         )
-        assert layout._inversions(pairs) == brute
+        assert layout._inversions(np.array(values)) == brute
+
+
+def test_crossing_counter_paths_agree(monkeypatch):
+    """Pairwise counting and merge counting give the same crossings."""
+    rng = random.Random(2)
+    edges = sorted({(rng.randrange(30), 30 + rng.randrange(30)) for _ in range(200)})
+    lg = layout._LayeredGraph([0] * 30 + [1] * 30, edges, [10.0] * 60)
+    lg.layers = [rng.sample(range(30), 30), rng.sample(range(30, 60), 30)]
+    lg.pos = [0] * 60
+    layout._renumber(lg)
+    pairwise = layout._CrossingCounter(lg).count(lg.pos)
+    monkeypatch.setattr(layout, "_PAIRWISE_EDGES", 0)
+    assert layout._CrossingCounter(lg).count(lg.pos) == pairwise
+    brute = sum(
+        1
+        for (a, b) in edges
+        for (c, d) in edges
+        if (lg.pos[a] - lg.pos[c]) * (lg.pos[b] - lg.pos[d]) < 0
+    )
+    assert pairwise == brute // 2
