@@ -872,8 +872,9 @@ def order_layers(lg: _LayeredGraph, hints: dict) -> list[list[list[int]]]:
     """Order every layer to reduce crossings (median sweeps + transposition).
 
     Like dot: a short pass from a breadth-first order of the sources, one from the
-    sinks, then a long pass refining the better of the two (see _START_SWEEPS).
-    Returns candidate orders, best first; ``lg.layers`` holds the first.
+    sinks, then a long pass refining the better of the two, or both on small graphs
+    (see _START_SWEEPS). Returns the refined orders, fewest crossings first;
+    ``lg.layers`` holds the first.
     """
     lg.pos = [0] * lg.count
     # The single neighbour above / below each node, or -1: speeds up transposition.
