@@ -20,6 +20,7 @@ LINE_H = 17.0
 PAD_X, PAD_Y = 22.0, 14.0
 MIN_W, MAX_W = 96.0, 300.0
 PARALLEL_GAP = 16.0
+TOKEN_ROOM = 64.0  # extra room between layers, so a gradient token fits on its edge
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,12 @@ class Player:
             graph.add_edges_from((e.source, e.target) for e in ep.edges)
             texts = self._texts(ep)
             sizes = {n.id: _box_size(n, texts.get(n.id, {})) for n in ep.nodes}
-            self._layouts[index] = layout_graph(graph, self.direction, sizes, anchors or None)
+            # Boxes are laid out a little longer along the flow: wider gaps between layers.
+            dx, dy = (TOKEN_ROOM, 0.0) if self.direction == "LR" else (0.0, TOKEN_ROOM)
+            padded = {k: (w + dx, h + dy) for k, (w, h) in sizes.items()}
+            lay = layout_graph(graph, self.direction, padded, anchors or None)
+            self._layouts[index] = Layout(lay.positions, sizes, lay.edge_points, lay.width,
+                                          lay.height)
         return self._layouts[index]
 
     def _texts(self, ep: Episode) -> dict:
