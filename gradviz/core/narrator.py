@@ -86,13 +86,23 @@ class Narrator:
         self.b.created[t.uid] = e
         self.b.leaf_info[t.uid] = t
         self.b.leaf_value[t.uid] = t.value
-        nid = self.b.ensure_leaf(self.g, t, self.next_index)
+        # An unnamed tensor gets a box only once an op uses it (a gradient= argument never
+        # does: it becomes the seed).
+        named = self.b.tname(t.uid) is not None
+        nid = self.b.ensure_leaf(self.g, t, self.next_index) if named else None
         line = self.b.line_of(e.location)
         name = self.name(t.uid, "a tensor")
         text = f"{self.b.code(line) or e.how} creates {name} = {say(t.value)}."
         if t.requires_grad:
             text += f" It requires grad, so autograd will collect ∂/∂{name} in {name}.grad."
-        self.add("forward", "create", text, line, [nid], updates=self.leaf_state(t.uid))
+        self.add(
+            "forward",
+            "create",
+            text,
+            line,
+            [nid] if nid else [],
+            updates=self.leaf_state(t.uid) if nid else (),
+        )
 
     def on_RequiresGradSet(self, e: ev.RequiresGradSet) -> None:  # noqa: N802
         t = e.tensor
@@ -441,6 +451,7 @@ class Narrator:
         nid = self.b.node_box(e.node)
         if nid in self.g.nodes:
             self.freed.append(nid)
+            self.b.freed.add(nid)
 
     def on_BackwardFinished(self, e: ev.BackwardFinished) -> None:  # noqa: N802
         if e.error is not None:

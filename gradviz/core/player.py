@@ -18,7 +18,7 @@ from .values import full_text
 CHAR_W = {"title": 8.2, "body": 7.0, "mono": 7.4}  # average advance at the canvas's sizes
 LINE_H = 17.0
 PAD_X, PAD_Y = 22.0, 14.0
-MIN_W, MAX_W = 96.0, 300.0
+MIN_W, MAX_W = 96.0, 380.0
 PARALLEL_GAP = 16.0
 TOKEN_ROOM = 64.0  # extra room between layers, so a gradient token fits on its edge
 
@@ -130,8 +130,9 @@ class Player:
             dx, dy = (TOKEN_ROOM, 0.0) if self.direction == "LR" else (0.0, TOKEN_ROOM)
             padded = {k: (w + dx, h + dy) for k, (w, h) in sizes.items()}
             lay = layout_graph(graph, self.direction, padded, anchors or None)
-            self._layouts[index] = Layout(lay.positions, sizes, lay.edge_points, lay.width,
-                                          lay.height)
+            self._layouts[index] = Layout(
+                lay.positions, sizes, lay.edge_points, lay.width, lay.height
+            )
         return self._layouts[index]
 
     def _texts(self, ep: Episode) -> dict:

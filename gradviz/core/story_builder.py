@@ -7,7 +7,7 @@ Each backward() or autograd.grad() call closes an episode; updates that follow i
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import engine
 from engine.autograd import recording as ev
@@ -79,6 +79,8 @@ class StoryBuilder:
         self.leaf_value: dict[int, tuple] = {}  # leaf uid -> (array, dtype)
         self.leaf_grad: dict[int, object] = {}  # leaf uid -> array or None
         self.leaf_info: dict[int, ev.TensorInfo] = {}
+        self.freed: set[str] = set()  # boxes whose saved tensors a backward freed
+        self.produced_by_box: dict[str, ev.OpRan] = {}
         self.episodes: list[Episode] = []
         self.steps: list[Step] = []
 
@@ -192,6 +194,7 @@ class StoryBuilder:
         nid = self.op_id(e)
         if nid in g.nodes:
             return nid
+        self.produced_by_box[nid] = e
         out = e.output
         name = self.tname(out.uid)
         opdef = engine.REGISTRY.get(e.op)
@@ -311,12 +314,16 @@ class StoryBuilder:
 
         g = _Graph()
         first = len(self.steps)
+        start_values, start_grads = dict(self.leaf_value), dict(self.leaf_grad)
+        freed_before = set(self.freed)
         narrator = Narrator(self, g, index)
         for e in group:
             narrator.feed(e)
         steps = narrator.steps
         if not steps:
             return
+        initial = self.initial_updates(g, start_values, start_grads, freed_before)
+        steps[0] = replace(steps[0], updates=(*initial, *steps[0].updates))
         self.steps.extend(steps)
         backward_step = next((s.index for s in steps if s.phase == "backward"), None)
         title = narrator.title()
@@ -344,6 +351,39 @@ class StoryBuilder:
                 tuple(g.edges.values()),
             )
         )
+
+    def initial_updates(self, g: _Graph, values: dict, grads: dict, freed: set) -> list:
+        """What the episode's nodes show before its first step: values from earlier
+        episodes, .grad as it stood, and graphs already freed by an earlier backward."""
+        out = []
+        for nid, node in g.nodes.items():
+            if nid.startswith("t"):
+                uid = int(nid[1:])
+                if uid in values:
+                    out += [
+                        (nid, "value", short(values[uid])),
+                        (nid, "value_full", full(values[uid], node.dtype)),
+                    ]
+                if node.role == "leaf" and uid in grads:
+                    g_arr = grads[uid]
+                    out += [
+                        (nid, "grad", short(g_arr) if g_arr is not None else "None"),
+                        (
+                            nid,
+                            "grad_full",
+                            full(g_arr, node.dtype) if g_arr is not None else "None",
+                        ),
+                    ]
+            elif nid.startswith("n") or nid.startswith("o"):
+                op = self.produced_by_box.get(nid)
+                if op is not None:
+                    out += [
+                        (nid, "value", short(op.output.value)),
+                        (nid, "value_full", full(op.output.value, op.output.dtype)),
+                    ]
+                if nid in freed:
+                    out.append((nid, "state", "freed"))
+        return out
 
     def add_error_step(self, error: ErrorInfo) -> None:
         episode = len(self.episodes) - 1
