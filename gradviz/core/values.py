@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 
 from engine._printing import tensor_repr
@@ -48,18 +50,19 @@ def _nested(a: np.ndarray) -> str:
 
 
 _PRINTABLE = ("float32", "float64", "int64", "bool")
+_NP = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "bool": np.bool_}
 
 
 def full(arr, dtype: str) -> dict | None:
-    """The whole tensor as plain data; `full_text` prints it when someone looks at it."""
+    """The whole tensor as plain JSON data (base64 bytes); `full_text` prints it when
+    someone looks at it."""
     if arr is None:
         return None
-    a = np.asarray(arr)
-    return {
-        "dtype": dtype if dtype in _PRINTABLE else "float32",
-        "shape": list(a.shape),
-        "data": a.reshape(-1).tolist(),
-    }
+    a = np.ascontiguousarray(arr)
+    dtype = dtype if dtype in _PRINTABLE else "float32"
+    a = a.astype(_NP[dtype], copy=False)
+    return {"dtype": dtype, "shape": list(a.shape),
+            "b64": base64.b64encode(a.tobytes()).decode("ascii")}
 
 
 def full_text(raw) -> str:
@@ -69,11 +72,8 @@ def full_text(raw) -> str:
     if isinstance(raw, str):
         return raw
     dtype = raw["dtype"]
-    np_dtype = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "bool": np.bool_}[
-        dtype
-    ]
-    arr = np.asarray(raw["data"], dtype=np_dtype).reshape(raw["shape"])
-    return tensor_repr(arr, dtype)
+    flat = np.frombuffer(base64.b64decode(raw["b64"]), dtype=_NP[dtype])
+    return tensor_repr(flat.reshape(raw["shape"]), dtype)
 
 
 def shape_text(shape: tuple, dtype: str) -> str:
