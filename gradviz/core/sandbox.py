@@ -9,6 +9,7 @@ lets a GUI timer drive it.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import math
@@ -90,6 +91,8 @@ def prewarm() -> None:
     """Start a worker now so the next run skips Python's and numpy's start-up (~250 ms).
 
     After the first call, a new spare is started whenever one is used."""
+    if not _keep_warm[0]:
+        atexit.register(shutdown_prewarmed)  # never leave a waiting worker behind
     _keep_warm[0] = True
     spare = _spare[0]
     if spare is None or not spare.alive():
