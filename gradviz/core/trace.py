@@ -107,7 +107,11 @@ def trace_source(source: str, filename: str = "<editor>") -> TraceResult:
                     for w in caught:
                         out.write(_format_warning(w))
                     caught.clear()
-    story = build_story(
-        recorder.events, source, filename, namespace, error, truncated=recorder.truncated
-    )
+    try:
+        story = build_story(
+            recorder.events, source, filename, namespace, error, truncated=recorder.truncated
+        )
+    except Exception as exc:  # noqa: BLE001 - a bug in telling the story must not lose the run
+        story = Story.empty(source=source, error=error)
+        out.write(f"\n[gradviz could not tell this run as a story: {type(exc).__name__}: {exc}]\n")
     return TraceResult(story, out.getvalue(), error)
