@@ -406,18 +406,39 @@ class Narrator:
         incoming = self.sent_to.get(e.node, [])
         text = ""
         if len(incoming) > 1:
-            text = (
-                f"Fan-in: {len(incoming)} gradients reach {name} and are summed: "
-                f"{' + '.join(say(x) for x in incoming)} = {say(e.incoming)}. "
+            # The sum gets a step of its own, so the learner sees it before .grad changes.
+            edges = [
+                eid
+                for eid, edge in self.g.edges.items()
+                if edge.source == acc and edge.kind != "cut"
+            ]
+            self.add(
+                "backward",
+                "sum",
+                f"Fan-in: {name} was used {len(incoming)} times, so {len(incoming)} gradients "
+                f"reach its AccumulateGrad and are summed: "
+                f"{' + '.join(say(x) for x in incoming)} = {say(e.incoming)}.",
+                self.g.nodes[leaf].line,
+                [acc],
+                edges,
+                updates=[
+                    (
+                        acc,
+                        "note",
+                        f"Σ {' + '.join(short(x) for x in incoming)} = {short(e.incoming)}",
+                    )
+                ],
             )
+            text = "Then "  # continues: "Then AccumulateGrad stores ..."
         if e.old is None:
             text += (
-                f"AccumulateGrad stores it as {name}.grad = {say(e.new)} ({name}.grad was None)."
+                f"AccumulateGrad stores the gradient as {name}.grad = {say(e.new)} "
+                f"({name}.grad was None)."
             )
             note = f"None → {short(e.new)}"
         else:
             text += (
-                f"AccumulateGrad adds it into {name}.grad: {say(e.old)} + "
+                f"AccumulateGrad adds the gradient into {name}.grad: {say(e.old)} + "
                 f"{say(e.incoming)} = {say(e.new)}."
             )
             note = f"{short(e.old)} + {short(e.incoming)} = {short(e.new)}"

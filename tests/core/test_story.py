@@ -42,9 +42,12 @@ def test_y_equals_2xtx_fan_in_is_summed_at_accumulate_grad():
     assert roles["AccumulateGrad"] == "accumulate"
     sends = [s for s in steps_of(story, "send") if "DotBackward0 sends" in s.narration]
     assert len(sends) == 2  # one per input slot of dot(x, x)
+    (fan_in,) = steps_of(story, "sum")
+    assert "2 gradients reach its AccumulateGrad and are summed" in fan_in.narration
+    assert "[0, 2, 4, 6] + [0, 2, 4, 6] = [0, 4, 8, 12]" in fan_in.narration
+    assert len(fan_in.edges) == 2  # both edges of dot(x, x) light up
     (acc,) = steps_of(story, "accumulate")
-    assert "Fan-in: 2 gradients" in acc.narration
-    assert "[0, 2, 4, 6] + [0, 2, 4, 6] = [0, 4, 8, 12]" in acc.narration
+    assert acc.index == fan_in.index + 1 and "x.grad = [0, 4, 8, 12]" in acc.narration
     assert acc.line == 2  # points at the line that created x
     seed = steps_of(story, "seed")[0]
     assert "created implicitly" in seed.narration and seed.line == 4
@@ -61,9 +64,9 @@ x.grad.zero_()
     assert len(story.episodes) == 3
     acc = steps_of(story, "accumulate")
     assert [a.narration.split("AccumulateGrad")[1] for a in acc] == [
-        " stores it as x.grad = [2, 4] (x.grad was None).",
-        " adds it into x.grad: [2, 4] + [2, 4] = [4, 8].",
-        " adds it into x.grad: [4, 8] + [2, 4] = [6, 12].",
+        " stores the gradient as x.grad = [2, 4] (x.grad was None).",
+        " adds the gradient into x.grad: [2, 4] + [2, 4] = [4, 8].",
+        " adds the gradient into x.grad: [4, 8] + [2, 4] = [6, 12].",
     ]
     zero = steps_of(story, "zero")[-1]
     assert zero.episode == 2 and "resets x.grad to [0, 0]" in zero.narration
