@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from gradviz.core import palette
 from gradviz.core.scene_types import (
     ROLE_ACCUMULATE,
     ROLE_CONSTANT,
@@ -46,14 +47,8 @@ FORMAT = "gradviz-story/1"
 # for the common forms of colour blindness, with light tints as fills so text
 # on the boxes keeps a high contrast.
 ROLE_COLOURS: dict[str, tuple[str, str]] = {
-    ROLE_LEAF: ("#0072B2", "#E1EEF7"),
-    ROLE_TENSOR: ("#6B7785", "#EEF0F3"),
-    ROLE_CONSTANT: ("#9A8200", "#FBF6D9"),
-    ROLE_OP: ("#B65A8E", "#F8E9F1"),
-    ROLE_GRAD_FN: ("#D18F00", "#FDF1DC"),
-    ROLE_ACCUMULATE: ("#009E73", "#DCF2EA"),
-    ROLE_SEED: ("#D55E00", "#FBE6D9"),
-}
+    role: (border, fill) for role, (fill, border, _title, _accent) in palette.ROLES.items()
+}  # the canvas's own colours, so the page looks like the app
 ROLE_LABELS: dict[str, str] = {
     ROLE_LEAF: "leaf (requires grad)",
     ROLE_TENSOR: "tensor",
@@ -63,8 +58,8 @@ ROLE_LABELS: dict[str, str] = {
     ROLE_ACCUMULATE: "AccumulateGrad",
     ROLE_SEED: "seed gradient",
 }
-GRAD_COLOUR = "#D55E00"  # gradient edges and tokens
-DATA_EDGE_COLOUR = "#8B95A1"
+GRAD_COLOUR = palette.GRADIENT  # gradient edges and tokens
+DATA_EDGE_COLOUR = palette.DATA_EDGE
 ACTIVE_COLOUR = "#1F2933"
 HALO_COLOUR = "#F2C94C"
 
@@ -697,18 +692,22 @@ _JS = r"""
     if (!isFinite(x0)) { x0 = 0; y0 = 0; x1 = v.st.w || 100; y1 = v.st.h || 100; }
     return { x0, y0, x1, y1 };
   }
-  function fitView() {
+  // With `readable`, never zoom out so far that text is hard to read: the view then
+  // follows the step instead (as the desktop canvas does). The Fit button shows it all.
+  const READABLE_ZOOM = 0.8;
+  function fitView(readable = true) {
     if (!state.current) return;
     const r = svg.getBoundingClientRect();
     if (r.width < 10 || r.height < 10) return;
     const bb = contentBounds(state.current), m = 36;
     const k = Math.min((r.width - 2 * m) / Math.max(1, bb.x1 - bb.x0),
                        (r.height - 2 * m) / Math.max(1, bb.y1 - bb.y0), 1.6);
-    state.k = Math.max(0.05, k);
+    state.k = Math.max(readable === true ? READABLE_ZOOM : 0.05, k);
     state.tx = (r.width - state.k * (bb.x0 + bb.x1)) / 2;
     state.ty = (r.height - state.k * (bb.y0 + bb.y1)) / 2;
-    state.autoFit = true;
+    state.autoFit = state.k <= k;
     applyTransform();
+    if (!state.autoFit) followActive(state.current);
   }
   function zoomAt(px, py, factor) {
     const k = Math.max(0.05, Math.min(8, state.k * factor));
@@ -959,7 +958,7 @@ _JS = r"""
   });
   $("zoom-in").addEventListener("click", () => zoomCentre(1.25));
   $("zoom-out").addEventListener("click", () => zoomCentre(0.8));
-  $("zoom-fit").addEventListener("click", fitView);
+  $("zoom-fit").addEventListener("click", () => fitView(false));
   // Mouse clicks should not leave focus on a button, so space keeps meaning play/pause.
   document.querySelectorAll("button").forEach((b) => b.addEventListener("mouseup", () => b.blur()));
   document.addEventListener("keydown", (ev) => {
@@ -971,7 +970,7 @@ _JS = r"""
     const actions = {
       " ": toggle, ArrowRight: () => { pause(); next(); }, ArrowLeft: () => { pause(); prev(); },
       Home: () => go(0), End: () => go(N - 1), PageDown: () => jumpEpisode(1),
-      PageUp: () => jumpEpisode(-1), f: fitView, F: fitView, Escape: () => select(null),
+      PageUp: () => jumpEpisode(-1), f: () => fitView(false), F: () => fitView(false), Escape: () => select(null),
       "+": () => zoomCentre(1.25), "=": () => zoomCentre(1.25), "-": () => zoomCentre(0.8),
     };
     const action = actions[ev.key];
@@ -984,12 +983,12 @@ _JS = r"""
     $("counter").textContent = "Step 0 / 0";
   } else {
     render(0, true);
-    requestAnimationFrame(fitView);
+    requestAnimationFrame(() => fitView());
   }
 
   // A small API for tests and for the curious (try gradviz.go(5) in the console).
   window.gradviz = {
-    go: (i) => go(i), next, prev, play, pause, select, fit: fitView, settle,
+    go: (i) => go(i), next, prev, play, pause, select, fit: () => fitView(false), settle,
     index: () => state.index, count: () => N, playing: () => state.playing,
     narration: () => $("narration").textContent, errors: () => errors.slice(),
     view: () => ({ k: state.k, tx: state.tx, ty: state.ty }),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from gradviz.core import palette
 from gradviz.core import scene_types as st
 
 # Font sizes in points (96 dpi, so 1 pt = 4/3 scene units). The core sizes boxes for
@@ -51,14 +52,17 @@ def _role(label: str, fill: str, border: str, title: str, accent: str) -> RoleSt
     return RoleStyle(label, QColor(fill), QColor(border), QColor(title), QColor(accent))
 
 
+_ROLE_LABELS = {
+    st.ROLE_LEAF: "leaf tensor",
+    st.ROLE_TENSOR: "tensor",
+    st.ROLE_CONSTANT: "constant",
+    st.ROLE_OP: "op (no grad)",
+    st.ROLE_GRAD_FN: "grad_fn",
+    st.ROLE_ACCUMULATE: "AccumulateGrad",
+    st.ROLE_SEED: "seed gradient",
+}
 ROLE_STYLES: dict[str, RoleStyle] = {
-    st.ROLE_LEAF: _role("leaf tensor", "#E3F0FA", "#0072B2", "#084A75", "#0072B2"),
-    st.ROLE_TENSOR: _role("tensor", "#F4F5F7", "#8A94A3", "#1F2933", "#8A94A3"),
-    st.ROLE_CONSTANT: _role("constant", "#FBF7E1", "#B59A00", "#5C4B00", "#D4B400"),
-    st.ROLE_OP: _role("op (no grad)", "#EFF1F4", "#6B7686", "#2E3A48", "#6B7686"),
-    st.ROLE_GRAD_FN: _role("grad_fn", "#F7E9F1", "#B0588F", "#6E2457", "#CC79A7"),
-    st.ROLE_ACCUMULATE: _role("AccumulateGrad", "#E1F4EC", "#00876A", "#00513F", "#009E73"),
-    st.ROLE_SEED: _role("seed gradient", "#FDEBDD", "#D55E00", "#8A3C00", "#D55E00"),
+    role: _role(_ROLE_LABELS[role], *palette.ROLES[role]) for role in _ROLE_LABELS
 }
 FALLBACK_ROLE = ROLE_STYLES[st.ROLE_TENSOR]
 
@@ -138,9 +142,9 @@ class EdgeStyle:
 
 
 EDGE_STYLES: dict[str, EdgeStyle] = {
-    st.EDGE_DATA: EdgeStyle("data", QColor("#7A8CA5"), 1.6, Qt.PenStyle.SolidLine, False),
-    st.EDGE_GRAD: EdgeStyle("gradient", QColor("#D55E00"), 2.2, Qt.PenStyle.SolidLine, True),
-    st.EDGE_CUT: EdgeStyle("cut", QColor("#8A8F98"), 1.6, Qt.PenStyle.DashLine, False),
+    st.EDGE_DATA: EdgeStyle("data", QColor(palette.DATA_EDGE), 1.6, Qt.PenStyle.SolidLine, False),
+    st.EDGE_GRAD: EdgeStyle("gradient", QColor(palette.GRADIENT), 2.2, Qt.PenStyle.SolidLine, True),
+    st.EDGE_CUT: EdgeStyle("cut", QColor(palette.CUT_EDGE), 1.6, Qt.PenStyle.DashLine, False),
 }
 
 
