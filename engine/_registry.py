@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._grad_mode import STATE
+from .autograd import recording as _recording
 from .autograd.graph import BackwardNode, Context, SavedTensor
 
 REGISTRY: dict[str, type[Op]] = {}
@@ -166,9 +167,7 @@ def apply(op: type[Op], inputs: tuple, params: dict | None = None):
     if needs and op.saves_result:
         ctx.saved = [*ctx.saved, SavedTensor(result, is_output=True)]
     if STATE.recorders:
-        from .autograd import _record_module as record
-
-        record.op_ran(op, inputs, result, node, params)
+        _recording.op_ran(op, inputs, result, node, params)
     if extra:
         return (
             result,
