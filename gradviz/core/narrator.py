@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import engine
 from engine.autograd import recording as ev
 
@@ -379,7 +381,12 @@ class Narrator:
         inp = op.inputs[e.slot] if op and e.slot < len(op.inputs) else None
         wrt = b.label(inp) if inp is not None else "its input"
         text = f"{e.name} sends ∂L/∂{wrt} = {say(e.grad)} back to {target_label}"
-        text += f", using {rule}." if rule else "."
+        if rule:
+            text += f", using {rule}"
+            numbers = self.rule_numbers(rule, op)
+            text += f" with {numbers}." if numbers else "."
+        else:
+            text += "."
         self.add(
             "backward",
             "send",
@@ -390,6 +397,32 @@ class Narrator:
             Token(eid, short(e.grad)),
             updates=[(eid, "flow", "grad")],
         )
+
+    def rule_numbers(self, rule: str, op) -> str:
+        """The values behind the letters of a rule's right-hand side: 'b = 2'."""
+        if op is None or "=" not in rule:
+            return ""
+        rhs = rule.split("=", 1)[1]
+        sources = {
+            "a": op.inputs[0] if op.inputs else None,
+            "b": op.inputs[1] if len(op.inputs) > 1 else None,
+        }
+        parts = []
+        for letter in ("a", "b"):
+            inp = sources[letter]
+            if inp is None or not re.search(rf"(?<![A-Za-z]){letter}(?![A-Za-z])", rhs):
+                continue
+            value = inp.value if isinstance(inp, ev.TensorInfo) else inp.value
+            label = self.b.label(inp)
+            shown = say(value)
+            if label in (shown, letter):
+                parts.append(f"{letter} = {shown}")
+            else:
+                parts.append(f"{letter} = {label} = {shown}")
+        exponent = op.params.get("exponent")
+        if exponent is not None and "n" in rhs:
+            parts.append(f"n = {exponent}")
+        return ", ".join(parts)
 
     def on_GradAccumulated(self, e: ev.GradAccumulated) -> None:  # noqa: N802
         b = self.b
