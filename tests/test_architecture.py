@@ -48,3 +48,13 @@ def test_engine_runs_without_gradviz_qt_or_networkx():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_ruff_format_is_kept():
+    proc = subprocess.run(
+        [_tool("ruff"), "format", "--check", "engine", "gradviz", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

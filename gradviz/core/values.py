@@ -61,8 +61,11 @@ def full(arr, dtype: str) -> dict | None:
     a = np.ascontiguousarray(arr)
     dtype = dtype if dtype in _PRINTABLE else "float32"
     a = a.astype(_NP[dtype], copy=False)
-    return {"dtype": dtype, "shape": list(a.shape),
-            "b64": base64.b64encode(a.tobytes()).decode("ascii")}
+    return {
+        "dtype": dtype,
+        "shape": list(a.shape),
+        "b64": base64.b64encode(a.tobytes()).decode("ascii"),
+    }
 
 
 def full_text(raw) -> str:
