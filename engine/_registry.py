@@ -158,7 +158,7 @@ def apply(op: type[Op], inputs: tuple, params: dict | None = None):
     node = None
     if needs:
         if d.is_floating_point:
-            node = BackwardNode(op, ctx, tuple([_edge(t) for t in inputs]), ())
+            node = BackwardNode(op, ctx, tuple([_edge(t) for t in inputs]))
         else:
             needs = False  # integer and bool results never require grad, as in PyTorch
     result = Tensor._make(arr, d, needs, node)

@@ -65,7 +65,7 @@ class Function:
             return out
         outs = out if isinstance(out, tuple) else (out,)
         node = BackwardNode(
-            _FunctionOp(cls, positions), ctx, tuple(_registry._edge(t) for t in tensors), ()
+            _FunctionOp(cls, positions), ctx, tuple(_registry._edge(t) for t in tensors)
         )
         results = []
         for i, o in enumerate(outs):

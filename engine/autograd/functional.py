@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 
 def _tuple(x):
     return tuple(x) if isinstance(x, (list, tuple)) else (x,)
@@ -96,6 +94,3 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     out = out if create_graph else out.detach()
     gs = tuple(g if create_graph or g is None else g.detach() for g in gs)
     return out, gs if isinstance(inputs, (list, tuple)) else gs[0]
-
-
-_ = np  # numpy kept for callers that pass arrays through jacobian inputs

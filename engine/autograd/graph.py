@@ -194,12 +194,11 @@ _ATTR_NAMES: dict = {}  # op -> ("_saved_self", ...)
 class BackwardNode(Node):
     """The grad_fn of one op call: its registry entry, its ctx and its inputs."""
 
-    def __init__(self, op, ctx: Context, next_functions: tuple, input_meta: tuple) -> None:
+    def __init__(self, op, ctx: Context, next_functions: tuple) -> None:
         self.uid = next(_node_counter)  # Node.__init__ inlined: one node per op call
         self.op = op
         self.ctx = ctx
         self.next_functions = next_functions
-        self.input_meta = input_meta  # (shape, dtype) per input, for checks and display
         self.released = False
 
     def name(self) -> str:

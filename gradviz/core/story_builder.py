@@ -6,7 +6,6 @@ Each backward() or autograd.grad() call closes an episode; updates that follow i
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field, replace
 
 import engine
@@ -423,6 +422,3 @@ def build_story(
     truncated: bool = False,
 ) -> Story:
     return StoryBuilder(source, filename, namespace).build(list(events), error, truncated)
-
-
-_ = (ast, full)
