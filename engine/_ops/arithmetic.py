@@ -82,9 +82,17 @@ class Sub(Op):
     @staticmethod
     def backward(ctx, g):
         s, flags = ctx.input_shapes, ctx.needs_input_grad
+        alpha = ctx.params.get("alpha", 1)
+        if flags[1]:
+            if building_graph():
+                minus = _scaled(-g, alpha)
+            else:
+                minus = plain_grad(
+                    g, np.negative(g._data) * alpha if alpha != 1 else np.negative(g._data)
+                )
         return (
             unbroadcast(g, s[0]) if flags[0] else None,
-            unbroadcast(_scaled(-g, ctx.params.get("alpha", 1)), s[1]) if flags[1] else None,
+            unbroadcast(minus, s[1]) if flags[1] else None,
         )
 
 
@@ -137,7 +145,10 @@ class Mul(Op):
         s = ctx.input_shapes
         a, b = ctx.saved_tensors
         if a is None and b is None:  # one side was a Python number
-            ga = g * ctx.scalar
+            if building_graph():
+                ga = g * ctx.scalar
+            else:
+                ga = plain_grad(g, (g._data * ctx.scalar).astype(g._data.dtype, copy=False))
             return (ga, None) if needs(ctx, 0) else (None, ga)
         return (
             unbroadcast(g * b, s[0]) if needs(ctx, 0) else None,
