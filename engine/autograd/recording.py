@@ -20,7 +20,8 @@ import numpy as np
 from .._grad_mode import STATE
 
 _ENGINE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SNAPSHOT_LIMIT = 100_000  # elements; bigger tensors are recorded without their values
+SNAPSHOT_LIMIT = 20_000  # elements; bigger tensors are recorded without their values (no
+# learner reads 20,000 numbers, and copying them would dominate recording)
 
 
 class Location(NamedTuple):
