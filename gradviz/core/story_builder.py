@@ -226,6 +226,8 @@ class StoryBuilder:
             )
         )
         for slot, inp in enumerate(e.inputs):
+            if e.node is None and isinstance(inp, ev.ScalarInfo):
+                continue  # outside autograd's graph a number is just part of the formula
             src, kind = self.input_source(g, e, slot, inp, appears)
             names = opdef.input_names if opdef else ()
             label = "✂ no_grad" if kind == "cut" else None
