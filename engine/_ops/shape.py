@@ -47,12 +47,21 @@ def _viewable(x: np.ndarray, shape: tuple) -> bool:
     return True
 
 
-@register
-class View(Op):
-    name, grad_fn, symbol = "view", "ViewBackward0", "view"
-    formulas = ("∂view(a)/∂a: reshape the gradient back",)
+class _ReshapeView(Op):
+    """Ops that only change the shape: a view of the input, and a gradient reshaped back."""
+
     dtype_rule = "first"
     is_view = True
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.reshape(ctx.input_shapes[0]),)
+
+
+@register
+class View(_ReshapeView):
+    name, grad_fn, symbol = "view", "ViewBackward0", "view"
+    formulas = ("∂view(a)/∂a: reshape the gradient back",)
     methods = ("view",)
 
     @classmethod
@@ -66,19 +75,13 @@ class View(Op):
     def forward(ctx, a, shape):
         return arr(a).reshape(shape)
 
-    @staticmethod
-    def backward(ctx, g):
-        return (g.reshape(ctx.input_shapes[0]),)
-
 
 @register
-class UnsafeView(Op):
+class UnsafeView(_ReshapeView):
     """The reshape of a copy, when a view is impossible: reshape = clone + _unsafe_view."""
 
     name, grad_fn, symbol = "unsafe_view", "UnsafeViewBackward0", "view"
     formulas = ("∂view(a)/∂a: reshape the gradient back",)
-    dtype_rule = "first"
-    is_view = True
 
     @classmethod
     def call(cls, a, *shape):
@@ -87,10 +90,6 @@ class UnsafeView(Op):
     @staticmethod
     def forward(ctx, a, shape):
         return arr(a).reshape(shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        return (g.reshape(ctx.input_shapes[0]),)
 
 
 def reshape(a, *shape):
@@ -182,11 +181,9 @@ class T(Op):
 
 
 @register
-class Squeeze(Op):
+class Squeeze(_ReshapeView):
     name, grad_fn, symbol = "squeeze", "SqueezeBackward0", "squeeze"
     formulas = ("∂squeeze(a)/∂a: reshape the gradient back",)
-    dtype_rule = "first"
-    is_view = True
     methods = functions = ("squeeze",)
 
     @classmethod
@@ -199,17 +196,11 @@ class Squeeze(Op):
     def forward(ctx, a):
         return np.squeeze(arr(a))
 
-    @staticmethod
-    def backward(ctx, g):
-        return (g.reshape(ctx.input_shapes[0]),)
-
 
 @register
-class SqueezeDim(Op):
+class SqueezeDim(_ReshapeView):
     name, grad_fn, symbol = "squeeze_dim", "SqueezeBackward1", "squeeze"
     formulas = ("∂squeeze(a, d)/∂a: reshape the gradient back",)
-    dtype_rule = "first"
-    is_view = True
 
     @classmethod
     def call(cls, a, dim):
@@ -221,17 +212,11 @@ class SqueezeDim(Op):
         x = arr(a)
         return x.squeeze(dim) if dim is not None and x.shape[dim] == 1 else x.reshape(x.shape)
 
-    @staticmethod
-    def backward(ctx, g):
-        return (g.reshape(ctx.input_shapes[0]),)
-
 
 @register
-class Unsqueeze(Op):
+class Unsqueeze(_ReshapeView):
     name, grad_fn, symbol = "unsqueeze", "UnsqueezeBackward0", "unsqueeze"
     formulas = ("∂unsqueeze(a)/∂a: reshape the gradient back",)
-    dtype_rule = "first"
-    is_view = True
     methods = functions = ("unsqueeze",)
 
     @classmethod
@@ -247,10 +232,6 @@ class Unsqueeze(Op):
     @staticmethod
     def forward(ctx, a, dim):
         return np.expand_dims(arr(a), dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        return (g.reshape(ctx.input_shapes[0]),)
 
 
 @register
