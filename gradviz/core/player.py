@@ -167,6 +167,9 @@ class Player:
                 state = st.STATE_ERROR if step.phase == "error" else st.STATE_ACTIVE
             else:
                 state = s.get("state", st.STATE_IDLE)
+            badges = (st.BADGE_FREED,) if s.get("freed") else ()
+            if state == st.STATE_FREED:  # stories saved before the freed badge existed
+                state, badges = st.STATE_DONE, (st.BADGE_FREED,)
             grad = s.get("grad")
             if n.role == "leaf" and grad is None:
                 grad = "None"
@@ -185,6 +188,8 @@ class Player:
                     state,
                     n.line,
                     s.get("note"),
+                    n.muted,
+                    badges,
                 )
             )
         edges = []
@@ -197,7 +202,11 @@ class Player:
             if len(group) > 1:
                 points = _offset(points, (group.index(e.id) - (len(group) - 1) / 2) * PARALLEL_GAP)
             flowed = now.get(e.id, {}).get("flow") == "grad"
-            kind = e.kind if e.kind == st.EDGE_CUT else (st.EDGE_GRAD if flowed else st.EDGE_DATA)
+            kind = (
+                e.kind
+                if e.kind in (st.EDGE_CUT, st.EDGE_SEED)
+                else (st.EDGE_GRAD if flowed else st.EDGE_DATA)
+            )
             token = st.Token(step.token.text) if step.token and step.token.edge == e.id else None
             edges.append(
                 st.SceneEdge(
@@ -217,6 +226,7 @@ class Player:
             tuple(edges),
             lay.width,
             lay.height,
+            step.math,
         )
 
 

@@ -24,13 +24,17 @@ STATE_HIDDEN = "hidden"  # not computed yet in the forward pass: drawn faint
 STATE_IDLE = "idle"
 STATE_ACTIVE = "active"  # the step is about this box
 STATE_DONE = "done"  # backward has passed through it
-STATE_FREED = "freed"  # its saved buffers were freed after backward
+STATE_FREED = "freed"  # legacy state name; freed buffers are now the badge BADGE_FREED
 STATE_ERROR = "error"
 
 # Edge kinds.
 EDGE_DATA = "data"  # forward data flow
 EDGE_GRAD = "grad"  # a gradient is flowing / has flowed along it (drawn reversed)
 EDGE_CUT = "cut"  # detach() or no_grad: gradients cannot cross
+EDGE_SEED = "seed"  # a gradient= tensor flowing into the seed it becomes
+
+# Badges: small marks on a box that are not emphasis (the halo is only for the step's focus).
+BADGE_FREED = "freed"  # backward freed the tensors this node saved
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class SceneBox:
     state: str
     line: int | None  # source line that created it (1-based), if any
     note: str | None = None  # e.g. "0 + [1,1] = [1,1]" at AccumulateGrad, fan-in sums
+    muted: bool = False  # on no gradient path: drawn faint, legend "not on any gradient path"
+    badges: tuple[str, ...] = ()  # e.g. (BADGE_FREED,)
 
 
 @dataclass(frozen=True)
@@ -82,3 +88,4 @@ class Scene:
     edges: tuple[SceneEdge, ...]
     width: float  # bounding box of the laid-out episode
     height: float
+    math: tuple[str, ...] = ()  # the step's chain-rule arithmetic, one line each

@@ -7,11 +7,15 @@ Schema (version 1), as written by `Story.to_dict()`:
      "episodes": [{"index", "title", "first_step", "last_step", "backward_step" | null,
                    "nodes": [Node], "edges": [Edge]}],
      "steps": [Step]}
-    Node  = {"id", "role", "title", "subtitle", "line", "shape", "dtype", "detail": {str: str}}
-    Edge  = {"id", "source", "target", "kind", "slot", "label"}
+    Node  = {"id", "role", "title", "subtitle", "line", "shape", "dtype", "detail": {str: str},
+             "muted": bool}   # muted: on no path to any backward root (comparisons, prints)
+    Edge  = {"id", "source", "target", "kind", "slot", "label"}   # kind: data | cut | seed
     Step  = {"index", "episode", "phase", "kind", "narration", "line", "focus": [node id],
              "edges": [edge id], "token": {"edge", "text"} | null,
-             "updates": [[node id, field, text]]}
+             "updates": [[node id, field, text]],
+             "math": [str],   # the chain rule written out with numbers, one line each
+             "seq": int | null}   # the recorded event the step tells
+    Story.default_step: where a viewer opens (the end of the last backward episode)
 
 A step's `updates` set a node's `value`, `grad`, `note` or `state` from that step on,
 within its episode; the state at step k is the fold of its episode's updates up to k.
@@ -36,6 +40,7 @@ class StoryNode:
     shape: tuple = ()
     dtype: str = ""
     detail: dict = field(default_factory=dict)  # inspector rows that do not change
+    muted: bool = False  # no gradient can flow from it to any backward root
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class StoryEdge:
     id: str
     source: str
     target: str
-    kind: str  # "data" | "cut"
+    kind: str  # "data" | "cut" | "seed" (a gradient= tensor becoming the seed)
     slot: int = 0
     label: str | None = None
 
@@ -66,6 +71,8 @@ class Step:
     edges: tuple = ()
     token: Token | None = None
     updates: tuple = ()  # (node id, field, text or plain tensor data for *_full fields)
+    math: tuple = ()  # the chain rule with its numbers: "∂y/∂z = ∂y/∂a · a·(1 − a)", "= …"
+    seq: int | None = None  # index of the recorded event this step tells
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,7 @@ class Story:
     steps: tuple
     error: ErrorInfo | None = None
     truncated: bool = False
+    default_step: int = 0  # where a viewer opens: the end of the last episode with a backward
 
     @classmethod
     def empty(cls, source: str = "", error: ErrorInfo | None = None) -> Story:
@@ -122,11 +130,18 @@ class Story:
                     "edges": tuple(s["edges"]),
                     "token": Token(**s["token"]) if s["token"] else None,
                     "updates": tuple(tuple(u) for u in s["updates"]),
+                    "math": tuple(s.get("math", ())),
                 }
             )
             for s in data["steps"]
         )
         error = ErrorInfo(**data["error"]) if data.get("error") else None
         return cls(
-            data["source"], data["filename"], episodes, steps, error, data.get("truncated", False)
+            data["source"],
+            data["filename"],
+            episodes,
+            steps,
+            error,
+            data.get("truncated", False),
+            data.get("default_step", 0),
         )
