@@ -122,5 +122,11 @@ def grad(
     except BaseException as err:
         _finish("grad", err)
         raise
+    if STATE.recorders:
+        _record_module._emit(
+            _record_module.GradsReturned,
+            tuple(_record_module.info(t) for t in ins),
+            tuple(_record_module.info(g) if g is not None else None for g in captured),
+        )
     _finish("grad", None)
     return tuple(captured)

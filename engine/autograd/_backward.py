@@ -133,10 +133,11 @@ def run_backward(
     their nodes) instead of, or in addition to, accumulating into leaves."""
     global _active_recorders
     recording = bool(STATE.recorders)
-    # The ops inside backward formulas are the engine's business, not the user's: they are
-    # told as backward events, not recorded as forward ops.
+    # The ops inside backward formulas are told as backward events, not as forward ops,
+    # unless create_graph=True: then they build a real graph, which is recorded op by op.
     outer, _active_recorders = _active_recorders, STATE.recorders
-    STATE.recorders = []
+    if not create_graph:
+        STATE.recorders = []
     try:
         return _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, recording)
     finally:
@@ -314,6 +315,7 @@ def _run_node(
                 nxt.name() if nxt is not None else None,
                 nr,
                 rec.snapshot(g._data) if g is not None and nxt is not None else None,
+                g._uid if g is not None else None,
             )
         if nxt is None or g is None:
             continue

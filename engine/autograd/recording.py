@@ -145,6 +145,15 @@ class GradientSent(NamedTuple):
     to_name: str | None
     input_nr: int
     grad: np.ndarray | None
+    grad_uid: int | None = None  # the gradient tensor (with create_graph, an op's output)
+
+
+class GradsReturned(NamedTuple):
+    """autograd.grad() hands its results to the caller; no .grad is touched."""
+
+    seq: int
+    inputs: tuple  # TensorInfo per input
+    grads: tuple  # TensorInfo | None per input (None: unused, allow_unused=True)
 
 
 class GradAccumulated(NamedTuple):
