@@ -46,6 +46,7 @@ def _start(call: str, roots, seeds, implicit, retain_graph, create_graph) -> Non
             bool(retain_graph),
             bool(create_graph),
             _record_module.location(),
+            tuple(None if imp else s._uid for s, imp in zip(seeds, implicit)),
         )
 
 

@@ -125,6 +125,7 @@ class BackwardStarted(NamedTuple):
     retain_graph: bool
     create_graph: bool
     location: Location | None
+    seed_uids: tuple = ()  # per root: uid of the gradient= tensor passed, None if implicit
 
 
 class NodeStarted(NamedTuple):
