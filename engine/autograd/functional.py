@@ -1,4 +1,4 @@
-"""engine.autograd.functional: jacobian and hessian."""
+"""engine.autograd.functional: jacobian, hessian, vjp, jvp, vhp and hvp, as torch has them."""
 
 from __future__ import annotations
 
@@ -85,12 +85,212 @@ def hessian(
     return jacobian(gradient, ins if is_tuple_in else ins[0], create_graph=create_graph)
 
 
-def vjp(func, inputs, v=None, create_graph=False, strict=False):
+def _prepare(inputs, create_graph: bool) -> tuple:
+    """Leaves to differentiate with respect to: fresh leaves, or views that keep the outer
+    graph when create_graph is set (torch's _grad_preprocess)."""
+    return tuple(
+        t.view_as(t) if create_graph and t.requires_grad else t.detach().requires_grad_(True)
+        for t in _tuple(inputs)
+    )
+
+
+def _finish(values, create_graph: bool, like=None) -> tuple:
+    """Detach unless create_graph; an unused input's gradient is zeros, as torch returns."""
+    from .. import _creation
+
+    out = []
+    for i, g in enumerate(values):
+        if g is None and like is not None:
+            g = _creation.zeros_like(like[i])
+        elif g is not None and not create_graph:
+            g = g.detach()
+        out.append(g)
+    return tuple(out)
+
+
+def _check_v(v, outs: tuple, what: str, name: str) -> tuple:
+    if v is None:
+        if len(outs) != 1 or outs[0]._data.size != 1:
+            raise RuntimeError(
+                f"The vector v can only be None if the {what} a single Tensor with a single "
+                "element."
+            )
+        from .. import _creation
+
+        return (_creation.ones_like(outs[0]),)
+    vs = _tuple(v)
+    if len(vs) != len(outs):
+        raise RuntimeError(
+            f"v is a tuple of invalid length: should be {len(outs)} but got {len(vs)}."
+        )
+    for i, (a, b) in enumerate(zip(vs, outs)):
+        if tuple(a.shape) != tuple(b.shape):
+            raise RuntimeError(
+                f"Entry {i} in v has invalid size: should be {b.shape} but got {a.shape}."
+            )
+    return vs
+
+
+def _strict_check(grads, strict: bool, kind: str) -> None:
+    if strict:
+        for i, g in enumerate(grads):
+            if g is None:
+                raise RuntimeError(
+                    f"The {kind} of the user-provided function is independent of input {i}. "
+                    "This is not allowed in strict mode."
+                )
+
+
+def _shaped(result: tuple, is_tuple: bool):
+    return result if is_tuple else result[0]
+
+
+def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """(func(inputs), v^T J): the vector-Jacobian product, as torch.autograd.functional.vjp."""
+    from .._grad_mode import enable_grad
     from . import grad
 
-    ins = tuple(t.detach().requires_grad_(True) for t in _tuple(inputs))
+    is_tuple_in = isinstance(inputs, (list, tuple))
+    with enable_grad():
+        ins = _prepare(inputs, create_graph)
+        out = func(*ins)
+        is_tuple_out = isinstance(out, (list, tuple))
+        outs = _tuple(out)
+        vs = _check_v(v, outs, "user-provided function returns", "v")
+        diff = [(o, w) for o, w in zip(outs, vs) if o.requires_grad]
+        if diff:
+            gs = grad(
+                [o for o, _ in diff],
+                ins,
+                grad_outputs=[w for _, w in diff],
+                create_graph=create_graph,
+                allow_unused=True,
+            )
+        else:
+            gs = (None,) * len(ins)
+        _strict_check(gs, strict, "output")
+    return _shaped(_finish(outs, create_graph), is_tuple_out), _shaped(
+        _finish(gs, create_graph, ins), is_tuple_in
+    )
+
+
+def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """(func(inputs), J v): by the double-backward trick, as torch computes it."""
+    from .. import _creation
+    from .._grad_mode import enable_grad
+    from . import grad
+
+    with enable_grad():
+        ins = _prepare(inputs, create_graph)
+        vs = _check_v(v, ins, "input to the user-provided function is", "v")
+        out = func(*ins)
+        is_tuple_out = isinstance(out, (list, tuple))
+        outs = _tuple(out)
+        dummies = tuple(_creation.zeros_like(o).requires_grad_(True) for o in outs)
+        diff = [(o, d) for o, d in zip(outs, dummies) if o.requires_grad]
+        if diff:
+            gs = grad(
+                [o for o, _ in diff],
+                ins,
+                grad_outputs=[d for _, d in diff],
+                create_graph=True,
+                allow_unused=True,
+            )
+        else:
+            gs = (None,) * len(ins)
+        _strict_check(gs, strict, "output")
+        pairs = [(g, w) for g, w in zip(gs, vs) if g is not None and g.requires_grad]
+        if pairs:
+            jv = grad(
+                [g for g, _ in pairs],
+                dummies,
+                grad_outputs=[w for _, w in pairs],
+                create_graph=create_graph,
+                allow_unused=True,
+            )
+        else:
+            jv = (None,) * len(outs)
+    return _shaped(_finish(outs, create_graph), is_tuple_out), _shaped(
+        _finish(jv, create_graph, outs), is_tuple_out
+    )
+
+
+def _scalar_output(func, ins) -> object:
     out = func(*ins)
-    gs = grad(out, ins, grad_outputs=v, create_graph=create_graph, allow_unused=True)
-    out = out if create_graph else out.detach()
-    gs = tuple(g if create_graph or g is None else g.detach() for g in gs)
-    return out, gs if isinstance(inputs, (list, tuple)) else gs[0]
+    if isinstance(out, (list, tuple)) or out._data.size != 1:
+        raise RuntimeError(
+            "The Tensor returned by the function given to hvp should contain a single element"
+        )
+    return out
+
+
+def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """(func(inputs), v^T H) for a scalar func."""
+    from .._grad_mode import enable_grad
+    from . import grad
+
+    is_tuple_in = isinstance(inputs, (list, tuple))
+    with enable_grad():
+        ins = _prepare(inputs, create_graph)
+        vs = _check_v(v, ins, "input to the user-provided function is", "v")
+        out = _scalar_output(func, ins)
+        if out.requires_grad:
+            gs = grad(out, ins, create_graph=True, allow_unused=True)
+        else:
+            gs = (None,) * len(ins)
+        _strict_check(gs, strict, "output")
+        pairs = [(g, w) for g, w in zip(gs, vs) if g is not None and g.requires_grad]
+        if pairs:
+            res = grad(
+                [g for g, _ in pairs],
+                ins,
+                grad_outputs=[w for _, w in pairs],
+                create_graph=create_graph,
+                allow_unused=True,
+            )
+        else:
+            res = (None,) * len(ins)
+    return _finish((out,), create_graph)[0], _shaped(_finish(res, create_graph, ins), is_tuple_in)
+
+
+def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """(func(inputs), H v) for a scalar func, by the double-backward trick."""
+    from .. import _creation
+    from .._grad_mode import enable_grad
+    from . import grad
+
+    is_tuple_in = isinstance(inputs, (list, tuple))
+    with enable_grad():
+        ins = _prepare(inputs, create_graph)
+        vs = _check_v(v, ins, "input to the user-provided function is", "v")
+        out = _scalar_output(func, ins)
+        if out.requires_grad:
+            gs = grad(out, ins, create_graph=True, allow_unused=True)
+        else:
+            gs = (None,) * len(ins)
+        _strict_check(gs, strict, "output")
+        dummies = tuple(_creation.zeros_like(x).requires_grad_(True) for x in ins)
+        pairs = [(g, d) for g, d in zip(gs, dummies) if g is not None and g.requires_grad]
+        if pairs:
+            gd = grad(
+                [g for g, _ in pairs],
+                ins,
+                grad_outputs=[d for _, d in pairs],
+                create_graph=True,
+                allow_unused=True,
+            )
+            used = [(a, w) for a, w in zip(gd, vs) if a is not None and a.requires_grad]
+            res = (
+                grad(
+                    [a for a, _ in used],
+                    dummies,
+                    grad_outputs=[w for _, w in used],
+                    create_graph=create_graph,
+                    allow_unused=True,
+                )
+                if used
+                else (None,) * len(ins)
+            )
+        else:
+            res = (None,) * len(ins)
+    return _finish((out,), create_graph)[0], _shaped(_finish(res, create_graph, ins), is_tuple_in)

@@ -10,7 +10,6 @@ import ast
 import contextlib
 import io
 import linecache
-import sys
 import traceback
 import warnings
 
@@ -20,14 +19,9 @@ from .errors import ErrorInfo, explain_exception
 from .result import TraceResult
 from .story import Story
 from .story_builder import build_story
+from .torch_alias import torch_is_engine  # every `torch.X` import is `engine.X`
 
 __all__ = ["ErrorInfo", "TraceResult", "trace_source", "split_cells", "torch_is_engine"]
-
-TORCH_MODULES = {
-    "torch": engine,
-    "torch.autograd": engine.autograd,
-    "torch.autograd.functional": engine.autograd.functional,
-}
 
 
 def split_cells(source: str) -> list[tuple[int, str]]:
@@ -51,21 +45,6 @@ def _compile_cell(text: str, first_line: int, filename: str):
         last = ast.Expression(tree.body.pop().value)
     body = compile(tree, filename, "exec")
     return body, compile(last, filename, "eval") if last is not None else None
-
-
-@contextlib.contextmanager
-def torch_is_engine():
-    """Make `import torch` give the engine for the duration of the run."""
-    saved = {name: sys.modules.get(name) for name in TORCH_MODULES}
-    sys.modules.update(TORCH_MODULES)
-    try:
-        yield
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
 
 
 def _format_warning(w: warnings.WarningMessage) -> str:
