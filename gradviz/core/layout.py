@@ -39,6 +39,15 @@ VIRTUAL_GAP = 12.0  # between an edge bend point and anything else in its layer
 LAYER_GAP = 64.0  # between the boxes of two consecutive layers
 COMPONENT_GAP = 48.0  # between the bounding boxes of two components
 
+# Folding long chains: a drawing longer than FOLD_RATIO times its breadth is cut into
+# bands of consecutive layers laid side by side, every other one mirrored (a serpentine),
+# so the next band starts where the last one ended. The number of bands is the one that
+# brings the drawing closest to FOLD_TARGET (width / height), like a screen or a slide.
+FOLD_RATIO = 3.0
+FOLD_TARGET = 1.6
+BAND_GAP = 56.0  # between two bands
+TURN_ROOM = 44.0  # beyond the ends of the bands, where edges turn into the next band
+
 # Crossing reduction, as dot: two short passes (sweeps, patience) from a breadth-first
 # order of the sources and of the sinks, then a long refining pass of the better one
 # (of both on small graphs): at most _MAX_SWEEPS sweeps, stopping after _PATIENCE (or
@@ -74,9 +83,10 @@ def layered_layout(
     direction: str = "LR",
     sizes: dict | None = None,
     anchors: dict | None = None,
+    fold: bool = True,
 ) -> dict:
     """Return {node: (x, y)} box centres of a layered layout of ``graph``."""
-    return layout_graph(graph, direction, sizes, anchors).positions
+    return layout_graph(graph, direction, sizes, anchors, fold).positions
 
 
 def layout_graph(
@@ -84,12 +94,14 @@ def layout_graph(
     direction: str = "LR",
     sizes: dict | None = None,
     anchors: dict | None = None,
+    fold: bool = True,
 ) -> Layout:
     """Lay ``graph`` out in layers along ``direction`` ("LR" or "TB").
 
     ``sizes`` maps nodes to (width, height) boxes (default ``DEFAULT_SIZE``).
     ``anchors`` maps nodes to preferred (x, y) centres from an earlier layout; they
     order their layers and the whole drawing is shifted so they stay put if possible.
+    With ``fold``, a long strip is folded into a serpentine of bands (see FOLD_RATIO).
     """
     across_is_y = _check_direction(direction)
     nodes = _stable_nodes(graph)
@@ -115,6 +127,8 @@ def layout_graph(
         points[(u, v)] = [to_xy(m, c) for m, c in path]
     for u in sorted(index[u] for u, v in graph.edges() if u == v):
         points[(u, u)] = [centres[u], centres[u]]  # a self-loop: the caller draws it
+    if fold:
+        centres, points = _fold(centres, points, box, across_is_y)
     centres, points = _place_on_anchors(centres, points, box, anchors, index)
     return _make_layout(nodes, centres, box, points)
 
@@ -422,6 +436,107 @@ def _simplify(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 # --------------------------------------------------------------------------- output
+
+
+def _fold_bands(layers: list[tuple[float, float]], length: float, breadth: float, across_is_y):
+    """Cut positions (along the flow) for the serpentine, or [] if folding does not help.
+
+    `layers` are (start, end) extents of the layers along the flow, in order."""
+    best, best_cost = 1, None
+    for k in range(1, len(layers) + 1):
+        band = length / k + 2 * TURN_ROOM * (k > 1)
+        across = k * breadth + (k - 1) * BAND_GAP
+        aspect = band / across if across_is_y else across / band
+        cost = abs(np.log(aspect / FOLD_TARGET))
+        if best_cost is None or cost < best_cost - 1e-9:
+            best, best_cost = k, cost
+        if k > 1 and best != k:
+            break  # past the best: the cost only grows from here
+    if best == 1:
+        return []
+    # Cut between layers, as close as possible to equal shares of the length.
+    start = layers[0][0]
+    cuts = []
+    for j in range(1, best):
+        goal = start + length * j / best
+        gaps = [
+            ((a_end + b_start) / 2, i)
+            for i, ((_, a_end), (b_start, _)) in enumerate(zip(layers, layers[1:]))
+        ]
+        cut = min(gaps, key=lambda g: abs(g[0] - goal))[0]
+        if not cuts or cut > cuts[-1]:
+            cuts.append(cut)
+    return cuts
+
+
+def _fold(centres, points, box, across_is_y):
+    """Fold a drawing much longer than broad into a serpentine of bands (FOLD_RATIO)."""
+    if len(centres) < 3:
+        return centres, points
+    m_of = (lambda p: p[0]) if across_is_y else (lambda p: p[1])
+    c_of = (lambda p: p[1]) if across_is_y else (lambda p: p[0])
+    a_size = [w if across_is_y else h for w, h in box]
+    c_size = [h if across_is_y else w for w, h in box]
+    lo = min(m_of(p) - a / 2 for p, a in zip(centres, a_size))
+    hi = max(m_of(p) + a / 2 for p, a in zip(centres, a_size))
+    c_lo = min(c_of(p) - a / 2 for p, a in zip(centres, c_size))
+    c_hi = max(c_of(p) + a / 2 for p, a in zip(centres, c_size))
+    all_pts = [q for pts in points.values() for q in pts]
+    if all_pts:
+        c_lo = min(c_lo, min(c_of(q) for q in all_pts))
+        c_hi = max(c_hi, max(c_of(q) for q in all_pts))
+    length, breadth = hi - lo, max(c_hi - c_lo, 1.0)
+    if length <= FOLD_RATIO * breadth:
+        return centres, points
+    # The layers' extents along the flow, in order (boxes of one layer share a centre).
+    extents: dict[float, tuple[float, float]] = {}
+    for p, a in zip(centres, a_size):
+        m = round(m_of(p), 3)
+        s, e = extents.get(m, (m, m))
+        extents[m] = (min(s, m - a / 2), max(e, m + a / 2))
+    layers = [extents[m] for m in sorted(extents)]
+    cuts = _fold_bands(layers, length, breadth, across_is_y)
+    if not cuts:
+        return centres, points
+    bounds = [lo, *cuts, hi]
+    starts = [lo]
+    for cut in cuts:  # each band starts at its first layer's near side
+        starts.append(min(s for s, _ in layers if s >= cut))
+    ends = [max(e for _, e in layers if e <= cut) for cut in cuts] + [hi]
+    width = max(e - s for s, e in zip(starts, ends))
+    step = breadth + BAND_GAP
+
+    def band_of(m: float) -> int:
+        return bisect.bisect_right(bounds, m, 1, len(bounds) - 1) - 1
+
+    def place(m: float, c: float, band: int) -> tuple[float, float]:
+        off = m - starts[band]
+        m2 = TURN_ROOM + (off if band % 2 == 0 else width - off)
+        c2 = c - c_lo + band * step
+        return (m2, c2) if across_is_y else (c2, m2)
+
+    new_centres = [place(m_of(p), c_of(p), band_of(m_of(p))) for p in centres]
+    new_points = {}
+    for lane, (edge, pts) in enumerate(sorted(points.items())):
+        out: list[tuple[float, float]] = []
+        prev_band = None
+        for q in pts:
+            m, c = m_of(q), c_of(q)
+            band = band_of(m)
+            if prev_band is not None and band != prev_band and out:
+                # Turn around the end of the band, in a lane of its own.
+                last = out[-1]
+                pm, pc = (last[0], last[1]) if across_is_y else (last[1], last[0])
+                here = place(m, c, band)
+                hm, hc = (here[0], here[1]) if across_is_y else (here[1], here[0])
+                spread = 6.0 + (lane * 7.0) % (TURN_ROOM - 12.0)
+                turn_m = TURN_ROOM + width + spread if prev_band % 2 == 0 else TURN_ROOM - spread
+                for tm, tc in ((turn_m, pc), (turn_m, hc)):
+                    out.append((tm, tc) if across_is_y else (tc, tm))
+            out.append(place(m, c, band))
+            prev_band = band
+        new_points[edge] = out
+    return new_centres, new_points
 
 
 def _place_on_anchors(centres, points, box, anchors, index):

@@ -69,7 +69,7 @@ def assert_inside_bounds(layout: Layout) -> None:
 def test_boxes_never_overlap_and_edges_point_forward(family, nodes, direction):
     graph = FAMILIES[family](nodes, seed=3)
     sizes = _varied_sizes(graph)
-    layout = layout_graph(graph, direction, sizes=sizes)
+    layout = layout_graph(graph, direction, sizes=sizes, fold=False)
     assert set(layout.positions) == set(graph.nodes)
     assert layout.sizes == {n: (float(w), float(h)) for n, (w, h) in sizes.items()}
     assert_no_overlap(layout, gap=12)
@@ -81,7 +81,7 @@ def test_boxes_never_overlap_and_edges_point_forward(family, nodes, direction):
 
 def test_three_thousand_nodes():
     graph = mlp(3000)
-    layout = layout_graph(graph)
+    layout = layout_graph(graph, fold=False)
     assert len(layout.positions) == graph.number_of_nodes()
     assert_no_overlap(layout, gap=12)
     for u, v in graph.edges:
@@ -91,7 +91,7 @@ def test_three_thousand_nodes():
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_edge_points_run_from_centre_to_centre(family):
     graph = FAMILIES[family](150, seed=5)
-    layout = layout_graph(graph)
+    layout = layout_graph(graph, fold=False)
     assert set(layout.edge_points) == set(graph.edges)
     for (u, v), points in layout.edge_points.items():
         assert len(points) >= 2
@@ -112,7 +112,7 @@ def test_deterministic_and_independent_of_insertion_order(family):
 def test_source_sits_next_to_its_first_use():
     """RNN weights feed every step: they belong before step 0, not in layer 0 of all."""
     graph = rnn(200)
-    pos = layered_layout(graph)
+    pos = layered_layout(graph, fold=False)
     first_use = min(pos[v][0] for v in graph.successors("W_x"))
     assert first_use - pos["W_x"][0] < 250  # one layer: box width + gap
     for t in (5, 20):
@@ -122,7 +122,7 @@ def test_source_sits_next_to_its_first_use():
 
 def test_rnn_far_fewer_crossings_than_multipartite():
     graph = rnn(200)
-    ours = count_crossings(graph, layered_layout(graph))
+    ours = count_crossings(graph, layered_layout(graph, fold=False))
     theirs = count_crossings(graph, run_multipartite(graph)[0])
     assert ours < 0.5 * theirs, (ours, theirs)
 
@@ -130,7 +130,7 @@ def test_rnn_far_fewer_crossings_than_multipartite():
 def test_chain_families_draw_without_crossings():
     for family in ("mlp", "residual"):
         graph = FAMILIES[family](400)
-        assert count_crossings(graph, layered_layout(graph)) == 0, family
+        assert count_crossings(graph, layered_layout(graph, fold=False)) == 0, family
 
 
 def test_anchor_keeps_a_shared_leaf_in_place():
@@ -206,7 +206,7 @@ def test_random_dags_keep_the_invariants(n, data):
     graph.add_edges_from((min(a, b), max(a, b)) for a, b in edges if a != b)
     sizes = {v: (data.draw(st.integers(1, 200)), data.draw(st.integers(1, 90))) for v in graph}
     direction = data.draw(st.sampled_from(["LR", "TB"]))
-    layout = layout_graph(graph, direction, sizes=sizes)
+    layout = layout_graph(graph, direction, sizes=sizes, fold=False)
     assert_no_overlap(layout, gap=1)
     assert_inside_bounds(layout)
     axis = 0 if direction == "LR" else 1
@@ -284,3 +284,26 @@ def test_crossing_counter_paths_agree(monkeypatch):
         if (lg.pos[a] - lg.pos[c]) * (lg.pos[b] - lg.pos[d]) < 0
     )
     assert pairwise == brute // 2
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+@pytest.mark.parametrize(("family", "nodes"), [("mlp", 60), ("residual", 80), ("mlp", 400)])
+def test_long_chains_fold_into_a_serpentine(family, nodes, direction):
+    """A long chain is folded into bands: no strip many times longer than broad, boxes
+    still apart, and every edge still runs from its source's centre to its target's."""
+    graph = FAMILIES[family](nodes, seed=3)
+    flat = layout_graph(graph, direction, fold=False)
+    folded = layout_graph(graph, direction)
+    ratio = lambda lay: max(lay.width / lay.height, lay.height / lay.width)  # noqa: E731
+    assert ratio(flat) > 4
+    assert ratio(folded) < 4
+    assert_no_overlap(folded, gap=12)
+    assert_inside_bounds(folded)
+    for (u, v), points in folded.edge_points.items():
+        assert points[0] == pytest.approx(folded.positions[u])
+        assert points[-1] == pytest.approx(folded.positions[v])
+
+
+def test_short_graphs_do_not_fold():
+    graph = nx.DiGraph([(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)])
+    assert layout_graph(graph) == layout_graph(graph, fold=False)
