@@ -44,6 +44,7 @@ COMPONENT_GAP = 48.0  # between the bounding boxes of two components
 # so the next band starts where the last one ended. The number of bands is the one that
 # brings the drawing closest to FOLD_TARGET (width / height), like a screen or a slide.
 FOLD_RATIO = 3.0
+FOLD_MIN_LAYERS = 8  # a short chain reads best straight, whatever its shape
 FOLD_TARGET = 1.6
 BAND_GAP = 56.0  # between two bands
 TURN_ROOM = 44.0  # beyond the ends of the bands, where edges turn into the next band
@@ -495,6 +496,8 @@ def _fold(centres, points, box, across_is_y):
         s, e = extents.get(m, (m, m))
         extents[m] = (min(s, m - a / 2), max(e, m + a / 2))
     layers = [extents[m] for m in sorted(extents)]
+    if len(layers) < FOLD_MIN_LAYERS:
+        return centres, points
     cuts = _fold_bands(layers, length, breadth, across_is_y)
     if not cuts:
         return centres, points
