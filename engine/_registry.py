@@ -1,10 +1,43 @@
 """One op, one place: the registry of op definitions and the dispatcher that runs them.
 
-An op is a subclass of `Op` decorated with `@register`. It holds, together:
-its forward (on numpy arrays), its backward (a vector-Jacobian product written with
-engine ops, so higher-order gradients work), and its display metadata (symbol and
-local-derivative formulas). The Tensor methods and `engine.*` functions named in
-`methods`/`functions` are bound from here, and the tests walk `REGISTRY`.
+An op is a subclass of `Op` decorated with `@register`. It holds, together: its forward (on
+numpy arrays), its derivatives and its display metadata (symbol, local rules). The Tensor
+methods and `engine.*` functions named in `methods`/`functions` are bound from here, and the
+tests walk `REGISTRY` (tests/engine/op_samples.py needs samples for every op).
+
+How to add an op
+----------------
+1. Elementwise op (every derivative is "grad times something elementwise"): subclass
+   `engine._rules.Elementwise`, write `compute` and one `elementwise(...)` rule per input.
+   The backward (numpy fast path and differentiable create_graph path), the saved tensors and
+   the display formulas are all generated from the rules::
+
+       @register
+       class Sin(Elementwise):
+           name, grad_fn, symbol = "sin", "SinBackward0", "sin"
+           methods = functions = ("sin",)
+           dtype_rule = "float"
+           rules = (elementwise("self", "cos({self})", lambda m, g, x, r, p: g * m.cos(x["self"])),)
+
+           @staticmethod
+           def compute(a):
+               return np.sin(arr(a))
+
+   The rule's function gets `m` (math namespace: `_rules.NUMPY` or `_rules.ENGINE`), the
+   upstream gradient `g`, the inputs its text names (`x["self"]`), the output `r` and the
+   params `p`. Use `m.*` and Python operators only, and follow PyTorch's formula in
+   tools/autograd/derivatives.yaml so create_graph builds PyTorch's nodes: `m.scale(t, c)` is
+   mul by a number (MulBackward1), `m.div_scalar`, `m.where`, `m.tanh_backward`, ... Add a
+   method to both namespaces when you need a new primitive (and register its op).
+   Placeholders in the text ({self}, {other}, {result}, params) are the only inputs the rule
+   may read, and exactly those inputs are saved for backward.
+2. Any other op (matmul, reductions, shape, indexing, joins, losses): subclass `Op`, write
+   `forward(ctx, *inputs, **params)` and `backward(ctx, grad)` with engine ops (so it
+   differentiates again), and declare `rules = (rule("self", "reduce", "spread {grad} over
+   the summed dims"), ...)`: one display rule per differentiable input, in input order, kind
+   one of `_rules.KINDS`, placeholders naming inputs, params, {result} or {grad}.
+3. Add samples to tests/engine/op_samples.py: the parity suite then checks values, grads,
+   grad_fn names, next_functions, double backward (values and graph) and the rules.
 """
 
 from __future__ import annotations
@@ -22,8 +55,10 @@ REGISTRY: dict[str, type[Op]] = {}
 class Op:
     name: str = ""
     grad_fn: str | None = None  # PyTorch's node name, e.g. "MulBackward0"
-    symbol: str = ""  # short display symbol, e.g. "×"
-    formulas: tuple[str, ...] = ()  # local derivative per input, e.g. "∂(a·b)/∂a = b"
+    symbol: str = ""  # short display symbol, e.g. "×"; the only source of op symbols
+    rules: tuple = ()  # LocalRule per differentiable input, in input order (see _rules.py)
+    defaults: dict = {}  # values of params a call may leave out, for display (e.g. alpha=1)
+    formulas: tuple[str, ...] = ()  # derived from `rules` by @register: one line per rule
     input_names: tuple[str, ...] = ("self",)
     saved_names: tuple[str, ...] = ()  # names of save_for_backward slots: _saved_<name>
     saves_result: bool = False  # the output is saved too, as _saved_result
@@ -49,21 +84,52 @@ class Op:
         return apply(cls, inputs, params)
 
     @classmethod
+    def local_rules(cls) -> tuple:
+        """One LocalRule per differentiable input, in input order."""
+        return cls.rules
+
+    @classmethod
+    def _prepare(cls) -> None:
+        """Hook run by @register (Elementwise derives its saving plan here)."""
+
+    @classmethod
     def describe(cls) -> dict:
         """Display metadata for tools and the UI."""
         return {
             "name": cls.name,
             "grad_fn": cls.grad_fn,
             "symbol": cls.symbol,
-            "formulas": dict(zip(cls.input_names, cls.formulas)),
+            "formulas": {r.input: f for r, f in zip(cls.rules, cls.formulas)},
             "inputs": cls.input_names,
         }
+
+
+def _letters(op: type[Op]) -> dict:
+    """Neutral letters for the legacy one-line formulas: inputs a, b, c..., output `out`."""
+    names = {n: "abcdefgh"[i] for i, n in enumerate(op.input_names)}
+    return {**names, "result": "out", "grad": "g"}
+
+
+class _Letters(dict):
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+def formula_line(op: type[Op], r) -> str:
+    """A rule as one line, e.g. '∂out/∂a = cos(a)' (what `Op.formulas` holds)."""
+    letters = _Letters(_letters(op))
+    text = r.text.format_map(letters)
+    wrt = letters.get(r.input, r.input)
+    return f"∂out/∂{wrt} = {text}" if r.kind == "elementwise" else f"∂out/∂{wrt}: {text}"
 
 
 def register(cls: type[Op]) -> type[Op]:
     if cls.name in REGISTRY:
         raise ValueError(f"op {cls.name!r} registered twice")
     REGISTRY[cls.name] = cls
+    cls._prepare()
+    if cls.rules:  # ops not yet converted keep their hand-written `formulas`
+        cls.formulas = tuple(formula_line(cls, r) for r in cls.rules)
     return cls
 
 
@@ -72,6 +138,12 @@ def op_for_grad_fn(grad_fn_name: str) -> type[Op] | None:
         if op.grad_fn == grad_fn_name:
             return op
     return None
+
+
+def local_rules_for_grad_fn(grad_fn_name: str) -> tuple:
+    """The local rules of the op whose grad_fn is named `grad_fn_name` (empty if none)."""
+    op = op_for_grad_fn(grad_fn_name)
+    return op.local_rules() if op is not None else ()
 
 
 def _result_dtype(op: type[Op], inputs: tuple, arr: np.ndarray) -> dt.dtype:
@@ -184,6 +256,8 @@ def unbroadcast(grad, shape: tuple):
     gshape = grad._data.shape
     if gshape == shape:
         return grad
+    if shape == ():  # PyTorch's sum_to: one full sum (SumBackward0), no view
+        return grad.sum()
     lead = len(gshape) - len(shape)
     dims = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1

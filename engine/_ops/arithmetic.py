@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._registry import Op, apply, register, unbroadcast
 from .._registry import _Tensor as _T
-from ._util import arr, building_graph, needs, plain_grad
+from .._registry import apply, register
+from .._rules import Elementwise, elementwise
+from ._util import arr
 
 
 def _shape_error(a, b):
@@ -32,77 +33,56 @@ def _binary(fn, a, b):
         raise
 
 
-def _scaled(x, alpha):
-    """x * alpha, skipping the multiply (and its node) in the common alpha == 1 case."""
-    return x if alpha == 1 else x * alpha
-
-
 @register
-class Add(Op):
+class Add(Elementwise):
     name, grad_fn, symbol = "add", "AddBackward0", "+"
     input_names = ("self", "other")
-    formulas = ("∂(a+b)/∂a = 1", "∂(a+b)/∂b = 1")
     methods = ("add", "__add__", "__radd__")
     functions = ("add",)
+    defaults = {"alpha": 1}
+    # alpha scales `other` inside the one node, as PyTorch's AddBackward0 does.
+    rules = (
+        elementwise("self", "1", lambda m, g, x, r, p: g),
+        elementwise("other", "{alpha}", lambda m, g, x, r, p: m.scale(g, p.get("alpha", 1))),
+    )
 
     @classmethod
     def call(cls, a, b, *, alpha=1):
         return apply(cls, (a, b), {"alpha": alpha} if alpha != 1 else None)
 
     @staticmethod
-    def forward(ctx, a, b, alpha=1):
-        # alpha scales `other` inside the one node, as PyTorch's AddBackward0 does.
+    def compute(a, b, alpha=1):
         return _binary(np.add, a, b if alpha == 1 else arr(b) * alpha)
 
-    @staticmethod
-    def backward(ctx, g):
-        s, flags = ctx.input_shapes, ctx.needs_input_grad
-        return (
-            unbroadcast(g, s[0]) if flags[0] else None,
-            unbroadcast(_scaled(g, ctx.params.get("alpha", 1)), s[1]) if flags[1] else None,
-        )
-
 
 @register
-class Sub(Op):
+class Sub(Elementwise):
     name, grad_fn, symbol = "sub", "SubBackward0", "−"
     input_names = ("self", "other")
-    formulas = ("∂(a−b)/∂a = 1", "∂(a−b)/∂b = −1")
     methods = ("sub", "__sub__", "subtract")
     functions = ("sub", "subtract")
+    defaults = {"alpha": 1}
+    rules = (
+        elementwise("self", "1", lambda m, g, x, r, p: g),
+        elementwise("other", "−{alpha}", lambda m, g, x, r, p: m.scale(-g, p.get("alpha", 1))),
+    )
 
     @classmethod
     def call(cls, a, b, *, alpha=1):
         return apply(cls, (a, b), {"alpha": alpha} if alpha != 1 else None)
 
     @staticmethod
-    def forward(ctx, a, b, alpha=1):
+    def compute(a, b, alpha=1):
         return _binary(np.subtract, a, b if alpha == 1 else arr(b) * alpha)
-
-    @staticmethod
-    def backward(ctx, g):
-        s, flags = ctx.input_shapes, ctx.needs_input_grad
-        alpha = ctx.params.get("alpha", 1)
-        if flags[1]:
-            if building_graph():
-                minus = _scaled(-g, alpha)
-            else:
-                minus = plain_grad(
-                    g, np.negative(g._data) * alpha if alpha != 1 else np.negative(g._data)
-                )
-        return (
-            unbroadcast(g, s[0]) if flags[0] else None,
-            unbroadcast(minus, s[1]) if flags[1] else None,
-        )
 
 
 @register
-class Rsub(Op):
+class Rsub(Elementwise):
     """number - tensor: PyTorch records it as RsubBackward1 with one input."""
 
     name, grad_fn, symbol = "rsub", "RsubBackward1", "−"
-    formulas = ("∂(c−a)/∂a = −1",)
     methods = ("__rsub__",)
+    rules = (elementwise("self", "−1", lambda m, g, x, r, p: -g),)
 
     @classmethod
     def call(cls, a, other):
@@ -111,102 +91,60 @@ class Rsub(Op):
         return apply(cls, (a,), {"other": other})
 
     @staticmethod
-    def forward(ctx, a, other):
+    def compute(a, other):
         return _binary(np.subtract, other, a)
 
-    @staticmethod
-    def backward(ctx, g):
-        return (-g,)
-
 
 @register
-class Mul(Op):
+class Mul(Elementwise):
     name, grad_fn, symbol = "mul", "MulBackward0", "×"
     input_names = ("self", "other")
-    saved_names = ("self", "other")
-    formulas = ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a")
     methods = ("mul", "__mul__", "__rmul__", "multiply")
     functions = ("mul", "multiply")
+    rules = (
+        elementwise("self", "{other}", lambda m, g, x, r, p: g * x["other"]),
+        elementwise("other", "{self}", lambda m, g, x, r, p: g * x["self"]),
+    )
 
     @staticmethod
-    def forward(ctx, a, b):
-        if ctx.needs_input_grad is not None:
-            # Save only what the backward needs, as PyTorch does.
-            ctx.save_for_backward(
-                a if needs(ctx, 1) and a.__class__ is b.__class__ else None,
-                b if needs(ctx, 0) and a.__class__ is b.__class__ else None,
-            )
-            if a.__class__ is not b.__class__:
-                ctx.scalar = b if needs(ctx, 0) else a
+    def compute(a, b):
         return _binary(np.multiply, a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        s = ctx.input_shapes
-        a, b = ctx.saved_tensors
-        if a is None and b is None:  # one side was a Python number
-            if building_graph():
-                ga = g * ctx.scalar
-            else:
-                ga = plain_grad(g, (g._data * ctx.scalar).astype(g._data.dtype, copy=False))
-            return (ga, None) if needs(ctx, 0) else (None, ga)
-        return (
-            unbroadcast(g * b, s[0]) if needs(ctx, 0) else None,
-            unbroadcast(g * a, s[1]) if needs(ctx, 1) else None,
-        )
 
 
 @register
-class Div(Op):
+class Div(Elementwise):
     name, grad_fn, symbol = "div", "DivBackward0", "÷"
     input_names = ("self", "other")
-    saved_names = ("self", "other")
-    formulas = ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²")
     dtype_rule = "float"
     methods = ("div", "__truediv__", "divide", "true_divide")
     functions = ("div", "divide", "true_divide")
+    rules = (
+        elementwise("self", "1/{other}", lambda m, g, x, r, p: g / x["other"]),
+        elementwise(
+            "other",
+            "−{self}/{other}²",
+            lambda m, g, x, r, p: -g * ((x["self"] / x["other"]) / x["other"]),
+        ),
+    )
 
     @staticmethod
-    def forward(ctx, a, b):
-        if ctx.needs_input_grad is not None:
-            ctx.save_for_backward(
-                a if needs(ctx, 1) else None, b if b.__class__ is a.__class__ else None
-            )
-            ctx.scalar = b
+    def compute(a, b):
         with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is inf or nan, silently
             return _binary(np.true_divide, a, b)
 
-    @staticmethod
-    def backward(ctx, g):
-        s = ctx.input_shapes
-        a, b = ctx.saved_tensors
-        if b is None:
-            return (g / ctx.scalar, None)
-        return (
-            unbroadcast(g / b, s[0]) if needs(ctx, 0) else None,
-            unbroadcast(-g * a / (b * b), s[1]) if needs(ctx, 1) else None,
-        )
-
 
 @register
-class Reciprocal(Op):
+class Reciprocal(Elementwise):
     name, grad_fn, symbol = "reciprocal", "ReciprocalBackward0", "1/"
-    saves_result = True
-    saved_names = ("result",)
-    formulas = ("∂(1/a)/∂a = −1/a²",)
     dtype_rule = "float"
     methods = ("reciprocal",)
     functions = ("reciprocal",)
+    rules = (elementwise("self", "−{result}²", lambda m, g, x, r, p: -g * (r * r)),)
 
     @staticmethod
-    def forward(ctx, a):
+    def compute(a):
         with np.errstate(divide="ignore"):
             return np.reciprocal(np.asarray(arr(a), dtype=np.result_type(arr(a), np.float32)))
-
-    @staticmethod
-    def backward(ctx, g):
-        (r,) = ctx.saved_tensors
-        return (-g * r * r,)
 
 
 def rtruediv(a, number):
@@ -215,29 +153,31 @@ def rtruediv(a, number):
 
 
 @register
-class Neg(Op):
+class Neg(Elementwise):
     name, grad_fn, symbol = "neg", "NegBackward0", "−"
-    formulas = ("∂(−a)/∂a = −1",)
     dtype_rule = "first"
     methods = ("neg", "__neg__", "negative")
     functions = ("neg", "negative")
+    rules = (elementwise("self", "−1", lambda m, g, x, r, p: -g),)
 
     @staticmethod
-    def forward(ctx, a):
+    def compute(a):
         return np.negative(arr(a))
 
-    @staticmethod
-    def backward(ctx, g):
-        return (-g,)
+
+def _pow_grad(m, g, x, r, p):
+    n = p["exponent"]
+    if n == 0:
+        return m.zeros_like(g)
+    return g * m.mul_scalar(m.pow(x["self"], n - 1), n)
 
 
 @register
-class Pow(Op):
+class Pow(Elementwise):
     """tensor ** number."""
 
     name, grad_fn, symbol = "pow", "PowBackward0", "^"
-    saved_names = ("self",)
-    formulas = ("∂(aⁿ)/∂a = n·aⁿ⁻¹",)
+    rules = (elementwise("self", "{exponent}·{self}^({exponent} − 1)", _pow_grad),)
 
     @classmethod
     def call(cls, a, exponent):
@@ -246,9 +186,7 @@ class Pow(Op):
         return apply(cls, (a,), {"exponent": exponent})
 
     @staticmethod
-    def forward(ctx, a, exponent):
-        ctx.save_for_backward(a)
-        ctx.exponent = exponent
+    def compute(a, exponent):
         base = arr(a)
         if isinstance(exponent, float) and base.dtype.kind in "iub":
             base = base.astype(np.float32)
@@ -256,70 +194,112 @@ class Pow(Op):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return np.power(base, exponent)
 
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        n = ctx.exponent
-        if n == 0:
-            return (g * 0,)
-        if not building_graph():
-            dtype = np.result_type(g._data, a._data)
-            values = g._data * (n * np.power(a._data, n - 1)).astype(dtype, copy=False)
-            return (plain_grad(g, values),)
-        if n == 2:  # the common square: two ops instead of three
-            return (g * (a * 2),)
-        return (g * n * a ** (n - 1),)
+
+def _pow_self_grad(m, g, x, r, p):
+    a, b = x["self"], x["exponent"]
+    return m.where(b == 0, 0.0, g * (b * m.pow(a, m.sub_scalar(b, 1))))
+
+
+def _pow_exponent_grad(m, g, x, r, p):
+    a, b = x["self"], x["exponent"]
+    return g * m.where((a == 0) & (b >= 0), 0.0, r * m.log(a))  # 0^b contributes nothing
 
 
 @register
-class PowTensor(Op):
+class PowTensor(Elementwise):
     """tensor ** tensor."""
 
     name, grad_fn, symbol = "pow_tensor", "PowBackward1", "^"
     input_names = ("self", "exponent")
-    saved_names = ("self", "exponent", "result")
-    saves_result = True
-    formulas = ("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a")
+    rules = (
+        elementwise("self", "{exponent}·{self}^({exponent} − 1)", _pow_self_grad),
+        elementwise(
+            "exponent",
+            "{result}·ln({self}), or 0 where {self} = 0 ≤ {exponent}",
+            _pow_exponent_grad,
+        ),
+    )
 
     @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return _binary(np.power, a, b)
+    def compute(a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _binary(np.power, a, b)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, b, r = ctx.saved_tensors
-        s = ctx.input_shapes
-        ga = unbroadcast(g * b * a ** (b - 1), s[0]) if needs(ctx, 0) else None
-        gb = None
-        if needs(ctx, 1):
-            from .elementwise import Where
 
-            safe_log = Where.call(a == 0, 0.0, a.log())  # 0^b contributes nothing
-            gb = unbroadcast(g * r * safe_log, s[1])
-        return ga, gb
+def _rpow_grad(m, g, x, r, p):
+    base = p["base"]
+    with np.errstate(divide="ignore"):
+        log_base = float(np.log(float(base)))
+    if base == 0:
+        return g * m.where(x["self"] >= 0, 0.0, m.mul_scalar(r, log_base))
+    return g * m.mul_scalar(r, log_base)
 
 
 @register
-class Rpow(Op):
+class Rpow(Elementwise):
     """number ** tensor."""
 
     name, grad_fn, symbol = "rpow", "PowBackward2", "^"
-    saved_names = ("result",)
-    saves_result = True
-    formulas = ("∂(cᵃ)/∂a = cᵃ·ln c",)
     dtype_rule = "float"
+    rules = (elementwise("self", "{result}·ln({base})", _rpow_grad),)
 
     @classmethod
     def call(cls, a, base):
         return apply(cls, (a,), {"base": base})
 
     @staticmethod
-    def forward(ctx, a, base):
-        ctx.base = base
+    def compute(a, base):
         return np.power(float(base), arr(a))
 
+
+# ----- tensor-and-number overloads --------------------------------------------------------
+# PyTorch's derivative formulas multiply by plain numbers with these (mul.Scalar and friends),
+# so a create_graph gradient shows MulBackward1, DivBackward1, AddBackward1, SubBackward1.
+class _ScalarOp(Elementwise):
+    dtype_rule = "promote"
+
+    @classmethod
+    def call(cls, a, other):
+        return apply(cls, (a,), {"other": other})
+
+
+@register
+class MulScalar(_ScalarOp):
+    name, grad_fn, symbol = "mul_scalar", "MulBackward1", "×"
+    rules = (elementwise("self", "{other}", lambda m, g, x, r, p: m.mul_scalar(g, p["other"])),)
+
     @staticmethod
-    def backward(ctx, g):
-        (r,) = ctx.saved_tensors
-        return (g * r * float(np.log(ctx.base)),)
+    def compute(a, other):
+        return _binary(np.multiply, a, other)
+
+
+@register
+class DivScalar(_ScalarOp):
+    name, grad_fn, symbol = "div_scalar", "DivBackward1", "÷"
+    dtype_rule = "float"
+    rules = (elementwise("self", "1/{other}", lambda m, g, x, r, p: m.div_scalar(g, p["other"])),)
+
+    @staticmethod
+    def compute(a, other):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _binary(np.true_divide, a, other)
+
+
+@register
+class AddScalar(_ScalarOp):
+    name, grad_fn, symbol = "add_scalar", "AddBackward1", "+"
+    rules = (elementwise("self", "1", lambda m, g, x, r, p: g),)
+
+    @staticmethod
+    def compute(a, other):
+        return _binary(np.add, a, other)
+
+
+@register
+class SubScalar(_ScalarOp):
+    name, grad_fn, symbol = "sub_scalar", "SubBackward1", "−"
+    rules = (elementwise("self", "1", lambda m, g, x, r, p: g),)
+
+    @staticmethod
+    def compute(a, other):
+        return _binary(np.subtract, a, other)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype
-from .._registry import Op, apply, register, unbroadcast
-from ._util import arr, building_graph, needs, plain_grad
+from .._registry import apply, register
+from .._rules import Elementwise, elementwise
+from ._util import arr
 
 
 def _float_arr(a):
@@ -14,7 +14,7 @@ def _float_arr(a):
     return x if x.dtype.kind == "f" else x.astype(np.float32)
 
 
-class _Unary(Op):
+class _Unary(Elementwise):
     dtype_rule = "float"
 
     @classmethod
@@ -25,201 +25,166 @@ class _Unary(Op):
 @register
 class Exp(_Unary):
     name, grad_fn, symbol = "exp", "ExpBackward0", "exp"
-    saves_result, saved_names = True, ("result",)
-    formulas = ("∂eᵃ/∂a = eᵃ",)
     methods = functions = ("exp",)
+    rules = (elementwise("self", "{result}", lambda m, g, x, r, p: g * r),)
 
     @staticmethod
-    def forward(ctx, a):
+    def compute(a):
         return np.exp(_float_arr(a))
-
-    @staticmethod
-    def backward(ctx, g):
-        (r,) = ctx.saved_tensors
-        return (g * r,)
 
 
 @register
 class Log(_Unary):
     name, grad_fn, symbol = "log", "LogBackward0", "ln"
-    saved_names = ("self",)
-    formulas = ("∂ln a/∂a = 1/a",)
     methods = functions = ("log",)
+    rules = (elementwise("self", "1/{self}", lambda m, g, x, r, p: g / x["self"]),)
 
     @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
+    def compute(a):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(_float_arr(a))
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return (g / a,)
 
 
 @register
 class Sqrt(_Unary):
     name, grad_fn, symbol = "sqrt", "SqrtBackward0", "√"
-    saves_result, saved_names = True, ("result",)
-    formulas = ("∂√a/∂a = 1/(2√a)",)
     methods = functions = ("sqrt",)
+    rules = (elementwise("self", "1/(2·{result})", lambda m, g, x, r, p: g / m.scale(r, 2)),)
 
     @staticmethod
-    def forward(ctx, a):
+    def compute(a):
         with np.errstate(invalid="ignore"):
             return np.sqrt(_float_arr(a))
-
-    @staticmethod
-    def backward(ctx, g):
-        (r,) = ctx.saved_tensors
-        return (g / (2 * r),)
 
 
 @register
 class Abs(_Unary):
     name, grad_fn, symbol = "abs", "AbsBackward0", "|·|"
-    saved_names = ("self",)
-    formulas = ("∂|a|/∂a = sign(a)",)
     dtype_rule = "first"
     methods = ("abs", "__abs__", "absolute")
     functions = ("abs", "absolute")
+    rules = (elementwise("self", "sign({self})", lambda m, g, x, r, p: g * m.sgn(x["self"])),)
 
     @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
+    def compute(a):
         return np.abs(arr(a))
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return (g * a.sign(),)
 
 
 @register
 class Sign(_Unary):
     name, grad_fn, symbol = "sign", "SignBackward0", "sign"
-    formulas = ("∂sign(a)/∂a = 0",)
     dtype_rule = "first"
     methods = functions = ("sign",)
+    rules = (elementwise("self", "0", lambda m, g, x, r, p: m.zeros_like(g)),)
 
     @staticmethod
-    def forward(ctx, a):
+    def compute(a):
         return np.sign(arr(a))
 
+
+@register
+class Sgn(_Unary):
+    """sign as PyTorch's derivative formulas call it (abs backward): SgnBackward0."""
+
+    name, grad_fn, symbol = "sgn", "SgnBackward0", "sgn"
+    dtype_rule = "first"
+    methods = functions = ("sgn",)
+    rules = (elementwise("self", "0", lambda m, g, x, r, p: m.zeros_like(g)),)
+
     @staticmethod
-    def backward(ctx, g):
-        return (g * 0,)
+    def compute(a):
+        return np.sign(arr(a))
 
 
 @register
 class Sin(_Unary):
     name, grad_fn, symbol = "sin", "SinBackward0", "sin"
-    saved_names = ("self",)
-    formulas = ("∂sin a/∂a = cos a",)
     methods = functions = ("sin",)
+    rules = (elementwise("self", "cos({self})", lambda m, g, x, r, p: g * m.cos(x["self"])),)
 
     @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
+    def compute(a):
         return np.sin(_float_arr(a))
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        if not building_graph():
-            return (plain_grad(g, g._data * np.cos(a._data)),)
-        return (g * a.cos(),)
 
 
 @register
 class Cos(_Unary):
     name, grad_fn, symbol = "cos", "CosBackward0", "cos"
-    saved_names = ("self",)
-    formulas = ("∂cos a/∂a = −sin a",)
     methods = functions = ("cos",)
+    rules = (elementwise("self", "−sin({self})", lambda m, g, x, r, p: g * -m.sin(x["self"])),)
 
     @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
+    def compute(a):
         return np.cos(_float_arr(a))
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        if not building_graph():
-            return (plain_grad(g, -g._data * np.sin(a._data)),)
-        return (-g * a.sin(),)
 
 
 @register
 class Tanh(_Unary):
     name, grad_fn, symbol = "tanh", "TanhBackward0", "tanh"
-    saves_result, saved_names = True, ("result",)
-    formulas = ("∂tanh a/∂a = 1 − tanh²a",)
     methods = functions = ("tanh",)
+    rules = (elementwise("self", "1 − {result}²", lambda m, g, x, r, p: m.tanh_backward(g, r)),)
 
     @staticmethod
-    def forward(ctx, a):
+    def compute(a):
         return np.tanh(_float_arr(a))
-
-    @staticmethod
-    def backward(ctx, g):
-        (r,) = ctx.saved_tensors
-        if not building_graph():
-            x = r._data
-            return (plain_grad(g, g._data * (1 - x * x)),)
-        return (g * (1 - r * r),)
 
 
 @register
 class Sigmoid(_Unary):
     name, grad_fn, symbol = "sigmoid", "SigmoidBackward0", "σ"
-    saves_result, saved_names = True, ("result",)
-    formulas = ("∂σ(a)/∂a = σ(a)(1 − σ(a))",)
     methods = functions = ("sigmoid",)
+    rules = (
+        elementwise(
+            "self", "{result}·(1 − {result})", lambda m, g, x, r, p: m.sigmoid_backward(g, r)
+        ),
+    )
 
     @staticmethod
-    def forward(ctx, a):
+    def compute(a):
         x = _float_arr(a)
         with np.errstate(over="ignore"):
             return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
-
-    @staticmethod
-    def backward(ctx, g):
-        (r,) = ctx.saved_tensors
-        if not building_graph():
-            x = r._data
-            return (plain_grad(g, g._data * x * (1 - x)),)
-        return (g * r * (1 - r),)
 
 
 @register
 class Relu(_Unary):
     name, grad_fn, symbol = "relu", "ReluBackward0", "relu"
-    saves_result, saved_names = True, ("result",)
-    formulas = ("∂relu(a)/∂a = 1 if a > 0 else 0",)
     dtype_rule = "first"
     methods = functions = ("relu",)
+    rules = (
+        elementwise(
+            "self",
+            "1 where {result} > 0, else 0",
+            lambda m, g, x, r, p: m.threshold_backward(g, r, 0),
+        ),
+    )
 
     @staticmethod
-    def forward(ctx, a):
+    def compute(a):
         x = arr(a)
         return np.maximum(x, np.zeros((), dtype=x.dtype))
 
-    @staticmethod
-    def backward(ctx, g):
-        (r,) = ctx.saved_tensors
-        return (g * (r > 0),)
+
+def _inside(m, x, lo, hi):
+    """The mask lo <= x <= hi (a missing bound is no bound), as clamp's backward builds it."""
+    if lo is not None and hi is not None:
+        return (x >= lo) & (x <= hi)
+    return x >= lo if lo is not None else x <= hi
 
 
 @register
-class Clamp(Op):
+class Clamp(Elementwise):
     name, grad_fn, symbol = "clamp", "ClampBackward1", "clamp"
-    saved_names = ("self",)
-    formulas = ("∂clamp(a)/∂a = 1 inside [min, max], else 0",)
     dtype_rule = "first"
     methods = functions = ("clamp", "clip")
+    defaults = {"min": None, "max": None}
+    rules = (
+        elementwise(
+            "self",
+            "1 where {min} ≤ {self} ≤ {max}, else 0",
+            lambda m, g, x, r, p: m.where(_inside(m, x["self"], p["min"], p["max"]), g, 0.0),
+        ),
+    )
 
     @classmethod
     def call(cls, a, min=None, max=None):  # noqa: A002
@@ -229,34 +194,27 @@ class Clamp(Op):
         return apply(cls, (a,), {"min": unwrap(min), "max": unwrap(max)})
 
     @staticmethod
-    def forward(ctx, a, min, max):  # noqa: A002
-        ctx.save_for_backward(a)
-        ctx.min, ctx.max = min, max
+    def compute(a, min, max):  # noqa: A002
         return np.clip(arr(a), min, max)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        x = a._data
-        inside = np.ones(x.shape, dtype=bool)
-        if ctx.min is not None:
-            inside &= x >= ctx.min
-        if ctx.max is not None:
-            inside &= x <= ctx.max
-        return (g * a.__class__._make(inside, _bool(), False, None),)
-
-
-def _bool():
-    return _dtype.bool_
 
 
 @register
-class Where(Op):
+class Where(Elementwise):
     name, grad_fn, symbol = "where", "WhereBackward0", "where"
     # The condition is a parameter, not an input: PyTorch's WhereBackward0 has two edges.
     input_names = ("self", "other")
-    saved_names = ("condition",)
-    formulas = ("∂where(c, a, b)/∂a = 1 where c", "∂where(c, a, b)/∂b = 1 where not c")
+    rules = (
+        elementwise(
+            "self",
+            "1 where {condition}, else 0",
+            lambda m, g, x, r, p: m.where(p["condition"], g, 0.0),
+        ),
+        elementwise(
+            "other",
+            "0 where {condition}, else 1",
+            lambda m, g, x, r, p: m.where(p["condition"], 0.0, g),
+        ),
+    )
     functions = ("where",)
 
     @classmethod
@@ -264,53 +222,37 @@ class Where(Op):
         return apply(cls, (a, b), {"condition": condition})
 
     @staticmethod
-    def forward(ctx, a, b, condition):
-        ctx.cond = np.asarray(arr(condition)).astype(bool)
-        return np.where(ctx.cond, arr(a), arr(b))
-
-    @staticmethod
-    def backward(ctx, g):
-        T = g.__class__
-        c = T._make(ctx.cond, _bool(), False, None)
-        s = ctx.input_shapes
-        zero = g * 0
-        return (
-            unbroadcast(Where.call(c, g, zero), s[0]) if needs(ctx, 0) else None,
-            unbroadcast(Where.call(c, zero, g), s[1]) if needs(ctx, 1) else None,
-        )
+    def compute(a, b, condition):
+        return np.where(np.asarray(arr(condition)).astype(bool), arr(a), arr(b))
 
 
 @register
 class Clone(_Unary):
     name, grad_fn, symbol = "clone", "CloneBackward0", "clone"
-    formulas = ("∂a/∂a = 1",)
     dtype_rule = "first"
     methods = functions = ("clone",)
+    rules = (elementwise("self", "1", lambda m, g, x, r, p: g),)
 
     @staticmethod
-    def forward(ctx, a):
+    def compute(a):
         return np.array(arr(a), copy=True)
-
-    @staticmethod
-    def backward(ctx, g):
-        return (g,)
 
 
 @register
-class ToDtype(Op):
+class ToDtype(Elementwise):
     name, grad_fn, symbol = "to_dtype", "ToCopyBackward0", "to"
-    formulas = ("∂a/∂a = 1 (cast back)",)
     dtype_rule = "array"
+    # The gradient is cast back to the input's dtype (`src`, recorded as a param).
+    rules = (elementwise("self", "1", lambda m, g, x, r, p: m.to(g, p["src"])),)
 
     @classmethod
     def call(cls, a, dtype):
-        return apply(cls, (a,), {"dtype": dtype})
+        return apply(cls, (a,), {"dtype": dtype, "src": a._dtype})
 
     @staticmethod
-    def forward(ctx, a, dtype):
-        ctx.src = a._dtype
+    def compute(a, dtype, src):
         return arr(a).astype(dtype.np)
 
-    @staticmethod
-    def backward(ctx, g):
-        return (g.to(ctx.src),)
+
+# The fused kernels the rules above call when a backward builds a graph (tanh_backward, ...).
+from . import backward_ops  # noqa: E402, F401

@@ -52,6 +52,30 @@ def _scatter_torch(T: Any, g: Any) -> Any:
     return zeros.index_put((T.tensor([0, 2, 0]),), g, accumulate=True)
 
 
+def _registered(name: str, *params: Any) -> Call:
+    """An engine op called straight from the registry (ops torch runs only inside backward
+    formulas have no public engine function)."""
+    return lambda T, *tensors: T.REGISTRY[name].call(*tensors, *params)
+
+
+def _aten(name: str, *params: Any) -> Call:
+    """The same op through torch.ops.aten (e.g. "mul.Scalar")."""
+
+    def call(T: Any, *tensors: Any) -> Any:
+        fn = T.ops.aten
+        for part in name.split("."):
+            fn = getattr(fn, part)
+        return fn(*tensors, *params)
+
+    return call
+
+
+def _internal(
+    name: str, aten: str, *shapes: tuple[int, ...], params: tuple = (), **options
+) -> Sample:
+    return Sample(_registered(name, *params), _aten(aten, *params), tuple(shapes), **options)
+
+
 def _compare_samples(fn: Call) -> list[Sample]:
     return [
         S(fn, (3, 4), (4,)),
@@ -133,6 +157,21 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: 2**a, (2, 3)),
         S(lambda T, a: 0.5**a, ()),
     ],
+    # ----- tensor-and-number overloads (used by backward formulas) ---------------------------
+    "mul_scalar": [_internal("mul_scalar", "mul.Scalar", (2, 3), params=(2.5,))],
+    "div_scalar": [_internal("div_scalar", "div.Scalar", (2, 3), params=(4.0,))],
+    "add_scalar": [_internal("add_scalar", "add.Scalar", (3,), params=(1.0,))],
+    "sub_scalar": [_internal("sub_scalar", "sub.Scalar", (3,), params=(2.0,))],
+    # ----- fused backward kernels (create_graph=True records them as ops) --------------------
+    "tanh_backward": [_internal("tanh_backward", "tanh_backward", (2, 3), (2, 3), kinds="fu")],
+    "sigmoid_backward": [
+        _internal("sigmoid_backward", "sigmoid_backward", (2, 3), (2, 3), kinds="fu")
+    ],
+    "threshold_backward": [
+        _internal(
+            "threshold_backward", "threshold_backward", (3, 4), (3, 4), params=(0.0,), kinds="fa"
+        )
+    ],
     # ----- comparisons (not differentiable) --------------------------------------------
     "eq": _compare_samples(lambda T, a, b: a == b),
     "ne": _compare_samples(lambda T, a, b: a != b),
@@ -149,6 +188,7 @@ SAMPLES: dict[str, list[Sample]] = {
     ],
     "abs": [S(lambda T, a: a.abs(), (2, 3), kinds="a"), S(lambda T, a: abs(a), (3,), kinds="i")],
     "sign": [S(lambda T, a: a.sign(), (2, 3), kinds="a")],
+    "sgn": [S(lambda T, a: a.sgn(), (2, 3), kinds="a")],
     "sin": [S(lambda T, a: a.sin(), (2, 3))],
     "cos": [S(lambda T, a: T.cos(a), (4,))],
     "tanh": [S(lambda T, a: a.tanh(), (2, 3))],

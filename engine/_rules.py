@@ -1,0 +1,333 @@
+"""Local derivative rules: each derivative written once, for the backward and for display.
+
+An elementwise derivative is one function `vjp(m, grad, inputs, result, params)` that returns
+the gradient for one input before broadcasting is summed away. `m` is a small math namespace:
+
+- `NUMPY` runs the rule on numpy arrays: the fast path, taken when no graph is built;
+- `ENGINE` runs it on engine tensors through registered ops, so with `create_graph=True` the
+  gradient is differentiable again, and its nodes carry PyTorch's names (e.g. `m.scale` is
+  `mul.Scalar`, MulBackward1; `m.tanh_backward` is TanhBackwardBackward0's op).
+
+The factor a learner sees (∂out/∂input, elementwise) is the same function at grad = 1, so the
+displayed rule, the numbers shown and the gradient sent cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _dtype as _dt
+from . import _registry
+from ._grad_mode import STATE
+from ._registry import Op
+
+KINDS = ("elementwise", "matmul", "reduce", "shape", "index", "join", "other")
+
+
+def _placeholders(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n for _, n, _, _ in string.Formatter().parse(text) if n))
+
+
+@dataclass(frozen=True)
+class LocalRule:
+    """The local derivative of an op's output with respect to one input.
+
+    text: the display formula, with {input names}, {result} and {grad} placeholders.
+    factor(m, inputs, result, params): for kind "elementwise", ∂out/∂input evaluated
+    elementwise (broadcastable to the output); the VJP is unbroadcast(grad * factor).
+    vjp(m, grad, inputs, result, params): the one function both are made from.
+    """
+
+    input: str
+    kind: str
+    text: str
+    factor: Callable | None = None
+    vjp: Callable | None = field(default=None, repr=False, compare=False)
+    uses: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown rule kind {self.kind!r}")
+        object.__setattr__(self, "uses", _placeholders(self.text))
+
+
+class _FactorOf:
+    """factor(m, inputs, result, params): a rule's vjp evaluated at grad = 1."""
+
+    __slots__ = ("vjp",)
+
+    def __init__(self, vjp: Callable) -> None:
+        self.vjp = vjp
+
+    def __call__(self, m, inputs: dict, result, params: dict | None = None):
+        return self.vjp(m, m.ones_like(result), inputs, result, params or {})
+
+
+def elementwise(input: str, text: str, vjp: Callable) -> LocalRule:  # noqa: A002
+    """An elementwise rule. `vjp(m, g, x, r, p)` reads inputs as x["name"] (only the names
+    its `text` mentions are passed), the output as r and parameters as p."""
+    return LocalRule(input, "elementwise", text, _FactorOf(vjp), vjp)
+
+
+def rule(input: str, kind: str, text: str) -> LocalRule:  # noqa: A002
+    """A display-only rule for an op whose backward is written as its own function."""
+    return LocalRule(input, kind, text)
+
+
+# ----- the two math namespaces -------------------------------------------------------------
+def _np_cond(c):
+    return np.asarray(c._data if hasattr(c, "_data") else c, dtype=bool)
+
+
+class NUMPY:  # noqa: N801 - used as a namespace, `m`
+    """Rules on numpy arrays."""
+
+    cos, sin, exp, log, sgn = np.cos, np.sin, np.exp, np.log, np.sign
+
+    @staticmethod
+    def scale(x, c):
+        return x if c == 1 else x * c
+
+    @staticmethod
+    def mul_scalar(x, c):
+        return x * c
+
+    @staticmethod
+    def div_scalar(x, c):
+        return x / c
+
+    @staticmethod
+    def add_scalar(x, c):
+        return x + c
+
+    @staticmethod
+    def sub_scalar(x, c):
+        return x - c
+
+    @staticmethod
+    def pow(x, n):
+        return np.power(x, n)
+
+    @staticmethod
+    def where(cond, a, b):
+        return np.where(_np_cond(cond), a, b)
+
+    @staticmethod
+    def zeros_like(x):
+        return np.zeros_like(x)
+
+    @staticmethod
+    def ones_like(x):
+        x = np.asarray(x)
+        return np.ones(x.shape, dtype=x.dtype if x.dtype.kind == "f" else np.float32)
+
+    @staticmethod
+    def to(x, dtype):
+        return np.asarray(x).astype(dtype.np)
+
+    # The fused backward kernels PyTorch names in double backward (…BackwardBackward0).
+    @staticmethod
+    def tanh_backward(g, y):
+        return g * (1 - y * y)
+
+    @staticmethod
+    def sigmoid_backward(g, y):
+        return g * (1 - y) * y
+
+    @staticmethod
+    def threshold_backward(g, x, threshold):
+        return np.where(x > threshold, g, 0)
+
+
+def _call(name: str, *args):
+    return _registry.REGISTRY[name].call(*args)
+
+
+def _const(like, values: np.ndarray):
+    return like.__class__._make(values, like._dtype, False, None)
+
+
+class ENGINE:  # noqa: N801 - used as a namespace, `m`
+    """Rules on engine tensors: every step is a registered op, so the gradient differentiates."""
+
+    @staticmethod
+    def cos(x):
+        return _call("cos", x)
+
+    @staticmethod
+    def sin(x):
+        return _call("sin", x)
+
+    @staticmethod
+    def exp(x):
+        return _call("exp", x)
+
+    @staticmethod
+    def log(x):
+        return _call("log", x)
+
+    @staticmethod
+    def sgn(x):
+        return _call("sgn", x)
+
+    @staticmethod
+    def scale(x, c):
+        """PyTorch's maybe_multiply: x * c, skipped when c is 1."""
+        return x if c == 1 else _call("mul_scalar", x, c)
+
+    @staticmethod
+    def mul_scalar(x, c):
+        return _call("mul_scalar", x, c)
+
+    @staticmethod
+    def div_scalar(x, c):
+        return _call("div_scalar", x, c)
+
+    @staticmethod
+    def add_scalar(x, c):
+        return _call("add_scalar", x, c)
+
+    @staticmethod
+    def sub_scalar(x, c):
+        return _call("sub_scalar", x, c)
+
+    @staticmethod
+    def pow(x, n):
+        return _call("pow", x, n)
+
+    @staticmethod
+    def where(cond, a, b):
+        return _call("where", cond, a, b)
+
+    @staticmethod
+    def zeros_like(x):
+        return _const(x, np.zeros_like(x._data))
+
+    @staticmethod
+    def ones_like(x):
+        return _const(x, np.ones_like(x._data))
+
+    @staticmethod
+    def to(x, dtype):
+        return x.to(dtype)
+
+    @staticmethod
+    def tanh_backward(g, y):
+        return _call("tanh_backward", g, y)
+
+    @staticmethod
+    def sigmoid_backward(g, y):
+        return _call("sigmoid_backward", g, y)
+
+    @staticmethod
+    def threshold_backward(g, x, threshold):
+        return _call("threshold_backward", g, x, threshold)
+
+
+# ----- ops whose backward is generated from their rules ------------------------------------
+def np_unbroadcast(x: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a broadcast numpy gradient back down to `shape`."""
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1
+    )
+    if dims:
+        x = x.sum(axis=dims, keepdims=True)
+    return x.reshape(shape)
+
+
+_NO_CONSTS: dict = {}
+
+
+class Elementwise(Op):
+    """An op whose derivatives are all elementwise rules: saving, the backward (numpy fast
+    path and differentiable path) and the display formulas all come from `rules`.
+
+    Subclasses define `compute(*inputs, **params)` (inputs are tensors or Python numbers;
+    read arrays with `_ops._util.arr`) and `rules`, one per input in `input_names` order."""
+
+    @staticmethod
+    def compute(*inputs, **params):
+        raise NotImplementedError
+
+    @classmethod
+    def _prepare(cls) -> None:
+        names = cls.input_names
+        if tuple(r.input for r in cls.rules) != names:
+            raise TypeError(f"{cls.__name__}: one rule per input, in order {names}")
+        used = {u for r in cls.rules for u in r.uses}
+        cls.saved_names = tuple(n for n in names if n in used) + (
+            ("result",) if "result" in used else ()
+        )
+        cls.saves_result = "result" in used
+        # For each input slot: (its name, the saved-slot names its rule reads).
+        cls._input_uses = tuple(tuple(u for u in r.uses if u in names) for r in cls.rules)
+
+    @classmethod
+    def forward(cls, ctx, *inputs, **params):
+        needs = ctx.needs_input_grad
+        if needs is not None:
+            wanted = set()
+            for i, uses in enumerate(cls._input_uses):
+                if needs[i]:
+                    wanted.update(uses)
+            if wanted:
+                Tensor = _registry._Tensor[0]
+                by_name = dict(zip(cls.input_names, inputs))
+                ctx.save_for_backward(
+                    *[
+                        by_name[n] if n in wanted and by_name[n].__class__ is Tensor else None
+                        for n in cls.saved_names
+                        if n != "result"
+                    ]
+                )
+                consts = {n: v for n, v in by_name.items() if v.__class__ is not Tensor}
+                if consts:
+                    ctx.consts = consts
+        return cls.compute(*inputs, **params)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        Tensor = g.__class__
+        saved = ctx.saved_tensors
+        names = cls.saved_names
+        values = dict(zip(names, saved)) if saved else {}
+        result = values.pop("result", None)
+        consts = ctx.__dict__.get("consts", _NO_CONSTS)
+        if consts:
+            values.update(consts)
+        fast = not STATE.grad_enabled
+        needs, shapes, params = ctx.needs_input_grad, ctx.input_shapes, ctx.params
+        out = []
+        for i, r in enumerate(cls.rules):
+            if not needs[i]:
+                out.append(None)
+                continue
+            x = {u: values.get(u) for u in cls._input_uses[i]}
+            if fast and _same_dtype(g, x, result, Tensor):
+                arrays = {k: v._data if v.__class__ is Tensor else v for k, v in x.items()}
+                res = None if result is None else result._data
+                grad = np.asarray(r.vjp(NUMPY, g._data, arrays, res, params))
+                grad = np_unbroadcast(grad, shapes[i])
+                d = g._dtype if grad.dtype == g._data.dtype else _dt.from_numpy_dtype(grad.dtype)
+                out.append(Tensor._make(grad, d, False, None))
+            else:
+                out.append(_registry.unbroadcast(r.vjp(ENGINE, g, x, result, params), shapes[i]))
+        return tuple(out)
+
+
+def _same_dtype(g, x: dict, result, Tensor) -> bool:  # noqa: N803
+    """numpy promotes like PyTorch only when every tensor shares the gradient's dtype."""
+    d = g._dtype
+    if result is not None and result._dtype is not d:
+        return False
+    for v in x.values():
+        if v.__class__ is Tensor and v._dtype is not d:
+            return False
+    return True
