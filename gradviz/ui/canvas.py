@@ -16,8 +16,11 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
+    QHelpEvent,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPainterPathStroker,
     QPixmapCache,
     QResizeEvent,
     QTransform,
@@ -29,6 +32,7 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsView,
     QPinchGesture,
+    QToolTip,
     QWidget,
 )
 
@@ -41,10 +45,26 @@ from gradviz.ui.render import (
     Polyline,
     SceneItems,
     TokenItem,
+    box_tooltip_text,
+    edge_tooltip_text,
     scene_rect_with_margin,
 )
 
 PIXMAP_CACHE_KB = 96 * 1024
+FOLLOW_MS = 260  # the smooth pan that keeps the step's focus and its neighbours in view
+FOLLOW_MARGIN = 32  # viewport pixels kept free around what the step is about
+
+# Plain keys on the canvas, the same as in the HTML export.
+KEY_COMMANDS = {
+    Qt.Key.Key_Right: "next",
+    Qt.Key.Key_Left: "previous",
+    Qt.Key.Key_Space: "play",
+    Qt.Key.Key_Home: "first",
+    Qt.Key.Key_End: "last",
+    Qt.Key.Key_PageDown: "next_episode",
+    Qt.Key.Key_PageUp: "previous_episode",
+    Qt.Key.Key_F: "fit",
+}
 
 
 def _episode_key(scene: Scene) -> tuple[int, str, int]:
@@ -66,6 +86,7 @@ class GraphCanvas(QGraphicsView):
 
     boxClicked = Signal(str)  # the id of a box the learner clicked
     viewChanged = Signal()  # zoom, scroll or size changed (the minimap follows)
+    keyCommand = Signal(str)  # a plain key: "next", "previous", "play", "first", ... (KEY_COMMANDS)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,9 +110,32 @@ class GraphCanvas(QGraphicsView):
         # Boxes and edges cache their pixels; Qt's default 10 MB would evict them while a
         # big graph is on screen, so allow more (the limit is shared by the whole app).
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
+        # Following the step pans smoothly from the current centre to a new one.
+        self._pan = QVariantAnimation(self)
+        self._pan.setDuration(FOLLOW_MS)
+        self._pan.setEasingCurve(QEasingCurve.Type.OutCubic)
+        self._pan.valueChanged.connect(lambda p: self.centerOn(p))
+        self.animate_pan = True
+        # box id -> tooltip text; the window provides the full values from the player.
+        self.box_tooltip = None
+        self.edge_tooltip = None  # edge id -> tooltip text (the gradient that crossed it)
         self._configure_view()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip("")  # tooltips come from the box or edge under the mouse
         self.minimap = Minimap(self)
         self.minimap.hide()
+
+    def apply_theme(self) -> None:
+        """Redraw everything in the current theme's colours (cached pixels are dropped)."""
+        self.setBackgroundBrush(theme.CANVAS_BG)
+        scene = self._items.scene
+        self._items.clear()
+        if scene is not None:
+            self._items.apply(scene)
+            if self._selected is not None:
+                self._mark_selected(self._selected)
+        self.minimap.setBackgroundBrush(theme.CANVAS_BG)
+        self.viewport().update()
 
     def _configure_view(self) -> None:
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -133,7 +177,8 @@ class GraphCanvas(QGraphicsView):
             self._mark_selected(self._selected)
         if new_episode:
             self.fit_to_view()
-        self._follow_active(scene)
+        else:
+            self._follow_active(scene, animate)
         if animate:
             self._start_flights(
                 [e.id for e in scene.edges if e.token is not None and before.get(e.id) != e.token]
@@ -269,34 +314,149 @@ class GraphCanvas(QGraphicsView):
     def reset_zoom(self) -> None:
         self.set_zoom(1.0)
 
-    def fit_to_view(self, readable: bool = True) -> None:
-        """Zoom so the whole graph is visible (never beyond FIT_MAX_ZOOM) and centre it.
-
-        With `readable`, never below FIT_MIN_ZOOM: a big graph stays legible and the view
-        follows the active step instead (the minimap shows the rest)."""
+    def fit_zoom(self) -> float:
+        """The zoom at which the whole graph fits the viewport (at most FIT_MAX_ZOOM)."""
         rect, view = self.sceneRect(), self.viewport().rect()
         if rect.isEmpty() or view.isEmpty():
-            return
+            return self.zoom()
         factor = min(view.width() / rect.width(), view.height() / rect.height())
-        lowest = theme.FIT_MIN_ZOOM if readable else theme.ZOOM_MIN
-        factor = min(max(factor, lowest), theme.FIT_MAX_ZOOM)
+        return min(max(factor, theme.ZOOM_MIN), theme.FIT_MAX_ZOOM)
+
+    def fit_to_view(self, readable: bool = True) -> None:
+        """Zoom so the whole graph is visible and centre it. Semantic zoom keeps what is
+        drawn readable: zoomed far out, boxes show titles or short names only, so
+        `readable` (kept for callers of the old minimum-zoom fit) changes nothing."""
+        rect = self.sceneRect()
+        if rect.isEmpty() or self.viewport().rect().isEmpty():
+            return
+        self._pan.stop()
+        factor = self.fit_zoom()
         self.setTransform(QTransform.fromScale(factor, factor))
         self.centerOn(rect.center())
-        scene = self._items.scene
-        if scene is not None:
-            self._follow_active(scene)
         self._view_changed()
 
-    def _follow_active(self, scene: Scene) -> None:
-        """Scroll just enough to keep the boxes the step is about in view."""
-        active = [b for b in scene.boxes if b.state in ("active", "error")]
+    def focus_rect(self, scene: Scene) -> QRectF:
+        """What a step is about: its focus boxes and, if they fit too, their neighbours."""
+        active = {b.id for b in scene.boxes if b.state in ("active", "error")}
         if not active:
+            return QRectF()
+        near = set(active)
+        for e in scene.edges:
+            if e.source in active or e.target in active:
+                near.update((e.source, e.target))
+
+        def bounds(ids: set) -> QRectF:
+            rect = QRectF()
+            for b in scene.boxes:
+                if b.id in ids:
+                    rect = rect.united(
+                        QRectF(b.x - b.width / 2, b.y - b.height / 2, b.width, b.height)
+                    )
+            return rect
+
+        view = self.visible_scene_rect()
+        m = FOLLOW_MARGIN / max(self.zoom(), 1e-6)
+        wide = bounds(near).adjusted(-m, -m, m, m)
+        if wide.width() <= view.width() and wide.height() <= view.height():
+            return wide
+        return bounds(active).adjusted(-m, -m, m, m)
+
+    def _follow_active(self, scene: Scene, animate: bool = True) -> None:
+        """Pan (smoothly) just enough that the step's focus and its neighbours are in view."""
+        want = self.focus_rect(scene)
+        if want.isEmpty():
             return
-        left = min(b.x - b.width / 2 for b in active)
-        top = min(b.y - b.height / 2 for b in active)
-        right = max(b.x + b.width / 2 for b in active)
-        bottom = max(b.y + b.height / 2 for b in active)
-        self.ensureVisible(QRectF(left, top, right - left, bottom - top), 40, 40)
+        view = self.visible_scene_rect()
+        if view.contains(want):
+            return
+        centre = view.center()
+        dx = dy = 0.0
+        if want.width() > view.width():
+            dx = want.center().x() - centre.x()
+        elif want.left() < view.left():
+            dx = want.left() - view.left()
+        elif want.right() > view.right():
+            dx = want.right() - view.right()
+        if want.height() > view.height():
+            dy = want.center().y() - centre.y()
+        elif want.top() < view.top():
+            dy = want.top() - view.top()
+        elif want.bottom() > view.bottom():
+            dy = want.bottom() - view.bottom()
+        target = QPointF(centre.x() + dx, centre.y() + dy)
+        self._pan.stop()
+        if animate and self.animate_pan and self.isVisible():
+            self._pan.setStartValue(centre)
+            self._pan.setEndValue(target)
+            self._pan.start()
+        else:
+            self.centerOn(target)
+
+    def is_panning(self) -> bool:
+        return self._pan.state() == QVariantAnimation.State.Running
+
+    def finish_pan(self) -> None:
+        if self.is_panning():
+            end = self._pan.endValue()
+            self._pan.stop()
+            self.centerOn(end)
+
+    # -- keys and tooltips ----------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        command = KEY_COMMANDS.get(Qt.Key(event.key()))
+        plain = not (
+            event.modifiers()
+            & (
+                Qt.KeyboardModifier.ControlModifier
+                | Qt.KeyboardModifier.AltModifier
+                | Qt.KeyboardModifier.MetaModifier
+            )
+        )
+        if command is not None and plain:
+            if command == "fit":
+                self.fit_to_view()
+            else:
+                self.keyCommand.emit(command)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def tooltip_at(self, pos: QPoint) -> str:
+        """The tooltip for a viewport position: a box's full value, .grad and rule, or
+        the gradient that crossed an edge."""
+        for item in self.items(pos):
+            if isinstance(item, BoxItem):
+                box = item.box
+                if self.box_tooltip is not None:
+                    text = self.box_tooltip(box.id)
+                    if text:
+                        return text
+                return box_tooltip_text(box)
+        scene_pos = self.mapToScene(pos)
+        slack = 6.0 / max(self.zoom(), 1e-6)
+        for edge_id, item in self._items.edges.items():
+            geo = item.geometry
+            if geo is None or not geo.bounds.contains(scene_pos):
+                continue
+            if _near_path(geo.path, scene_pos, slack):
+                if self.edge_tooltip is not None:
+                    text = self.edge_tooltip(edge_id)
+                    if text:
+                        return text
+                return edge_tooltip_text(item.edge, self._items.scene)
+        return ""
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return self._gesture_event(event)
 
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()
@@ -312,7 +472,7 @@ class GraphCanvas(QGraphicsView):
             return
         super().wheelEvent(event)
 
-    def viewportEvent(self, event: QEvent) -> bool:
+    def _gesture_event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Gesture:
             pinch = event.gesture(Qt.GestureType.PinchGesture)
             if isinstance(pinch, QPinchGesture):
@@ -357,3 +517,10 @@ class GraphCanvas(QGraphicsView):
         )
         self.minimap.show()
         self.minimap.raise_()
+
+
+def _near_path(path, point: QPointF, slack: float) -> bool:
+    """Whether `point` is within `slack` of the stroked `path`."""
+    stroker = QPainterPathStroker()
+    stroker.setWidth(2 * slack)
+    return stroker.createStroke(path).contains(point)

@@ -187,6 +187,26 @@ def _px(pt: float) -> int:
     return max(1, round(pt * 4 / 3))
 
 
+# Semantic zoom: text is drawn only where it is at least this many pixels high on screen;
+# what would be smaller is dropped by priority (values and grads first, then subtitles,
+# then the full title, which gives way to a short name drawn at a readable size).
+MIN_SCREEN_PX = 9.0
+
+# Tests set this to a list to collect (text, pixel height on screen) for every text drawn.
+TEXT_PROBE: list | None = None
+
+
+def _put_text(painter: QPainter, rect: QRectF, flags: int, text: str) -> None:
+    if TEXT_PROBE is not None:
+        TEXT_PROBE.append((text, painter.font().pixelSize() * _lod(painter)))
+    painter.drawText(rect, flags, text)
+
+
+def readable(px: float, lod: float) -> bool:
+    """Whether text of `px` scene pixels is tall enough on screen at zoom `lod`."""
+    return px * lod >= MIN_SCREEN_PX - 1e-6
+
+
 # ---------------------------------------------------------------------------------------
 # Boxes
 
@@ -246,11 +266,17 @@ def layout_box(box: SceneBox) -> BoxLayout:
     side = theme.BOX_PADDING + ACCENT_WIDTH / 2
     avail_w = max(w - 2 * side, 4.0)
 
-    wanted = [_Wanted("title", box.title, "bold", theme.role_style(box.role).title)]
+    muted = box.muted
+    title_colour = theme.MUTED_TEXT if muted else theme.role_style(box.role).title
+    wanted = [_Wanted("title", box.title, "bold", title_colour)]
     if box.subtitle:
-        wanted.append(_Wanted("subtitle", box.subtitle, "ui", theme.TEXT_MUTED))
+        wanted.append(
+            _Wanted("subtitle", box.subtitle, "ui", theme.MUTED_TEXT if muted else theme.TEXT_MUTED)
+        )
     if box.value is not None:
-        wanted.append(_Wanted("value", box.value, "mono", theme.TEXT))
+        wanted.append(
+            _Wanted("value", box.value, "mono", theme.MUTED_TEXT if muted else theme.TEXT)
+        )
     if box.note:
         wanted.append(_Wanted("note", box.note, "mono", theme.NOTE_TEXT))
     strip_text = grad_text(box)
@@ -336,29 +362,47 @@ def _line_tag(box: SceneBox, rect: QRectF, rows: list[TextRow], side: float) -> 
     )
 
 
+def box_badges(box: SceneBox) -> list[tuple[str, QColor]]:
+    """The small marks on a box's top-right corner: its state's (✓, !) and its own
+    badges (freed), never a halo."""
+    out = []
+    state = theme.state_style(box.state)
+    if state.badge:
+        out.append((state.badge, state.badge_color or theme.TEXT_MUTED))
+    for badge in box.badges:
+        if badge == st.BADGE_FREED and badge not in (t for t, _ in out):
+            out.append((badge, theme.state_style(st.STATE_FREED).badge_color))
+    return out
+
+
 def paint_box(
     painter: QPainter, box: SceneBox, layout: BoxLayout, selected: bool, lod: float = 1.0
 ) -> None:
     """Paint a box in its role's look and its state's decoration, in local coordinates.
-    Shared by the graph items and the legend swatches."""
+    Shared by the graph items and the legend swatches.
+
+    Semantic zoom: each text is drawn only if it is readable on screen at `lod`; when
+    even the title is too small, a short name is drawn at a readable size instead."""
     role = theme.role_style(box.role)
     state = theme.state_style(box.state)
+    muted = box.muted and box.state not in (st.STATE_ACTIVE, st.STATE_ERROR)
     rect = layout.rect
     outline = QPainterPath()
     outline.addRoundedRect(rect, theme.BOX_RADIUS, theme.BOX_RADIUS)
 
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    if state.glow is not None:
+    if state.glow is not None and not muted:
         _paint_glow(painter, rect, state.glow)
 
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(state.fill or role.fill)
+    painter.setBrush(theme.MUTED_FILL if muted else (state.fill or role.fill))
     painter.drawPath(outline)
 
     painter.save()
     painter.setClipPath(outline)
-    painter.setBrush(role.accent)
-    painter.drawRect(QRectF(rect.left(), rect.top(), ACCENT_WIDTH, rect.height()))
+    if not muted:
+        painter.setBrush(role.accent)
+        painter.drawRect(QRectF(rect.left(), rect.top(), ACCENT_WIDTH, rect.height()))
     if layout.strip is not None:
         painter.setBrush(theme.GRAD_STRIP_FILL)
         painter.drawRect(layout.strip)
@@ -367,27 +411,36 @@ def paint_box(
         painter.drawLine(QPointF(rect.left(), top), QPointF(rect.right(), top))
     painter.restore()
 
-    pen = QPen(state.border or role.border, state.border_width)
-    if state.border_dash:
-        pen.setStyle(Qt.PenStyle.DashLine)
+    if muted:
+        pen = QPen(theme.MUTED_BORDER, theme.BOX_BORDER, Qt.PenStyle.DashLine)
+        inset = theme.BOX_BORDER / 2
+    else:
+        pen = QPen(state.border or role.border, state.border_width)
+        if state.border_dash:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        inset = state.border_width / 2
     painter.setPen(pen)
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    inset = state.border_width / 2
     painter.drawRoundedRect(
         rect.adjusted(inset, inset, -inset, -inset),
         theme.BOX_RADIUS - inset,
         theme.BOX_RADIUS - inset,
     )
 
-    if lod >= theme.LOD_TEXT:  # text too small to read is skipped when zoomed far out
+    title = layout.rows[0] if layout.rows else None
+    if title is not None and readable(title.font.pixelSize(), lod):
         for row in layout.rows:
-            _draw_text(painter, row, Qt.AlignmentFlag.AlignCenter)
-        if layout.strip_row is not None:
-            _draw_text(painter, layout.strip_row, Qt.AlignmentFlag.AlignCenter)
-        if layout.line_tag is not None:
-            _draw_text(painter, layout.line_tag, Qt.AlignmentFlag.AlignLeft)
-        if state.badge:
-            _paint_badge(painter, rect, state.badge, state.badge_color or theme.TEXT_MUTED)
+            if readable(row.font.pixelSize(), lod):
+                _draw_text(painter, row, Qt.AlignmentFlag.AlignCenter)
+        strip = layout.strip_row
+        if strip is not None and readable(strip.font.pixelSize(), lod):
+            _draw_text(painter, strip, Qt.AlignmentFlag.AlignCenter)
+        tag = layout.line_tag
+        if tag is not None and readable(tag.font.pixelSize(), lod):
+            _draw_text(painter, tag, Qt.AlignmentFlag.AlignLeft)
+    elif lod > 0:
+        _paint_short_name(painter, box, rect, lod, theme.MUTED_TEXT if muted else role.title)
+    _paint_badges(painter, rect, box_badges(box), lod)
 
     if selected:
         ring = QPen(theme.SELECTION, 2.0, Qt.PenStyle.CustomDashLine)
@@ -399,10 +452,37 @@ def paint_box(
         )
 
 
+def short_name(title: str) -> str:
+    """A box's name when zoomed far out: "MulBackward0" -> "Mul", "AccumulateGrad" -> "Acc"."""
+    for suffix in ("Backward0", "Backward1", "Backward"):
+        if title.endswith(suffix) and len(title) > len(suffix):
+            return title[: -len(suffix)]
+    if title == "AccumulateGrad":
+        return "Acc"
+    return title
+
+
+def _paint_short_name(
+    painter: QPainter, box: SceneBox, rect: QRectF, lod: float, color: QColor
+) -> None:
+    """Zoomed far out: the short name in a font big enough to read, if it fits the box."""
+    px = math.ceil(MIN_SCREEN_PX / lod)
+    fm = _metrics("bold", px)
+    if fm.height() > rect.height() - 2:
+        return
+    avail = rect.width() - 2 * theme.BOX_PADDING
+    text = fm.elidedText(short_name(box.title), Qt.TextElideMode.ElideRight, avail)
+    if not text or text == "…":
+        return
+    painter.setFont(_font("bold", px))
+    painter.setPen(color)
+    _put_text(painter, rect, _CENTER, text)
+
+
 def _draw_text(painter: QPainter, row: TextRow, align: Qt.AlignmentFlag) -> None:
     painter.setFont(row.font)
     painter.setPen(row.color)
-    painter.drawText(row.rect, int(align | Qt.AlignmentFlag.AlignVCenter), row.text)
+    _put_text(painter, row.rect, int(align | Qt.AlignmentFlag.AlignVCenter), row.text)
 
 
 def _paint_glow(painter: QPainter, rect: QRectF, color: QColor) -> None:
@@ -416,19 +496,44 @@ def _paint_glow(painter: QPainter, rect: QRectF, color: QColor) -> None:
         painter.drawRoundedRect(rect.adjusted(-grow, -grow, grow, grow), r, r)
 
 
-def _paint_badge(painter: QPainter, rect: QRectF, text: str, color: QColor) -> None:
-    """A small pill straddling the top-right corner: ✓ done, "freed", ! error."""
-    font = _font("bold", _px(theme.SMALL_PT))
-    fm = QFontMetricsF(font)
+def badge_rects(rect: QRectF, badges: list[tuple[str, QColor]], px: int) -> list[QRectF]:
+    """Pills straddling the top-right corner of `rect`, right to left."""
+    fm = _metrics("bold", px)
     h = fm.height() + 2
-    w = max(h, fm.horizontalAdvance(text) + 8)
-    pill = QRectF(rect.right() - 6 - w, rect.top() - h / 2, w, h)
-    painter.setPen(QPen(QColor("#FFFFFF"), 1.5))
-    painter.setBrush(color)
-    painter.drawRoundedRect(pill, h / 2, h / 2)
-    painter.setFont(font)
-    painter.setPen(QColor("#FFFFFF"))
-    painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), text)
+    right = rect.right() - 6
+    out = []
+    for text, _ in badges:
+        w = max(h, fm.horizontalAdvance(text) + 8)
+        out.append(QRectF(right - w, rect.top() - h / 2, w, h))
+        right -= w + 3
+    return out
+
+
+def _badge_px(lod: float) -> int:
+    return max(_px(theme.SMALL_PT), math.ceil(MIN_SCREEN_PX / max(lod, 1e-6)))
+
+
+def _paint_badges(
+    painter: QPainter, rect: QRectF, badges: list[tuple[str, QColor]], lod: float
+) -> None:
+    """Small pills straddling the top-right corner: ✓ done, "freed", ! error. Drawn at a
+    readable size; left out when that would be bigger than the box."""
+    if not badges:
+        return
+    px = _badge_px(lod)
+    pills = badge_rects(rect, badges, px)
+    # Zoomed far out a readable badge would outgrow the box (and the item's margin).
+    if pills[-1].left() < rect.left() or pills[0].height() / 2 > ITEM_MARGIN:
+        return
+    font = _font("bold", px)
+    for pill, (text, color) in zip(pills, badges):
+        h = pill.height()
+        painter.setPen(QPen(theme.CANVAS_BG, 1.5))
+        painter.setBrush(color)
+        painter.drawRoundedRect(pill, h / 2, h / 2)
+        painter.setFont(font)
+        painter.setPen(theme.BADGE_TEXT)
+        _put_text(painter, pill, _CENTER, text)
 
 
 def _lod(painter: QPainter) -> float:
@@ -575,6 +680,8 @@ def edge_look(kind: str, active: bool) -> EdgeLook:
     return EdgeLook(glow, line, arrow_pen, QBrush(style.color))
 
 
+theme.on_theme_changed(edge_look.cache_clear)
+
 EDGE_CACHE_MAX_AREA = 400.0 * 400.0  # scene units²
 _NO_CACHE = QGraphicsItem.CacheMode.NoCache
 _NO_PEN = QPen(Qt.PenStyle.NoPen)
@@ -668,23 +775,24 @@ def paint_edge(
         painter.setPen(look.arrow_pen)
         painter.setBrush(look.arrow_brush)
         painter.drawPolygon(geo.arrow)
-    if lod < theme.LOD_TEXT:
-        return  # labels too small to read
+    small = _px(theme.SMALL_PT)
+    if not readable(small, lod):
+        return  # labels too small to read (the cut edge stays dashed)
     if geo.label_rect is not None and edge.label:
         painter.setPen(_NO_PEN)
         painter.setBrush(theme.EDGE_LABEL_BG)
         painter.drawRoundedRect(geo.label_rect, 3, 3)
-        painter.setFont(_font("ui", _px(theme.SMALL_PT)))
+        painter.setFont(_font("ui", small))
         painter.setPen(theme.EDGE_LABEL_TEXT)
-        painter.drawText(geo.label_rect, _CENTER, edge.label)
+        _put_text(painter, geo.label_rect, _CENTER, edge.label)
     if geo.cut_rect is not None:
         r = geo.cut_rect
         painter.setPen(QPen(theme.CUT_MARK_BORDER, 1.2))
         painter.setBrush(theme.CUT_MARK_FILL)
         painter.drawRoundedRect(r, r.height() / 2, r.height() / 2)
-        painter.setFont(_font("bold", _px(theme.SMALL_PT)))
+        painter.setFont(_font("bold", small))
         painter.setPen(theme.CUT_MARK_COLOR)
-        painter.drawText(r, _CENTER, theme.CUT_MARK_TEXT)
+        _put_text(painter, r, _CENTER, theme.CUT_MARK_TEXT)
 
 
 def _rect_key(rect: QRectF | None) -> tuple[float, float, float, float] | None:
@@ -724,7 +832,7 @@ class TokenItem(QGraphicsItem):
         return self._bounds
 
     def paint(self, painter: QPainter, option, widget: QWidget | None = None) -> None:
-        paint_token(painter, self._rect, self.text)
+        paint_token(painter, self._rect, self.text, _lod(painter))
 
 
 def token_rect(text: str, centre: QPointF) -> QRectF:
@@ -733,7 +841,7 @@ def token_rect(text: str, centre: QPointF) -> QRectF:
     return _pill_at(centre, text, font, theme.TOKEN_PAD_X, theme.TOKEN_PAD_Y)
 
 
-def paint_token(painter: QPainter, rect: QRectF, text: str) -> None:
+def paint_token(painter: QPainter, rect: QRectF, text: str, lod: float = 1.0) -> None:
     """A gradient token: a bold pill with a white rim and a soft shadow."""
     painter.setRenderHint(_ANTIALIAS, True)
     radius = rect.height() / 2
@@ -743,9 +851,55 @@ def paint_token(painter: QPainter, rect: QRectF, text: str) -> None:
     painter.setPen(QPen(theme.TOKEN_BORDER, 1.5))
     painter.setBrush(QBrush(theme.TOKEN_FILL))
     painter.drawRoundedRect(rect, radius, radius)
-    painter.setFont(_font("bold", _px(theme.TOKEN_PT)))
-    painter.setPen(theme.TOKEN_TEXT)
-    painter.drawText(rect, _CENTER, text)
+    if readable(_px(theme.TOKEN_PT), lod):  # zoomed far out: the pill without its text
+        painter.setFont(_font("bold", _px(theme.TOKEN_PT)))
+        painter.setPen(theme.TOKEN_TEXT)
+        _put_text(painter, rect, _CENTER, text)
+
+
+# ---------------------------------------------------------------------------------------
+# Tooltips
+
+
+def box_tooltip_text(box: SceneBox, rows: list[tuple[str, str]] | None = None) -> str:
+    """A box's tooltip (rich text): its title and subtitle, then `rows` (name, value) when
+    given (full values from the player), else what the box shows."""
+    from html import escape
+
+    if rows is None:
+        rows = []
+        if box.value is not None:
+            rows.append(("value", box.value))
+        if box.grad is not None:
+            rows.append((".grad" if box.role == st.ROLE_LEAF else "gradient received", box.grad))
+        if box.note:
+            rows.append(("sum", box.note))
+    head = f"<b>{escape(box.title)}</b>"
+    if box.subtitle:
+        head += f"<br><i>{escape(box.subtitle)}</i>"
+    if box.muted:
+        head += "<br>not on any gradient path"
+    body = "".join(
+        f"<tr><td><b>{escape(k)}</b>&nbsp;</td><td><pre style='margin:0'>{escape(v)}</pre></td></tr>"
+        for k, v in rows
+    )
+    return head + (f"<table>{body}</table>" if body else "")
+
+
+def edge_tooltip_text(edge: SceneEdge, scene: Scene | None, crossed: str | None = None) -> str:
+    """An edge's tooltip: what it carries and, once backward has crossed it, the gradient."""
+    titles = {b.id: b.title for b in scene.boxes} if scene is not None else {}
+    ends = f"{titles.get(edge.source, edge.source)} → {titles.get(edge.target, edge.target)}"
+    if edge.kind == st.EDGE_CUT:
+        return f"{ends}: cut (detach / no_grad), no gradient crosses it"
+    if edge.kind == st.EDGE_SEED:
+        return f"{ends}: this gradient= tensor becomes the seed of backward"
+    text = crossed or (edge.token.text if edge.token is not None else None)
+    if text is not None:
+        return f"{ends}\ngradient that crossed it (backward): {text}"
+    if edge.kind == st.EDGE_GRAD:
+        return f"{ends}\na gradient has crossed it"
+    return f"{ends}\nno gradient has crossed it yet"
 
 
 # ---------------------------------------------------------------------------------------

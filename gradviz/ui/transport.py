@@ -285,6 +285,16 @@ class Transport(QWidget):
         if episode is not None and episode.backward_step is not None:
             self.go_to(episode.backward_step)
 
+    def next_episode(self) -> None:
+        """PgDn: the first step of the next episode (as in the HTML export)."""
+        later = [e.first_step for e in self._episodes if e.first_step > self._step]
+        self.go_to(min(later) if later else self._count - 1)
+
+    def previous_episode(self) -> None:
+        """PgUp: the start of this episode, or of the one before when already there."""
+        earlier = [e.first_step for e in self._episodes if e.first_step < self._step]
+        self.go_to(max(earlier) if earlier else 0)
+
     def play(self) -> None:
         if self._count < 2 or self.playing:
             return
