@@ -106,6 +106,8 @@ def _bind_extras() -> None:
 _bind_registry()
 _bind_extras()
 
+from . import nn, optim, utils  # noqa: E402  (attributes of torch, as in PyTorch)
+
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)

@@ -1,3 +1,12 @@
 """Op definitions, one class per op. Importing this package fills the registry."""
 
-from . import arithmetic, compare, elementwise, linalg, reductions, shape  # noqa: F401
+from . import (  # noqa: F401
+    arithmetic,
+    compare,
+    elementwise,
+    linalg,
+    losses,
+    nn_ops,
+    reductions,
+    shape,
+)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 
 from engine.autograd import recording as ev
 
@@ -27,10 +26,8 @@ def _assign_targets(source: str) -> dict[int, str]:
         target = None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
-        elif isinstance(node, ast.AnnAssign):
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
             target = node.target
-        # `w -= lr * w.grad` changes w in place: the tensor it makes on the way (lr * w.grad)
-        # is not w, so augmented assignments name nothing.
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             target = node.optional_vars
         if isinstance(target, ast.Name):
@@ -45,7 +42,6 @@ class TensorNames:
     def __init__(self, source: str) -> None:
         self.targets = _assign_targets(source)
         self.names: dict[int, str] = {}
-        self.aliases: dict[int, list[str]] = {}  # uid -> later names of the same tensor
 
     def of(self, uid: int) -> str | None:
         return self.names.get(uid)
@@ -70,26 +66,11 @@ class TensorNames:
             self._bind(*last_on_line)
         for name, value in namespace.items():
             uid = getattr(value, "_uid", None)
-            if uid is None or name.startswith("_"):
-                continue
-            if uid not in self.names:
+            if uid is not None and not name.startswith("_") and uid not in self.names:
                 self.names[uid] = name
-            elif self.names[uid] != name:
-                self.aliases.setdefault(uid, []).append(name)
 
     def _bind(self, line: int, uid: int) -> None:
-        name = self.targets[line]
-        if uid not in self.names:
-            self.names[uid] = name
-        elif self.names[uid] != name and name not in self.aliases.get(uid, ()):
-            self.aliases.setdefault(uid, []).append(name)  # `d = f(a)` returns f's `b`
-
-    def alias_in(self, uid: int, code: str) -> str | None:
-        """The tensor's other name, if this line of code calls it that (print(d / a))."""
-        for name in self.aliases.get(uid, ()):
-            if re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", code):
-                return name
-        return None
+        self.names.setdefault(uid, self.targets[line])
 
 
 _INFIX = {
@@ -109,45 +90,18 @@ _INFIX = {
 }
 
 
-def enclosed(label: str) -> bool:
-    """True when the whole label sits inside one pair of brackets: (a + b), [1., 2.]."""
-    if not label or label[0] not in "([" or label[-1] not in ")]":
-        return False
-    depth = 0
-    for i, ch in enumerate(label):
-        depth += ch in "(["
-        depth -= ch in ")]"
-        if depth == 0 and i < len(label) - 1:
-            return False
-    return True
-
-
-def operand(label: str) -> str:
-    """A label that is itself an expression reads as one term: (a − 1.05) ** 2, but x,
-    x.grad, dot(x, x) and [1., 2.] stay as they are."""
-    if " " not in label or enclosed(label):
-        return label
-    call = re.match(r"^[\w.]+(?=\()", label)
-    if call and enclosed(label[call.end() :]):
-        return label
-    return f"({label})"
-
-
-_operand = operand
-
-
 def expression(opdef, labels: list[str], params: dict) -> str:
     """A short formula for an op call, e.g. '2 × dot(x, x)' -> 'mul(2, …)' style."""
     name = opdef.name if opdef is not None else "op"
     if name in _INFIX and len(labels) == 2:
-        return f"{_operand(labels[0])} {_INFIX[name]} {_operand(labels[1])}"
+        return f"{labels[0]} {_INFIX[name]} {labels[1]}"
     if name == "pow":
-        return f"{_operand(labels[0])} ** {number(params.get('exponent'))}"
+        return f"{labels[0]} ** {number(params.get('exponent'))}"
     if name == "rpow":
-        return f"{number(params.get('base'))} ** {_operand(labels[0])}"
+        return f"{number(params.get('base'))} ** {labels[0]}"
     if name == "rsub":
-        return f"{number(params.get('other'))} − {_operand(labels[0])}"
+        return f"{number(params.get('other'))} − {labels[0]}"
     if name == "neg":
-        return f"−{_operand(labels[0])}"
+        return f"−{labels[0]}"
     extra = [f"{k}={v}" for k, v in params.items() if k in ("dim", "keepdim", "p") and v]
     return f"{name}({', '.join(labels + extra)})"

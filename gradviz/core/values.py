@@ -92,11 +92,3 @@ def say(arr) -> str:
             token = token[:-1]
         out.append(token)
     return " ".join(out).replace("[ ", "[").replace(" ]", "]").replace(" ,", ",")
-
-
-def decode(raw) -> np.ndarray | None:
-    """The array behind a `full()` value (None for "None" or an unrecorded value)."""
-    if raw is None or isinstance(raw, str):
-        return None
-    flat = np.frombuffer(base64.b64decode(raw["b64"]), dtype=_NP[raw["dtype"]])
-    return flat.reshape(raw["shape"])

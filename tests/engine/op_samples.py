@@ -353,4 +353,89 @@ SAMPLES: dict[str, list[Sample]] = {
     "alias": [S(lambda T, a: a[...], (2, 3)), S(lambda T, a: a[:, :], (2, 3))],
     # The backward of indexing; torch's nearest public counterpart is index_put.
     "index_scatter": [Sample(_scatter_engine, _scatter_torch, ((3, 3),))],
+    # ----- torch.nn (engine/_ops/nn_ops.py, losses.py) ------------------------------
+    "addmm": [
+        S(lambda T, b, x, w: T.addmm(b, x, w), (4,), (3, 2), (2, 4)),
+        S(lambda T, b, x, w: T.addmm(b, x, w, beta=0.5, alpha=2), (3, 4), (3, 2), (2, 4)),
+        S(lambda T, b, x, w: T.nn.functional.linear(x, w, b), (4,), (3, 2), (4, 2)),
+        S(lambda T, b, x, w: T.nn.functional.linear(x, w, b), (4,), (2, 3, 2), (4, 2)),
+        S(lambda T, b, x, w: T.nn.functional.linear(x, w, b), (4,), (2,), (4, 2)),
+    ],
+    "squeeze_inplace_dim": [S(lambda T, x, w: T.nn.functional.linear(x, w), (3,), (4, 3))],
+    "leaky_relu": [
+        S(lambda T, a: T.nn.functional.leaky_relu(a, 0.2), (3, 4)),
+        S(lambda T, a: T.nn.functional.leaky_relu(a), (5,)),
+    ],
+    "embedding": [
+        S(lambda T, w: T.nn.functional.embedding(T.tensor([[0, 2], [1, 0]]), w), (3, 4)),
+        # The padding row's gradient is held at zero on purpose: finite differences disagree.
+        S(
+            lambda T, w: T.nn.functional.embedding(T.tensor([2, 0, 2]), w, padding_idx=0),
+            (3, 2),
+            gradcheck=False,
+        ),
+    ],
+    "mse_loss": [
+        S(lambda T, a, b: T.nn.functional.mse_loss(a, b), (3, 4), (3, 4)),
+        S(lambda T, a, b: T.nn.functional.mse_loss(a, b, reduction="sum"), (5,), (5,)),
+        S(lambda T, a, b: T.nn.functional.mse_loss(a, b, reduction="none"), (2, 3), (2, 3)),
+        S(lambda T, a, b: T.nn.functional.mse_loss(a, b), (2, 3), (2, 3), kinds="dd"),
+    ],
+    "nll_loss": [
+        S(lambda T, a: T.nn.functional.nll_loss(a, T.tensor([0, 2, 1])), (3, 4)),
+        S(lambda T, a: T.nn.functional.cross_entropy(a, T.tensor([3, 0, 1])), (3, 4)),
+        S(
+            lambda T, a: T.nn.functional.nll_loss(
+                a, T.tensor([0, 2, 1, 2]), weight=T.tensor([1.0, 2.0, 0.5])
+            ),
+            (4, 3),
+        ),
+        S(
+            lambda T, a: T.nn.functional.nll_loss(a, T.tensor([1, -100, 0]), reduction="sum"),
+            (3, 2),
+        ),
+        S(lambda T, a: T.nn.functional.nll_loss(a, T.tensor([1, 0, 1]), reduction="none"), (3, 2)),
+        S(lambda T, a: T.nn.functional.nll_loss(a, T.tensor(2)), (4,)),
+    ],
+    "binary_cross_entropy": [
+        S(
+            lambda T, a, b: T.nn.functional.binary_cross_entropy(a.sigmoid(), b.sigmoid()),
+            (3, 2),
+            (3, 2),
+        ),
+        S(
+            lambda T, a, b: T.nn.functional.binary_cross_entropy(
+                a.sigmoid(), b.sigmoid(), weight=T.tensor([0.5, 2.0]), reduction="sum"
+            ),
+            (3, 2),
+            (3, 2),
+        ),
+        S(
+            lambda T, a, b: T.nn.functional.binary_cross_entropy(
+                a.sigmoid(), b.sigmoid(), reduction="none"
+            ),
+            (4,),
+            (4,),
+        ),
+    ],
+    "binary_cross_entropy_with_logits": [
+        S(
+            lambda T, a, b: T.nn.functional.binary_cross_entropy_with_logits(a, b.sigmoid()),
+            (3, 2),
+            (3, 2),
+        ),
+        S(
+            lambda T, a, b: T.nn.functional.binary_cross_entropy_with_logits(
+                a, b.sigmoid(), pos_weight=T.tensor([3.0, 0.5]), weight=T.tensor([2.0, 1.0])
+            ),
+            (3, 2),
+            (3, 2),
+        ),
+        S(
+            lambda T, a, b: T.nn.functional.binary_cross_entropy_with_logits(a, b, reduction="sum"),
+            (4,),
+            (4,),
+            kinds="fu",
+        ),
+    ],
 }

@@ -1,0 +1,162 @@
+"""Ops behind torch.nn layers: addmm (Linear), leaky_relu, embedding, and the in-place
+squeeze that matmul uses for a vector times a matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._registry import Op, apply, register, unbroadcast
+from .._rules import Elementwise, elementwise, rule
+from ._util import arr, building_graph, needs, plain_grad
+from .shape import SqueezeDim, _scatter
+
+
+@register
+class Addmm(Op):
+    """beta·self + alpha·(mat1 @ mat2): what nn.Linear runs on a 2-D input with a bias."""
+
+    name, grad_fn, symbol = "addmm", "AddmmBackward0", "+@"
+    input_names = ("self", "mat1", "mat2")
+    saved_names = ("mat1", "mat2")
+    rules = (
+        rule("self", "reduce", "{grad} summed over the broadcast rows"),
+        rule("mat1", "matmul", "{grad} @ {mat2}ᵀ"),
+        rule("mat2", "matmul", "{mat1}ᵀ @ {grad}"),
+    )
+    methods = functions = ("addmm",)
+
+    @classmethod
+    def call(cls, input, mat1, mat2, *, beta=1, alpha=1):  # noqa: A002 - torch's names
+        for name, m in (("mat1", mat1), ("mat2", mat2)):
+            if m._data.ndim != 2:
+                raise RuntimeError(f"{name} must be a matrix, got {m._data.ndim}-D tensor")
+        if mat1._data.shape[1] != mat2._data.shape[0]:
+            raise RuntimeError(
+                "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})".format(
+                    *mat1._data.shape, *mat2._data.shape
+                )
+            )
+        params = None if beta == 1 and alpha == 1 else {"beta": beta, "alpha": alpha}
+        return apply(cls, (input, mat1, mat2), params)
+
+    @staticmethod
+    def forward(ctx, b, m1, m2, beta=1, alpha=1):
+        if ctx.needs_input_grad is not None:
+            ctx.save_for_backward(m1 if needs(ctx, 2) else None, m2 if needs(ctx, 1) else None)
+        out = np.matmul(arr(m1), arr(m2))
+        if alpha != 1:
+            out *= alpha
+        bias = arr(b)
+        if beta == 0:
+            return out
+        out += bias if beta == 1 else bias * beta
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        m1, m2 = ctx.saved_tensors
+        beta = ctx.params.get("beta", 1)
+        alpha = ctx.params.get("alpha", 1)
+        flags = ctx.needs_input_grad
+        if not building_graph():  # one numpy product per gradient
+            gd = g._data
+            return (
+                plain_grad(g, _sum_to(gd * beta if beta != 1 else gd, ctx.input_shapes[0]))
+                if flags[0]
+                else None,
+                plain_grad(g, _times(gd @ m2._data.T, alpha)) if flags[1] else None,
+                plain_grad(g, _times(m1._data.T @ gd, alpha)) if flags[2] else None,
+            )
+        return (
+            unbroadcast(g * beta if beta != 1 else g, ctx.input_shapes[0]) if flags[0] else None,
+            _scaled(g.mm(m2.t()), alpha) if flags[1] else None,
+            _scaled(m1.t().mm(g), alpha) if flags[2] else None,
+        )
+
+
+def _times(x: np.ndarray, alpha) -> np.ndarray:
+    return x if alpha == 1 else x * alpha
+
+
+def _scaled(t, alpha):
+    return t if alpha == 1 else t * alpha
+
+
+def _sum_to(x: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a broadcast numpy gradient down to `shape`."""
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1
+    )
+    return x.sum(axis=dims, keepdims=True).reshape(shape)
+
+
+@register
+class LeakyRelu(Elementwise):
+    name, grad_fn, symbol = "leaky_relu", "LeakyReluBackward0", "lrelu"
+    dtype_rule = "first"
+    rules = (
+        elementwise(
+            "self",
+            "1 if {self} > 0 else {negative_slope}",
+            lambda m, g, x, r, p: m.where(x["self"] > 0, g, m.mul_scalar(g, p["negative_slope"])),
+        ),
+    )
+
+    @classmethod
+    def call(cls, a, negative_slope=0.01):
+        return apply(cls, (a,), {"negative_slope": negative_slope})
+
+    @staticmethod
+    def compute(a, negative_slope):
+        x = arr(a)
+        return np.where(x > 0, x, x * x.dtype.type(negative_slope))
+
+
+@register
+class Embedding(Op):
+    """weight[indices]: rows of the table; the gradient adds back into those rows."""
+
+    name, grad_fn, symbol = "embedding", "EmbeddingBackward0", "emb"
+    input_names = ("weight",)
+    saved_names = ("indices",)
+    rules = (rule("weight", "index", "each row of {grad} added into row {indices} of {weight}"),)
+    dtype_rule = "first"
+
+    @classmethod
+    def call(cls, weight, indices, padding_idx=None):
+        if indices._dtype.category != 1:
+            raise RuntimeError(
+                "Expected tensor for argument #1 'indices' to have one of the following scalar "
+                f"types: Long, Int; but got torch.{indices._dtype.legacy} instead (while "
+                "checking arguments for embedding)"
+            )
+        n = weight._data.shape[0]
+        idx = indices._data
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            raise IndexError("index out of range in self")
+        return apply(cls, (weight,), {"indices": indices, "padding_idx": padding_idx})
+
+    @staticmethod
+    def forward(ctx, w, indices, padding_idx):
+        return arr(w)[indices._data]
+
+    @staticmethod
+    def backward(ctx, g):
+        idx = ctx.params["indices"]._data
+        pad = ctx.params["padding_idx"]
+        if pad is not None:
+            keep = idx != pad
+            g = g * g.__class__._make(keep[..., None].astype(g._data.dtype), g._dtype, False, None)
+        return (_scatter(g, ctx.input_shapes[0], (idx,)),)
+
+
+@register
+class SqueezeInplaceDim(SqueezeDim):
+    """squeeze_(dim): what torch.matmul does to a vector-matrix product (SqueezeBackward4)."""
+
+    name, grad_fn = "squeeze_inplace_dim", "SqueezeBackward4"
+    rules = (rule("self", "shape", "{grad} reshaped back to the shape of {self}"),)
+    is_view = False  # it renames its own input's result, which nobody else holds

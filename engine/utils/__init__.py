@@ -1,0 +1,3 @@
+"""engine.utils: torch.utils on the engine (data loading)."""
+
+from . import data  # noqa: F401
