@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from engine.autograd import recording as ev
 
@@ -15,33 +16,58 @@ def number(value) -> str:
     return repr(value)
 
 
-def _assign_targets(source: str) -> dict[int, str]:
-    """line -> the simple variable name assigned on that line (x = ..., x += ...)."""
+_NOT_TENSOR_CALLS = {"range", "len", "float", "int", "print", "enumerate", "zip", "str"}
+
+
+def _ops_in(expr: ast.AST) -> int:
+    """How many tensors one run of an expression makes, assuming each operator and call
+    makes one: `b * 2` makes 1, `torch.tanh(W @ h)` makes 2."""
+    count = 0
+    for node in ast.walk(expr):
+        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Subscript)):
+            count += 1
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if not (isinstance(func, ast.Name) and func.id in _NOT_TENSOR_CALLS):
+                count += 1
+    return count
+
+
+def _assign_targets(source: str) -> tuple[dict[int, str], dict[int, int]]:
+    """line -> the simple variable name assigned on that line (x = ...), and line -> how
+    many tensors one run of its right-hand side makes."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return {}
+        return {}, {}
     found: dict[int, str] = {}
+    per_run: dict[int, int] = {}
     for node in ast.walk(tree):
         target = None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        elif isinstance(node, ast.AnnAssign):
             target = node.target
+        # `w -= lr * w.grad` changes w in place: the tensor it makes on the way (lr * w.grad)
+        # is not w, so augmented assignments name nothing.
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             target = node.optional_vars
         if isinstance(target, ast.Name):
+            value = getattr(node, "value", None)
             for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
                 found[line] = target.id
-    return found
+                if value is not None and node.lineno == node.end_lineno:
+                    per_run[line] = _ops_in(value)
+    return found, per_run
 
 
 class TensorNames:
     """Maps tensor uids to the variable names a learner gave them."""
 
     def __init__(self, source: str) -> None:
-        self.targets = _assign_targets(source)
+        self.targets, self.per_run = _assign_targets(source)
         self.names: dict[int, str] = {}
+        self.aliases: dict[int, list[str]] = {}  # uid -> later names of the same tensor
 
     def of(self, uid: int) -> str | None:
         return self.names.get(uid)
@@ -49,6 +75,7 @@ class TensorNames:
     def learn(self, events: list, filename: str, namespace: dict) -> None:
         # The last tensor made by a statement `name = ...` is the one bound to `name`.
         last_on_line: tuple[int, int] | None = None  # (line, uid)
+        made_on_line = 0  # tensors made by the current run of that line
         for e in events:
             out = None
             if isinstance(e, ev.OpRan):
@@ -61,16 +88,37 @@ class TensorNames:
                 continue
             if last_on_line and last_on_line[0] != line:
                 self._bind(*last_on_line)
+                made_on_line = 0
             last_on_line = (line, out.uid) if line in self.targets else None
+            made_on_line += 1
+            # `b = b * 2` in a loop: each run of the line binds the tensor it made.
+            if last_on_line and made_on_line == self.per_run.get(line, 0):
+                self._bind(*last_on_line)
+                made_on_line = 0
         if last_on_line:
             self._bind(*last_on_line)
         for name, value in namespace.items():
             uid = getattr(value, "_uid", None)
-            if uid is not None and not name.startswith("_") and uid not in self.names:
+            if uid is None or name.startswith("_"):
+                continue
+            if uid not in self.names:
                 self.names[uid] = name
+            elif self.names[uid] != name:
+                self.aliases.setdefault(uid, []).append(name)
 
     def _bind(self, line: int, uid: int) -> None:
-        self.names.setdefault(uid, self.targets[line])
+        name = self.targets[line]
+        if uid not in self.names:
+            self.names[uid] = name
+        elif self.names[uid] != name and name not in self.aliases.get(uid, ()):
+            self.aliases.setdefault(uid, []).append(name)  # `d = f(a)` returns f's `b`
+
+    def alias_in(self, uid: int, code: str) -> str | None:
+        """The tensor's other name, if this line of code calls it that (print(d / a))."""
+        for name in self.aliases.get(uid, ()):
+            if re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", code):
+                return name
+        return None
 
 
 _INFIX = {
@@ -90,18 +138,57 @@ _INFIX = {
 }
 
 
+def enclosed(label: str) -> bool:
+    """True when the whole label sits inside one pair of brackets: (a + b), [1., 2.]."""
+    if not label or label[0] not in "([" or label[-1] not in ")]":
+        return False
+    depth = 0
+    for i, ch in enumerate(label):
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if depth == 0 and i < len(label) - 1:
+            return False
+    return True
+
+
+def operand(label: str) -> str:
+    """A label that is itself an expression reads as one term: (a − 1.05) ** 2, but x,
+    x.grad, dot(x, x) and [1., 2.] stay as they are."""
+    if " " not in label or enclosed(label):
+        return label
+    call = re.match(r"^[\w.]+(?=\()", label)
+    if call and enclosed(label[call.end() :]):
+        return label
+    return f"({label})"
+
+
+_operand = operand
+
+
 def expression(opdef, labels: list[str], params: dict) -> str:
     """A short formula for an op call, e.g. '2 × dot(x, x)' -> 'mul(2, …)' style."""
     name = opdef.name if opdef is not None else "op"
     if name in _INFIX and len(labels) == 2:
-        return f"{labels[0]} {_INFIX[name]} {labels[1]}"
+        return f"{_operand(labels[0])} {_INFIX[name]} {_operand(labels[1])}"
     if name == "pow":
-        return f"{labels[0]} ** {number(params.get('exponent'))}"
+        return f"{_operand(labels[0])} ** {number(params.get('exponent'))}"
     if name == "rpow":
-        return f"{number(params.get('base'))} ** {labels[0]}"
+        return f"{number(params.get('base'))} ** {_operand(labels[0])}"
     if name == "rsub":
-        return f"{number(params.get('other'))} − {labels[0]}"
+        return f"{number(params.get('other'))} − {_operand(labels[0])}"
     if name == "neg":
-        return f"−{labels[0]}"
+        return f"−{_operand(labels[0])}"
     extra = [f"{k}={v}" for k, v in params.items() if k in ("dim", "keepdim", "p") and v]
-    return f"{name}({', '.join(labels + extra)})"
+    return f"{call_name(opdef, name)}({', '.join(labels + extra)})"
+
+
+def call_name(opdef, name: str) -> str:
+    """The name a learner calls the op by (sum, not the registry's sum_dim)."""
+    for names in (getattr(opdef, "functions", ()), getattr(opdef, "methods", ())):
+        public = [n for n in names if not n.startswith("_")]
+        if public:
+            return public[0]
+    for suffix in ("_dim", "_batched", "_scalar", "_tensor"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name

@@ -1,36 +1,61 @@
 """From a recording (engine events) to a Story: episodes, their graphs, and their steps.
 
 Each backward() or autograd.grad() call closes an episode; updates that follow it
-(zero_(), a parameter step under no_grad) stay with it until the next forward work starts.
+(zero_(), a parameter step under no_grad, a closing print) stay with it until the next
+forward work that leads to another backward starts.
+
+The builder owns the world (a pure fold over the events, `world.World`) and the graph of
+the episode being told. Events are dispatched through one table; the narrator turns
+(world, event) into words and never changes anything.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
 
 import engine
 from engine.autograd import recording as ev
 
+from . import chain_rule
 from . import names as naming
+from . import narrator as say_
 from .errors import ErrorInfo
-from .story import Episode, Step, Story, StoryEdge, StoryNode
+from .story import Episode, Step, Story, StoryEdge, StoryNode, Token
 from .values import full, shape_text, short
+from .world import World
 
-FORWARD_STARTERS = (ev.OpRan, ev.TensorCreated, ev.Detached)
+EXPRESSION_DEPTH = 3  # unnamed results are named by their expression, this many ops deep
 
 
 def split_episodes(events: list) -> list[list]:
+    """One group per backward()/grad() call. Work after the last backward that never leads
+    to another one (a closing print) stays with that backward as its closing steps."""
     groups, current, closed = [], [], False
     for e in events:
-        if closed and isinstance(e, (*FORWARD_STARTERS, ev.BackwardStarted)):
+        if closed and _starts_forward(e):
             groups.append(current)
             current, closed = [], False
         current.append(e)
         if isinstance(e, ev.BackwardFinished):
             closed = True
     if current:
-        groups.append(current)
+        has_backward = any(isinstance(e, ev.BackwardStarted) for e in current)
+        if groups and not has_backward:
+            groups[-1].extend(current)
+        else:
+            groups.append(current)
     return groups
+
+
+def _starts_forward(e) -> bool:
+    """Work that builds a new graph. An op under no_grad (the update `lr * w.grad`) or on
+    tensors that need no grad belongs to the updates after the last backward."""
+    if isinstance(e, ev.OpRan):
+        return e.node is not None
+    return isinstance(e, (ev.TensorCreated, ev.Detached, ev.BackwardStarted))
 
 
 @dataclass
@@ -43,22 +68,28 @@ class _NodeDraft:
     shape: tuple = ()
     dtype: str = ""
     detail: dict = field(default_factory=dict)
-    appears: int | None = None  # step index where it first shows; None: visible from the start
+    appears: int | None = None  # step index where it first shows; None: from the start
 
 
 class _Graph:
-    """The nodes and edges of one episode, built up as events are read."""
+    """The nodes and edges of one episode, with an index of edges by target."""
 
     def __init__(self) -> None:
         self.nodes: dict[str, _NodeDraft] = {}
         self.edges: dict[str, StoryEdge] = {}
+        self.into: dict[str, list[str]] = {}  # node id -> ids of edges ending there
+        self.order: list[str] = []  # node ids in the order they were added
 
     def node(self, draft: _NodeDraft) -> str:
-        self.nodes.setdefault(draft.id, draft)
+        if draft.id not in self.nodes:
+            self.nodes[draft.id] = draft
+            self.order.append(draft.id)
         return draft.id
 
     def edge(self, edge: StoryEdge) -> str:
-        self.edges.setdefault(edge.id, edge)
+        if edge.id not in self.edges:
+            self.edges[edge.id] = edge
+            self.into.setdefault(edge.target, []).append(edge.id)
         return edge.id
 
 
@@ -69,25 +100,15 @@ class StoryBuilder:
         self.lines = source.splitlines()
         self.names = naming.TensorNames(source)
         self.namespace = namespace
-        self.ops: dict[int, ev.OpRan] = {}  # node uid -> the op that recorded it
-        self.produced: dict[int, ev.OpRan] = {}  # tensor uid -> op that produced it
-        self.detached: dict[int, ev.Detached] = {}  # result uid -> event
-        self.created: dict[int, ev.TensorCreated] = {}
-        self.acc_leaf: dict[int, int] = {}  # AccumulateGrad node uid -> leaf uid
-        self.grad_owner: dict[int, int] = {}  # .grad tensor uid -> leaf uid
-        self.leaf_value: dict[int, tuple] = {}  # leaf uid -> (array, dtype)
-        self.leaf_grad: dict[int, object] = {}  # leaf uid -> array or None
-        self.leaf_info: dict[int, ev.TensorInfo] = {}
-        self.freed: set[str] = set()  # boxes whose saved tensors a backward freed
-        self.produced_by_box: dict[str, ev.OpRan] = {}
+        self.world = World()
+        self.freed_boxes: set[str] = set()
         self.episodes: list[Episode] = []
         self.steps: list[Step] = []
+        self._labels: dict[int, str] = {}
+        self.renamed: dict[int, str] = {}  # uid -> name with a subscript, in this episode
+        self.current_code = ""  # the source line of the event being told
 
-    # ----- names and text ----------------------------------------------------------------
-    def lines_ok(self, op) -> int | None:
-        """The source line of the op behind a node, if it is in the learner's file."""
-        return self.line_of(op.location) if op is not None else None
-
+    # ----- the Telling view the narrator reads ----------------------------------------
     def line_of(self, loc) -> int | None:
         if loc is None or loc.filename != self.filename:
             return None
@@ -98,305 +119,94 @@ class StoryBuilder:
             return ""
         return self.lines[line - 1].strip()
 
-    def tname(self, uid: int) -> str | None:
-        return self.names.of(uid)
+    def name(self, uid: int, fallback: str = "the tensor") -> str:
+        if self.names.aliases and self.current_code:
+            alias = self.names.alias_in(uid, self.current_code)
+            if alias:
+                return alias
+        return self.renamed.get(uid) or self.names.of(uid) or fallback
 
-    def label(self, info) -> str:
-        """How narration refers to an operand."""
+    def number_rebindings(self, group: list) -> None:
+        """Within one episode, a name bound to several tensors (b = b * 2 in a loop) gets
+        a subscript per tensor, b₁, b₂, …, so ∂d/∂b₃ = ∂d/∂b₄ · 2 says which b."""
+        seen: dict[str, list[int]] = {}
+        for e in group:
+            out = _made(e)
+            if out is None:
+                continue
+            name = self.names.of(out)
+            if name and out not in seen.setdefault(name, []):
+                seen[name].append(out)
+        self.renamed = {
+            uid: name + _subscript(i + 1)
+            for name, uids in seen.items()
+            if len(uids) > 1
+            for i, uid in enumerate(uids)
+        }
+
+    def label(self, info, depth: int = 0) -> str:
+        """How the story refers to an operand: the learner's name, else the expression that
+        made it (a − 1.05), else its value."""
         if isinstance(info, ev.ScalarInfo):
             return naming.number(info.value)
-        name = self.tname(info.uid)
+        if info is None:
+            return "…"
+        name = self.name(info.uid, "")
         if name:
             return name
-        op = self.produced.get(info.uid)
-        if op is not None:
-            return f"{op.op}(…)"
-        return short(info.value)
+        op = self.world.produced.get(info.uid)
+        if op is None:
+            return short(info.value)
+        if depth >= EXPRESSION_DEPTH:
+            return "…"
+        cached = self._labels.get(info.uid) if depth == 0 else None
+        if cached is not None:
+            return cached
+        opdef = engine.REGISTRY.get(op.op)
+        parts = [self.label(i, depth + 1) for i in op.inputs]
+        text = naming.expression(opdef, parts, op.params)
+        if depth == 0:
+            self._labels[info.uid] = text
+        return text
 
-    # ----- node ids ----------------------------------------------------------------------
-    @staticmethod
-    def op_id(e: ev.OpRan) -> str:
-        return f"n{e.node}" if e.node is not None else f"o{e.output.uid}"
-
-    @staticmethod
-    def leaf_id(uid: int) -> str:
-        return f"t{uid}"
-
-    @staticmethod
-    def acc_id(uid: int) -> str:
-        return f"a{uid}"
-
-    def node_box(self, node_uid: int) -> str:
-        leaf = self.acc_leaf.get(node_uid)
-        return self.acc_id(leaf) if leaf is not None else f"n{node_uid}"
-
-    # ----- graph construction ------------------------------------------------------------
-    def ensure_leaf(self, g: _Graph, info: ev.TensorInfo, appears: int | None) -> str:
-        nid = self.leaf_id(info.uid)
-        if nid in g.nodes:
-            return nid
-        name = self.tname(info.uid) or ("tensor" if info.requires_grad else short(info.value))
-        created = self.created.get(info.uid)
-        line = self.line_of(created.location) if created else None
-        role = "leaf" if info.requires_grad else "tensor"
-        if info.uid in self.detached:
-            role = "tensor"
-        subtitle = shape_text(info.shape, info.dtype)
-        if info.uid in self.detached:
-            subtitle = "detached · " + subtitle
-        elif info.requires_grad:
-            subtitle = "leaf · " + subtitle
-        detail = {
-            "name": name,
-            "kind": "leaf tensor (requires_grad=True)"
-            if role == "leaf"
-            else "detached tensor"
-            if info.uid in self.detached
-            else "tensor (no grad)",
-            "shape": str(list(info.shape)),
-            "dtype": f"torch.{info.dtype}",
-        }
-        if created is not None:
-            detail["created by"] = self.code(line) or created.how
-        g.node(_NodeDraft(nid, role, name, subtitle, line, info.shape, info.dtype, detail, appears))
-        if info.uid in self.detached:
-            self.add_detach_edge(g, self.detached[info.uid], appears)
-        return nid
-
-    def ensure_acc(self, g: _Graph, info: ev.TensorInfo, appears: int | None) -> str:
-        leaf = self.ensure_leaf(g, info, appears)
-        nid = self.acc_id(info.uid)
-        if nid not in g.nodes:
-            name = self.tname(info.uid) or "leaf"
-            g.node(
-                _NodeDraft(
-                    nid,
-                    "accumulate",
-                    "AccumulateGrad",
-                    f"→ {name}.grad",
-                    g.nodes[leaf].line,
-                    (),
-                    "",
-                    {
-                        "name": "AccumulateGrad",
-                        "kind": "AccumulateGrad",
-                        "local rule": f"{name}.grad = {name}.grad + incoming (or incoming if None)",
-                        "variable": name,
-                    },
-                    appears,
-                )
-            )
-            g.edge(StoryEdge(f"acc{info.uid}", leaf, nid, "data", 0, None))
-        return nid
-
-    def ensure_op(self, g: _Graph, e: ev.OpRan, appears: int | None) -> str:
-        nid = self.op_id(e)
-        if nid in g.nodes:
-            return nid
-        self.produced_by_box[nid] = e
-        out = e.output
-        name = self.tname(out.uid)
-        opdef = engine.REGISTRY.get(e.op)
-        expr = naming.expression(opdef, [self.label(i) for i in e.inputs], e.params)
-        subtitle = f"{name} = {expr}" if name else expr
-        line = self.line_of(e.location)
-        role = "grad_fn" if e.node is not None else "op"
-        detail = {
-            "name": e.grad_fn or e.op,
-            "kind": f"grad_fn of {name or 'a tensor'}"
-            if e.node is not None
-            else "op without grad_fn (no gradient tracked)",
-            "op": f"{e.op}  {opdef.symbol if opdef else ''}".strip(),
-            "shape": str(list(out.shape)),
-            "dtype": f"torch.{out.dtype}",
-        }
-        if opdef is not None and opdef.formulas:
-            detail["local rule"] = "\n".join(f for f in opdef.formulas if f)
-        if e.saved:
-            detail["saved tensors"] = "\n".join(self.saved_text(e, opdef, name))
-        if e.node is not None:
-            detail["next_functions"] = "\n".join(
-                f"({x.name or 'None'}, {x.input_nr})" for x in e.next_functions
-            )
-        if line:
-            detail["source"] = f"line {line}: {self.code(line)}"
-        g.node(
-            _NodeDraft(
-                nid, role, e.grad_fn or e.op, subtitle, line, out.shape, out.dtype, detail, appears
-            )
-        )
-        for slot, inp in enumerate(e.inputs):
-            if e.node is None and isinstance(inp, ev.ScalarInfo):
-                continue  # outside autograd's graph a number is just part of the formula
-            src, kind = self.input_source(g, e, slot, inp, appears)
-            names = opdef.input_names if opdef else ()
-            label = "✂ no_grad" if kind == "cut" else None
-            if label is None and len(e.inputs) > 1 and slot < len(names):
-                label = names[slot]
-            g.edge(StoryEdge(f"e{nid}_{slot}", src, nid, kind, slot, label))
-        return nid
-
-    def saved_text(self, e: ev.OpRan, opdef, out_name: str | None) -> list[str]:
-        """What the node keeps for backward, with the values it kept."""
-        rows = []
-        inputs = opdef.input_names if opdef is not None else ()
-        for saved in e.saved:
-            slot = saved.removeprefix("_saved_")
-            if slot == "result":
-                rows.append(f"{saved} = {short(e.output.value)}  ({out_name or 'the output'})")
-            elif slot in inputs and inputs.index(slot) < len(e.inputs):
-                inp = e.inputs[inputs.index(slot)]
-                rows.append(f"{saved} = {short(inp.value)}  ({self.label(inp)})")
-            else:
-                rows.append(saved)
-        return rows
-
-    def input_source(self, g: _Graph, e: ev.OpRan, slot: int, inp, appears) -> tuple[str, str]:
-        if isinstance(inp, ev.ScalarInfo):
-            nid = f"c{e.seq}_{slot}"
-            g.node(
-                _NodeDraft(
-                    nid,
-                    "constant",
-                    naming.number(inp.value),
-                    "constant",
-                    None,
-                    (),
-                    "",
-                    {"name": naming.number(inp.value), "kind": "Python number"},
-                    appears,
-                )
-            )
-            return nid, "data"
-        cut = not e.grad_enabled and inp.requires_grad
-        if inp.grad_fn is not None and inp.grad_fn in self.ops:
-            return self.ensure_op(g, self.ops[inp.grad_fn], None), "cut" if cut else "data"
-        if inp.requires_grad and inp.is_leaf:
-            if cut or e.node is None:
-                return self.ensure_leaf(g, inp, appears), "cut" if cut else "data"
-            return self.ensure_acc(g, inp, appears), "data"
-        producer = self.produced.get(inp.uid)
-        if producer is not None and inp.uid not in self.detached:
-            if self.op_id(producer) in g.nodes or producer.node is None:
-                return self.ensure_op(g, producer, None), "data"
-        return self.ensure_leaf(g, inp, appears), "data"
-
-    def add_detach_edge(self, g: _Graph, d: ev.Detached, appears) -> None:
-        src = self.box_of_tensor(g, d.source, appears)
-        if src is not None:
-            g.edge(
-                StoryEdge(
-                    f"cut{d.result.uid}", src, self.leaf_id(d.result.uid), "cut", 0, "✂ detach"
-                )
-            )
-
-    def box_of_tensor(self, g: _Graph, uid: int, appears) -> str | None:
-        producer = self.produced.get(uid)
-        if producer is not None:
-            return self.ensure_op(g, producer, None)
-        info = self.leaf_info.get(uid)
-        if info is not None:
-            return self.ensure_leaf(g, info, appears)
-        return None
+    def root_label(self) -> str:
+        return self._root
 
     # ----- the whole story ---------------------------------------------------------------
     def build(self, events: list, error: ErrorInfo | None, truncated: bool) -> Story:
         self.names.learn(events, self.filename, self.namespace)
-        for index, group in enumerate(split_episodes(events)):
-            self.build_episode(index, group)
+        for group in split_episodes(events):
+            _Episode(self, len(self.episodes)).tell(group)
         if error is not None:
             self.add_error_step(error)
         return Story(
-            self.source, self.filename, tuple(self.episodes), tuple(self.steps), error, truncated
+            self.source,
+            self.filename,
+            tuple(self.episodes),
+            tuple(self.steps),
+            error,
+            truncated,
+            self.default_step(),
         )
 
-    def build_episode(self, index: int, group: list) -> None:
-        from .narrator import Narrator
-
-        g = _Graph()
-        first = len(self.steps)
-        start_values, start_grads = dict(self.leaf_value), dict(self.leaf_grad)
-        freed_before = set(self.freed)
-        narrator = Narrator(self, g, index)
-        for e in group:
-            narrator.feed(e)
-        steps = narrator.steps
-        if not steps:
-            return
-        initial = self.initial_updates(g, start_values, start_grads, freed_before)
-        steps[0] = replace(steps[0], updates=(*initial, *steps[0].updates))
-        self.steps.extend(steps)
-        backward_step = next((s.index for s in steps if s.phase == "backward"), None)
-        title = narrator.title()
-        nodes = tuple(
-            StoryNode(
-                n.id,
-                n.role,
-                n.title,
-                n.subtitle,
-                n.line,
-                tuple(n.shape),
-                n.dtype,
-                {**n.detail, **({"appears": n.appears} if n.appears is not None else {})},
-            )
-            for n in g.nodes.values()
-        )
-        self.episodes.append(
-            Episode(
-                len(self.episodes),
-                title,
-                first,
-                len(self.steps) - 1,
-                backward_step,
-                nodes,
-                tuple(g.edges.values()),
-            )
-        )
-
-    def initial_updates(self, g: _Graph, values: dict, grads: dict, freed: set) -> list:
-        """What the episode's nodes show before its first step: values from earlier
-        episodes, .grad as it stood, and graphs already freed by an earlier backward."""
-        out = []
-        for nid, node in g.nodes.items():
-            if nid.startswith("t"):
-                uid = int(nid[1:])
-                if uid in values:
-                    out += [
-                        (nid, "value", short(values[uid])),
-                        (nid, "value_full", full(values[uid], node.dtype)),
-                    ]
-                if node.role == "leaf" and uid in grads:
-                    g_arr = grads[uid]
-                    out += [
-                        (nid, "grad", short(g_arr) if g_arr is not None else "None"),
-                        (
-                            nid,
-                            "grad_full",
-                            full(g_arr, node.dtype) if g_arr is not None else "None",
-                        ),
-                    ]
-            elif nid.startswith("n") or nid.startswith("o"):
-                op = self.produced_by_box.get(nid)
-                if op is not None:
-                    out += [
-                        (nid, "value", short(op.output.value)),
-                        (nid, "value_full", full(op.output.value, op.output.dtype)),
-                    ]
-                if nid in freed:
-                    out.append((nid, "state", "freed"))
-        return out
+    def default_step(self) -> int:
+        """The last step of the last episode that ran a backward (else the last step)."""
+        if not self.steps:
+            return 0
+        if self.steps[-1].phase == "error":
+            return len(self.steps) - 1
+        for ep in reversed(self.episodes):
+            if ep.backward_step is not None:
+                return ep.last_step
+        return len(self.steps) - 1
 
     def add_error_step(self, error: ErrorInfo) -> None:
         episode = len(self.episodes) - 1
         if episode < 0:  # failed before any tensor work: an episode of its own
             self.episodes.append(Episode(0, "1. error", 0, 0, None, (), ()))
             episode = 0
-        text = _first_sentence(error.message)
-        if error.line:
-            text = f"Line {error.line} raised {text}"
-        if error.hint:
-            text += f" — {error.hint}"
-        self.steps.append(Step(len(self.steps), episode, "error", "error", text, error.line))
+        words = say_.error(error.message, error.line, error.hint)
+        self.steps.append(Step(len(self.steps), episode, "error", "error", words.text, error.line))
         last = self.episodes[episode]
         self.episodes[episode] = Episode(
             last.index,
@@ -409,10 +219,716 @@ class StoryBuilder:
         )
 
 
-def _first_sentence(message: str) -> str:
-    """The message up to its first full stop; the console shows all of it."""
-    cut = message.find(". ")
-    return message if cut < 0 else message[: cut + 1]
+class _Episode:
+    """Tells one episode: dispatches each event, keeps the graph, writes the steps."""
+
+    def __init__(self, b: StoryBuilder, index: int) -> None:
+        self.b = b
+        self.w = b.world
+        self.index = index
+        self.g = _Graph()
+        self.steps: list[Step] = []
+        self.initial: list = []  # updates shown from the episode's first step
+        self.shows: dict[int, set[str]] = {}  # tensor uid -> boxes that show its value
+        self.backward_code = ""
+        self.backward_line: int | None = None
+        self.backward_call = ""
+        self.retain = False
+        self.freed_now: list[str] = []
+        self.roots: list[str] = []  # boxes of the roots of this episode's backward calls
+        self.first_line: int | None = None
+        b._root = "out"
+        self.dispatch = {
+            ev.TensorCreated: self.on_created,
+            ev.RequiresGradSet: self.on_requires_grad,
+            ev.OpRan: self.on_op,
+            ev.Detached: self.on_detached,
+            ev.InplaceModified: self.on_inplace,
+            ev.GradZeroed: self.on_grad_zeroed,
+            ev.GradSet: self.on_grad_set,
+            ev.BackwardStarted: self.on_backward_started,
+            ev.NodeStarted: self.on_node_started,
+            ev.GradientSent: self.on_gradient_sent,
+            ev.GradAccumulated: self.on_accumulated,
+            ev.GradRetained: self.on_retained,
+            ev.HookFired: self.on_hook,
+            ev.BuffersFreed: self.on_freed,
+            ev.GradsReturned: self.on_returned,
+            ev.BackwardFinished: self.on_backward_finished,
+        }
+
+    # ----- steps and updates -------------------------------------------------------------
+    @property
+    def next_index(self) -> int:
+        return len(self.b.steps) + len(self.steps)
+
+    def add(
+        self, e, phase, kind, words, line, focus=(), edges=(), token=None, updates=(), seq=None
+    ):
+        if self.first_line is None and line:
+            self.first_line = line
+        self.steps.append(
+            Step(
+                self.next_index,
+                self.index,
+                phase,
+                kind,
+                words.text,
+                line,
+                tuple(dict.fromkeys(f for f in focus if f in self.g.nodes)),
+                tuple(edges),
+                token,
+                tuple(updates),
+                words.math,
+                seq if seq is not None else getattr(e, "seq", None),
+            )
+        )
+
+    def value_updates(self, nid: str, value, dtype: str) -> list:
+        return [(nid, "value", short(value)), (nid, "value_full", full(value, dtype))]
+
+    def grad_updates(self, nid: str, grad, dtype: str) -> list:
+        if grad is None:
+            return [(nid, "grad", "None"), (nid, "grad_full", "None")]
+        return [(nid, "grad", short(grad)), (nid, "grad_full", full(grad, dtype))]
+
+    def refresh(self, uids=(), grads_of=()) -> list:
+        """Updates for every box showing these tensors' values or these leaves' .grad,
+        read from the world as it is now."""
+        out = []
+        for uid in uids:
+            info = self.w.tensors.get(uid)
+            if info is None:
+                continue
+            for nid in sorted(self.shows.get(uid, ())):
+                out += self.value_updates(nid, info.value, info.dtype)
+        for uid in grads_of:
+            nid = f"t{uid}"
+            node = self.g.nodes.get(nid)
+            if node is not None and node.role == "leaf":
+                info = self.w.tensors.get(uid)
+                out += self.grad_updates(nid, self.w.grads.get(uid), info.dtype if info else "")
+        return out
+
+    def show(self, nid: str, uid: int, appears: int | None) -> None:
+        """Box `nid` shows tensor `uid`; give it the tensor's present state."""
+        self.shows.setdefault(uid, set()).add(nid)
+        info = self.w.tensors.get(uid)
+        node = self.g.nodes[nid]
+        updates = []
+        if info is not None:
+            updates += self.value_updates(nid, info.value, info.dtype)
+            if node.role == "leaf":
+                updates += self.grad_updates(nid, self.w.grads.get(uid), info.dtype)
+        if appears is None:
+            self.initial += updates
+        else:
+            self.pending += updates
+
+    # ----- boxes -------------------------------------------------------------------------
+    def ensure_leaf(self, info: ev.TensorInfo, appears: int | None) -> str:
+        nid = f"t{info.uid}"
+        if nid in self.g.nodes:
+            return nid
+        w, b = self.w, self.b
+        info = w.tensors.get(info.uid, info)
+        name = b.name(info.uid, "") or ("tensor" if info.requires_grad else short(info.value))
+        created = w.created.get(info.uid)
+        line = b.line_of(created.location) if created else None
+        detached = info.uid in w.detached
+        role = "leaf" if info.requires_grad and not detached else "tensor"
+        subtitle = shape_text(info.shape, info.dtype)
+        if detached:
+            subtitle = "detached · " + subtitle
+        elif info.requires_grad:
+            subtitle = "leaf · " + subtitle
+        kind = (
+            "leaf tensor (requires_grad=True)"
+            if role == "leaf"
+            else "detached tensor"
+            if detached
+            else "tensor (no grad)"
+        )
+        detail = {
+            "name": name,
+            "kind": kind,
+            "shape": str(list(info.shape)),
+            "dtype": f"torch.{info.dtype}",
+        }
+        if created is not None:
+            detail["created by"] = b.code(line) or created.how
+        self.g.node(
+            _NodeDraft(nid, role, name, subtitle, line, info.shape, info.dtype, detail, appears)
+        )
+        self.show(nid, info.uid, appears)
+        if detached:
+            self.add_detach_edge(w.detached[info.uid], appears)
+        return nid
+
+    def ensure_acc(self, info: ev.TensorInfo, appears: int | None) -> str:
+        leaf = self.ensure_leaf(info, appears)
+        nid = f"a{info.uid}"
+        if nid not in self.g.nodes:
+            name = self.b.name(info.uid, "") or "leaf"
+            detail = {
+                "name": "AccumulateGrad",
+                "kind": "AccumulateGrad",
+                "local rule": f"{name}.grad = {name}.grad + incoming (or incoming if None)",
+                "variable": name,
+            }
+            self.g.node(
+                _NodeDraft(
+                    nid, "accumulate", "AccumulateGrad", f"→ {name}.grad",
+                    self.g.nodes[leaf].line, (), "", detail, appears,
+                )
+            )  # fmt: skip
+            self.g.edge(StoryEdge(f"acc{info.uid}", leaf, nid, "data", 0, None))
+        return nid
+
+    def ensure_op(self, e: ev.OpRan, appears: int | None) -> str:
+        nid = f"n{e.node}" if e.node is not None else f"o{e.output.uid}"
+        if nid in self.g.nodes:
+            return nid
+        b, out = self.b, e.output
+        name = b.name(out.uid, "") or None
+        opdef = engine.REGISTRY.get(e.op)
+        expr = naming.expression(
+            opdef, [chain_rule.wrap(b.label(i, 1)) for i in e.inputs], e.params
+        )
+        subtitle = f"{name} = {expr}" if name else expr
+        line = b.line_of(e.location)
+        detail = {
+            "name": e.grad_fn or e.op,
+            "kind": f"grad_fn of {name or 'a tensor'}"
+            if e.node is not None
+            else "op without grad_fn (no gradient tracked)",
+            "op": f"{e.op}  {opdef.symbol if opdef else ''}".strip(),
+            "shape": str(list(out.shape)),
+            "dtype": f"torch.{out.dtype}",
+        }
+        rules = self.rule_texts(e, opdef)
+        if rules:
+            detail["local rule"] = rules
+        if e.saved:
+            detail["saved tensors"] = "\n".join(self.saved_text(e, opdef, name))
+        if e.node is not None:
+            detail["next_functions"] = "\n".join(
+                f"({x.name or 'None'}, {x.input_nr})" for x in e.next_functions
+            )
+        if line:
+            detail["source"] = f"line {line}: {b.code(line)}"
+        role = "grad_fn" if e.node is not None else "op"
+        self.g.node(
+            _NodeDraft(
+                nid, role, e.grad_fn or e.op, subtitle, line, out.shape, out.dtype, detail, appears
+            )
+        )
+        self.show(nid, out.uid, appears)
+        names = opdef.input_names if opdef else ()
+        for slot, inp in enumerate(e.inputs):
+            if e.node is None and isinstance(inp, ev.ScalarInfo):
+                continue  # outside autograd's graph a number is just part of the formula
+            src, kind = self.input_source(e, slot, inp, appears)
+            label = "✂ no_grad" if kind == "cut" else None
+            if label is None and len(e.inputs) > 1 and slot < len(names):
+                label = names[slot]
+            self.g.edge(StoryEdge(f"e{nid}_{slot}", src, nid, kind, slot, label))
+        return nid
+
+    def rule_texts(self, e: ev.OpRan, opdef) -> str:
+        """The op's local rules in the learner's names, one line per input."""
+        if opdef is None or e.grad_fn is None:
+            return ""
+        lines = []
+        out_label = self.b.label(e.output)
+        for slot, inp in enumerate(e.inputs):
+            if isinstance(inp, ev.ScalarInfo):
+                continue
+            input_name = self.input_name(opdef, slot)
+            rule = chain_rule.rule_for(e.grad_fn, input_name, slot)
+            if rule is None:
+                continue
+            labels = self.placeholders(e, opdef)
+            labels["grad"] = f"∂·/∂{chain_rule.wrap(out_label)}"
+            local = chain_rule.fill(rule.text, labels)
+            lines.append(
+                f"∂{chain_rule.wrap(out_label)}/∂{chain_rule.wrap(self.b.label(inp))} = {local}"
+            )
+        return "\n".join(lines)
+
+    @staticmethod
+    def input_name(opdef, slot: int) -> str:
+        names = opdef.input_names if opdef is not None else ()
+        if not names:
+            return "self"
+        return names[min(slot, len(names) - 1)]
+
+    def placeholders(self, e: ev.OpRan, opdef) -> dict:
+        labels = {}
+        for slot, inp in enumerate(e.inputs):
+            labels.setdefault(self.input_name(opdef, slot), chain_rule.wrap(self.b.label(inp)))
+        labels["result"] = chain_rule.wrap(self.b.label(e.output))
+        for k, v in e.params.items():
+            labels.setdefault(k, naming.number(v) if say_.is_number(v) else str(v))
+        return labels
+
+    def saved_text(self, e: ev.OpRan, opdef, out_name: str | None) -> list[str]:
+        rows = []
+        inputs = opdef.input_names if opdef is not None else ()
+        for saved in e.saved:
+            slot = saved.removeprefix("_saved_")
+            if slot == "result":
+                rows.append(f"{saved} = {short(e.output.value)}  ({out_name or 'the output'})")
+            elif slot in inputs and inputs.index(slot) < len(e.inputs):
+                inp = e.inputs[inputs.index(slot)]
+                rows.append(f"{saved} = {short(inp.value)}  ({self.b.label(inp)})")
+            else:
+                rows.append(saved)
+        return rows
+
+    def input_source(self, e: ev.OpRan, slot: int, inp, appears) -> tuple[str, str]:
+        if isinstance(inp, ev.ScalarInfo):
+            nid = f"c{e.seq}_{slot}"
+            text = naming.number(inp.value)
+            self.g.node(
+                _NodeDraft(
+                    nid, "constant", text, "constant", None, (), "",
+                    {"name": text, "kind": "Python number"}, appears,
+                )
+            )  # fmt: skip
+            return nid, "data"
+        w = self.w
+        cut = not e.grad_enabled and inp.requires_grad
+        if inp.grad_fn is not None and inp.grad_fn in w.ops:
+            return self.ensure_op(w.ops[inp.grad_fn], None), "cut" if cut else "data"
+        if inp.requires_grad and inp.is_leaf:
+            if cut or e.node is None:
+                return self.ensure_leaf(inp, appears), "cut" if cut else "data"
+            return self.ensure_acc(inp, appears), "data"
+        producer = w.produced.get(inp.uid)
+        if producer is not None and inp.uid not in w.detached:
+            pid = f"n{producer.node}" if producer.node is not None else f"o{producer.output.uid}"
+            if pid in self.g.nodes or producer.node is None:
+                return self.ensure_op(producer, None), "data"
+        return self.ensure_leaf(inp, appears), "data"
+
+    def add_detach_edge(self, d: ev.Detached, appears) -> None:
+        producer = self.w.produced.get(d.source)
+        src = None
+        if producer is not None:
+            src = self.ensure_op(producer, None)
+        elif d.source in self.w.tensors:
+            src = self.ensure_leaf(self.w.tensors[d.source], appears)
+        if src is not None:
+            self.g.edge(
+                StoryEdge(f"cut{d.result.uid}", src, f"t{d.result.uid}", "cut", 0, "✂ detach")
+            )
+
+    def node_box(self, node_uid: int) -> str:
+        leaf = self.w.acc_leaf.get(node_uid)
+        return f"a{leaf}" if leaf is not None else f"n{node_uid}"
+
+    # ----- telling -----------------------------------------------------------------------
+    def tell(self, group: list) -> None:
+        self.b.number_rebindings(group)
+        for e in group:
+            self.pending: list = []
+            loc = getattr(e, "location", None)
+            self.b.current_code = self.b.code(self.b.line_of(loc)) if loc else ""
+            self.b._labels = {}
+            self.w.apply(e)
+            handler = self.dispatch.get(type(e))
+            if handler is not None:
+                handler(e)
+        if not self.steps:
+            return
+        self.finish()
+
+    def finish(self) -> None:
+        b = self.b
+        steps = self.steps
+        first = steps[0]
+        freed = [(nid, "freed", "1") for nid in self.g.nodes if nid in b.freed_boxes]
+        steps[0] = Step(
+            first.index, first.episode, first.phase, first.kind, first.narration, first.line,
+            first.focus, first.edges, first.token, (*self.initial, *freed, *first.updates),
+            first.math, first.seq,
+        )  # fmt: skip
+        b.freed_boxes.update(self.freed_now)
+        b.steps.extend(steps)
+        backward_step = next((s.index for s in steps if s.phase == "backward"), None)
+        muted = self.muted(backward_step is not None)
+        nodes = tuple(
+            StoryNode(
+                n.id, n.role, n.title, n.subtitle, n.line, tuple(n.shape), n.dtype,
+                {**n.detail, **({"appears": n.appears} if n.appears is not None else {})},
+                n.id in muted,
+            )
+            for n in self.g.nodes.values()
+        )  # fmt: skip
+        b.episodes.append(
+            Episode(
+                self.index, self.title(), steps[0].index, steps[-1].index, backward_step,
+                nodes, tuple(self.g.edges.values()),
+            )
+        )  # fmt: skip
+
+    def muted(self, ran_backward: bool) -> set[str]:
+        """Boxes from which no gradient can reach a backward root: comparisons, a norm used
+        only in a loop test, values computed just to be printed."""
+        if not ran_backward:
+            return {nid for nid, n in self.g.nodes.items() if n.role == "op" and n.dtype == "bool"}
+        live: set[str] = set()
+        stack = [r for r in self.roots if r in self.g.nodes]
+        stack += [nid for nid, n in self.g.nodes.items() if n.role == "seed"]
+        while stack:
+            nid = stack.pop()
+            if nid in live:
+                continue
+            live.add(nid)
+            for eid in self.g.into.get(nid, ()):
+                edge = self.g.edges[eid]
+                if edge.kind != "cut":
+                    stack.append(edge.source)
+        # Leaves stay live through their AccumulateGrad, and the ops a create_graph
+        # backward built hang below the gradients they produced.
+        for nid, n in self.g.nodes.items():
+            if n.role == "accumulate" and nid in live:
+                live.add("t" + nid[1:])
+        return {nid for nid, n in self.g.nodes.items() if nid not in live and n.role != "seed"}
+
+    def title(self) -> str:
+        n = self.index + 1
+        if self.backward_code:
+            return f"{n}. {self.backward_code}"
+        code = self.b.code(self.first_line)
+        return f"{n}. {code} (forward only)" if code else f"{n}. forward only"
+
+    # ----- forward events ----------------------------------------------------------------
+    def on_created(self, e: ev.TensorCreated) -> None:
+        t = e.tensor
+        # An unnamed tensor gets a box only once an op uses it (a gradient= argument never
+        # does: it becomes the seed).
+        named = self.b.names.of(t.uid) is not None
+        nid = self.ensure_leaf(t, self.next_index) if named else None
+        self.add(
+            e, "forward", "create", say_.created(self.b, e), self.b.line_of(e.location),
+            [nid] if nid else [], updates=self.pending,
+        )  # fmt: skip
+
+    def on_requires_grad(self, e: ev.RequiresGradSet) -> None:
+        t = e.tensor
+        nid = f"t{t.uid}"
+        if nid not in self.g.nodes:
+            self.ensure_leaf(t, self.next_index)
+        node = self.g.nodes[nid]
+        if t.requires_grad and node.role != "leaf":
+            node.role = "leaf"
+            node.subtitle = "leaf · " + node.subtitle
+            node.detail["kind"] = "leaf tensor (requires_grad=True)"
+        updates = self.pending + self.refresh((t.uid,), (t.uid,))
+        self.add(
+            e, "forward", "create", say_.requires_grad_set(self.b, e),
+            self.b.line_of(e.location), [nid], updates=updates,
+        )  # fmt: skip
+
+    def on_op(self, e: ev.OpRan) -> None:
+        phase = "backward" if self.w.in_backward is not None else "forward"
+        nid = self.ensure_op(e, self.next_index)
+        node = self.g.nodes[nid]
+        expression = node.subtitle.split(" = ", 1)[-1]
+        edges = self.g.into.get(nid, [])
+        updates = self.pending + self.refresh((e.output.uid,))
+        line = self.b.line_of(e.location)
+        self.add(
+            e, phase, "op", say_.op_ran(self.b, e, expression), line, [nid], edges, updates=updates
+        )
+
+    def on_detached(self, e: ev.Detached) -> None:
+        nid = self.ensure_leaf(e.result, self.next_index)
+        edges = self.g.into.get(nid, [])
+        self.add(
+            e, "forward", "detach", say_.detached(self.b, e), self.b.line_of(e.location),
+            [nid], edges, updates=self.pending,
+        )  # fmt: skip
+
+    def on_inplace(self, e: ev.InplaceModified) -> None:
+        w, t = self.w, e.tensor
+        owner = w.grad_owner.get(t.uid)
+        if owner is not None and e.op == "zero_":
+            return  # .grad.zero_() is told by GradZeroed
+        line = self.b.line_of(e.location)
+        focus = []
+        if t.uid in self.shows:
+            focus = sorted(self.shows[t.uid])
+        elif t.is_leaf or t.uid not in w.produced:
+            focus = [self.ensure_leaf(t, self.next_index)]
+        updates = self.pending + self.refresh((t.uid,), (owner,) if owner is not None else ())
+        if owner is not None:
+            focus.append(f"t{owner}")
+        by = self.inplace_operand(line, t.uid)
+        self.add(e, "update", "inplace", say_.inplace(self.b, e, by), line, focus, updates=updates)
+
+    def inplace_operand(self, line: int | None, uid: int) -> str | None:
+        """The right-hand side of `w -= lr * w.grad` or `w.add_(g, alpha=…)` on this line."""
+        code = self.b.code(line)
+        m = re.match(r"^[\w.\[\]]+\s*([-+*/@]|//)=\s*(.+)$", code)
+        if m:
+            return m[2].strip()
+        m = re.match(r"^[\w.\[\]]+\.\w+_\((.*)\)$", code)
+        if m and m[1]:
+            return m[1].strip()
+        return None
+
+    def on_grad_zeroed(self, e: ev.GradZeroed) -> None:
+        info = self.w.tensors.get(e.owner)
+        if info is None:
+            return
+        nid = self.ensure_leaf(info, None)
+        updates = self.pending + self.refresh((e.grad.uid,), (e.owner,))
+        self.add(
+            e, "update", "zero", say_.grad_zeroed(self.b, e), self.b.line_of(e.location),
+            [nid], updates=updates,
+        )  # fmt: skip
+
+    def on_grad_set(self, e: ev.GradSet) -> None:
+        info = self.w.tensors.get(e.owner)
+        if info is None:
+            return
+        nid = self.ensure_leaf(info, None)
+        uids = (e.grad.uid,) if e.grad is not None else ()
+        updates = self.pending + self.refresh(uids, (e.owner,))
+        self.add(
+            e, "update", "zero", say_.grad_set(self.b, e), self.b.line_of(e.location),
+            [nid], updates=updates,
+        )  # fmt: skip
+
+    # ----- backward events ---------------------------------------------------------------
+    def on_backward_started(self, e: ev.BackwardStarted) -> None:
+        b = self.b
+        self.retain, self.freed_now, self.backward_call = e.retain_graph, [], e.call
+        line = b.line_of(e.location)
+        self.backward_line = line
+        code = b.code(line) or ("backward()" if e.call == "backward" else "grad()")
+        self.backward_code = self.backward_code or code
+        b._root = self.root_name(code, e)
+        focus, edges, updates, token = [], [], list(self.pending), None
+        seed_uids = e.seed_uids or (None,) * len(e.roots)
+        for i, (root, seed, given) in enumerate(zip(e.roots, e.seeds, seed_uids)):
+            if root.grad_fn is not None and root.grad_fn in self.w.ops:
+                rid = self.ensure_op(self.w.ops[root.grad_fn], None)
+            else:
+                rid = self.ensure_acc(root, None)
+            self.roots.append(rid)
+            sid = f"s{e.seq}_{i}"
+            self.g.node(
+                _NodeDraft(
+                    sid, "seed", "seed", f"∂{b._root}/∂{b._root}", line, tuple(root.shape),
+                    root.dtype,
+                    {"name": "seed gradient", "kind": "the gradient that starts backward"},
+                    self.next_index,
+                )
+            )  # fmt: skip
+            eid = self.g.edge(StoryEdge(f"seed{e.seq}_{i}", rid, sid, "data", 0, None))
+            if given is not None and f"t{given}" in self.g.nodes:
+                self.g.edge(
+                    StoryEdge(f"gseed{e.seq}_{i}", f"t{given}", sid, "seed", 0, "gradient=")
+                )
+                self.g.nodes[sid].subtitle = f"v = {b.label(self.w.tensors[given])}"
+            focus += [sid, rid]
+            edges.append(eid)
+            updates += self.value_updates(sid, seed, root.dtype)
+            token = Token(eid, short(seed))
+        words = say_.backward_started(b, e, code)
+        self.add(e, "backward", "seed", words, line, focus, edges, token, updates)
+
+    def root_name(self, code: str, e: ev.BackwardStarted) -> str:
+        """The seed is named after the tensor whose backward() (or grad()) was called."""
+        m = re.search(r"([A-Za-z_][\w.]*(?:\[[^\]]*\])?)\.backward\(", code)
+        if m is None:
+            m = re.search(r"grad\(\s*[\(\[]?\s*([A-Za-z_][\w.]*)", code)
+        if m is not None and m[1] not in ("torch", "autograd", "torch.autograd"):
+            return m[1]
+        return self.b.label(e.roots[0]) if e.roots else "out"
+
+    def on_node_started(self, e: ev.NodeStarted) -> None:
+        b, w = self.b, self.w
+        if e.node in w.acc_leaf:
+            return  # told together with the accumulation
+        nid = self.node_box(e.node)
+        if nid not in self.g.nodes:
+            return
+        op = w.ops.get(e.node)
+        g = e.grad_outputs[0] if e.grad_outputs else None
+        incoming = w.sent_to.get(e.node, [])
+        out_label = b.label(op.output) if op else "its output"
+        dtype = op.output.dtype if op else "float32"
+        updates = [
+            *self.pending,
+            (nid, "grad", short(g)),
+            (nid, "grad_full", full(g, dtype)),
+            (nid, "state", "done"),
+        ]
+        if len(incoming) > 1:
+            updates.append((nid, "note", f"{' + '.join(short(x) for x in incoming)} = {short(g)}"))
+        words = say_.node_started(b, e, incoming, out_label)
+        line = b.line_of(op.location) if op else None
+        self.add(e, "backward", "receive", words, line, [nid], updates=updates)
+
+    def on_gradient_sent(self, e: ev.GradientSent) -> None:
+        b, w = self.b, self.w
+        if e.to_node is None or e.grad is None:
+            return
+        src_box = self.node_box(e.node)
+        eid = f"e{src_box}_{e.slot}"
+        if eid not in self.g.edges:
+            return
+        op = w.ops.get(e.node)
+        target = self.node_box(e.to_node)
+        leaf = w.acc_leaf.get(e.to_node)
+        if leaf is None:
+            to_text = f"back to {e.to_name}"
+        elif self.backward_call == "grad":
+            to_text = (
+                f"towards {b.name(leaf)}, where grad() captures it as its result "
+                f"({b.name(leaf)}.grad is not touched)"
+            )
+        else:
+            to_text = f"to AccumulateGrad of {b.name(leaf)}, which adds it into {b.name(leaf)}.grad"
+        words = say_.gradient_sent(b, e, op, to_text, self.send_math(e, op))
+        focus = [src_box, target]
+        if e.grad_uid is not None and e.grad_uid in w.produced:
+            made = w.produced[e.grad_uid]  # create_graph: the op that computed this gradient
+            focus.append(f"n{made.node}" if made.node is not None else f"o{made.output.uid}")
+        updates = [*self.pending, (eid, "flow", "grad")]
+        line = b.line_of(op.location) if op else None
+        self.add(
+            e, "backward", "send", words, line, focus, [eid], Token(eid, short(e.grad)), updates
+        )
+
+    def send_math(self, e: ev.GradientSent, op: ev.OpRan | None) -> tuple:
+        if op is None or e.slot >= len(op.inputs):
+            return ()
+        b = self.b
+        opdef = engine.REGISTRY.get(op.op)
+        inputs = {}
+        for slot, inp in enumerate(op.inputs):
+            key = self.input_name(opdef, slot)
+            if key in inputs and slot != e.slot:
+                continue
+            inputs[key] = _operand(b, inp)
+        target = _operand(b, op.inputs[e.slot])
+        inputs[self.input_name(opdef, e.slot)] = target
+        rule = chain_rule.rule_for(e.name, self.input_name(opdef, e.slot), e.slot)
+        return chain_rule.send_lines(
+            rule=rule,
+            root=b.root_label(),
+            wrt=target.label,
+            out=_operand(b, op.output),
+            inputs=inputs,
+            target=target,
+            upstream=self.w.upstream.get(e.node),
+            sent=e.grad,
+            params=op.params,
+        )
+
+    def on_accumulated(self, e: ev.GradAccumulated) -> None:
+        b, w = self.b, self.w
+        b.names.names.setdefault(e.grad_uid, f"{b.name(e.tensor)}.grad")
+        info = w.tensors.get(e.tensor)
+        acc, leaf = f"a{e.tensor}", f"t{e.tensor}"
+        if acc not in self.g.nodes or info is None:
+            return
+        name = b.name(e.tensor)
+        incoming = w.sent_to.get(e.node, [])
+        line = self.g.nodes[leaf].line
+        if len(incoming) > 1:
+            # The sum gets a step of its own, so the learner sees it before .grad changes.
+            edges = [
+                eid
+                for eid, edge in self.g.edges.items()
+                if edge.source == acc and edge.kind != "cut"
+            ]
+            note = f"Σ {' + '.join(short(x) for x in incoming)} = {short(e.incoming)}"
+            words = say_.fan_in_sum(b, name, incoming, e.incoming)
+            # It shows the state just before the accumulation: .grad has not changed yet.
+            sum_updates = [(acc, "note", note)]
+            self.add(
+                e, "backward", "sum", words, line, [acc], edges, updates=sum_updates, seq=e.seq - 1
+            )
+        if e.old is None:
+            note = f"None → {short(e.new)}"
+        else:
+            note = f"{short(e.old)} + {short(e.incoming)} = {short(e.new)}"
+        updates = [*self.pending, (acc, "note", note), (acc, "state", "done")]
+        updates += self.refresh((e.grad_uid,), (e.tensor,))
+        words = say_.accumulated(b, e, len(incoming) > 1)
+        self.add(e, "backward", "accumulate", words, line, [acc, leaf], updates=updates)
+
+    def on_retained(self, e: ev.GradRetained) -> None:
+        self.add(e, "backward", "hook", say_.grad_retained(self.b, e), self.backward_line)
+
+    def on_hook(self, e: ev.HookFired) -> None:
+        nid = self.node_box(e.node)
+        where = self.g.nodes[nid].title if nid in self.g.nodes else "a node"
+        self.add(
+            e, "backward", "hook", say_.hook_fired(self.b, e, where), self.backward_line, [nid]
+        )
+
+    def on_freed(self, e: ev.BuffersFreed) -> None:
+        nid = self.node_box(e.node)
+        if nid in self.g.nodes:
+            self.freed_now.append(nid)
+
+    def on_returned(self, e: ev.GradsReturned) -> None:
+        b, focus, shown = self.b, [], []
+        for inp, g in zip(e.inputs, e.grads):
+            focus.append(f"t{inp.uid}")
+            if g is None:
+                shown.append("None")
+                continue
+            shown.append(b.name(g.uid, "") or "a new tensor")
+            made = self.w.produced.get(g.uid)
+            if made is not None:
+                focus.append(self.ensure_op(made, self.next_index))
+        words = say_.grads_returned(b, e, shown)
+        self.add(e, "backward", "return", words, self.backward_line, focus, updates=self.pending)
+
+    def on_backward_finished(self, e: ev.BackwardFinished) -> None:
+        if e.error is not None:
+            return  # the story's error step tells it
+        grads = []
+        if self.backward_call == "backward":
+            grads = [
+                (n.title, self.w.grads.get(int(n.id[1:])))
+                for n in self.g.nodes.values()
+                if n.role == "leaf"
+            ]
+        freed_titles = list(dict.fromkeys(self.g.nodes[n].title for n in self.freed_now))
+        words = say_.backward_finished(self.b, grads, freed_titles, self.retain)
+        updates = [*self.pending, *((n, "freed", "1") for n in self.freed_now)]
+        self.add(e, "backward", "free", words, self.backward_line, (), updates=updates)
+
+
+def _made(e) -> int | None:
+    """The uid of the tensor an event makes, if it makes one."""
+    if isinstance(e, ev.OpRan):
+        return e.output.uid
+    if isinstance(e, ev.TensorCreated):
+        return e.tensor.uid
+    if isinstance(e, ev.Detached):
+        return e.result.uid
+    return None
+
+
+def _subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def _operand(b: StoryBuilder, info) -> chain_rule.Operand:
+    if isinstance(info, ev.ScalarInfo):
+        return chain_rule.Operand(naming.number(info.value), np.asarray(info.value), ())
+    return chain_rule.Operand(b.label(info), info.value, tuple(info.shape))
 
 
 def build_story(

@@ -58,7 +58,7 @@ def full(arr, dtype: str) -> dict | None:
     someone looks at it."""
     if arr is None:
         return None
-    a = np.ascontiguousarray(arr)
+    a = np.asarray(arr)  # not ascontiguousarray: it turns a 0-d tensor into shape [1]
     dtype = dtype if dtype in _PRINTABLE else "float32"
     a = a.astype(_NP[dtype], copy=False)
     return {
@@ -92,3 +92,11 @@ def say(arr) -> str:
             token = token[:-1]
         out.append(token)
     return " ".join(out).replace("[ ", "[").replace(" ]", "]").replace(" ,", ",")
+
+
+def decode(raw) -> np.ndarray | None:
+    """The array behind a `full()` value (None for "None" or an unrecorded value)."""
+    if raw is None or isinstance(raw, str):
+        return None
+    flat = np.frombuffer(base64.b64decode(raw["b64"]), dtype=_NP[raw["dtype"]])
+    return flat.reshape(raw["shape"])

@@ -1,0 +1,239 @@
+"""The chain rule of one backward edge, written out with its numbers.
+
+A send step of the story reads: the upstream gradient, times the local derivative
+(evaluated), gives what is sent; plus how a broadcast, reduction, reshape, index or join
+moves the gradient between shapes. The local derivative comes from the engine's registry
+(`engine.local_rules_for_grad_fn`): its display text and, for elementwise ops, the very
+function the engine's backward uses, so the words and the numbers cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+import engine
+
+from .names import number, operand
+from .values import say
+
+# How many elements a tensor may have for its numbers to be written out in a line.
+INLINE_ELEMENTS = 6
+
+
+@dataclass(frozen=True)
+class Operand:
+    label: str  # the learner's name, or an expression such as "(a − 1.05)"
+    value: np.ndarray | None
+    shape: tuple
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The registry's local rule for one input, or a stand-in read from older metadata."""
+
+    kind: str  # elementwise | matmul | reduce | shape | index | join | other
+    text: str  # with {placeholders} for inputs, {result} and {grad}
+    factor: object = None  # elementwise: factor(m, inputs, result, params) -> array
+
+
+def rule_for(grad_fn: str, input_name: str, slot: int) -> Rule | None:
+    """The display rule the registry holds for one input of a grad_fn."""
+    lookup = getattr(engine, "local_rules_for_grad_fn", None) or getattr(
+        engine._registry, "local_rules_for_grad_fn", None
+    )
+    if lookup is not None:
+        for r in lookup(grad_fn) or ():
+            if r.input == input_name:
+                return Rule(r.kind, r.text, r.factor)
+    op = engine.op_for_grad_fn(grad_fn)
+    if op is None or slot >= len(op.formulas) or not op.formulas[slot]:
+        return None
+    return _from_formula(op, slot)
+
+
+_OLD_KINDS = {
+    "mm": "matmul",
+    "mv": "matmul",
+    "matmul_batched": "matmul",
+    "dot": "matmul",
+    "sum": "reduce",
+    "sum_dim": "reduce",
+    "mean": "reduce",
+    "mean_dim": "reduce",
+    "max_dim": "reduce",
+    "min_dim": "reduce",
+    "max": "reduce",
+    "min": "reduce",
+    "norm": "reduce",
+    "softmax": "other",
+    "log_softmax": "other",
+    "cat": "join",
+    "stack": "join",
+    "select": "index",
+    "slice": "index",
+    "index": "index",
+    "index_scatter": "index",
+}
+
+
+def _from_formula(op, slot: int) -> Rule:
+    """Older ops say `∂f(a)/∂a = rhs` with letters a, b, n, A, B, G; map them to placeholders."""
+    formula = op.formulas[slot]
+    rhs = re.split(r"\s[=:]\s|:\s", formula, maxsplit=1)[-1]
+    slot_of = ["{" + n + "}" for n in op.input_names]
+    letters = {"a": slot_of[0], "A": slot_of[0], "G": "{grad}", "g": "{grad}"}
+    if len(slot_of) > 1:
+        letters.update({"b": slot_of[1], "B": slot_of[1], "v": slot_of[1]})
+    kind = _OLD_KINDS.get(op.name)
+    if kind is None:
+        kind = "shape" if "gradient back" in rhs or "copies" in rhs else "elementwise"
+    text = re.sub(
+        r"(?<![A-Za-zα-ω])([aAbBGgv])(?![A-Za-zα-ωₖᵢⱼ])", lambda m: letters.get(m[1], m[1]), rhs
+    )
+    return Rule(kind, text, None)
+
+
+def fill(text: str, labels: dict[str, str]) -> str:
+    """Put the learner's names into a rule's placeholders ({self} -> z)."""
+
+    def one(m: re.Match) -> str:
+        return labels.get(m[1], m[1])
+
+    return re.sub(r"\{(\w+)\}", one, text)
+
+
+def wrap(label: str) -> str:
+    """Parenthesise an expression label so it reads as one factor."""
+    return operand(label)
+
+
+def _param_text(value) -> str:
+    if isinstance(value, (bool, int, float)):
+        return number(value)
+    return str(value)
+
+
+def _num(arr) -> str:
+    return say(arr)
+
+
+def _small(arr) -> bool:
+    return arr is not None and np.asarray(arr).size <= INLINE_ELEMENTS
+
+
+def _dims_summed(in_shape: tuple, out_shape: tuple) -> tuple[int, ...]:
+    """The dims of the output that broadcasting added or stretched for this input."""
+    lead = len(out_shape) - len(in_shape)
+    dims = list(range(lead))
+    for i, n in enumerate(in_shape):
+        if n == 1 and out_shape[i + lead] != 1:
+            dims.append(i + lead)
+    return tuple(dims)
+
+
+def _shape(shape: tuple) -> str:
+    return "[" + ", ".join(str(n) for n in shape) + "]"
+
+
+def _numpy_math():
+    """The math namespace the engine's numpy fast path evaluates rules with."""
+    rules = getattr(engine, "_rules", None)
+    return getattr(rules, "NUMPY", np)
+
+
+def evaluate_factor(rule: Rule, values: dict, result, params: dict):
+    """The local derivative of an elementwise rule at the recorded values, or None."""
+    if rule.factor is None or result is None or any(v is None for v in values.values()):
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(rule.factor(_numpy_math(), values, result, params))
+    except Exception:  # noqa: BLE001 - a rule that cannot be evaluated is told without numbers
+        return None
+
+
+def send_lines(
+    *,
+    rule: Rule | None,
+    root: str,
+    wrt: str,
+    out: Operand,
+    inputs: dict[str, Operand],
+    target: Operand,
+    upstream: np.ndarray | None,
+    sent: np.ndarray | None,
+    params: dict,
+) -> tuple[str, ...]:
+    """The chain rule for the gradient one node sends to one input, as lines of math."""
+    d_out = f"∂{root}/∂{wrap(out.label)}"
+    d_in = f"∂{root}/∂{wrap(target.label)}"
+    labels = {k: _param_text(v) for k, v in params.items()}
+    labels.update({name: wrap(o.label) for name, o in inputs.items()})
+    labels.update(result=wrap(out.label), grad=d_out)
+    if rule is None:
+        return (f"{d_in} = {_num(sent)}",) if sent is not None else ()
+    local = fill(rule.text, labels)
+    if rule.kind == "elementwise":
+        return _elementwise(rule, d_in, d_out, local, out, inputs, target, upstream, sent, params)
+    lines = [f"{d_in} = {local}" if "{grad}" in rule.text else f"{d_in} = {d_out} · {local}"]
+    if rule.kind == "matmul" and upstream is not None:
+        shapes = {name: _shape(o.shape) for name, o in inputs.items()}
+        shapes.update(grad=_shape(np.shape(upstream)), result=_shape(out.shape))
+        local_shapes = fill(rule.text, shapes)
+        if "{grad}" not in rule.text:
+            local_shapes = f"{shapes['grad']} · {local_shapes}"
+        lines.append(f"shapes: {local_shapes} → {_shape(target.shape)}")
+    elif rule.kind == "reduce":
+        n = int(np.prod(target.shape)) // max(1, int(np.prod(out.shape)))
+        lines.append(
+            f"each output gathered {n} element{'s' if n != 1 else ''} of {target.label}, so its "
+            f"gradient goes back to each of them: shape {_shape(out.shape)} → {_shape(target.shape)}"
+        )
+    elif rule.kind == "shape":
+        lines.append(
+            f"the gradient of shape {_shape(out.shape)} goes back to shape {_shape(target.shape)}"
+        )
+    elif rule.kind == "index":
+        lines.append(
+            f"the gradient of shape {_shape(out.shape)} is scattered into zeros of shape "
+            f"{_shape(target.shape)} at the positions that were read"
+        )
+    elif rule.kind == "join":
+        lines.append(
+            f"{target.label} gets its own slice ({_shape(target.shape)}) of the "
+            f"{_shape(out.shape)} gradient"
+        )
+    if sent is not None:
+        lines.append(f"= {_num(sent)}")
+    return tuple(lines)
+
+
+def _elementwise(rule, d_in, d_out, local, out, inputs, target, upstream, sent, params):
+    lines = [f"{d_in} = {d_out} · {local}"]
+    values = {name: o.value for name, o in inputs.items()}
+    factor = evaluate_factor(rule, values, out.value, params)
+    if upstream is None:
+        return tuple(lines)
+    product = None
+    if factor is not None:
+        product = np.asarray(upstream) * factor
+        times = "·" if np.ndim(upstream) == 0 and np.ndim(factor) == 0 else "⊙"
+        if _small(upstream) and _small(factor):
+            lines.append(f"= {_num(upstream)} {times} {_num(factor)}")
+        else:
+            lines.append(f"= {_num(upstream)} {times} {_num(factor)}  (elementwise)")
+    dims = _dims_summed(tuple(target.shape), tuple(out.shape))
+    if dims and product is not None:
+        lines.append(f"= {_num(product)}")
+    if dims:
+        which = ", ".join(str(d) for d in dims)
+        lines.append(
+            f"summed over dim {which}, because {target.label} was broadcast from "
+            f"{_shape(target.shape)} to {_shape(out.shape)}"
+        )
+    if sent is not None:
+        lines.append(f"= {_num(sent)}")
+    return tuple(lines)
