@@ -583,9 +583,8 @@ class MainWindow(QMainWindow):
 
         if self.player is None:
             raise ValueError("run a script first")
-        scenes = [self.player.scene(k) for k in range(self.player.step_count)]
         title = self.files.display_name()
-        write_html(scenes, path, title, self.editor.toPlainText())
+        write_html(self.player, path, title, self.editor.toPlainText())
 
     def export_png_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

@@ -1,0 +1,151 @@
+// view.js: pan and zoom with mouse, trackpad and touch (pointer events), fit to the
+// graph, follow the step, and semantic zoom: text under ~9 px on screen is hidden.
+
+/* exported VIEW, applyTransform, fitView, zoomAt, zoomCentre, followActive, installPanZoom */
+const svg = $("canvas"), gView = $("viewport");
+const VIEW = { k: 1, tx: 0, ty: 0, autoFit: true, lod: -1 };
+const MIN_TEXT_PX = 9; // smallest on-screen text size worth drawing
+const READABLE_ZOOM = 0.85; // an automatic fit stays above it (text >= 9 px); the view follows instead
+
+function applyTransform() {
+  gView.setAttribute("transform", `translate(${VIEW.tx},${VIEW.ty}) scale(${VIEW.k})`);
+  // Detail text is 10-12 px and titles 13 px at zoom 1.
+  const lod = VIEW.k * 11 >= MIN_TEXT_PX ? 0 : VIEW.k * 13 >= MIN_TEXT_PX ? 1 : 2;
+  if (lod !== VIEW.lod) {
+    VIEW.lod = lod;
+    svg.classList.toggle("lod-1", lod >= 1);
+    svg.classList.toggle("lod-2", lod >= 2);
+  }
+}
+
+function contentBounds() {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  const add = (x, y) => {
+    x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+  };
+  for (const { entry, row } of sceneBoxes()) {
+    const b = entry.info;
+    add(b.x - b.w / 2, b.y - b.h / 2);
+    add(b.x + b.w / 2, b.y + b.h / 2 + (row[4] >= 0 ? 26 : 0)); // notes hang below the box
+  }
+  if (SCENE.elist) {
+    for (const r of SCENE.elist) for (const p of SCENE.edges.get(r[0]).info.points) add(p[0], p[1]);
+  }
+  if (!isFinite(x0)) { x0 = 0; y0 = 0; x1 = 100; y1 = 100; }
+  return { x0, y0, x1, y1 };
+}
+
+// With `readable`, never zoom out so far that text is hard to read; Fit shows it all.
+function fitView(readable = true) {
+  const r = svg.getBoundingClientRect();
+  if (r.width < 10 || r.height < 10) return;
+  const bb = contentBounds(), m = 36;
+  const k = Math.min((r.width - 2 * m) / Math.max(1, bb.x1 - bb.x0),
+    (r.height - 2 * m) / Math.max(1, bb.y1 - bb.y0), 1.6);
+  VIEW.k = Math.max(readable === true ? READABLE_ZOOM : 0.05, k);
+  VIEW.tx = (r.width - VIEW.k * (bb.x0 + bb.x1)) / 2;
+  VIEW.ty = (r.height - VIEW.k * (bb.y0 + bb.y1)) / 2;
+  VIEW.autoFit = VIEW.k <= k;
+  applyTransform();
+  if (!VIEW.autoFit) followActive();
+}
+
+function zoomAt(px, py, factor) {
+  const k = Math.max(0.05, Math.min(8, VIEW.k * factor));
+  VIEW.tx = px - (px - VIEW.tx) * (k / VIEW.k);
+  VIEW.ty = py - (py - VIEW.ty) * (k / VIEW.k);
+  VIEW.k = k;
+  VIEW.autoFit = false;
+  applyTransform();
+}
+
+function zoomCentre(factor) {
+  const r = svg.getBoundingClientRect();
+  zoomAt(r.width / 2, r.height / 2, factor);
+}
+
+// Keep the boxes the step is about on screen.
+function followActive() {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const { entry, row } of sceneBoxes()) {
+    if (str(row[1]) !== "active") continue;
+    const b = entry.info;
+    x0 = Math.min(x0, b.x - b.w / 2); x1 = Math.max(x1, b.x + b.w / 2);
+    y0 = Math.min(y0, b.y - b.h / 2); y1 = Math.max(y1, b.y + b.h / 2);
+  }
+  if (!isFinite(x0)) return;
+  const r = svg.getBoundingClientRect(), m = 24;
+  const sx0 = VIEW.tx + VIEW.k * x0, sx1 = VIEW.tx + VIEW.k * x1;
+  const sy0 = VIEW.ty + VIEW.k * y0, sy1 = VIEW.ty + VIEW.k * y1;
+  if (sx0 >= m && sy0 >= m && sx1 <= r.width - m && sy1 <= r.height - m) return;
+  VIEW.tx = r.width / 2 - VIEW.k * (x0 + x1) / 2;
+  VIEW.ty = r.height / 2 - VIEW.k * (y0 + y1) / 2;
+  applyTransform();
+}
+
+function installPanZoom(onClickBox) {
+  // A mouse wheel zooms; a trackpad pinch arrives as a wheel with ctrlKey; a two-finger
+  // sideways scroll pans.
+  svg.addEventListener("wheel", (ev) => {
+    ev.preventDefault();
+    const r = svg.getBoundingClientRect();
+    const scale = ev.deltaMode === 1 ? 16 : 1;
+    if (!ev.ctrlKey && Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
+      VIEW.tx -= ev.deltaX * scale; VIEW.ty -= ev.deltaY * scale; VIEW.autoFit = false;
+      applyTransform();
+      return;
+    }
+    const speed = ev.ctrlKey ? 0.01 : 0.0015;
+    zoomAt(ev.clientX - r.left, ev.clientY - r.top, Math.exp(-ev.deltaY * scale * speed));
+  }, { passive: false });
+
+  // Pointers: one drags the view (or clicks a box), two pinch-zoom about their midpoint.
+  const pointers = new Map();
+  let drag = null, pinch = null;
+  const mid = () => {
+    const ps = Array.from(pointers.values());
+    return { x: (ps[0].x + ps[1].x) / 2, y: (ps[0].y + ps[1].y) / 2,
+      d: Math.hypot(ps[0].x - ps[1].x, ps[0].y - ps[1].y) };
+  };
+  svg.addEventListener("pointerdown", (ev) => {
+    if (ev.pointerType === "mouse" && ev.button !== 0) return;
+    pointers.set(ev.pointerId, { x: ev.clientX, y: ev.clientY });
+    try { svg.setPointerCapture(ev.pointerId); } catch (err) { /* a synthetic event */ }
+    if (pointers.size === 2) {
+      drag = null;
+      pinch = mid();
+      return;
+    }
+    const box = ev.target.closest ? ev.target.closest(".box") : null;
+    drag = { x: ev.clientX, y: ev.clientY, tx: VIEW.tx, ty: VIEW.ty, moved: false,
+      box: box ? box.dataset.id : null };
+  });
+  svg.addEventListener("pointermove", (ev) => {
+    if (!pointers.has(ev.pointerId)) return;
+    pointers.set(ev.pointerId, { x: ev.clientX, y: ev.clientY });
+    if (pinch && pointers.size === 2) {
+      const now = mid(), r = svg.getBoundingClientRect();
+      VIEW.tx += now.x - pinch.x; VIEW.ty += now.y - pinch.y;
+      zoomAt(now.x - r.left, now.y - r.top, pinch.d > 0 ? now.d / pinch.d : 1);
+      pinch = now;
+      return;
+    }
+    if (!drag) return;
+    const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    drag.moved = true;
+    svg.classList.add("dragging");
+    VIEW.tx = drag.tx + dx; VIEW.ty = drag.ty + dy; VIEW.autoFit = false;
+    applyTransform();
+  });
+  const end = (ev) => {
+    pointers.delete(ev.pointerId);
+    if (pointers.size < 2) pinch = null;
+    if (drag && !drag.moved && ev.type === "pointerup") onClickBox(drag.box);
+    drag = null;
+    svg.classList.remove("dragging");
+  };
+  svg.addEventListener("pointerup", end);
+  svg.addEventListener("pointercancel", end);
+  window.addEventListener("resize", () => { if (VIEW.autoFit) fitView(); });
+}

@@ -1,0 +1,217 @@
+"""Helpers for the page tests: stories from scripts, and a real browser engine to load pages.
+
+QtWebEngine (PySide6-Addons) runs everywhere the app's tests run; headless Chromium is
+used too where Debian's `chromium` is installed. Either missing means a clear skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.name == "posix" and os.geteuid() == 0:
+    # Chromium refuses to run its sandbox as root.
+    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if "--no-sandbox" not in flags:
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
+
+try:  # QtWebEngine must be imported before any QApplication exists (collection time).
+    from PySide6.QtCore import QCoreApplication, QEvent, Qt, QUrl
+    from PySide6.QtWebEngineCore import (
+        QWebEnginePage,
+        QWebEngineProfile,
+        QWebEngineUrlRequestInterceptor,
+    )
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
+    if QCoreApplication.instance() is None:
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    WEBENGINE_ERROR = ""
+except Exception as exc:  # pragma: no cover - depends on the machine
+    WEBENGINE_ERROR = f"QtWebEngine is not available (pip install PySide6-Addons): {exc}"
+
+from gradviz.core.player import Player  # noqa: E402
+from gradviz.core.trace import trace_source  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = next(
+    (
+        p
+        for p in (ROOT / "gradviz" / "assets" / "examples", ROOT / "assets" / "examples")
+        if p.is_dir()
+    ),
+    ROOT / "gradviz" / "assets" / "examples",
+)
+
+
+def player_of(source: str, filename: str = "script.py") -> Player:
+    return Player(trace_source(source, filename).story)
+
+
+def embedded(page: str) -> dict:
+    found = re.findall(
+        r'<script id="gradviz-data" type="application/json">(.*?)</script>', page, re.S
+    )
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
+# ---- QtWebEngine ------------------------------------------------------------------------
+
+if not WEBENGINE_ERROR:
+
+    class RequestLog(QWebEngineUrlRequestInterceptor):
+        """Every URL the page asks for, as the browser engine sees it."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.urls: list[str] = []
+
+        def interceptRequest(self, info) -> None:  # noqa: N802 - Qt's name
+            self.urls.append(info.requestUrl().toString())
+
+
+class Browser:
+    """A QWebEngineView with its own off-the-record profile and a request log."""
+
+    def __init__(self, qtbot, width: int = 1440, height: int = 860) -> None:
+        self.qtbot = qtbot
+        self.view = QWebEngineView()
+        self.profile = QWebEngineProfile()  # off the record: nothing is written to disk
+        self.log = RequestLog()
+        self.profile.setUrlRequestInterceptor(self.log)
+        self.page = QWebEnginePage(self.profile, self.view)
+        self.console: list[str] = []
+        self.page.javaScriptConsoleMessage = lambda level, message, line, source: (
+            self.console.append(f"{source}:{line}: {message}")
+        )
+        self.view.setPage(self.page)
+        self.view.resize(width, height)
+        self.view.show()
+
+    def load(self, path: Path) -> None:
+        self.log.urls.clear()
+        with self.qtbot.waitSignal(self.view.loadFinished, timeout=15_000) as blocker:
+            self.view.load(QUrl.fromLocalFile(str(path)))
+        assert blocker.args and blocker.args[0], f"QtWebEngine could not load {path}"
+        self.qtbot.waitUntil(lambda: self.js("typeof window.gradviz") == "object", timeout=5000)
+
+    def load_html(self, page: str, directory: Path, name: str = "page.html") -> Path:
+        path = directory / name
+        path.write_text(page, encoding="utf-8")
+        self.load(path)
+        return path
+
+    def js(self, script: str, timeout: int = 5000):
+        result: list = []
+        self.page.runJavaScript(script, 0, result.append)
+        self.qtbot.waitUntil(lambda: bool(result), timeout=timeout)
+        return result[0]
+
+    def json(self, expression: str):
+        # Objects come back from runJavaScript unreliably; JSON text does not.
+        return json.loads(self.js(f"JSON.stringify({expression})"))
+
+    def key(self, key: str) -> None:
+        self.js(
+            f"document.dispatchEvent(new KeyboardEvent('keydown', {{key: {json.dumps(key)},"
+            " bubbles: true})); 0"
+        )
+
+    def grab(self, wait_ms: int = 200):
+        self.qtbot.wait(wait_ms)  # let the compositor paint the last frame
+        return self.view.grab().toImage()
+
+    def close(self) -> None:
+        # Delete the page before its profile: Chromium complains otherwise at exit.
+        self.view.close()
+        self.page.deleteLater()
+        self.view.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        self.profile.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        self.qtbot.wait(10)
+
+
+# ---- headless Chromium (Debian's package), where installed ------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The browser's own background traffic (updates, spell-check dictionaries, time checks) is
+# switched off, so any request left in the net log came from the page.
+QUIET = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-features=SpellcheckService,NetworkTimeServiceQuerying,OptimizationHints,Translate",
+    "--no-pings",
+]
+
+
+def chromium_dump(path: Path, extra: list[str] | None = None, timeout: float = 60.0) -> str:
+    """The page's DOM after its scripts ran, from headless Chromium, with no network."""
+    with tempfile.TemporaryDirectory() as profile:
+        args = [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            *QUIET,
+            f"--user-data-dir={profile}",
+            "--proxy-server=127.0.0.1:9",  # anything that tried the network would fail
+            "--virtual-time-budget=3000",
+            *(extra or []),
+            "--dump-dom",
+            path.as_uri(),
+        ]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return done.stdout
+
+
+def chromium_screenshot(path: Path, out: Path, size=(1440, 860), timeout: float = 60.0) -> None:
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--user-data-dir={profile}",
+                f"--window-size={size[0]},{size[1]}",
+                "--virtual-time-budget=3000",
+                f"--screenshot={out}",
+                path.as_uri(),
+            ],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def chromium_page_requests(path: Path) -> list[str]:
+    """URLs the page itself asked for (not the browser's own traffic), from Chromium's net
+    log: its requests carry the page's origin as initiator."""
+    with tempfile.TemporaryDirectory() as tmp:
+        netlog = Path(tmp) / "net.json"
+        chromium_dump(path, [f"--log-net-log={netlog}"])
+        data = json.loads(netlog.read_text(encoding="utf-8"))
+    start = data["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    return [
+        e["params"].get("url", "")
+        for e in data["events"]
+        if e["type"] == start
+        and isinstance(e.get("params"), dict)
+        and "url" in e["params"]
+        and e["params"].get("initiator") != "not an origin"
+    ]
