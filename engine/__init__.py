@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from . import (
     _ops,  # noqa: F401  (fills the registry)
+    _sampling,
     autograd,
+    random,
 )
 from ._creation import (
     arange,
@@ -19,27 +21,48 @@ from ._creation import (
     full,
     full_like,
     linspace,
-    manual_seed,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    seed,
     tensor,
     zeros,
     zeros_like,
 )
 from ._dtype import bool_ as bool  # noqa: A001
-from ._dtype import dtype, float32, float64, get_default_dtype, int32, int64, set_default_dtype
+from ._dtype import (
+    dtype,
+    float32,
+    float64,
+    get_default_dtype,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
 from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ._ops.arithmetic import rtruediv
 from ._ops.linalg import matmul, rmatmul
 from ._ops.shape import contiguous, flatten, narrow, reshape, t_property
 from ._printing import get_printoptions, set_printoptions
 from ._registry import REGISTRY, Op, op_for_grad_fn
+from ._sampling import (
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
 from ._tensor import Size, Tensor, device
 
 float = float32  # noqa: A001 - PyTorch's aliases
@@ -105,6 +128,7 @@ def _bind_extras() -> None:
 
 _bind_registry()
 _bind_extras()
+_sampling.install_tensor_methods()  # normal_, uniform_, bernoulli_, ... on torch's stream
 
 from . import nn, optim, utils  # noqa: E402  (attributes of torch, as in PyTorch)
 

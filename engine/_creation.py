@@ -1,4 +1,4 @@
-"""Tensor factories: tensor, arange, zeros, randn, ..."""
+"""Tensor factories: tensor, arange, zeros, ... (the random ones live in _sampling)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,6 @@ import numpy as np
 from . import _dtype as dt
 from ._grad_mode import STATE
 from ._tensor import Tensor, _check_float_for_grad, _unwrap
-
-_generator = [np.random.default_rng()]
-
-
-def _rng() -> np.random.Generator:
-    return _generator[0]
-
-
-def manual_seed(seed: int):
-    """Seed the engine's random numbers (they differ from PyTorch's stream)."""
-    _generator[0] = np.random.default_rng(int(seed))
-    return _generator[0]
-
-
-def seed() -> int:
-    s = int(np.random.SeedSequence().entropy % (2**63))
-    manual_seed(s)
-    return s
 
 
 def _finish(arr: np.ndarray, d: dt.dtype, requires_grad: bool, how: str) -> Tensor:
@@ -157,31 +139,3 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=Fals
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=False) -> Tensor:
     d = _float(dtype)
     return _finish(np.eye(n, m, dtype=d.np), d, requires_grad, "eye")
-
-
-def rand(*args, size=None, dtype=None, device=None, requires_grad: bool = False, generator=None):
-    d = _float(dtype)
-    arr = _rng().random(_size(args, size)).astype(d.np)
-    return _finish(arr, d, requires_grad, "rand")
-
-
-def randn(*args, size=None, dtype=None, device=None, requires_grad: bool = False, generator=None):
-    d = _float(dtype)
-    arr = _rng().standard_normal(_size(args, size)).astype(d.np)
-    return _finish(arr, d, requires_grad, "randn")
-
-
-def randint(low, high=None, size=(), dtype=None, device=None, requires_grad=False) -> Tensor:
-    if high is None:
-        low, high = 0, low
-    d = dtype or dt.int64
-    arr = _rng().integers(low, high, size=_shape((size,))).astype(d.np)
-    return _finish(arr, d, requires_grad, "randint")
-
-
-def rand_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
-    return rand(t._data.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
-
-
-def randn_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
-    return randn(t._data.shape, dtype=_like(t, dtype), requires_grad=requires_grad)

@@ -26,10 +26,11 @@ class dtype:  # noqa: N801 - PyTorch spells it in lower case
 bool_ = dtype("bool", np.bool_, 0, "BoolTensor")
 int64 = dtype("int64", np.int64, 1, "LongTensor")
 int32 = dtype("int32", np.int32, 1, "IntTensor")
+uint8 = dtype("uint8", np.uint8, 1, "ByteTensor")  # torch.get_rng_state()'s bytes
 float32 = dtype("float32", np.float32, 2, "FloatTensor")
 float64 = dtype("float64", np.float64, 2, "DoubleTensor")
 
-ALL = (bool_, int32, int64, float32, float64)
+ALL = (bool_, uint8, int32, int64, float32, float64)
 _FROM_NP = {d.np: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
 

@@ -38,6 +38,8 @@ _NUMPY_DTYPES = {
     "float32": np.float32,
     "float64": np.float64,
     "int64": np.int64,
+    "int32": np.int32,
+    "uint8": np.uint8,
     "bool": np.bool_,
 }
 

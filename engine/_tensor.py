@@ -507,15 +507,7 @@ class Tensor:
         arr = np.broadcast_to(_unwrap(src), self._data.shape)
         return self._inplace("copy_", np.array(arr, dtype=self._data.dtype), None)
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
-        from ._creation import _rng
-
-        return self._inplace("normal_", _rng().normal(mean, std, self._data.shape), None)
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
-        from ._creation import _rng
-
-        return self._inplace("uniform_", _rng().uniform(a, b, self._data.shape), None)
+    # normal_, uniform_, bernoulli_, random_, exponential_: engine._sampling (torch's stream)
 
     def __setitem__(self, key, value) -> None:
         if self.requires_grad and STATE.grad_enabled:

@@ -1,0 +1,369 @@
+"""PyTorch's CPU random numbers, bit for bit: its mt19937 stream and the recipes on top.
+
+numpy only, no tensors. torch draws 32-bit words from an mt19937 and turns them into numbers
+by fixed recipes (24 bits for a float32 in [0, 1), 53 for a float64, Box-Muller for normals,
+`word % range` for integers). numpy's MT19937 bit generator is the same engine, so it supplies
+the words at C speed; this module adds what torch keeps beside it (the seed, the cached
+normal) and the recipes, including the float rounding of torch's compiled kernels (fused
+multiply-adds, the AVX2 polynomial log/sin/cos of its float32 normal kernel).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import numpy as np
+
+DEFAULT_SEED = 67280421310721  # what torch.Generator() starts from
+_N = 624  # words in the mt19937 state
+_U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
+_STATE_BYTES = 5056  # sizeof(CPUGeneratorImplState) on x86-64: torch's get_rng_state() size
+_F32 = np.float32
+
+
+def _seeded_key(seed32: int) -> np.ndarray:
+    """The mt19937 state right after init_genrand(seed), before the first twist."""
+    key = np.empty(_N, dtype=np.uint32)
+    x = seed32
+    key[0] = x
+    for j in range(1, _N):
+        x = (1812433253 * (x ^ (x >> 30)) + j) & 0xFFFFFFFF
+        key[j] = x
+    return key
+
+
+def check_seed(seed) -> int:
+    """torch takes any int from -2**63 to 2**64 - 1 and keeps it as an unsigned 64-bit value."""
+    seed = int(seed)
+    if not -(2**63) <= seed <= _U64_MAX:
+        raise ValueError("Overflow when unpacking long long")
+    return seed & _U64_MAX
+
+
+class MT19937:
+    """One torch CPU generator: the mt19937 words plus torch's cached Box-Muller normals."""
+
+    def __init__(self, seed: int = DEFAULT_SEED) -> None:
+        self._bits = np.random.MT19937(0)
+        self.set_seed(seed)
+
+    # ----- seeding and state ------------------------------------------------------------
+    def set_seed(self, seed: int) -> None:
+        self._seed = check_seed(seed)
+        key = _seeded_key(self._seed & 0xFFFFFFFF)
+        self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _N}}
+        # torch marks a just-seeded engine with next=0 (the first word twists first); numpy
+        # says pos=624 for both that and "state used up", so remember which one it is.
+        self._fresh = True
+        self.next_double_normal: float | None = None  # Box-Muller's second value, kept
+        self.next_float_normal: float | None = None  # (torch's float twin; CPU never sets it)
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def state_bytes(self) -> bytes:
+        """torch's get_rng_state() layout: CPUGeneratorImplState, with the 624 words as u64."""
+        st = self._bits.state["state"]
+        pos = int(st["pos"])
+        left, nxt = (1, 0) if self._fresh else (_N + 1 - pos, pos)
+        nd, nf = self.next_double_normal, self.next_float_normal
+        head = struct.pack("<QiiQ", self._seed, left, 1, nxt)
+        words = np.asarray(st["key"], dtype="<u8").tobytes()
+        tail = struct.pack(
+            "<dddi4xf?3x",
+            0.0,
+            0.0 if nd is None else nd,
+            0.0,
+            nd is not None,
+            nf or 0.0,
+            nf is not None,
+        )
+        return head + words + tail
+
+    def set_state_bytes(self, data: bytes) -> None:
+        if len(data) != _STATE_BYTES:
+            raise RuntimeError(
+                f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the input "
+                f"RNG state size to be {len(data)}"
+            )
+        seed, left, seeded, nxt = struct.unpack_from("<QiiQ", data, 0)
+        if not (seeded and 0 < left <= _N and nxt <= _N):
+            raise RuntimeError("Invalid mt19937 state")
+        key = np.frombuffer(data, dtype="<u8", count=_N, offset=24).astype(np.uint32)
+        _, normal_y, _, y_valid, nf, nf_valid = struct.unpack_from("<dddi4xf?", data, 24 + 8 * _N)
+        self._seed = seed
+        # left == 1 means the next word twists first; otherwise words nxt.. are still unread.
+        pos = _N if left == 1 else nxt
+        self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+        self._fresh = left == 1 and nxt == 0
+        self.next_double_normal = normal_y if y_valid else None
+        self.next_float_normal = float(nf) if nf_valid else None
+
+    def copy_from(self, other: MT19937) -> None:
+        self._bits.state = other._bits.state
+        self._seed, self._fresh = other._seed, other._fresh
+        self.next_double_normal = other.next_double_normal
+        self.next_float_normal = other.next_float_normal
+
+    # ----- raw words ----------------------------------------------------------------------
+    def random(self, n: int) -> np.ndarray:
+        """n words of torch's random(): 32-bit values (held in uint64)."""
+        if n <= 0:
+            return np.empty(0, dtype=np.uint64)
+        self._fresh = False
+        return self._bits.random_raw(n)
+
+    def random64(self, n: int) -> np.ndarray:
+        """n values of torch's random64(): two words, the first one high."""
+        w = self.random(2 * n)
+        return (w[0::2] << np.uint64(32)) | w[1::2]
+
+    # ----- uniform floats -----------------------------------------------------------------
+    def unit_float32(self, n: int) -> np.ndarray:
+        """[0, 1) in float32 from the low 24 bits of one word each."""
+        return (self.random(n) & 0xFFFFFF).astype(_F32) * _F32(2.0**-24)
+
+    def unit_float64(self, n: int) -> np.ndarray:
+        """[0, 1) in float64 from the low 53 bits of one random64 each."""
+        return (self.random64(n) & np.uint64(2**53 - 1)).astype(np.float64) * 2.0**-53
+
+    def uniform(self, n: int, low: float, high: float, dtype: np.dtype) -> np.ndarray:
+        """uniform_(low, high): x * (high - low) + low in the tensor's precision, one rounding."""
+        if dtype == np.float64:
+            x = self.unit_float64(n)
+            return x if (low, high) == (0.0, 1.0) else fma64(x, high - low, low)
+        x = self.unit_float32(n)
+        lo, hi = _F32(low), _F32(high)
+        out = x if (lo, hi) == (0.0, 1.0) else fma32(x, hi - lo, lo)
+        return out.astype(dtype, copy=False)
+
+    # ----- normals ------------------------------------------------------------------------
+    def normal(self, n: int, mean: float, std: float, dtype: np.dtype, contiguous: bool):
+        """normal_(mean, std) on n elements: torch's kernel depends on size and layout."""
+        if n >= 16 and contiguous and dtype == np.float32:
+            return self._normal_avx2_float32(n, _F32(mean), _F32(std))
+        if n >= 16 and contiguous and dtype == np.float64:
+            return self._normal_blocks_float64(n, float(mean), float(std))
+        return fma64(self.scalar_normals(n), float(std), float(mean)).astype(dtype)
+
+    def scalar_normals(self, n: int) -> np.ndarray:
+        """torch's normal_distribution<double>, one value at a time: each pair of uniforms
+        gives r*cos (returned) and r*sin (cached for the next call, even across calls)."""
+        out = np.empty(n, dtype=np.float64)
+        start = 0
+        if n and self.next_double_normal is not None:
+            out[0] = self.next_double_normal
+            self.next_double_normal = None
+            start = 1
+        pairs = (n - start + 1) // 2
+        if pairs:
+            u = self.unit_float64(2 * pairs)
+            r = np.sqrt(-2.0 * np.log1p(-u[1::2]))
+            theta = 2.0 * math.pi * u[0::2]
+            both = np.empty(2 * pairs)
+            both[0::2] = r * np.cos(theta)
+            both[1::2] = r * np.sin(theta)
+            out[start:] = both[: n - start]
+            if (n - start) % 2:
+                self.next_double_normal = float(both[-1])
+        return out
+
+    def _normal_blocks_float64(self, n: int, mean: float, std: float) -> np.ndarray:
+        # normal_fill: n uniforms, Box-Muller on blocks of 16 (first 8 give the radius, last 8
+        # the angle); a ragged end redoes the last 16 elements with 16 fresh uniforms.
+        data = self.unit_float64(n)
+        full = n // 16 * 16
+        data[:full] = _box_muller_float64(data[:full].reshape(-1, 16), mean, std).ravel()
+        if n % 16:
+            data[n - 16 :] = _box_muller_float64(self.unit_float64(16).reshape(1, 16), mean, std)
+        return data
+
+    def _normal_avx2_float32(self, n: int, mean, std) -> np.ndarray:
+        data = self.unit_float32(n)
+        full = n // 16 * 16
+        data[:full] = _box_muller_avx2(data[:full].reshape(-1, 16), mean, std).ravel()
+        if n % 16:
+            data[n - 16 :] = _box_muller_avx2(self.unit_float32(16).reshape(1, 16), mean, std)
+        return data
+
+    # ----- integers -----------------------------------------------------------------------
+    def from_to(self, n: int, low: int, span: int) -> np.ndarray:
+        """random_(low, low + span): word % span + low, with 64-bit words once span reaches
+        2**28 (torch's public builds switch there to keep the modulo skew small)."""
+        w = self.random64(n) if span >= 2**28 else self.random(n)
+        # int64 wraparound of (word % span) + low, as C++ does it.
+        return ((w % np.uint64(span)) + np.uint64(low & _U64_MAX)).view(np.int64)
+
+    def full_range64(self, n: int) -> np.ndarray:
+        """random_(-2**63, None): every int64 value, straight from random64."""
+        return self.random64(n).view(np.int64)
+
+    def randperm(self, n: int) -> np.ndarray:
+        """torch's Fisher-Yates: swap element i with i + word % (n - i), for i = 0 .. n-2."""
+        if n >= 0xFFFFFFFF // 20:
+            return self._randperm_large(n)
+        perm = list(range(n))
+        if n > 1:
+            span = np.arange(n, 1, -1, dtype=np.uint64)
+            targets = (self.random(n - 1) % span + np.arange(n - 1, dtype=np.uint64)).tolist()
+            for i, j in enumerate(targets):
+                perm[i], perm[j] = perm[j], perm[i]
+        return np.array(perm, dtype=np.int64)
+
+    def _randperm_large(self, n: int) -> np.ndarray:
+        # torch's inside-out shuffle with random64 for n near 2**32 (kept for completeness;
+        # such sizes are out of reach of a teaching app's memory anyway).
+        perm = np.empty(n, dtype=np.int64)
+        z = (self.random64(n) % np.arange(1, n + 1, dtype=np.uint64)).tolist()
+        for i, j in enumerate(z):
+            perm[i] = perm[j]
+            perm[j] = i
+        return perm
+
+    # ----- other distributions --------------------------------------------------------------
+    def bernoulli(self, p: np.ndarray | float, n: int) -> np.ndarray:
+        """True where a uniform falls below p: a 53-bit double against a number or float64
+        probabilities, a 24-bit float against float32 ones."""
+        if isinstance(p, np.ndarray) and p.dtype != np.float64:
+            return self.unit_float32(n) < p.astype(_F32)
+        return self.unit_float64(n) < np.asarray(p, dtype=np.float64)
+
+    def exponential(self, n: int, lambd: float) -> np.ndarray:
+        """-1/lambda * log1p(-u) in double, u a 53-bit uniform."""
+        return (-1.0 / lambd) * np.log1p(-self.unit_float64(n))
+
+
+# ----- float rounding as torch's compiled kernels do it ---------------------------------------
+def _two_sum(a, b):
+    """s + err == a + b exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _split(a):
+    c = a * 134217729.0  # 2**27 + 1: Veltkamp's split into two 26-bit halves
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _round_to_odd_sum(a, b):
+    """a + b rounded to double with round-to-odd: a later rounding to fewer bits is then
+    correct (Boldo and Melquiond), which is what makes the emulated FMAs exact."""
+    s, err = _two_sum(a, b)
+    fix = (err != 0) & ((s.view(np.int64) & 1) == 0)
+    if fix.any():
+        s = np.where(fix, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+    return s
+
+
+def fma64(a, b, c) -> np.ndarray:
+    """a * b + c in float64 with one rounding, as the FMA instruction gives it."""
+    a, b, c = (np.asarray(v, dtype=np.float64) for v in (a, b, c))
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    p_err = ((ah * bh - p) + ah * bl + al * bh) + al * bl  # p + p_err == a * b exactly
+    hi, lo = _two_sum(c, p)
+    return hi + _round_to_odd_sum(lo, np.broadcast_to(p_err, np.shape(lo)))
+
+
+def fma32(a, b, c) -> np.ndarray:
+    """a * b + c in float32 with one rounding. The product is exact in float64; the sum,
+    rounded to float64 and then to float32, is right unless it lands exactly halfway between
+    two float32s, so only those rare elements are redone exactly."""
+    s = np.multiply(a, b, dtype=np.float64)
+    s += c
+    out = s.astype(_F32)
+    tie = (s.view(np.uint64) & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)
+    if tie.any():
+        p = np.multiply(a, b, dtype=np.float64)
+        exact = _round_to_odd_sum(p, np.broadcast_to(np.asarray(c, dtype=np.float64), p.shape))
+        out = np.where(tie, exact.astype(_F32), out)
+    return out
+
+
+def _box_muller_float64(blocks: np.ndarray, mean: float, std: float) -> np.ndarray:
+    u1 = 1.0 - blocks[:, :8]  # [0, 1) -> (0, 1] for the log
+    radius = np.sqrt(-2.0 * np.log(u1))
+    theta = 2.0 * math.pi * blocks[:, 8:]
+    cos, sin = radius * np.cos(theta), radius * np.sin(theta)
+    if (mean, std) != (0.0, 1.0):
+        cos, sin = fma64(cos, std, mean), fma64(sin, std, mean)
+    return np.concatenate([cos, sin], axis=1)
+
+
+# torch's AVX2 float32 kernel computes log, sin and cos with Cephes polynomials
+# (avx_mathfun.h), and the compiler fuses each multiply feeding an add into an FMA.
+# Reproduced step by step, in float32, with the same fusions.
+_LOG_P = tuple(
+    _F32(v)
+    for v in (
+        7.0376836292e-2,
+        -1.1514610310e-1,
+        1.1676998740e-1,
+        -1.2420140846e-1,
+        1.4249322787e-1,
+        -1.6668057665e-1,
+        2.0000714765e-1,
+        -2.4999993993e-1,
+        3.3333331174e-1,
+    )
+)
+_LOG_Q1, _LOG_Q2 = _F32(-2.12194440e-4), _F32(0.693359375)
+_SQRT_HALF = _F32(0.707106781186547524)
+_DP = (_F32(-0.78515625), _F32(-2.4187564849853515625e-4), _F32(-3.77489497744594108e-8))
+_SIN_P = (_F32(-1.9515295891e-4), _F32(8.3321608736e-3), _F32(-1.6666654611e-1))
+_COS_P = (_F32(2.443315711809948e-005), _F32(-1.388731625493765e-003), _F32(4.166664568298827e-002))
+_FOUR_OVER_PI = _F32(1.27323954473516)
+_TWO_PI_F = _F32(2.0 * math.pi)
+_ONE, _HALF = _F32(1.0), _F32(0.5)
+
+
+def _log_avx2(x: np.ndarray) -> np.ndarray:
+    """log256_ps for x in (0, 1]: exponent and mantissa in [sqrt(1/2), sqrt(2)), then a
+    degree-9 polynomial."""
+    bits = x.view(np.int32)
+    e = ((bits >> 23) - 0x7F).astype(_F32) + _ONE
+    m = ((bits & ~0x7F800000) | 0x3F000000).view(_F32)  # mantissa scaled into [0.5, 1)
+    small = m < _SQRT_HALF
+    e = e - small.astype(_F32)
+    x = (m - _ONE) + np.where(small, m, _F32(0))
+    z = x * x
+    y = _LOG_P[0]
+    for p in _LOG_P[1:]:
+        y = fma32(y, x, p)
+    y = y * x
+    y = fma32(y, z, e * _LOG_Q1)
+    y = fma32(-z, _HALF, y)
+    return fma32(e, _LOG_Q2, x + y)
+
+
+def _sincos_avx2(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sincos256_ps for x in [0, 2*pi): reduce by multiples of pi/4, then two polynomials."""
+    j = (x * _FOUR_OVER_PI).astype(np.int32)
+    j = (j + 1) & ~1
+    y = j.astype(_F32)
+    for dp in _DP:
+        x = fma32(y, dp, x)
+    flip_sin = (j & 4) != 0
+    flip_cos = (~(j - 2) & 4) != 0
+    use_sin_poly = (j & 2) == 0
+    z = x * x
+    yc = fma32(fma32(_COS_P[0], z, _COS_P[1]), z, _COS_P[2]) * z
+    yc = fma32(yc, z, -(z * _HALF)) + _ONE
+    ys = fma32(fma32(_SIN_P[0], z, _SIN_P[1]), z, _SIN_P[2]) * z
+    ys = fma32(ys, x, x)
+    sin = np.where(use_sin_poly, ys, yc)
+    cos = np.where(use_sin_poly, yc, ys)
+    return np.where(flip_sin, -sin, sin), np.where(flip_cos, -cos, cos)
+
+
+def _box_muller_avx2(blocks: np.ndarray, mean, std) -> np.ndarray:
+    radius = np.sqrt(_F32(-2.0) * _log_avx2(_ONE - blocks[:, :8]))
+    sin, cos = _sincos_avx2(_TWO_PI_F * blocks[:, 8:])
+    out = np.concatenate([radius * cos, radius * sin], axis=1)
+    if (mean, std) != (0.0, 1.0):
+        out = fma32(out, std, mean)
+    return out
