@@ -117,6 +117,10 @@ class NUMPY:  # noqa: N801 - used as a namespace, `m`
         return np.where(_np_cond(cond), a, b)
 
     @staticmethod
+    def masked_fill(x, mask, value):
+        return np.where(_np_cond(mask), value, x)
+
+    @staticmethod
     def zeros_like(x):
         return np.zeros_like(x)
 
@@ -202,6 +206,10 @@ class ENGINE:  # noqa: N801 - used as a namespace, `m`
     @staticmethod
     def where(cond, a, b):
         return _call("where", cond, a, b)
+
+    @staticmethod
+    def masked_fill(x, mask, value):
+        return _call("masked_fill", x, mask, value)
 
     @staticmethod
     def zeros_like(x):

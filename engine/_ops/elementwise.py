@@ -255,4 +255,4 @@ class ToDtype(Elementwise):
 
 
 # The fused kernels the rules above call when a backward builds a graph (tanh_backward, ...).
-from . import backward_ops  # noqa: E402, F401
+from . import backward_ops, masked  # noqa: E402, F401

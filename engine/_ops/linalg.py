@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._registry import Op, apply, register, unbroadcast
+from .._rules import rule
 from ._util import arr, needs
 
 
@@ -24,7 +25,10 @@ class Dot(Op):
     name, grad_fn, symbol = "dot", "DotBackward0", "·"
     input_names = ("self", "tensor")
     saved_names = ("self", "tensor")
-    formulas = ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a")
+    rules = (
+        rule("self", "matmul", "{grad}·{tensor}"),
+        rule("tensor", "matmul", "{grad}·{self}"),
+    )
     methods = functions = ("dot", "inner")
 
     @classmethod
@@ -61,7 +65,10 @@ class Mm(Op):
     name, grad_fn, symbol = "mm", "MmBackward0", "@"
     input_names = ("self", "mat2")
     saved_names = ("self", "mat2")
-    formulas = ("∂(AB)/∂A: G·Bᵀ", "∂(AB)/∂B: Aᵀ·G")
+    rules = (
+        rule("self", "matmul", "{grad} · {mat2}ᵀ"),
+        rule("mat2", "matmul", "{self}ᵀ · {grad}"),
+    )
     methods = functions = ("mm",)
 
     @classmethod
@@ -97,7 +104,10 @@ class Mv(Op):
     name, grad_fn, symbol = "mv", "MvBackward0", "@"
     input_names = ("self", "vec")
     saved_names = ("self", "vec")
-    formulas = ("∂(Av)/∂A: g·vᵀ", "∂(Av)/∂v: Aᵀ·g")
+    rules = (
+        rule("self", "matmul", "{grad} ⊗ {vec} (outer product)"),
+        rule("vec", "matmul", "{self}ᵀ · {grad}"),
+    )
     methods = functions = ("mv",)
 
     @classmethod
@@ -122,7 +132,8 @@ class Mv(Op):
     def backward(ctx, g):
         a, v = ctx.saved_tensors
         return (
-            Mm.call(g.unsqueeze(1), v.unsqueeze(0)) if needs(ctx, 0) else None,
+            # PyTorch's grad.ger(vec): grad as a column times vec.
+            g.reshape(g._data.shape[0], 1) * v if needs(ctx, 0) else None,
             Mv.call(a.t(), g) if needs(ctx, 1) else None,
         )
 
@@ -134,7 +145,10 @@ class Bmm(Op):
     name, grad_fn, symbol = "matmul_batched", "UnsafeViewBackward0", "@"
     input_names = ("self", "other")
     saved_names = ("self", "other")
-    formulas = ("∂(AB)/∂A: G·Bᵀ", "∂(AB)/∂B: Aᵀ·G")
+    rules = (
+        rule("self", "matmul", "{grad} · {other}ᵀ, batch by batch (summed over broadcast batches)"),
+        rule("other", "matmul", "{self}ᵀ · {grad}, batch by batch (summed over broadcast batches)"),
+    )
 
     @staticmethod
     def forward(ctx, a, b):

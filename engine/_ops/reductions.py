@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._registry import Op, apply, register
+from .._registry import REGISTRY, Op, apply, register
+from .._rules import rule
 from ._util import arr
 
 
@@ -23,20 +24,28 @@ def _dims(dim, ndim: int) -> tuple:
     return tuple(out) if ndim else ()
 
 
-def _expand_back(g, shape: tuple, dims: tuple, keepdim: bool):
-    """Broadcast a reduced gradient back to the input's shape."""
+def _unsqueeze_dims(g, dims: tuple, keepdim: bool):
+    """PyTorch's unsqueeze_multiple: put reduced dims back, one unsqueeze each, lowest first."""
     if not keepdim and dims:
-        kept = list(g._data.shape)
         for d in sorted(dims):
-            kept.insert(d, 1)
-        g = g.reshape(tuple(kept))
-    return g.expand(shape)
+            g = g.unsqueeze(d)
+    return g
+
+
+def _expand_back(g, shape: tuple, dims: tuple, keepdim: bool):
+    """Broadcast a reduced gradient back to the input's shape (PyTorch's sum_backward)."""
+    return _unsqueeze_dims(g, dims, keepdim).expand(shape)
+
+
+def _div(g, n):
+    """Division by a count as PyTorch's formulas do it: div.Scalar (DivBackward1)."""
+    return REGISTRY["div_scalar"].call(g, n)
 
 
 @register
 class Sum(Op):
     name, grad_fn, symbol = "sum", "SumBackward0", "Σ"
-    formulas = ("∂(Σa)/∂aᵢ = 1",)
+    rules = (rule("self", "reduce", "{grad} spread over every element of {self}"),)
     methods = functions = ("sum",)
     dtype_rule = "array"
 
@@ -60,7 +69,7 @@ class Sum(Op):
 @register
 class SumDim(Op):
     name, grad_fn, symbol = "sum_dim", "SumBackward1", "Σ"
-    formulas = ("∂(Σₖa)/∂aᵢ = 1",)
+    rules = (rule("self", "reduce", "{grad} spread over the summed dims {dim}"),)
     dtype_rule = "array"
 
     @classmethod
@@ -91,7 +100,7 @@ def _mean_check(a):
 @register
 class Mean(Op):
     name, grad_fn, symbol = "mean", "MeanBackward0", "mean"
-    formulas = ("∂mean(a)/∂aᵢ = 1/n",)
+    rules = (rule("self", "reduce", "{grad}/n spread over every element of {self} (n elements)"),)
     methods = functions = ("mean",)
     dtype_rule = "first"
 
@@ -110,13 +119,13 @@ class Mean(Op):
     def backward(ctx, g):
         shape = ctx.input_shapes[0]
         n = int(np.prod(shape)) if shape else 1
-        return (g.expand(shape) / n,)
+        return (_div(g.expand(shape), n),)
 
 
 @register
 class MeanDim(Op):
     name, grad_fn, symbol = "mean_dim", "MeanBackward1", "mean"
-    formulas = ("∂meanₖ(a)/∂aᵢ = 1/n",)
+    rules = (rule("self", "reduce", "{grad}/n spread over the averaged dims {dim} (n per mean)"),)
     dtype_rule = "first"
 
     @classmethod
@@ -133,18 +142,21 @@ class MeanDim(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return (_expand_back(g, ctx.input_shapes[0], ctx.dims, ctx.keepdim) / ctx.count,)
+        return (_div(_expand_back(g, ctx.input_shapes[0], ctx.dims, ctx.keepdim), ctx.count),)
 
 
-def _spread_to_extremes(g, a, value_arr, dims, keepdim):
-    """The gradient of max/min over all of `a` goes evenly to every tied extreme."""
-    x = a._data
-    v = value_arr if keepdim or not dims else np.expand_dims(value_arr, dims)
-    mask = x == v
-    count = mask.sum(axis=dims, keepdims=True) if dims else mask.astype(np.int64)
+def _spread_to_extremes(g, a, value_arr):
+    """PyTorch's evenly_distribute_backward: the gradient of max/min over all of `a` is
+    shared evenly by every tied extreme, masked_fill_(zeros, mask, grad / count)."""
+    from .. import _dtype
+    from .masked import masked_fill_tensor
+
     T = g.__class__
-    weight = T._make((mask / count).astype(x.dtype), a._dtype, False, None)
-    return _expand_back(g, x.shape, dims, keepdim) * weight
+    x = a._data
+    mask = x == value_arr
+    count = T._make(np.asarray(mask.sum(), dtype=np.int64), _dtype.int64, False, None)
+    zeros = T._make(np.zeros(x.shape, dtype=g._data.dtype), g._dtype, False, None)
+    return masked_fill_tensor(zeros, mask, g / count)
 
 
 class _Extreme(Op):
@@ -177,8 +189,7 @@ class _Extreme(Op):
     @staticmethod
     def backward(ctx, g):
         a, r = ctx.saved_tensors
-        dims = tuple(range(a._data.ndim))
-        return (_spread_to_extremes(g, a, r._data, dims, False),)
+        return (_spread_to_extremes(g, a, r._data),)
 
 
 class _ExtremeDim(Op):
@@ -200,34 +211,34 @@ class _ExtremeDim(Op):
 
     @staticmethod
     def backward(ctx, g):
+        # PyTorch's value_selecting_reduction_backward: zeros.scatter(dim, indices, grad).
         shape = ctx.input_shapes[0]
         if ctx.dim is None:
             return (g,)
         T = g.__class__
-        onehot = np.zeros(shape, dtype=g._data.dtype)
-        np.put_along_axis(onehot, ctx.idx, 1, axis=ctx.dim)
-        mask = T._make(onehot, g._dtype, False, None)
-        return (_expand_back(g, shape, (ctx.dim,), ctx.keepdim) * mask,)
+        zeros = T._make(np.zeros(shape, dtype=g._data.dtype), g._dtype, False, None)
+        src = _unsqueeze_dims(g, (ctx.dim,), ctx.keepdim)
+        return (apply(REGISTRY["scatter"], (zeros, src), {"dim": ctx.dim, "index": ctx.idx}),)
 
 
 @register
 class MaxDim(_ExtremeDim):
     name, grad_fn, symbol = "max_dim", "MaxBackward0", "max"
-    formulas = ("∂maxₖ(a)/∂aᵢ = 1 at the argmax, else 0",)
+    rules = (rule("self", "reduce", "{grad} sent to the argmax along dim {dim}, 0 elsewhere"),)
     arg = staticmethod(np.argmax)
 
 
 @register
 class MinDim(_ExtremeDim):
     name, grad_fn, symbol = "min_dim", "MinBackward0", "min"
-    formulas = ("∂minₖ(a)/∂aᵢ = 1 at the argmin, else 0",)
+    rules = (rule("self", "reduce", "{grad} sent to the argmin along dim {dim}, 0 elsewhere"),)
     arg = staticmethod(np.argmin)
 
 
 @register
 class Max(_Extreme):
     name, grad_fn, symbol = "max", "MaxBackward1", "max"
-    formulas = ("∂max(a)/∂aᵢ = 1/k at the k maxima, else 0",)
+    rules = (rule("self", "reduce", "{grad}/k to each of the k maxima of {self}, 0 elsewhere"),)
     methods = functions = ("max", "amax")
     fn = staticmethod(np.max)
     by_dim = MaxDim
@@ -236,7 +247,7 @@ class Max(_Extreme):
 @register
 class Min(_Extreme):
     name, grad_fn, symbol = "min", "MinBackward1", "min"
-    formulas = ("∂min(a)/∂aᵢ = 1/k at the k minima, else 0",)
+    rules = (rule("self", "reduce", "{grad}/k to each of the k minima of {self}, 0 elsewhere"),)
     methods = functions = ("min", "amin")
     fn = staticmethod(np.min)
     by_dim = MinDim
@@ -247,7 +258,13 @@ class Norm(Op):
     name, grad_fn, symbol = "norm", "LinalgVectorNormBackward0", "‖·‖"
     saved_names = ("self", "result")
     saves_result = True
-    formulas = ("∂‖a‖/∂a = a/‖a‖",)
+    rules = (
+        rule(
+            "self",
+            "reduce",
+            "{grad}·sign({self})·|{self}|^({p}−1) / {result}^({p}−1) (p = 2: {grad}·{self}/{result})",
+        ),
+    )
     dtype_rule = "first"
     methods = functions = ("norm",)
 
@@ -277,29 +294,31 @@ class Norm(Op):
 
     @staticmethod
     def backward(ctx, g):
+        # PyTorch's linalg_vector_norm_backward, step for step (so create_graph matches).
+        masked_fill = REGISTRY["masked_fill"].call
         a, r = ctx.saved_tensors
-        shape = a._data.shape
-        gr = _expand_back(g, shape, ctx.dims, ctx.keepdim)
-        rr = _expand_back(r, shape, ctx.dims, ctx.keepdim)
         p = ctx.p
+        full = len(ctx.dims) == a._data.ndim and ctx.params["dim"] is None
+        if not full:
+            g = _unsqueeze_dims(g, ctx.dims, ctx.keepdim)
+            r = _unsqueeze_dims(r, ctx.dims, ctx.keepdim)
         if p == 2:
-            from .elementwise import Where
-
-            return (Where.call(rr == 0, 0.0, gr * a / rr),)
+            return (g * masked_fill(a / r, r._data == 0, 0),)
         if p == 1:
-            return (gr * a.sign(),)
+            return (a.sgn() * g,)
         if p == float("inf"):
-            mask = a.abs() == rr
-            count = mask.sum(dim=ctx.dims or None, keepdim=True) if ctx.dims else mask.sum()
-            return (gr * a.sign() * mask / count,)
-        return (gr * a.sign() * a.abs() ** (p - 1) / rr ** (p - 1),)
+            mask = a.abs() == r
+            count = mask.sum(dim=ctx.dims, keepdim=True) if not full else mask.sum()
+            return (a.sgn() * ((g / count) * mask),)
+        scale = masked_fill(g / r.pow(p - 1), r._data == 0, 0)
+        return (a * a.abs().pow(p - 2) * scale,)
 
 
 @register
 class Softmax(Op):
     name, grad_fn, symbol = "softmax", "SoftmaxBackward0", "softmax"
     saves_result, saved_names = True, ("result",)
-    formulas = ("∂softmax(a)ᵢ/∂aⱼ = sᵢ(δᵢⱼ − sⱼ)",)
+    rules = (rule("self", "other", "{result}·({grad} − Σ {grad}·{result} over dim {dim})"),)
     dtype_rule = "float"
     methods = functions = ("softmax",)
 
@@ -317,15 +336,14 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, g):
         (s,) = ctx.saved_tensors
-        gs = g * s
-        return (gs - s * gs.sum(dim=ctx.dim, keepdim=True) if ctx.dim is not None else gs - s * gs,)
+        return (SoftmaxBackwardData.call(g, s, ctx.dim),)
 
 
 @register
 class LogSoftmax(Op):
     name, grad_fn, symbol = "log_softmax", "LogSoftmaxBackward0", "log softmax"
     saves_result, saved_names = True, ("result",)
-    formulas = ("∂log softmax(a)ᵢ/∂aⱼ = δᵢⱼ − softmax(a)ⱼ",)
+    rules = (rule("self", "other", "{grad} − exp({result})·Σ {grad} over dim {dim}"),)
     dtype_rule = "float"
     methods = functions = ("log_softmax",)
 
@@ -343,6 +361,85 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, g):
         (r,) = ctx.saved_tensors
-        if ctx.dim is None:
-            return (g - r.exp() * g,)
-        return (g - r.exp() * g.sum(dim=ctx.dim, keepdim=True),)
+        return (LogSoftmaxBackwardData.call(g, r, ctx.dim),)
+
+
+def _sum_keep(t, dim):
+    """t summed over `dim`, kept as a size-1 dim (over everything for 0-d, dim None)."""
+    return t.sum(dim=dim, keepdim=True) if dim is not None else t.sum()
+
+
+@register
+class SoftmaxBackwardData(Op):
+    """softmax's backward as an op: create_graph records SoftmaxBackwardDataBackward0."""
+
+    name, grad_fn, symbol = "softmax_backward_data", "SoftmaxBackwardDataBackward0", "softmax′"
+    input_names = ("grad_output", "output")
+    saved_names = ("grad_output", "output")
+    rules = (
+        rule("grad_output", "other", "{output}·({grad} − Σ {grad}·{output} over dim {dim})"),
+        rule(
+            "output",
+            "other",
+            "{grad_output}·{grad} − Σ({output}·{grad_output})·{grad} − {grad_output}·Σ({output}·{grad})",
+        ),
+    )
+
+    @classmethod
+    def call(cls, g, output, dim):
+        return apply(cls, (g, output), {"dim": dim})
+
+    @staticmethod
+    def forward(ctx, g, output, dim):
+        ctx.save_for_backward(g, output)
+        go, y = arr(g), arr(output)
+        gy = go * y
+        return gy - y * (gy.sum(axis=dim, keepdims=True) if dim is not None else gy)
+
+    @staticmethod
+    def backward(ctx, gg):
+        go, y = ctx.saved_tensors
+        dim = ctx.params["dim"]
+        needs = ctx.needs_input_grad
+        d_go = SoftmaxBackwardData.call(gg, y, dim) if needs[0] else None
+        d_y = None
+        if needs[1]:  # PyTorch's softmax_double_backward
+            d_y = go * gg - _sum_keep(y * go, dim) * gg - go * _sum_keep(y * gg, dim)
+        return d_go, d_y
+
+
+@register
+class LogSoftmaxBackwardData(Op):
+    """log_softmax's backward as an op: LogSoftmaxBackwardDataBackward0 under create_graph."""
+
+    name, grad_fn, symbol = (
+        "log_softmax_backward_data",
+        "LogSoftmaxBackwardDataBackward0",
+        "log softmax′",
+    )
+    input_names = ("grad_output", "output")
+    saved_names = ("grad_output", "output")
+    rules = (
+        rule("grad_output", "other", "{grad} − Σ({grad}·exp({output})) over dim {dim}"),
+        rule("output", "other", "−Σ {grad_output} over dim {dim} · exp({output})·{grad}"),
+    )
+
+    @classmethod
+    def call(cls, g, output, dim):
+        return apply(cls, (g, output), {"dim": dim})
+
+    @staticmethod
+    def forward(ctx, g, output, dim):
+        ctx.save_for_backward(g, output)
+        go, y = arr(g), arr(output)
+        total = go.sum(axis=dim, keepdims=True) if dim is not None else go
+        return go - np.exp(y) * total
+
+    @staticmethod
+    def backward(ctx, gg):
+        go, y = ctx.saved_tensors
+        dim = ctx.params["dim"]
+        needs = ctx.needs_input_grad
+        d_go = gg - _sum_keep(gg * y.exp(), dim) if needs[0] else None
+        d_y = -_sum_keep(go, dim) * y.exp() * gg if needs[1] else None
+        return d_go, d_y

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from .._registry import Op, _Tensor, apply, index_fn, register, unbroadcast
+from .._rules import rule
 from ._util import arr, needs
 from .elementwise import Clone
 from .reductions import _dims
@@ -52,6 +53,7 @@ class _ReshapeView(Op):
 
     dtype_rule = "first"
     is_view = True
+    rules = (rule("self", "shape", "{grad} reshaped back to the shape of {self}"),)
 
     @staticmethod
     def backward(ctx, g):
@@ -61,7 +63,6 @@ class _ReshapeView(Op):
 @register
 class View(_ReshapeView):
     name, grad_fn, symbol = "view", "ViewBackward0", "view"
-    formulas = ("∂view(a)/∂a: reshape the gradient back",)
     methods = ("view",)
 
     @classmethod
@@ -81,7 +82,6 @@ class UnsafeView(_ReshapeView):
     """The reshape of a copy, when a view is impossible: reshape = clone + _unsafe_view."""
 
     name, grad_fn, symbol = "unsafe_view", "UnsafeViewBackward0", "view"
-    formulas = ("∂view(a)/∂a: reshape the gradient back",)
 
     @classmethod
     def call(cls, a, *shape):
@@ -109,7 +109,7 @@ def contiguous(a):
 @register
 class Transpose(Op):
     name, grad_fn, symbol = "transpose", "TransposeBackward0", "ᵀ"
-    formulas = ("∂transpose(a)/∂a: transpose the gradient back",)
+    rules = (rule("self", "shape", "{grad} transposed back (dims {dim0} and {dim1})"),)
     dtype_rule = "first"
     is_view = True
     methods = functions = ("transpose", "swapaxes")
@@ -133,7 +133,7 @@ class Transpose(Op):
 @register
 class Permute(Op):
     name, grad_fn, symbol = "permute", "PermuteBackward0", "permute"
-    formulas = ("∂permute(a)/∂a: permute the gradient back",)
+    rules = (rule("self", "shape", "{grad} permuted back (inverse of {dims})"),)
     dtype_rule = "first"
     is_view = True
     methods = functions = ("permute",)
@@ -158,7 +158,7 @@ class Permute(Op):
 @register
 class T(Op):
     name, grad_fn, symbol = "t", "TBackward0", "ᵀ"
-    formulas = ("∂aᵀ/∂a: transpose the gradient back",)
+    rules = (rule("self", "shape", "{grad}ᵀ"),)
     dtype_rule = "first"
     is_view = True
     methods = functions = ("t",)
@@ -183,8 +183,8 @@ class T(Op):
 @register
 class Squeeze(_ReshapeView):
     name, grad_fn, symbol = "squeeze", "SqueezeBackward0", "squeeze"
-    formulas = ("∂squeeze(a)/∂a: reshape the gradient back",)
     methods = functions = ("squeeze",)
+    rules = (rule("self", "shape", "{grad} with the size-1 dims of {self} put back"),)
 
     @classmethod
     def call(cls, a, dim=None):
@@ -196,11 +196,19 @@ class Squeeze(_ReshapeView):
     def forward(ctx, a):
         return np.squeeze(arr(a))
 
+    @staticmethod
+    def backward(ctx, g):
+        # PyTorch's unsqueeze_to: one unsqueeze per size-1 dim, lowest first.
+        for d, n in enumerate(ctx.input_shapes[0]):
+            if n == 1:
+                g = Unsqueeze.call(g, d)
+        return (g,)
+
 
 @register
 class SqueezeDim(_ReshapeView):
     name, grad_fn, symbol = "squeeze_dim", "SqueezeBackward1", "squeeze"
-    formulas = ("∂squeeze(a, d)/∂a: reshape the gradient back",)
+    rules = (rule("self", "shape", "{grad} with dim {dim} put back"),)
 
     @classmethod
     def call(cls, a, dim):
@@ -212,12 +220,19 @@ class SqueezeDim(_ReshapeView):
         x = arr(a)
         return x.squeeze(dim) if dim is not None and x.shape[dim] == 1 else x.reshape(x.shape)
 
+    @staticmethod
+    def backward(ctx, g):
+        dim = ctx.params["dim"]
+        if dim is None or ctx.input_shapes[0][dim] != 1:
+            return (g,)
+        return (Unsqueeze.call(g, dim),)
+
 
 @register
 class Unsqueeze(_ReshapeView):
     name, grad_fn, symbol = "unsqueeze", "UnsqueezeBackward0", "unsqueeze"
-    formulas = ("∂unsqueeze(a)/∂a: reshape the gradient back",)
     methods = functions = ("unsqueeze",)
+    rules = (rule("self", "shape", "{grad} with dim {dim} removed"),)
 
     @classmethod
     def call(cls, a, dim):
@@ -233,11 +248,15 @@ class Unsqueeze(_ReshapeView):
     def forward(ctx, a, dim):
         return np.expand_dims(arr(a), dim)
 
+    @staticmethod
+    def backward(ctx, g):
+        return (SqueezeDim.call(g, ctx.params["dim"]),)
+
 
 @register
 class Expand(Op):
     name, grad_fn, symbol = "expand", "ExpandBackward0", "expand"
-    formulas = ("∂expand(a)/∂a: sum the gradient over the copies",)
+    rules = (rule("self", "shape", "{grad} summed over the copies, back to the shape of {self}"),)
     dtype_rule = "first"
     is_view = True
     methods = ("expand",)
@@ -278,7 +297,7 @@ class Expand(Op):
 class Cat(Op):
     name, grad_fn, symbol = "cat", "CatBackward0", "cat"
     input_names = ("tensors",)
-    formulas = ("∂cat(a, b)/∂a: the gradient's slice for a",)
+    rules = (rule("tensors", "join", "each input gets its slice of {grad} along dim {dim}"),)
     functions = ("cat", "concat", "concatenate")
 
     @classmethod
@@ -311,7 +330,7 @@ class Cat(Op):
 class Stack(Op):
     name, grad_fn, symbol = "stack", "StackBackward0", "stack"
     input_names = ("tensors",)
-    formulas = ("∂stack(a, b)/∂a: the gradient's slice for a",)
+    rules = (rule("tensors", "join", "each input gets its entry of {grad} along dim {dim}"),)
     functions = ("stack",)
 
     @classmethod
@@ -340,7 +359,7 @@ class Stack(Op):
 @register
 class Select(Op):
     name, grad_fn, symbol = "select", "SelectBackward0", "[i]"
-    formulas = ("∂a[i]/∂a = 1 at position i, 0 elsewhere",)
+    rules = (rule("self", "index", "{grad} placed at index {index} of dim {dim}, 0 elsewhere"),)
     dtype_rule = "first"
     is_view = True
     methods = ("select",)
@@ -366,14 +385,13 @@ class Select(Op):
 
     @staticmethod
     def backward(ctx, g):
-        key = (slice(None),) * ctx.dim + (ctx.index,)
-        return (_scatter(g, ctx.input_shapes[0], key),)
+        return (SelectBackward.call(g, ctx.input_shapes[0], ctx.dim, ctx.index),)
 
 
 @register
 class Slice(Op):
     name, grad_fn, symbol = "slice", "SliceBackward0", "[a:b]"
-    formulas = ("∂a[i:j]/∂a = 1 inside the slice, 0 elsewhere",)
+    rules = (rule("self", "index", "{grad} placed in the slice {sl} of dim {dim}, 0 elsewhere"),)
     dtype_rule = "first"
     is_view = True
 
@@ -390,13 +408,66 @@ class Slice(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return (_scatter(g, ctx.input_shapes[0], ctx.key),)
+        p = ctx.params
+        return (SliceBackward.call(g, ctx.input_shapes[0], p["dim"], p["sl"]),)
+
+
+@register
+class SelectBackward(Op):
+    """select's backward as an op (create_graph records SelectBackwardBackward0)."""
+
+    name, grad_fn, symbol = "select_backward", "SelectBackwardBackward0", "[i]′"
+    input_names = ("grad_output",)
+    dtype_rule = "first"
+    rules = (rule("grad_output", "index", "{grad} read at index {index} of dim {dim}"),)
+
+    @classmethod
+    def call(cls, g, input_sizes, dim, index):
+        return apply(cls, (g,), {"input_sizes": tuple(input_sizes), "dim": dim, "index": index})
+
+    @staticmethod
+    def forward(ctx, g, input_sizes, dim, index):
+        x = arr(g)
+        out = np.zeros(input_sizes, dtype=x.dtype)
+        out[(slice(None),) * dim + (index,)] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        p = ctx.params
+        return (Select.call(g, p["dim"], p["index"]),)
+
+
+@register
+class SliceBackward(Op):
+    """slice's backward as an op (create_graph records SliceBackwardBackward0)."""
+
+    name, grad_fn, symbol = "slice_backward", "SliceBackwardBackward0", "[a:b]′"
+    input_names = ("grad_output",)
+    dtype_rule = "first"
+    rules = (rule("grad_output", "index", "{grad} read in the slice {sl} of dim {dim}"),)
+
+    @classmethod
+    def call(cls, g, input_sizes, dim, sl):
+        return apply(cls, (g,), {"input_sizes": tuple(input_sizes), "dim": dim, "sl": sl})
+
+    @staticmethod
+    def forward(ctx, g, input_sizes, dim, sl):
+        x = arr(g)
+        out = np.zeros(input_sizes, dtype=x.dtype)
+        out[(slice(None),) * dim + (sl,)] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        p = ctx.params
+        return (Slice.call(g, p["dim"], p["sl"]),)
 
 
 @register
 class Index(Op):
     name, grad_fn, symbol = "index", "IndexBackward0", "[idx]"
-    formulas = ("∂a[idx]/∂a = 1 at each selected position (summed when repeated)",)
+    rules = (rule("self", "index", "{grad} added at the indexed positions (repeats add up)"),)
     dtype_rule = "first"
 
     @staticmethod
@@ -414,26 +485,34 @@ class Index(Op):
 
 @register
 class IndexScatter(Op):
-    """The backward of indexing: put a gradient back at its positions in zeros."""
+    """The backward of indexing: add a gradient at its positions into zeros, as PyTorch's
+    _index_put_impl_(zeros, indices, values, accumulate=True): two edges, the zeros' is None."""
 
-    name, grad_fn, symbol = "index_scatter", "IndexPutBackward0", "scatter"
-    formulas = ("∂scatter(g)/∂g: read the positions back",)
+    name, grad_fn, symbol = "index_scatter", "IndexPutImplBackward0", "scatter"
+    input_names = ("self", "values")
     dtype_rule = "first"
+    rules = (
+        rule("self", "index", "{grad}"),
+        rule("values", "index", "{grad} read back at the indexed positions"),
+    )
 
     @staticmethod
-    def forward(ctx, g, shape, key):
-        ctx.key = key
-        out = np.zeros(shape, dtype=arr(g).dtype)
+    def forward(ctx, zeros, g, key):
+        out = np.array(arr(zeros))
         np.add.at(out, key, arr(g))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return (apply(Index, (g,), {"key": ctx.key}),)
+        return (
+            g if ctx.needs_input_grad[0] else None,
+            apply(Index, (g,), {"key": ctx.params["key"]}) if ctx.needs_input_grad[1] else None,
+        )
 
 
 def _scatter(g, shape: tuple, key):
-    return apply(IndexScatter, (g,), {"shape": shape, "key": key})
+    zeros = g.__class__._make(np.zeros(shape, dtype=g._data.dtype), g._dtype, False, None)
+    return apply(IndexScatter, (zeros, g), {"key": key})
 
 
 def _normalise_key(key):
@@ -516,7 +595,7 @@ class Alias(Op):
     """x[...] or x[:, :]: the same values under a new node, as PyTorch's alias."""
 
     name, grad_fn, symbol = "alias", "AliasBackward0", "[...]"
-    formulas = ("∂alias(a)/∂a = 1",)
+    rules = (rule("self", "shape", "{grad}"),)
     dtype_rule = "first"
     is_view = True
 

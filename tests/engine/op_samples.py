@@ -49,7 +49,7 @@ def _scatter_engine(T: Any, g: Any) -> Any:
 
 def _scatter_torch(T: Any, g: Any) -> Any:
     zeros = T.zeros(4, 3, dtype=g.dtype)
-    return zeros.index_put((T.tensor([0, 2, 0]),), g, accumulate=True)
+    return T.ops.aten._index_put_impl_(zeros, (T.tensor([0, 2, 0]),), g, True, False)
 
 
 def _registered(name: str, *params: Any) -> Call:
@@ -76,6 +76,12 @@ def _internal(
     return Sample(_registered(name, *params), _aten(aten, *params), tuple(shapes), **options)
 
 
+def _masked_fill_tensor(a: Any, mask: Any, value: Any) -> Any:
+    from engine._ops.masked import masked_fill_tensor
+
+    return masked_fill_tensor(a, mask, value)
+
+
 def _compare_samples(fn: Call) -> list[Sample]:
     return [
         S(fn, (3, 4), (4,)),
@@ -86,8 +92,8 @@ def _compare_samples(fn: Call) -> list[Sample]:
 
 
 # Ops whose torch counterpart builds a different graph below the top node: torch
-# decomposes batched matmul into expand/view/bmm, and index_put has an extra `self` edge.
-GRAPH_EXEMPT = {"matmul_batched", "index_scatter"}
+# decomposes batched matmul into expand/view/bmm.
+GRAPH_EXEMPT = {"matmul_batched"}
 
 SAMPLES: dict[str, list[Sample]] = {
     # ----- arithmetic ---------------------------------------------------------------
@@ -170,6 +176,41 @@ SAMPLES: dict[str, list[Sample]] = {
     "threshold_backward": [
         _internal(
             "threshold_backward", "threshold_backward", (3, 4), (3, 4), params=(0.0,), kinds="fa"
+        )
+    ],
+    "softmax_backward_data": [
+        Sample(
+            lambda T, g, y: T.REGISTRY["softmax_backward_data"].call(g, y, 1),
+            lambda T, g, y: T.ops.aten._softmax_backward_data(g, y, 1, T.float32),
+            ((3, 4), (3, 4)),
+        )
+    ],
+    "log_softmax_backward_data": [
+        Sample(
+            lambda T, g, y: T.REGISTRY["log_softmax_backward_data"].call(g, y, 0),
+            lambda T, g, y: T.ops.aten._log_softmax_backward_data(g, y, 0, T.float32),
+            ((3, 4), (3, 4)),
+        )
+    ],
+    "select_backward": [
+        Sample(
+            lambda T, g: T.REGISTRY["select_backward"].call(g, (3, 4), 0, 1),
+            lambda T, g: T.ops.aten.select_backward(g, [3, 4], 0, 1),
+            ((4,),),
+        )
+    ],
+    "slice_backward": [
+        Sample(
+            lambda T, g: T.REGISTRY["slice_backward"].call(g, (4, 3), 0, slice(1, 3)),
+            lambda T, g: T.ops.aten.slice_backward(g, [4, 3], 0, 1, 3, 1),
+            ((2, 3),),
+        )
+    ],
+    "masked_fill_tensor": [
+        Sample(
+            lambda T, a, v: _masked_fill_tensor(a, a._data > 0, v),
+            lambda T, a, v: a.masked_fill(a > 0, v),
+            ((3, 4), ()),
         )
     ],
     # ----- comparisons (not differentiable) --------------------------------------------
@@ -353,6 +394,36 @@ SAMPLES: dict[str, list[Sample]] = {
     "alias": [S(lambda T, a: a[...], (2, 3)), S(lambda T, a: a[:, :], (2, 3))],
     # The backward of indexing; torch's nearest public counterpart is index_put.
     "index_scatter": [Sample(_scatter_engine, _scatter_torch, ((3, 3),))],
+    # ----- older indexing API (engine/_ops/legacy.py) ---------------------------------
+    "index_select": [
+        S(lambda T, a: a.index_select(0, T.tensor([2, 0, 2])), (3, 4)),
+        S(lambda T, a: T.index_select(a, 1, T.tensor([1])), (2, 3)),
+        S(lambda T, a: a.index_select(-1, T.tensor([0, 0])), (4,)),
+    ],
+    "masked_fill": [
+        S(lambda T, a: a.masked_fill(T.tensor([True, False, True]), 0.5), (2, 3)),
+        S(lambda T, a: T.masked_fill(a, a > 0, -1.0), (3, 2)),
+    ],
+    "gather": [
+        S(lambda T, a: a.gather(1, T.tensor([[0, 2], [1, 1]])), (2, 3)),
+        S(lambda T, a: T.gather(a, 0, T.tensor([[2, 0, 2]])), (3, 3)),
+    ],
+    "scatter": [
+        S(lambda T, a, b: a.scatter(1, T.tensor([[2, 0], [1, 2]]), b), (2, 3), (2, 2)),
+        S(lambda T, a, b: T.scatter(a, 0, T.tensor([[1, 0, 2]]), b), (3, 3), (1, 3)),
+    ],
+    "scatter_value": [
+        S(lambda T, a: a.scatter(1, T.tensor([[2], [0]]), 1.5), (2, 3)),
+        S(lambda T, a: a.scatter(0, T.tensor([[1, 0]]), value=-2.0), (2, 2)),
+    ],
+    "scatter_add": [
+        S(lambda T, a, b: a.scatter_add(1, T.tensor([[0, 0], [2, 1]]), b), (2, 3), (2, 2)),
+        S(lambda T, a, b: T.scatter_add(a, 0, T.tensor([[1, 1, 0]]), b), (2, 3), (1, 3)),
+    ],
+    "masked_select": [
+        S(lambda T, a: a.masked_select(a > 0), (3, 4)),
+        S(lambda T, a: T.masked_select(a, T.tensor([True, False, True])), (2, 3)),
+    ],
     # ----- torch.nn (engine/_ops/nn_ops.py, losses.py) ------------------------------
     "addmm": [
         S(lambda T, b, x, w: T.addmm(b, x, w), (4,), (3, 2), (2, 4)),
