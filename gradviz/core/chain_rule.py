@@ -19,6 +19,9 @@ import engine
 from .names import number, operand
 from .values import say
 
+# Parameters the recording leaves out when the learner did not pass them (PyTorch's defaults).
+PARAM_DEFAULTS = {"alpha": "1"}
+
 # How many elements a tensor may have for its numbers to be written out in a line.
 INLINE_ELEMENTS = 6
 
@@ -170,7 +173,7 @@ def send_lines(
     """The chain rule for the gradient one node sends to one input, as lines of math."""
     d_out = f"∂{root}/∂{wrap(out.label)}"
     d_in = f"∂{root}/∂{wrap(target.label)}"
-    labels = {k: _param_text(v) for k, v in params.items()}
+    labels = {**PARAM_DEFAULTS, **{k: _param_text(v) for k, v in params.items()}}
     labels.update({name: wrap(o.label) for name, o in inputs.items()})
     labels.update(result=wrap(out.label), grad=d_out)
     if rule is None:

@@ -121,21 +121,9 @@ class TensorNames:
         return None
 
 
-_INFIX = {
-    "add": "+",
-    "sub": "−",
-    "mul": "×",
-    "div": "/",
-    "matmul_batched": "@",
-    "mm": "@",
-    "mv": "@",
-    "eq": "==",
-    "ne": "!=",
-    "lt": "<",
-    "le": "<=",
-    "gt": ">",
-    "ge": ">=",
-}
+# Ops written between their operands; the symbol itself comes from the registry, so the
+# story and the builder's palette always agree ("÷" for div).
+_INFIX_SYMBOLS = {"+", "−", "×", "÷", "@", "==", "!=", "<", "<=", ">", ">="}
 
 
 def enclosed(label: str) -> bool:
@@ -168,8 +156,13 @@ _operand = operand
 def expression(opdef, labels: list[str], params: dict) -> str:
     """A short formula for an op call, e.g. '2 × dot(x, x)' -> 'mul(2, …)' style."""
     name = opdef.name if opdef is not None else "op"
-    if name in _INFIX and len(labels) == 2:
-        return f"{_operand(labels[0])} {_INFIX[name]} {_operand(labels[1])}"
+    symbol = getattr(opdef, "symbol", "")
+    if symbol in _INFIX_SYMBOLS and len(labels) == 2:
+        return f"{_operand(labels[0])} {symbol} {_operand(labels[1])}"
+    if symbol in _INFIX_SYMBOLS and len(labels) == 1 and "other" in params:
+        other = params["other"]  # a Python number: mul_scalar, add_scalar, ...
+        shown = number(other) if isinstance(other, (int, float, bool)) else str(other)
+        return f"{_operand(labels[0])} {symbol} {shown}"
     if name == "pow":
         return f"{_operand(labels[0])} ** {number(params.get('exponent'))}"
     if name == "rpow":

@@ -115,9 +115,14 @@ class StoryBuilder:
         return loc.line
 
     def code(self, line: int | None) -> str:
+        """The statement on a line, without its trailing comment."""
         if line is None or not 0 < line <= len(self.lines):
             return ""
-        return self.lines[line - 1].strip()
+        text = self.lines[line - 1].strip()
+        cut = text.find("  #")
+        if cut > 0 and text[:cut].count('"') % 2 == 0 and text[:cut].count("'") % 2 == 0:
+            text = text[:cut].rstrip()
+        return text
 
     def name(self, uid: int, fallback: str = "the tensor") -> str:
         if self.names.aliases and self.current_code:
