@@ -1,0 +1,153 @@
+"""The world as the recording saw it: a pure fold over the engine's events.
+
+`World.apply(event)` advances the state by one event. Everything a story shows at a step
+(values, .grad, versions, which node saved what, who produced which tensor) is read from
+the world as it stood after that step's event, so no box can show a stale number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.autograd import recording as ev
+
+
+@dataclass
+class World:
+    tensors: dict[int, ev.TensorInfo] = field(default_factory=dict)  # latest info per uid
+    grads: dict[int, np.ndarray | None] = field(default_factory=dict)  # leaf uid -> .grad
+    ops: dict[int, ev.OpRan] = field(default_factory=dict)  # node uid -> op that made it
+    produced: dict[int, ev.OpRan] = field(default_factory=dict)  # tensor uid -> its op
+    created: dict[int, ev.TensorCreated] = field(default_factory=dict)
+    detached: dict[int, ev.Detached] = field(default_factory=dict)  # result uid -> event
+    acc_leaf: dict[int, int] = field(default_factory=dict)  # AccumulateGrad uid -> leaf uid
+    grad_owner: dict[int, int] = field(default_factory=dict)  # .grad tensor uid -> leaf uid
+    freed: set[int] = field(default_factory=set)  # node uids whose saved tensors are gone
+    in_backward: ev.BackwardStarted | None = None  # the backward call in progress
+    returned: dict[int, int | None] = field(default_factory=dict)  # grad(): input -> result
+    # Within the backward call in progress:
+    upstream: dict[int, np.ndarray | None] = field(default_factory=dict)  # node -> ∂root/∂out
+    sent_to: dict[int, list] = field(default_factory=dict)  # node -> gradients sent to it
+
+    # ----- the fold ------------------------------------------------------------------------
+    def apply(self, e) -> None:
+        fold = _FOLDS.get(type(e))
+        if fold is not None:
+            fold(self, e)
+
+    def see(self, info) -> None:
+        if isinstance(info, ev.TensorInfo):
+            self.tensors[info.uid] = info
+
+    # ----- reading -----------------------------------------------------------------------
+    def value(self, uid: int):
+        info = self.tensors.get(uid)
+        return info.value if info is not None else None
+
+    def is_leaf_tensor(self, uid: int) -> bool:
+        return uid not in self.produced or self.produced[uid].node is None
+
+
+def _tensor_created(w: World, e: ev.TensorCreated) -> None:
+    w.see(e.tensor)
+    w.created[e.tensor.uid] = e
+
+
+def _requires_grad_set(w: World, e: ev.RequiresGradSet) -> None:
+    w.see(e.tensor)
+
+
+def _op_ran(w: World, e: ev.OpRan) -> None:
+    for inp in e.inputs:
+        w.see(inp)
+    w.see(e.output)
+    w.produced[e.output.uid] = e
+    if e.node is not None:
+        w.ops[e.node] = e
+        for x in e.next_functions:
+            if x.tensor is not None and x.node is not None:
+                w.acc_leaf[x.node] = x.tensor
+
+
+def _detached(w: World, e: ev.Detached) -> None:
+    w.see(e.result)
+    w.detached[e.result.uid] = e
+
+
+def _inplace(w: World, e: ev.InplaceModified) -> None:
+    w.see(e.tensor)
+    owner = w.grad_owner.get(e.tensor.uid)
+    if owner is not None:  # an in-place change to a .grad tensor changes the leaf's .grad
+        w.grads[owner] = e.tensor.value
+
+
+def _grad_zeroed(w: World, e: ev.GradZeroed) -> None:
+    w.see(e.grad)
+    w.grad_owner[e.grad.uid] = e.owner
+    w.grads[e.owner] = e.grad.value
+
+
+def _grad_set(w: World, e: ev.GradSet) -> None:
+    w.grads[e.owner] = e.grad.value if e.grad is not None else None
+    if e.grad is not None:
+        w.see(e.grad)
+        w.grad_owner[e.grad.uid] = e.owner
+
+
+def _backward_started(w: World, e: ev.BackwardStarted) -> None:
+    for root in e.roots:
+        w.see(root)
+    w.in_backward = e
+    w.returned, w.upstream, w.sent_to = {}, {}, {}
+
+
+def _node_started(w: World, e: ev.NodeStarted) -> None:
+    w.upstream[e.node] = e.grad_outputs[0] if e.grad_outputs else None
+
+
+def _gradient_sent(w: World, e: ev.GradientSent) -> None:
+    if e.to_node is not None and e.grad is not None:
+        w.sent_to.setdefault(e.to_node, []).append(e.grad)
+
+
+def _grad_accumulated(w: World, e: ev.GradAccumulated) -> None:
+    w.grads[e.tensor] = e.new
+    w.grad_owner[e.grad_uid] = e.tensor
+    info = w.tensors.get(e.grad_uid)
+    if info is not None:  # the .grad tensor itself, if the script holds it, has new values
+        w.tensors[e.grad_uid] = info._replace(value=e.new)
+
+
+def _buffers_freed(w: World, e: ev.BuffersFreed) -> None:
+    w.freed.add(e.node)
+
+
+def _grads_returned(w: World, e: ev.GradsReturned) -> None:
+    for inp, g in zip(e.inputs, e.grads):
+        w.returned[inp.uid] = g.uid if g is not None else None
+        if g is not None:
+            w.see(g)
+
+
+def _backward_finished(w: World, e: ev.BackwardFinished) -> None:
+    w.in_backward = None
+
+
+_FOLDS = {
+    ev.TensorCreated: _tensor_created,
+    ev.RequiresGradSet: _requires_grad_set,
+    ev.OpRan: _op_ran,
+    ev.Detached: _detached,
+    ev.InplaceModified: _inplace,
+    ev.GradZeroed: _grad_zeroed,
+    ev.GradSet: _grad_set,
+    ev.BackwardStarted: _backward_started,
+    ev.NodeStarted: _node_started,
+    ev.GradientSent: _gradient_sent,
+    ev.GradAccumulated: _grad_accumulated,
+    ev.BuffersFreed: _buffers_freed,
+    ev.GradsReturned: _grads_returned,
+    ev.BackwardFinished: _backward_finished,
+}
