@@ -4,9 +4,17 @@ with respect to the module's outputs and then to its inputs."""
 
 from __future__ import annotations
 
+import warnings
+
 from ..._grad_mode import STATE
 from ..._tensor import Tensor
 from ...autograd.function import Function
+
+NO_INPUT_GRAD_WARNING = (
+    "Full backward hook is firing when gradients are computed with respect to module outputs "
+    "since no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
+    "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details."
+)
 
 
 class BackwardHookFunction(Function):
@@ -83,6 +91,7 @@ class BackwardHook:
             def prehook(grad_outputs):
                 self.grad_outputs = self._pack(self.output_index, grad_outputs, self.n_outputs)
                 if self.input_index is None:  # no input needs a gradient: call the hooks now
+                    warnings.warn(NO_INPUT_GRAD_WARNING, stacklevel=2)
                     grad_inputs = (None,) * self.n_inputs
                     for user_hook in self.user_hooks:
                         res = user_hook(self.module, grad_inputs, self.grad_outputs)
