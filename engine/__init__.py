@@ -43,7 +43,8 @@ from ._ops.arithmetic import rtruediv
 from ._ops.linalg import matmul, rmatmul
 from ._ops.shape import contiguous, flatten, narrow, reshape, t_property
 from ._printing import get_printoptions, set_printoptions
-from ._registry import REGISTRY, Op, op_for_grad_fn
+from ._registry import REGISTRY, Op, local_rules_for_grad_fn, op_for_grad_fn
+from ._rules import LocalRule
 from ._sampling import (
     Generator,
     bernoulli,
@@ -69,7 +70,7 @@ float = float32  # noqa: A001 - PyTorch's aliases
 double = float64
 long = int64
 int = int32  # noqa: A001
-__version__ = "2.13.0+engine"
+__version__ = "2.13.0+cpu"  # the PyTorch release the engine follows, as a CPU build
 
 
 def _as_method(fn):
@@ -160,3 +161,23 @@ def argmax(a, dim=None, keepdim=False):
 
 def is_floating_point(t: Tensor) -> bool:
     return t.is_floating_point()
+
+
+# ----- the older API, devices, and torch's own names (keyword arguments, error wording) -----
+from . import _compat, backends, cuda  # noqa: E402
+from ._compat import (  # noqa: E402
+    get_default_device,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    set_default_device,
+)
+from ._tensortypes import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
+
+_compat.install(
+    globals(), {f for op in REGISTRY.values() for f in op.functions} | {"matmul", "pow"}
+)
+__getattr__ = _compat.missing_attribute("torch", __name__)

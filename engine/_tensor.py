@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import numbers
 import warnings
 
 import numpy as np
 
 from . import _dtype as dt
-from . import _registry
+from . import _legacy, _registry
 from . import autograd as _autograd
 from ._grad_mode import STATE
 from ._printing import tensor_repr
@@ -91,13 +90,18 @@ class Tensor:
     )
     __array_priority__ = 1000  # numpy defers to our operators
 
-    def __init__(self, *args) -> None:
-        # torch.Tensor(data) / torch.Tensor(2, 3): float tensors, like the legacy constructor.
-        if len(args) == 1 and not isinstance(args[0], numbers.Number):
-            arr = np.array(_unwrap(args[0]), dtype=dt.get_default_dtype().np)
-        else:
-            arr = np.zeros(tuple(int(a) for a in args), dtype=dt.get_default_dtype().np)
-        self._init(arr, dt.get_default_dtype(), False, None)
+    def __init__(self, *args, **kwargs) -> None:
+        # The legacy constructor: torch.Tensor(data), torch.Tensor(2, 3), torch.Tensor(size),
+        # torch.Tensor(other) (an alias of other's storage).
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            src = args[0]
+            self._init(src._data, src._dtype, False, None)
+            self._vc = src._vc
+            return
+        if len(args) == 1 and isinstance(args[0], Size):
+            args = tuple(args[0])
+        d = dt.get_default_dtype()
+        self._init(_legacy.new_array(args, kwargs, d), d, False, None)
 
     def _init(self, arr, d, requires_grad, grad_fn) -> None:
         self._data = arr
@@ -311,7 +315,8 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self, force: bool = False) -> np.ndarray:
-        if self.requires_grad and not force:
+        # torch refuses only while grad mode is on (so numpy() works inside Function.forward).
+        if self.requires_grad_flag and STATE.grad_enabled and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead."
@@ -349,9 +354,10 @@ class Tensor:
         return int(self.item())
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        # As torch: a 0-d tensor formats as its Python number, f"{t}" included.
+        if self._data.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        return object.__format__(self, spec)
 
     def __repr__(self, *, tensor_contents=None) -> str:
         return tensor_repr(
@@ -374,10 +380,10 @@ class Tensor:
             return self
         return _registry.REGISTRY["to_dtype"].call(self, dtype=target)
 
-    def type(self, d=None):
-        if d is None:
+    def type(self, dtype=None, non_blocking: bool = False, **kwargs):
+        if dtype is None:
             return f"torch.{self._dtype.legacy}"
-        return self.to(d)
+        return self.to(_legacy.dtype_of_type(dtype))
 
     def float(self) -> Tensor:
         return self.to(dt.float32)
@@ -470,6 +476,17 @@ class Tensor:
 
     def exp_(self) -> Tensor:
         return self._inplace_op("exp_", "exp")
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        return self._inplace_op("masked_fill_", "masked_fill", mask, value)
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None) -> Tensor:
+        if reduce is not None:
+            raise NotImplementedError("scatter_ with reduce= is not supported by this engine")
+        return self._inplace_op("scatter_", "scatter", dim, index, src, value=value)
+
+    def scatter_add_(self, dim, index, src) -> Tensor:
+        return self._inplace_op("scatter_add_", "scatter_add", dim, index, src)
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -580,6 +597,31 @@ class Tensor:
     def isnan(self) -> Tensor:
         return Tensor._make(np.isnan(self._data), dt.bool_, False, None)
 
+    def isinf(self) -> Tensor:
+        return Tensor._make(np.isinf(self._data), dt.bool_, False, None)
+
+    def isfinite(self) -> Tensor:
+        return Tensor._make(np.isfinite(self._data), dt.bool_, False, None)
+
+    def isposinf(self) -> Tensor:
+        return Tensor._make(np.isposinf(self._data), dt.bool_, False, None)
+
+    def isneginf(self) -> Tensor:
+        return Tensor._make(np.isneginf(self._data), dt.bool_, False, None)
+
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """hook(tensor) runs after backward has accumulated this leaf's .grad."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._accumulator()._own("_post_accumulate_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
     def __getitem__(self, key):
         return _registry.index_fn[0](self, key)
 
@@ -617,4 +659,5 @@ def _index_key(key):
     return key
 
 
+Tensor.__module__ = "torch"  # type(t) prints <class 'torch.Tensor'>, as in torch
 _registry._Tensor.append(Tensor)

@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     arithmetic,
     compare,
     elementwise,
+    legacy,
     linalg,
     losses,
     nn_ops,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from .._grad_mode import STATE
-from . import functional, graph  # noqa: F401
+from . import functional, graph, profiler, variable  # noqa: F401
 from . import recording as _record_module
 from ._backward import make_seeds, run_backward
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import FREED_MESSAGE, AccumulateGrad, Node
 from .recording import Recorder, record
+from .variable import Variable
 
 __all__ = [
     "AccumulateGrad",
@@ -19,7 +21,10 @@ __all__ = [
     "GradcheckError",
     "Node",
     "Recorder",
+    "Variable",
     "backward",
+    "detect_anomaly",
+    "set_detect_anomaly",
     "grad",
     "gradcheck",
     "gradgradcheck",

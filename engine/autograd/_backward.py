@@ -9,6 +9,7 @@ import numpy as np
 from .. import _registry
 from .._grad_mode import STATE, _Scope
 from . import recording as rec
+from .anomaly_mode import ANOMALY, check_grads
 from .graph import AccumulateGrad, BackwardNode
 
 _ACCUMULATE_PRIORITY = float("inf")  # PyTorch runs AccumulateGrad as soon as it is ready
@@ -114,6 +115,10 @@ def _accumulate(node: AccumulateGrad, g, create_graph: bool, recording: bool) ->
         old._data += g._data  # in place, like PyTorch: references to .grad see the sum
         old._vc[0] += 1
         new = old
+    post = node.__dict__.get("_post_accumulate_hooks")
+    if post:  # Tensor.register_post_accumulate_grad_hook: hook(tensor) once .grad is updated
+        for fn in list(post.values()):
+            fn(var)
     if recording:
         _emit(
             rec.GradAccumulated,
@@ -138,10 +143,25 @@ def run_backward(
     outer, _active_recorders = _active_recorders, STATE.recorders
     if not create_graph:
         STATE.recorders = []
+    _callback_frames.append([])
     try:
-        return _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, recording)
+        result = _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, recording)
     finally:
         STATE.recorders, _active_recorders = _active_recorders, outer
+        callbacks = _callback_frames.pop()
+    for fn in callbacks:  # queued during this pass: run once it is over, as torch does
+        fn()
+    return result
+
+
+_callback_frames: list[list] = []  # one list per backward pass in progress
+
+
+def queue_callback(fn) -> None:
+    """Run `fn()` when the backward pass in progress ends (torch's engine.queue_callback)."""
+    if not _callback_frames:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _callback_frames[-1].append(fn)
 
 
 def _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, recording):
@@ -221,11 +241,13 @@ def _run_plain_node(node, grads: dict, create_graph, retain_graph, accumulate, b
         grad_outputs = tuple(grads.get(i) for i in range(n_out))
         if all(g is None for g in grad_outputs):
             return
-        if None in grad_outputs:
+        if any(g is None for g in grad_outputs):  # `in` would compare tensors
             grad_outputs = tuple(
                 g if g is not None else _zeros_for(node, i) for i, g in enumerate(grad_outputs)
             )
     grad_inputs = node.apply(grad_outputs)
+    if ANOMALY.enabled:
+        check_grads(node, grad_inputs)
     for (nxt, nr), g in zip(node.next_functions, grad_inputs):
         if nxt is None or g is None:
             continue
@@ -291,6 +313,8 @@ def _run_node(
                 g if g is not None else _zeros_for(node, i) for i, g in enumerate(grad_outputs)
             )
         grad_inputs = node.apply(grad_outputs)
+        if ANOMALY.enabled:
+            check_grads(node, grad_inputs)
     if node._post_hooks:
         for fn in list(node._post_hooks.values()):
             out = fn(grad_inputs, grad_outputs)
@@ -328,4 +352,7 @@ def _run_node(
 
 
 def _zeros_for(node, i):
+    fill = getattr(node, "missing_grad", None)  # custom Functions materialize zeros (or None)
+    if fill is not None:
+        return fill(i)
     raise RuntimeError(f"{node.name()} is missing the gradient of output {i}")

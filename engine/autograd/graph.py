@@ -7,6 +7,10 @@ import weakref
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from . import _saved_hooks
+from ._grad_hooks import register_multi_grad_hook  # noqa: F401
+from ._saved_hooks import disable_saved_tensors_hooks, saved_tensors_hooks  # noqa: F401
+
 _node_counter = itertools.count()
 
 FREED_MESSAGE = (
@@ -116,7 +120,7 @@ class Node:
 class SavedTensor:
     """A tensor saved for backward, with the version it had then."""
 
-    __slots__ = ("tensor", "version", "is_output", "freed", "saved_by")
+    __slots__ = ("tensor", "version", "is_output", "freed", "saved_by", "packed", "unpack_hook")
 
     def __init__(self, tensor, is_output: bool = False) -> None:
         self.tensor = tensor
@@ -126,10 +130,17 @@ class SavedTensor:
         # An op's own output is reported as the output of the op that saved it, even after
         # an in-place change gave the tensor a new grad_fn (PyTorch's SavedVariable does so).
         self.saved_by = tensor.grad_fn.name() if is_output and tensor.grad_fn else None
+        self.unpack_hook = None
+        if _saved_hooks.STACK:  # saved_tensors_hooks: keep what pack returns, not the tensor
+            pack, self.unpack_hook = _saved_hooks.STACK[-1]
+            self.packed = pack(tensor)
+            self.tensor = None
 
     def unpack(self):
         if self.freed:
             raise RuntimeError(FREED_MESSAGE)
+        if self.unpack_hook is not None:
+            return self.unpack_hook(self.packed)
         t = self.tensor
         if t._vc[0] != self.version:
             raise RuntimeError(_modified_message(t, self.version, self.saved_by))
@@ -227,7 +238,10 @@ class BackwardNode(Node):
                 if name in op.saved_names:
                     i = op.saved_names.index(name)
                     if i < len(ctx.saved) and ctx.saved[i] is not None:
-                        return ctx.saved[i].unpack()
+                        saved = ctx.saved[i]
+                        t = saved.unpack()
+                        # torch hands back a new tensor object for a saved output
+                        return _new_handle(t) if saved.is_output else t
                     if self.released:
                         raise RuntimeError(FREED_MESSAGE)
                     return None
@@ -273,3 +287,10 @@ class AccumulateGrad(Node):
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
+
+
+def _new_handle(t):
+    """Another tensor object on the same data, version counter and grad_fn."""
+    out = type(t)._make(t._data, t._dtype, t.requires_grad_flag, t.grad_fn)
+    out._vc, out._output_nr = t._vc, t._output_nr
+    return out

@@ -1,0 +1,83 @@
+"""The small pieces of torch's top-level API that tutorials touch: the version string,
+devices, inf/nan tests, keyword names for op arguments (torch.add(input=, other=)), and
+torch's own wording for a missing attribute, so the engine's name never shows."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+import numpy as np
+
+from . import _dtype as dt
+from ._tensor import Tensor, device
+
+# Keyword names torch gives to an op's tensor arguments, in the order they come.
+_LEADING = ("condition", "input", "tensors")
+_TRAILING = ("other", "mat2", "vec", "exponent")
+_NAMES = frozenset(_LEADING + _TRAILING)
+
+
+def accept_torch_names(fn):
+    """Let fn(a, b) also be called as fn(input=a, other=b), as torch's functions allow."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if kwargs and not _NAMES.isdisjoint(kwargs):
+            lead = tuple(kwargs.pop(n) for n in _LEADING if n in kwargs)
+            trail = tuple(kwargs.pop(n) for n in _TRAILING if n in kwargs)
+            args = lead + args + trail
+        return fn(*args, **kwargs)
+
+    return call
+
+
+def _flag(fn):
+    def check(input: Tensor) -> Tensor:  # noqa: A002 - torch's argument name
+        return Tensor._make(fn(input._data), dt.bool_, False, None)
+
+    check.__name__ = fn.__name__
+    return check
+
+
+isinf = _flag(np.isinf)
+isnan = _flag(np.isnan)
+isfinite = _flag(np.isfinite)
+isposinf = _flag(np.isposinf)
+isneginf = _flag(np.isneginf)
+
+_default_device = device("cpu")
+
+
+def set_default_device(d) -> None:
+    """Only the CPU exists here; anything else raises as an unknown device would."""
+    global _default_device
+    _default_device = device("cpu" if d is None else str(d))
+
+
+def get_default_device() -> device:
+    return _default_device
+
+
+def missing_attribute(module_name: str, package: str):
+    """A module-level __getattr__: submodules load on first use (torch.optim after only
+    `import torch`), anything else is an AttributeError in torch's words."""
+
+    def __getattr__(name: str):
+        if not name.startswith("__"):
+            try:
+                return importlib.import_module(f"{package}.{name}")
+            except ModuleNotFoundError as err:
+                if err.name != f"{package}.{name}":
+                    raise
+        raise AttributeError(f"module '{module_name}' has no attribute '{name}'")
+
+    return __getattr__
+
+
+def install(namespace: dict, function_names) -> None:
+    """Wrap the engine's op functions so they take torch's keyword names."""
+    for name in function_names:
+        fn = namespace.get(name)
+        if callable(fn):
+            namespace[name] = accept_torch_names(fn)
