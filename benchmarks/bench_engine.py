@@ -205,11 +205,151 @@ def mlp_numpy() -> Runner:
     return run
 
 
+LOADER_ROWS = 10_000
+
+
+def _train_data() -> tuple:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((BATCH, N_IN)).astype(np.float32)
+    return x, rng.integers(0, N_OUT, BATCH)
+
+
+def _mlp_train(optimiser: str) -> Callable[[object], Runner]:
+    """One tutorial training step: nn.Sequential MLP, CrossEntropyLoss, zero_grad, backward,
+    optimiser step."""
+
+    def make(T) -> Runner:
+        T.manual_seed(0)
+        nn = T.nn
+        model = nn.Sequential(nn.Linear(N_IN, N_HIDDEN), nn.ReLU(), nn.Linear(N_HIDDEN, N_OUT))
+        opt = (
+            T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+            if optimiser == "sgd"
+            else T.optim.Adam(model.parameters(), lr=1e-3)
+        )
+        loss_fn = nn.CrossEntropyLoss()
+        xs, ys = _train_data()
+        x, y = T.tensor(xs), T.tensor(ys)
+
+        def run():
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+
+        return run
+
+    return make
+
+
+def _mlp_train_numpy(optimiser: str) -> Callable[[], Runner]:
+    def make() -> Runner:
+        x, labels = _train_data()
+        rng = np.random.default_rng(0)
+        f32 = np.float32
+        params = [
+            rng.uniform(-0.03, 0.03, (N_HIDDEN, N_IN)).astype(f32),
+            np.zeros(N_HIDDEN, f32),
+            rng.uniform(-0.06, 0.06, (N_OUT, N_HIDDEN)).astype(f32),
+            np.zeros(N_OUT, f32),
+        ]
+        state = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+        onehot = np.eye(N_OUT, dtype=f32)[labels]
+        step = [0]
+
+        def run():
+            w1, b1, w2, b2 = params
+            pre = x @ w1.T + b1
+            h = np.maximum(pre, 0)
+            logits = h @ w2.T + b2
+            z = logits - logits.max(1, keepdims=True)
+            logp = z - np.log(np.exp(z).sum(1, keepdims=True))
+            loss = -(logp * onehot).sum() / BATCH
+            g_logits = (np.exp(logp) - onehot) / f32(BATCH)
+            g_w2, g_b2 = g_logits.T @ h, g_logits.sum(0)
+            g_pre = (g_logits @ w2) * (pre > 0)
+            grads = [g_pre.T @ x, g_pre.sum(0), g_w2, g_b2]
+            step[0] += 1
+            for p, g, (m, v) in zip(params, grads, state):
+                if optimiser == "sgd":
+                    m *= f32(0.9)
+                    m += g
+                    p -= f32(0.01) * m
+                else:
+                    m += (g - m) * f32(0.1)
+                    v *= f32(0.999)
+                    v += g * g * f32(0.001)
+                    denom = np.sqrt(v) / f32((1 - 0.999 ** step[0]) ** 0.5) + f32(1e-8)
+                    p -= f32(1e-3 / (1 - 0.9 ** step[0])) * m / denom
+            return loss
+
+        return run
+
+    return make
+
+
+def _loader_data() -> tuple:
+    rng = np.random.default_rng(2)
+    return rng.standard_normal((LOADER_ROWS, 32)).astype(np.float32), rng.integers(
+        0, 10, LOADER_ROWS
+    )
+
+
+def loader_epoch(T) -> Runner:
+    """One shuffled DataLoader epoch over a TensorDataset, batch 64."""
+    xs, ys = _loader_data()
+    ds = T.utils.data.TensorDataset(T.tensor(xs), T.tensor(ys))
+    loader = T.utils.data.DataLoader(ds, batch_size=BATCH, shuffle=True)
+
+    def run():
+        for _x, _y in loader:
+            pass
+
+    return run
+
+
+def loader_epoch_numpy() -> Runner:
+    xs, ys = _loader_data()
+    rng = np.random.default_rng(0)
+
+    def run():
+        order = rng.permutation(LOADER_ROWS)
+        for i in range(0, LOADER_ROWS, BATCH):
+            rows = order[i : i + BATCH]
+            xs[rows], ys[rows]
+
+    return run
+
+
 WORKLOADS = [
     Workload("y = 2*dot(x, x), 4 elements", 1, 1.0, dot4, dot4_numpy, 400),
     Workload("Q = 3*a**3 - b**2; Q.sum().backward()", 1, 1.0, q_graph, q_numpy, 400),
     Workload(f"{CHAIN_LENGTH}-op elementwise chain", 1, 1.5, chain, chain_numpy, 10),
     Workload("MLP 64x784->256->10, MSE", 2, 1.1, mlp, mlp_numpy, 5),
+    Workload(
+        "nn.Sequential MLP train step, optim.SGD",
+        2,
+        1.2,
+        _mlp_train("sgd"),
+        _mlp_train_numpy("sgd"),
+        5,
+    ),
+    Workload(
+        "nn.Sequential MLP train step, optim.Adam",
+        2,
+        1.2,
+        _mlp_train("adam"),
+        _mlp_train_numpy("adam"),
+        5,
+    ),
+    Workload(
+        f"DataLoader epoch, {LOADER_ROWS} rows, batch 64, shuffle",
+        1,
+        1.5,
+        loader_epoch,
+        loader_epoch_numpy,
+        2,
+    ),
 ]
 RECORDING_TARGET = 1.3
 

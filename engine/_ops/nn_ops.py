@@ -65,7 +65,10 @@ class Addmm(Op):
                 if flags[0]
                 else None,
                 plain_grad(g, _times(gd @ m2._data.T, alpha)) if flags[1] else None,
-                plain_grad(g, _times(m1._data.T @ gd, alpha)) if flags[2] else None,
+                # Computed as (Gᵀ·A)ᵀ: when mat2 is a transposed weight (nn.Linear), the
+                # weight's gradient then arrives C-contiguous, like the weight itself, and
+                # optimiser updates stay on unit strides.
+                plain_grad(g, _times(gd.T @ m1._data, alpha).T) if flags[2] else None,
             )
         return (
             unbroadcast(g * beta if beta != 1 else g, ctx.input_shapes[0]) if flags[0] else None,

@@ -58,9 +58,9 @@ class SGD(Optimizer):
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:
-                    buf = state["momentum_buffer"] = Tensor._make(
-                        np.array(g, dtype=x.dtype), p._dtype, False, None
-                    )
+                    arr = np.empty_like(x)  # the parameter's layout, whatever the grad's
+                    np.copyto(arr, g)
+                    buf = state["momentum_buffer"] = Tensor._make(arr, p._dtype, False, None)
                 else:
                     b = buf._data
                     b *= b.dtype.type(mom)
