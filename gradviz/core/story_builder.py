@@ -24,9 +24,12 @@ from . import names as naming
 from . import narrator as say_
 from .errors import ErrorInfo
 from .story import Episode, Step, Story, StoryEdge, StoryNode, Token
-from .values import full, shape_text, short
+from .values import full, say, shape_text, short
 from .world import World
 
+# Bounds that keep telling linear and a story quick to open, however long the script runs.
+FULL_EPISODES = 60  # more backward passes than this: the middle ones become one summary step
+FULL_OPS = 2_000  # more ops than this in one episode: the middle ones become one summary box
 EXPRESSION_DEPTH = 3  # unnamed results are named by their expression, this many ops deep
 
 
@@ -134,14 +137,14 @@ class StoryBuilder:
     def number_rebindings(self, group: list) -> None:
         """Within one episode, a name bound to several tensors (b = b * 2 in a loop) gets
         a subscript per tensor, b₁, b₂, …, so ∂d/∂b₃ = ∂d/∂b₄ · 2 says which b."""
-        seen: dict[str, list[int]] = {}
+        seen: dict[str, dict[int, None]] = {}  # name -> its tensors, in order (a set)
         for e in group:
             out = _made(e)
             if out is None:
                 continue
             name = self.names.of(out)
-            if name and out not in seen.setdefault(name, []):
-                seen[name].append(out)
+            if name:
+                seen.setdefault(name, {})[out] = None
         self.renamed = {
             uid: name + _subscript(i + 1)
             for name, uids in seen.items()
@@ -180,7 +183,14 @@ class StoryBuilder:
     # ----- the whole story ---------------------------------------------------------------
     def build(self, events: list, error: ErrorInfo | None, truncated: bool) -> Story:
         self.names.learn(events, self.filename, self.namespace)
-        for group in split_episodes(events):
+        groups = split_episodes(events)
+        keep = FULL_EPISODES // 2
+        if len(groups) > FULL_EPISODES:  # a long loop: tell its start and its end in full
+            for group in groups[:keep]:
+                _Episode(self, len(self.episodes)).tell(group)
+            self.summarise(groups[keep:-keep])
+            groups = groups[-keep:]
+        for group in groups:
             _Episode(self, len(self.episodes)).tell(group)
         if error is not None:
             self.add_error_step(error)
@@ -193,6 +203,29 @@ class StoryBuilder:
             truncated,
             self.default_step(),
         )
+
+    def summarise(self, groups: list[list]) -> None:
+        """One step for many episodes: the world still folds every event, so the episodes
+        told after it show the right values, but no graph or step is built for them."""
+        losses = []
+        for group in groups:
+            for e in group:
+                self.world.apply(e)
+                if isinstance(e, ev.BackwardStarted) and e.roots and e.roots[0].value is not None:
+                    losses.append((self.name(e.roots[0].uid, "the output"), e.roots[0].value))
+        text = (
+            f"{len(groups):,} more episodes are summarised here, so the story stays quick to "
+            f"open: the first {FULL_EPISODES // 2} and the last {FULL_EPISODES // 2} are told "
+            "step by step."
+        )
+        if len(losses) >= 2 and np.size(losses[0][1]) == 1:
+            name = losses[0][0]
+            text += f" Over them, {name} went from {say(losses[0][1])} to {say(losses[-1][1])}."
+        index = len(self.episodes)
+        step = Step(len(self.steps), index, "update", "summary", text, None)
+        self.steps.append(step)
+        title = f"{index + 1}. … {len(groups):,} episodes summarised"
+        self.episodes.append(Episode(index, title, step.index, step.index, None, (), ()))
 
     def default_step(self) -> int:
         """The last step of the last episode that ran a backward (else the last step)."""
@@ -503,7 +536,11 @@ class _Episode:
             )  # fmt: skip
             return nid, "data"
         w = self.w
+        if inp.uid in self.elided_outputs:
+            return self.elided_box(), "data"
         cut = not e.grad_enabled and inp.requires_grad
+        if inp.grad_fn is not None and inp.grad_fn in self.elided_nodes:
+            return self.elided_box(), "data"
         if inp.grad_fn is not None and inp.grad_fn in w.ops:
             return self.ensure_op(w.ops[inp.grad_fn], None), "cut" if cut else "data"
         if inp.requires_grad and inp.is_leaf:
@@ -536,18 +573,89 @@ class _Episode:
     # ----- telling -----------------------------------------------------------------------
     def tell(self, group: list) -> None:
         self.b.number_rebindings(group)
+        self.elide(group)
         for e in group:
             self.pending: list = []
             loc = getattr(e, "location", None)
             self.b.current_code = self.b.code(self.b.line_of(loc)) if loc else ""
             self.b._labels = {}
             self.w.apply(e)
+            if self.skipped(e):
+                continue
             handler = self.dispatch.get(type(e))
             if handler is not None:
                 handler(e)
         if not self.steps:
             return
         self.finish()
+
+    def elide(self, group: list) -> None:
+        """Past FULL_OPS ops, keep the first and last FULL_OPS / 2 and summarise the rest."""
+        ops = [e for e in group if isinstance(e, ev.OpRan)]
+        self.elided_outputs: set[int] = set()
+        self.elided_nodes: set[int] = set()
+        self.first_elided: int | None = None
+        if len(ops) <= FULL_OPS:
+            return
+        keep = FULL_OPS // 2
+        middle = ops[keep:-keep]
+        self.first_elided = middle[0].seq
+        self.elided_outputs = {e.output.uid for e in middle}
+        self.elided_nodes = {e.node for e in middle if e.node is not None}
+
+    def skipped(self, e) -> bool:
+        """Events about summarised ops tell nothing of their own (the world still folds them)."""
+        if not self.elided_outputs:
+            return False
+        if isinstance(e, ev.OpRan) and e.output.uid in self.elided_outputs:
+            if e.seq == self.first_elided:
+                self.add_elision_step(e)
+            self.feed_elided(e)
+            return True
+        node = getattr(e, "node", None)
+        if isinstance(e, (ev.NodeStarted, ev.GradientSent, ev.BuffersFreed, ev.HookFired)):
+            return node in self.elided_nodes
+        return False
+
+    def feed_elided(self, e: ev.OpRan) -> None:
+        """Tensors from outside the summarised ops that flow into them: edges into its box."""
+        for slot, inp in enumerate(e.inputs):
+            if isinstance(inp, ev.ScalarInfo) or inp.uid in self.elided_outputs:
+                continue
+            if inp.grad_fn is not None and inp.grad_fn in self.elided_nodes:
+                continue
+            src, kind = self.input_source(e, slot, inp, self.next_index)
+            self.g.edge(StoryEdge(f"into_elided_{src}", src, self.elided_box(), kind, 0, None))
+
+    def add_elision_step(self, e: ev.OpRan) -> None:
+        count = len(self.elided_outputs)
+        nid = self.elided_box()
+        text = (
+            f"{count:,} more ops are summarised in one box, so the story stays quick to open: "
+            f"the first {FULL_OPS // 2:,} and the last {FULL_OPS // 2:,} ops are told step by step."
+        )
+        line = self.b.line_of(e.location)
+        self.add(e, "forward", "summary", say_.Words(text), line, [nid], updates=self.pending)
+
+    def elided_box(self) -> str:
+        nid = "elided"
+        if nid not in self.g.nodes:
+            count = len(self.elided_outputs)
+            detail = {"name": "summarised ops", "kind": f"{count:,} ops told as one box"}
+            self.g.node(
+                _NodeDraft(
+                    nid,
+                    "op",
+                    f"… {count:,} ops",
+                    "summarised",
+                    None,
+                    (),
+                    "",
+                    detail,
+                    self.next_index,
+                )
+            )
+        return nid
 
     def finish(self) -> None:
         b = self.b
