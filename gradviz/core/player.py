@@ -51,6 +51,7 @@ class Player:
         self.direction = direction
         self.step_count = len(story.steps)
         self._layouts: dict[int, Layout] = {}
+        self._structures: dict[int, tuple] = {}
         self._scene = lru_cache(maxsize=256)(self._build_scene)
 
     # ----- navigation --------------------------------------------------------------------
@@ -93,6 +94,9 @@ class Player:
         if node is None:
             return []
         rows = [(key, str(val)) for key, val in node.detail.items() if key != "appears"]
+        step = self.story.steps[k]
+        if step.math and box_id in step.focus:  # the chain rule of the step being shown
+            rows.insert(1, ("this step", "\n".join(step.math)))
         now = self.state(k).get(box_id, {})
         if "value_full" in now:
             rows.append(("value", full_text(now["value_full"])))
@@ -110,8 +114,26 @@ class Player:
         return rows
 
     # ----- layout ------------------------------------------------------------------------
+    def structure(self, index: int) -> tuple:
+        """What an episode's drawing depends on, apart from its numbers: the boxes (by role
+        and title, in order) and the edges between them. Loop iterations share it."""
+        if index in self._structures:
+            return self._structures[index]
+        ep = self.story.episodes[index]
+        order = {n.id: i for i, n in enumerate(ep.nodes)}
+        key = (
+            tuple((n.role, n.title) for n in ep.nodes),
+            tuple((order.get(e.source), order.get(e.target), e.kind) for e in ep.edges),
+        )
+        self._structures[index] = key
+        return key
+
     def layout(self, index: int) -> Layout:
         if index not in self._layouts:
+            twin = self._first_twin(index)
+            if twin is not None:  # same graph as an earlier iteration: the same places
+                self._layouts[index] = self._mapped(twin, index)
+                return self._layouts[index]
             ep = self.story.episodes[index]
             anchors = {}
             if index > 0:
@@ -134,6 +156,28 @@ class Player:
                 lay.positions, sizes, lay.edge_points, lay.width, lay.height
             )
         return self._layouts[index]
+
+    def _first_twin(self, index: int) -> int | None:
+        if not self.story.episodes[index].nodes:
+            return None
+        key = self.structure(index)
+        for j in range(index):
+            if len(self.story.episodes[j].nodes) == len(key[0]) and self.structure(j) == key:
+                return j
+        return None
+
+    def _mapped(self, source: int, index: int) -> Layout:
+        """The layout of episode `source`, with its box ids renamed to episode `index`'s."""
+        lay = self.layout(source)
+        src_nodes, nodes = self.story.episodes[source].nodes, self.story.episodes[index].nodes
+        rename = {a.id: b.id for a, b in zip(src_nodes, nodes)}
+        return Layout(
+            {rename[k]: v for k, v in lay.positions.items()},
+            {rename[k]: v for k, v in lay.sizes.items()},
+            {(rename[a], rename[b]): pts for (a, b), pts in lay.edge_points.items()},
+            lay.width,
+            lay.height,
+        )
 
     def _texts(self, ep: Episode) -> dict:
         texts: dict[str, dict] = {}

@@ -55,3 +55,24 @@ def test_a_huge_graph_is_told_with_its_middle_in_one_box():
     assert len(story.steps) < 4 * FULL_OPS
     accumulate = [s for s in story.steps if s.kind == "accumulate"]
     assert accumulate and "x.grad = " in accumulate[0].narration
+
+
+def test_loop_iterations_share_one_layout_so_no_box_moves():
+    story, _, _ = record_story(
+        """
+        import torch
+        w = torch.tensor([1.0, 2.0], requires_grad=True)
+        for i in range(4):
+            loss = ((w * 3).sin() ** 2).sum()
+            loss.backward()
+            with torch.no_grad():
+                w -= 0.1 * w.grad
+            w.grad.zero_()
+        """
+    )
+    player = Player(story)
+    episodes = story.episodes[1:]  # the first one also creates w
+    places = [[player.layout(ep.index).positions[n.id] for n in ep.nodes] for ep in episodes]
+    assert len(places) == 3 and places[0] == places[1] == places[2]
+    titles = [[n.title for n in ep.nodes] for ep in episodes]
+    assert titles[0] == titles[1] == titles[2]
