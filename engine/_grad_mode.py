@@ -10,11 +10,12 @@ import inspect
 
 
 class _State:
-    __slots__ = ("grad_enabled", "recorders")
+    __slots__ = ("grad_enabled", "recorders", "modules")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.recorders: list = []  # active engine.autograd.record() sessions
+        self.modules: list = []  # nn.Modules whose forward is running (kept while recording)
 
 
 STATE = _State()

@@ -83,6 +83,7 @@ class OpRan(NamedTuple):
     next_functions: tuple  # EdgeInfo per input
     saved: tuple  # names of saved tensors, e.g. ("_saved_self",)
     location: Location | None
+    modules: tuple = ()  # (id, class name) of each nn.Module whose forward ran it, outermost first
 
 
 class Detached(NamedTuple):
@@ -303,6 +304,7 @@ def op_ran(op, inputs, result, node, params) -> None:
         tuple(_edge_info(e) for e in node.next_functions) if node is not None else (),
         node.saved_names if node is not None else (),
         location(),
+        tuple((id(m), type(m).__name__) for m in STATE.modules),
     )
 
 

@@ -109,6 +109,7 @@ class StoryBuilder:
         self.steps: list[Step] = []
         self._labels: dict[int, str] = {}
         self.renamed: dict[int, str] = {}  # uid -> name with a subscript, in this episode
+        self.module_paths: dict[int, str] = {}  # id of an nn.Module -> model.fc1
         self.current_code = ""  # the source line of the event being told
 
     # ----- the Telling view the narrator reads ----------------------------------------
@@ -183,6 +184,7 @@ class StoryBuilder:
     # ----- the whole story ---------------------------------------------------------------
     def build(self, events: list, error: ErrorInfo | None, truncated: bool) -> Story:
         self.names.learn(events, self.filename, self.namespace)
+        self.module_paths = _module_paths(self.namespace)
         groups = split_episodes(events)
         keep = FULL_EPISODES // 2
         if len(groups) > FULL_EPISODES:  # a long loop: tell its start and its end in full
@@ -444,6 +446,10 @@ class _Episode:
             "shape": str(list(out.shape)),
             "dtype": f"torch.{out.dtype}",
         }
+        if e.modules:  # the innermost nn.Module that ran it: model.0 (Linear)
+            mid, cls = e.modules[-1]
+            path = b.module_paths.get(mid)
+            detail["module"] = f"{path} ({cls})" if path else cls
         rules = self.rule_texts(e, opdef)
         if rules:
             detail["local rule"] = rules
@@ -1021,6 +1027,19 @@ class _Episode:
         words = say_.backward_finished(self.b, grads, freed_titles, self.retain)
         updates = [*self.pending, *((n, "freed", "1") for n in self.freed_now)]
         self.add(e, "backward", "free", words, self.backward_line, (), updates=updates)
+
+
+def _module_paths(namespace: dict) -> dict[int, str]:
+    """id of every nn.Module reachable from the script's variables -> its dotted path."""
+    module_type = getattr(getattr(engine, "nn", None), "Module", None)
+    paths: dict[int, str] = {}
+    if module_type is None:
+        return paths
+    for name, value in namespace.items():
+        if isinstance(value, module_type) and not name.startswith("_"):
+            for sub, module in value.named_modules():
+                paths.setdefault(id(module), f"{name}.{sub}" if sub else name)
+    return paths
 
 
 def _made(e) -> int | None:

@@ -9,6 +9,7 @@ import textwrap
 import engine
 from gradviz.core.player import Player
 from gradviz.core.story_builder import build_story
+from gradviz.core.torch_alias import torch_is_engine
 
 FILENAME = "<facts>"
 
@@ -16,11 +17,10 @@ FILENAME = "<facts>"
 def record_story(source: str):
     """(story, events, stdout) for a script whose `import torch` gives the engine."""
     source = textwrap.dedent(source).lstrip("\n")
-    namespace = {"__name__": "__main__", "torch": engine}
-    body = source.replace("import torch\n", "", 1) if source.startswith("import torch") else source
-    code = compile("\n" + body if body is not source else body, FILENAME, "exec")
+    namespace = {"__name__": "__main__"}
+    code = compile(source, FILENAME, "exec")
     out = io.StringIO()
-    with engine.autograd.record() as rec, contextlib.redirect_stdout(out):
+    with torch_is_engine(), engine.autograd.record() as rec, contextlib.redirect_stdout(out):
         exec(code, namespace)  # noqa: S102
     story = build_story(rec.events, source, FILENAME, namespace, None)
     return story, list(rec.events), out.getvalue()

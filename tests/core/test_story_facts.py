@@ -647,3 +647,20 @@ def test_zero_d_values_print_as_pytorch_prints_them():
     rows = dict(Player(story).details(story.default_step, nodes(story)["x"].id))
     assert rows["value"] in ("tensor(28., requires_grad=True)", "tensor(28.)")
     assert rows["shape"] == "[]"
+
+
+def test_ops_inside_modules_carry_the_module_path():
+    story, _, _ = record_story(
+        """
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+        x = torch.ones(4, 2)
+        loss = model(x).sum()
+        loss.backward()
+        """
+    )
+    modules = {n.title: n.detail.get("module") for n in story.episodes[0].nodes}
+    assert modules["TanhBackward0"] == "model.1 (Tanh)"
+    assert "model.0 (Linear)" in {n.detail.get("module") for n in story.episodes[0].nodes}
+    assert modules["SumBackward0"] is None

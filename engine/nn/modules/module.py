@@ -7,7 +7,7 @@ import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 
-from ..._grad_mode import no_grad
+from ..._grad_mode import STATE, no_grad
 from ..._tensor import Tensor
 from ...autograd.graph import RemovableHandle
 from ..parameter import Parameter
@@ -505,6 +505,15 @@ class Module:
 
     # ----- calling ----------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if STATE.recorders:  # recorded ops carry the path of modules they ran inside
+            STATE.modules.append(self)
+            try:
+                return self._call(args, kwargs)
+            finally:
+                STATE.modules.pop()
+        return self._call(args, kwargs)
+
+    def _call(self, args: tuple, kwargs: dict):
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
             return self.forward(*args, **kwargs)  # the fast path: no hooks at all
         return self._call_with_hooks(args, kwargs)
