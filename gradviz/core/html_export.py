@@ -17,8 +17,8 @@ kept small, so a 300-box story stays well under 1 MB:
   inspector rows that never change (flat ``[name, text, ...]`` string indices).
 - ``edges``: ``[id, source, target, [x0, y0, x1, y1, ...], label, kind]``.
 - ``episodes``: ``[title, first step, last step, backward step or null]``.
-- ``steps``: ``{"ep", "ph", "n", "m", "l"}`` (episode, phase, narration, math
-  lines, source line) plus either the full rows ``B`` / ``E`` or, when the same
+- ``steps``: ``{"ep", "ph", "n", "m", "f", "l"}`` (episode, phase, narration, math
+  lines and the boxes they are about, source line) plus either the full rows ``B`` / ``E`` or, when the same
   boxes / edges are listed as in the previous step, only the changed rows ``dB``
   / ``dE`` (each prefixed with its position). Box rows are
   ``[box, state, value, grad, note, value printout, grad printout, badges]`` and edge
@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from gradviz.core import palette
+from gradviz.core import scene_types as st
 from gradviz.core.player import Player
 from gradviz.core.values import full_text
 
@@ -107,107 +108,8 @@ def story_data(
     """The compact, JSON-ready form of a story that the page reads; `output` is what the
     script printed."""
     story = player.story
-    strings = _Interner()
-    boxes = _Interner()
-    edges = _Interner()
-    detail_sets = _Interner()
-    printed: dict[int, int] = {}  # id(raw tensor data) -> string index of its printout
-
-    def text(value: str | None) -> int:
-        return -1 if value is None else strings.add(str(value))
-
-    def details_of(node) -> int:
-        detail = getattr(node, "detail", None) or {}
-        flat = tuple(text(s) for key, val in detail.items() if key != "appears" for s in (key, val))
-        return detail_sets.add(flat, list(flat)) if flat else -1
-
-    def box_static(b) -> list:
-        geometry = [_num(b.x), _num(b.y), _num(b.width), _num(b.height)]
-        muted = int(bool(getattr(b, "muted", False)))
-        return [
-            b.id,
-            b.role,
-            b.title,
-            b.subtitle,
-            *geometry,
-            b.line,
-            muted,
-            details_of(nodes.get(b.id)),
-        ]
-
-    def printout(now: dict, field: str) -> int:
-        if field not in now:
-            return -1
-        raw = now[field]
-        key = id(raw)
-        if key not in printed:
-            printed[key] = text(full_text(raw))
-        return printed[key]
-
-    nodes = {n.id: n for ep in story.episodes for n in ep.nodes}
-    box_index: dict[tuple, int] = {}  # a box's static facts -> its entry in `boxes`
-    edge_index: dict[tuple, int] = {}
-    edge_kinds = {e.id: e.kind for ep in story.episodes for e in ep.edges}
-    steps: list[dict[str, Any]] = []
-    prev_boxes: list[tuple] | None = None
-    prev_edges: list[tuple] | None = None
-    now: dict[str, dict] = {}
-    episode = -1
-    for k in range(player.step_count):
-        step = story.steps[k]
-        if step.episode != episode:  # the state is folded within an episode
-            episode, now = step.episode, {}
-        for target, field, value in step.updates:
-            now.setdefault(target, {})[field] = value
-        scene = player.scene(k)
-        box_rows = []
-        for b in scene.boxes:
-            key = (b.id, b.role, b.title, b.subtitle, b.x, b.y, b.width, b.height, b.line)
-            key += (bool(getattr(b, "muted", False)),)
-            index = box_index.get(key)
-            if index is None:
-                index = box_index[key] = boxes.add(key, box_static(b))
-            state = now.get(b.id, {})
-            box_rows.append(
-                (
-                    index,
-                    text(b.state),
-                    text(b.value),
-                    text(b.grad),
-                    text(b.note),
-                    printout(state, "value_full"),
-                    printout(state, "grad_full"),
-                    text(",".join(getattr(b, "badges", ())) or None),
-                )
-            )
-        edge_rows = []
-        for e in scene.edges:
-            key = (e.id, e.source, e.target, e.points, e.label)
-            index = edge_index.get(key)
-            if index is None:
-                points = [_num(c) for point in e.points for c in point]
-                base = edge_kinds.get(e.id, e.kind)
-                item = [e.id, e.source, e.target, points, e.label, base]
-                index = edge_index[key] = edges.add(key, item)
-            token = None if e.token is None else e.token.text
-            edge_rows.append((index, text(e.kind), int(e.active), text(token)))
-
-        row: dict[str, Any] = {
-            "ep": scene.episode,
-            "ph": scene.phase,
-            "n": text(scene.narration),
-            "l": scene.line,
-        }
-        math = tuple(getattr(scene, "math", ()) or ())
-        if math:
-            row["m"] = [text(m) for m in math]
-        prefix, rows = _delta(prev_boxes, box_rows)
-        row[prefix + "B"] = rows
-        prefix, rows = _delta(prev_edges, edge_rows)
-        row[prefix + "E"] = rows
-        steps.append(row)
-        prev_boxes, prev_edges = box_rows, edge_rows
-
+    payload = _Payload(story)
+    steps = payload.steps(player)
     return {
         "format": FORMAT,
         "title": title,
@@ -216,13 +118,181 @@ def story_data(
         "defaultStep": default_step(player),
         "output": output,
         "error": None if story.error is None else _error_dict(story.error),
-        "strings": strings.items,
-        "details": detail_sets.items,
-        "boxes": [list(b) for b in boxes.items],
-        "edges": edges.items,
+        "strings": payload.strings.items,
+        "details": payload.detail_sets.items,
+        "boxes": payload.boxes.items,
+        "edges": payload.edges.items,
         "episodes": [[e.title, e.first_step, e.last_step, e.backward_step] for e in story.episodes],
         "steps": steps,
     }
+
+
+class _Payload:
+    """Builds the per-step rows. The first step of an episode takes its geometry and rows
+    from `Player.scene`; later steps fold the episode's updates one step at a time and
+    redo only the rows a step touches (its updates, focus, edges and token, and the ones
+    the step before touched), with the same rules as `Player.scene`. So an export costs
+    the size of the story, not steps x boxes scene builds."""
+
+    def __init__(self, story) -> None:
+        self.story = story
+        self.strings = _Interner()
+        self.boxes = _Interner()
+        self.edges = _Interner()
+        self.detail_sets = _Interner()
+        self.printed: dict[int, int] = {}  # id(raw tensor data) -> index of its printout
+        self.box_index: dict[tuple, int] = {}  # a box's static facts -> its entry in `boxes`
+        self.edge_index: dict[tuple, int] = {}
+
+    def text(self, value: str | None) -> int:
+        return -1 if value is None else self.strings.add(str(value))
+
+    def printout(self, state: dict, field: str) -> int:
+        if field not in state:
+            return -1
+        raw = state[field]
+        key = id(raw)
+        if key not in self.printed:
+            self.printed[key] = self.text(full_text(raw))
+        return self.printed[key]
+
+    def box_static(self, b, node) -> int:
+        key = (b.id, b.role, b.title, b.subtitle, b.x, b.y, b.width, b.height, b.line)
+        key += (bool(getattr(b, "muted", False)),)
+        index = self.box_index.get(key)
+        if index is None:
+            detail = getattr(node, "detail", None) or {}
+            flat = tuple(
+                self.text(s)
+                for name, val in detail.items()
+                if name != "appears"
+                for s in (name, val)
+            )
+            details = self.detail_sets.add(flat, list(flat)) if flat else -1
+            geometry = [_num(b.x), _num(b.y), _num(b.width), _num(b.height)]
+            item = [b.id, b.role, b.title, b.subtitle, *geometry, b.line, int(key[-1]), details]
+            index = self.box_index[key] = self.boxes.add(key, item)
+        return index
+
+    def edge_static(self, e, base: str) -> int:
+        key = (e.id, e.source, e.target, e.points, e.label)
+        index = self.edge_index.get(key)
+        if index is None:
+            points = [_num(c) for point in e.points for c in point]
+            item = [e.id, e.source, e.target, points, e.label, base]
+            index = self.edge_index[key] = self.edges.add(key, item)
+        return index
+
+    def box_row(self, static: int, node, k: int, step, now: dict) -> tuple:
+        # The rules of Player.scene for one box.
+        s = now.get(node.id, {})
+        appears = node.detail.get("appears")
+        if appears is not None and appears > k:
+            state = st.STATE_HIDDEN
+        elif node.id in step.focus:
+            state = st.STATE_ERROR if step.phase == "error" else st.STATE_ACTIVE
+        else:
+            state = s.get("state", st.STATE_IDLE)
+        badges = (st.BADGE_FREED,) if s.get("freed") else ()
+        if state == st.STATE_FREED:  # stories saved before the freed badge existed
+            state, badges = st.STATE_DONE, (st.BADGE_FREED,)
+        grad = s.get("grad")
+        if node.role == "leaf" and grad is None:
+            grad = "None"
+        text = self.text
+        return (
+            static,
+            text(state),
+            text(s.get("value")),
+            text(grad),
+            text(s.get("note")),
+            self.printout(s, "value_full"),
+            self.printout(s, "grad_full"),
+            text(",".join(badges) or None),
+        )
+
+    def edge_row(self, static: int, edge, step, now: dict) -> tuple:
+        # The rules of Player.scene for one edge.
+        if edge.kind in (st.EDGE_CUT, st.EDGE_SEED):
+            kind = edge.kind
+        else:
+            flowed = now.get(edge.id, {}).get("flow") == "grad"
+            kind = st.EDGE_GRAD if flowed else st.EDGE_DATA
+        token = step.token.text if step.token and step.token.edge == edge.id else None
+        return (static, self.text(kind), int(edge.id in step.edges), self.text(token))
+
+    def steps(self, player: Player) -> list[dict[str, Any]]:
+        story = self.story
+        out: list[dict[str, Any]] = []
+        prev_boxes: list[tuple] | None = None
+        prev_edges: list[tuple] | None = None
+        episode, now = -1, {}
+        box_at: dict[str, tuple] = {}  # node id -> (position in the rows, node, static index)
+        edge_at: dict[str, tuple] = {}
+        appearing: dict[int, list] = {}  # step -> node ids that stop being hidden there
+        touched: set = set()  # ids the previous step was about
+        box_rows: list[tuple] = []
+        edge_rows: list[tuple] = []
+        for k in range(player.step_count):
+            step = story.steps[k]
+            if step.episode != episode:  # a new graph: everything from Player.scene
+                episode, now = step.episode, {}
+                for target, field, value in step.updates:
+                    now.setdefault(target, {})[field] = value
+                scene = player.scene(k)
+                ep = story.episodes[episode]
+                nodes = {n.id: n for n in ep.nodes}
+                base = {e.id: e for e in ep.edges}
+                box_at, edge_at, appearing = {}, {}, {}
+                box_rows, edge_rows = [], []
+                for i, b in enumerate(scene.boxes):
+                    node = nodes[b.id]
+                    static = self.box_static(b, node)
+                    box_at[b.id] = (i, node, static)
+                    box_rows.append(self.box_row(static, node, k, step, now))
+                    appears = node.detail.get("appears")
+                    if appears is not None and appears > k:
+                        appearing.setdefault(appears, []).append(b.id)
+                for i, e in enumerate(scene.edges):
+                    static = self.edge_static(e, base[e.id].kind)
+                    edge_at[e.id] = (i, base[e.id], static)
+                    edge_rows.append(self.edge_row(static, base[e.id], step, now))
+            else:
+                box_rows, edge_rows = list(box_rows), list(edge_rows)
+                for target, field, value in step.updates:
+                    now.setdefault(target, {})[field] = value
+                dirty = {u[0] for u in step.updates} | set(step.focus) | set(step.edges)
+                dirty |= touched | set(appearing.get(k, ()))
+                if step.token:
+                    dirty.add(step.token.edge)
+                for target in dirty:
+                    if target in box_at:
+                        i, node, static = box_at[target]
+                        box_rows[i] = self.box_row(static, node, k, step, now)
+                    elif target in edge_at:
+                        i, edge, static = edge_at[target]
+                        edge_rows[i] = self.edge_row(static, edge, step, now)
+            touched = set(step.focus) | set(step.edges)
+            if step.token:
+                touched.add(step.token.edge)
+
+            row: dict[str, Any] = {
+                "ep": step.episode,
+                "ph": step.phase if step.phase != "update" else "between",
+                "n": self.text(step.narration),
+                "l": step.line,
+            }
+            math = tuple(getattr(step, "math", ()) or ())
+            if math:
+                row["m"] = [self.text(m) for m in math]
+                row["f"] = list(step.focus)  # the inspector shows the math for these
+            prefix, rows = _delta(prev_boxes, box_rows)
+            row[prefix + "B"] = rows
+            prefix, rows = _delta(prev_edges, edge_rows)
+            row[prefix + "E"] = rows
+            out.append(row)
+            prev_boxes, prev_edges = box_rows, edge_rows
+        return out
 
 
 def _error_dict(error) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def _expand(data: dict) -> list[dict]:
     return out
 
 
-def _details(data: dict, box: list, row: list) -> list[tuple[str, str]]:
+def _details(data: dict, box: list, row: list, step: dict) -> list[tuple[str, str]]:
     """The inspector rows of a box, as data.js's detailRows builds them."""
     strings = data["strings"]
 
@@ -56,6 +56,8 @@ def _details(data: dict, box: list, row: list) -> list[tuple[str, str]]:
 
     fixed = data["details"][box[10]] if box[10] >= 0 else []
     rows = [(strings[fixed[k]], strings[fixed[k + 1]]) for k in range(0, len(fixed), 2)]
+    if step.get("m") and box[0] in step.get("f", []):
+        rows.insert(1, ("this step", "\n".join(strings[m] for m in step["m"])))
     if s(row[5]) is not None:
         rows.append(("value", s(row[5])))
     if s(row[6]) is not None:
@@ -98,8 +100,13 @@ def test_page_is_self_contained_with_a_strict_csp(small) -> None:
     assert html_export._web("style.css") in style
 
 
-def test_payload_is_the_players_story(small) -> None:
+@pytest.mark.parametrize(
+    "name", ["y.py", "02_grad_accumulation_and_zero.py", "05_control_flow.py", "08_retain_graph.py"]
+)
+def test_payload_is_the_players_story(small, name) -> None:
     """Every step's boxes, edges, narration and inspector rows equal the Player's."""
+    if name != "y.py":
+        small = player_of((EXAMPLES / name).read_text(encoding="utf-8"), name)
     data = embedded(export_html(small, "y", Y_2XTX))
     rows = _expand(data)
     s = data["strings"]
@@ -130,7 +137,7 @@ def test_payload_is_the_players_story(small) -> None:
                 box.note,
             ]
             assert (text(row[7]) or "") == ",".join(box.badges)
-            assert _details(data, static, row) == small.details(k, box.id)
+            assert _details(data, static, row, step) == small.details(k, box.id)
         for row, edge in zip(step_rows["e"], scene.edges):
             static = data["edges"][row[0]]
             assert static[:3] == [edge.id, edge.source, edge.target]

@@ -56,10 +56,14 @@ function edgeInfo(index) {
 }
 
 // The inspector rows of a box at a step, in the order and wording of the app's inspector.
-function detailRows(info, row) {
+function detailRows(info, row, step) {
   const rows = [];
   const fixed = info.details >= 0 ? DATA.details[info.details] : [];
   for (let k = 0; k + 1 < fixed.length; k += 2) rows.push([STR[fixed[k]], STR[fixed[k + 1]]]);
+  // The chain rule of the step shown, on the boxes it is about (second, as in the app).
+  if (step.m && step.f && step.f.indexOf(info.id) >= 0) {
+    rows.splice(Math.min(1, rows.length), 0, ["this step", step.m.map((m) => STR[m]).join("\n")]);
+  }
   const valueFull = str(row[5]), gradFull = str(row[6]), note = str(row[4]);
   if (valueFull !== null) rows.push(["value", valueFull]);
   if (gradFull !== null) rows.push([info.role === "leaf" ? ".grad" : "gradient received", gradFull]);

@@ -39,7 +39,7 @@ function render(i, animate) {
   highlightSource(st.l, selRow ? selRow.info.line : null);
   if (markEpisode(st.ep)) fitView();
   else if (animate) followActive();
-  showInspector(SCENE.selected, showLine);
+  showInspector(SCENE.selected, showLine, st);
 }
 
 function showLine(line) {

@@ -116,12 +116,13 @@ function showNarration(i) {
 }
 
 // The inspector is rebuilt only when the selection or the selected box's row changes.
-const INSPECT = { id: undefined, row: undefined };
-function showInspector(selected, onLine) {
+const INSPECT = { id: undefined, row: undefined, step: undefined };
+function showInspector(selected, onLine, step) {
   const row = selected === null ? null : currentBoxRow(selected);
-  if (INSPECT.id === selected && INSPECT.row === row) return;
+  if (INSPECT.id === selected && INSPECT.row === row && INSPECT.step === step) return;
   INSPECT.id = selected;
   INSPECT.row = row;
+  INSPECT.step = step;
   const pane = $("details");
   pane.replaceChildren();
   if (row === null) {
@@ -134,9 +135,9 @@ function showInspector(selected, onLine) {
   htmlEl("span", "sw role-" + cls(info.role) + (info.muted ? " muted" : ""), null, head);
   htmlEl("span", "", info.title + (info.subtitle ? " — " + info.subtitle : ""), head);
   const dl = htmlEl("dl", "", null, pane);
-  for (const [name, text] of detailRows(info, row)) {
+  for (const [name, text] of detailRows(info, row, step)) {
     htmlEl("dt", "", name, dl);
-    const mono = /^(value|\.grad|grad|gradient received|saved tensors|next_functions|local rule)$/.test(name) || text.indexOf("\n") >= 0;
+    const mono = /^(value|\.grad|grad|gradient received|saved tensors|next_functions|local rule|this step)$/.test(name) || text.indexOf("\n") >= 0;
     const dd = htmlEl("dd", mono ? "mono" : "", name === "line" ? null : text, dl);
     dd.dataset.row = name;
     if (name === "line") {
