@@ -10,41 +10,76 @@ from PySide6.QtWidgets import QApplication
 
 from gradviz.ui.fonts import load_fonts, ui_font
 
+# Window chrome per theme: (window, base, alt base, text, button, highlight, muted,
+# separator, dock title, hover).
+_CHROME = {
+    "light": (
+        "#fbfcfd", "#ffffff", "#f6f7f9", "#1f2933", "#f4f6f8", "#0b5fa5", "#5f6b78",
+        "#e3e7ec", "#f1f3f5", "#e8eef5",
+    ),
+    "dark": (
+        "#1b1f24", "#15181d", "#20252b", "#e6eaf0", "#262b32", "#3d8fd6", "#a7b2bf",
+        "#2e343c", "#22272e", "#2c333c",
+    ),
+}  # fmt: skip
+
 STYLE_SHEET = """
-QMainWindow::separator { background: #e3e7ec; width: 1px; height: 1px; }
-QDockWidget { font-weight: 600; }
-QDockWidget::title { background: #f1f3f5; padding: 5px 8px; border-bottom: 1px solid #e3e7ec; }
-QStatusBar { background: #f7f9fb; border-top: 1px solid #e3e7ec; }
-QToolButton { padding: 3px 6px; border-radius: 4px; }
-QToolButton:hover { background: #e8eef5; }
-QToolButton:disabled { color: #b8bec6; }
-QPlainTextEdit, QTextBrowser, QListWidget { border: none; }
-QListWidget::item { padding: 4px 6px; }
-QListWidget::item:selected { background: #dbe8f6; color: #1f2933; }
-QSplitter::handle { background: #e3e7ec; }
-QSplitter::handle:horizontal { width: 1px; }
+QMainWindow::separator {{ background: {sep}; width: 1px; height: 1px; }}
+QDockWidget {{ font-weight: 600; }}
+QDockWidget::title {{ background: {dock}; padding: 5px 8px; border-bottom: 1px solid {sep}; }}
+QStatusBar {{ background: {window}; border-top: 1px solid {sep}; }}
+QToolBar {{ background: {window}; border-bottom: 1px solid {sep}; spacing: 2px; }}
+QToolButton {{ padding: 3px 6px; border-radius: 4px; }}
+QToolButton:hover {{ background: {hover}; }}
+QToolButton:checked {{ background: {hover}; }}
+QToolButton:disabled {{ color: {muted}; }}
+QPlainTextEdit, QTextBrowser, QListWidget {{ border: none; }}
+QListWidget::item {{ padding: 4px 6px; }}
+QListWidget::item:selected {{ background: {hover}; color: {text}; }}
+QSplitter::handle {{ background: {sep}; }}
+QSplitter::handle:horizontal {{ width: 1px; }}
 """
 
 
-def _palette() -> QPalette:
+def _palette(name: str = "light") -> QPalette:
+    window, base, alt, text, button, highlight, muted, *_ = _CHROME.get(name, _CHROME["light"])
     palette = QPalette()
     colors = {
-        QPalette.ColorRole.Window: "#fbfcfd",
-        QPalette.ColorRole.WindowText: "#1f2933",
-        QPalette.ColorRole.Base: "#ffffff",
-        QPalette.ColorRole.AlternateBase: "#f6f7f9",
-        QPalette.ColorRole.Text: "#1f2933",
-        QPalette.ColorRole.Button: "#f4f6f8",
-        QPalette.ColorRole.ButtonText: "#1f2933",
-        QPalette.ColorRole.Highlight: "#0b5fa5",
+        QPalette.ColorRole.Window: window,
+        QPalette.ColorRole.WindowText: text,
+        QPalette.ColorRole.Base: base,
+        QPalette.ColorRole.AlternateBase: alt,
+        QPalette.ColorRole.Text: text,
+        QPalette.ColorRole.Button: button,
+        QPalette.ColorRole.ButtonText: text,
+        QPalette.ColorRole.Highlight: highlight,
         QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#ffffff",
-        QPalette.ColorRole.ToolTipText: "#1f2933",
-        QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+        QPalette.ColorRole.ToolTipBase: base,
+        QPalette.ColorRole.ToolTipText: text,
+        QPalette.ColorRole.PlaceholderText: muted,
+        QPalette.ColorRole.BrightText: "#ffffff",
+        QPalette.ColorRole.Link: highlight,
     }
     for role, color in colors.items():
         palette.setColor(role, QColor(color))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(muted))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(muted))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor(muted))
     return palette
+
+
+def apply_app_theme(name: str) -> None:
+    """The window chrome (palette and style sheet) in "light" or "dark"."""
+    app = QApplication.instance()
+    if app is None:
+        return
+    window, base, alt, text, button, highlight, muted, sep, dock, hover = _CHROME.get(
+        name, _CHROME["light"]
+    )
+    app.setPalette(_palette(name))
+    app.setStyleSheet(
+        STYLE_SHEET.format(window=window, sep=sep, dock=dock, hover=hover, muted=muted, text=text)
+    )
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -55,9 +90,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("gradviz")
     load_fonts()
     app.setStyle("Fusion")
-    app.setPalette(_palette())
     app.setFont(ui_font(9.5))
-    app.setStyleSheet(STYLE_SHEET)
+    apply_app_theme("light")  # the window switches to its chosen theme as it opens
     return app
 
 
@@ -68,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     if path is not None and not path.is_file():
         print(f"gradviz: no such file: {path}", file=sys.stderr)
         return 2
+    from gradviz.ui.platform_check import check_platform
+
+    problem = check_platform()
+    if problem is not None:  # instead of Qt's abort on a fresh Linux machine
+        print(problem, file=sys.stderr)
+        return 3
     app = create_application()
     from gradviz.ui.main_window import MainWindow  # after the app: widgets need it
 

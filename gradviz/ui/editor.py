@@ -14,6 +14,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
+from gradviz.ui import theme
 from gradviz.ui.fonts import mono_font
 from gradviz.ui.highlighter import PythonHighlighter
 
@@ -23,6 +24,11 @@ ERROR_MARK_COLOR = QColor("#d93025")
 GUTTER_BG = QColor("#f6f7f9")
 GUTTER_FG = QColor("#9aa0a6")
 GUTTER_FG_CURRENT = QColor("#3c4043")
+_LIGHT_LOOK = (STEP_LINE_COLOR, ERROR_LINE_COLOR, ERROR_MARK_COLOR, GUTTER_BG, GUTTER_FG)
+_LIGHT_LOOK += (GUTTER_FG_CURRENT,)
+_DARK_LOOK = tuple(
+    QColor(c) for c in ("#4A3F14", "#4A2323", "#EF6C6C", "#1E2227", "#7D8793", "#D5DBE2")
+)
 INDENT = "    "
 
 
@@ -74,6 +80,24 @@ class CodeEditor(QPlainTextEdit):
     @property
     def error_line(self) -> int | None:
         return self._error_line
+
+    def apply_theme(self) -> None:
+        """Follow the current theme (gradviz.ui.theme): page, gutter, line marks, syntax."""
+        global STEP_LINE_COLOR, ERROR_LINE_COLOR, ERROR_MARK_COLOR
+        global GUTTER_BG, GUTTER_FG, GUTTER_FG_CURRENT
+        dark = theme.THEME == "dark"
+        (
+            STEP_LINE_COLOR,
+            ERROR_LINE_COLOR,
+            ERROR_MARK_COLOR,
+            GUTTER_BG,
+            GUTTER_FG,
+            GUTTER_FG_CURRENT,
+        ) = _DARK_LOOK if dark else _LIGHT_LOOK
+        self.highlighter.set_scheme(theme.THEME)
+        self._refresh_selections()
+        self.viewport().update()
+        self._gutter.update()
 
     def highlight_line(self, line: int | None) -> None:
         """Shade the line of the step being shown (None clears it), scrolling to it."""

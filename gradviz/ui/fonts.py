@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase
 
-FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[1] / "assets" / "fonts"  # package data
 _FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf")
 
 # Fall-back family names, used if a file is missing (the bundled ones normally win).

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.ui import theme
 from gradviz.ui.fonts import mono_font, ui_font
 
 # Rows whose value is a tensor printout: shown as monospace text that scrolls.
@@ -89,7 +90,7 @@ class Inspector(QWidget):
         if not rows:
             hint = QLabel(EMPTY_TEXT)
             hint.setWordWrap(True)
-            hint.setStyleSheet("color: #80868b;")
+            hint.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
             self._body_layout.addWidget(hint)
         for name, value in rows:
             self._add_row(name, value)
@@ -106,7 +107,7 @@ class Inspector(QWidget):
     def _add_row(self, name: str, value: str) -> None:
         label = QLabel(name)
         label.setFont(ui_font(8, bold=True))
-        label.setStyleSheet("color: #5f6368; margin-top: 6px;")
+        label.setStyleSheet(f"color: {theme.TEXT_MUTED.name()}; margin-top: 6px;")
         self._body_layout.addWidget(label)
         if _is_tensor_row(name, value):
             self._body_layout.addWidget(_TensorView(value))

@@ -207,6 +207,26 @@ def readable(px: float, lod: float) -> bool:
     return px * lod >= MIN_SCREEN_PX - 1e-6
 
 
+# Pills (gradient tokens, edge labels, cut marks) grow up to this much when zoomed out
+# so their text stays readable; further out they are drawn without text.
+PILL_GROWTH = 1.6
+
+
+def pill_growth(px: int, lod: float) -> float | None:
+    """How much a pill with `px` text must grow to stay readable at `lod` (1 when it
+    already is), or None when that would be more than PILL_GROWTH."""
+    if readable(px, lod):
+        return 1.0
+    grow = MIN_SCREEN_PX / (px * max(lod, 1e-6))
+    return grow if grow <= PILL_GROWTH else None
+
+
+def _grown(rect: QRectF, factor: float) -> QRectF:
+    w, h = rect.width() * factor, rect.height() * factor
+    c = rect.center()
+    return QRectF(c.x() - w / 2, c.y() - h / 2, w, h)
+
+
 # ---------------------------------------------------------------------------------------
 # Boxes
 
@@ -342,6 +362,110 @@ def layout_box(box: SceneBox) -> BoxLayout:
     return BoxLayout(rect, tuple(rows), strip, strip_row, _line_tag(box, rect, rows, side))
 
 
+def needs_zoomed_layout(layout: BoxLayout, lod: float) -> bool:
+    """Whether some text of the box would be drawn below MIN_SCREEN_PX at `lod`."""
+    rows = [*layout.rows, layout.strip_row]
+    return any(r is not None and not readable(r.font.pixelSize(), lod) for r in rows)
+
+
+@lru_cache(maxsize=4096)
+def zoomed_layout(box: SceneBox, px: int) -> BoxLayout:
+    """The box's text when zoomed out: every text at least `px` scene pixels (so at
+    least MIN_SCREEN_PX on screen), keeping rows by priority (title, value, gradient,
+    note, subtitle) while they fit the box's height. No rows at all when not even the
+    title fits (the painter then draws a short name)."""
+    base = layout_box(box)
+    rect = base.rect
+    side = theme.BOX_PADDING + ACCENT_WIDTH / 2
+    avail_w = max(rect.width() - 2 * side, 4.0)
+    by_name = {"title": None}
+    colours = {}
+    originals = list(base.rows)
+    names = ["title", "subtitle", "value", "note"]
+    # layout_box keeps its rows in this order, skipping the missing ones.
+    present = ["title"] + [n for n in names[1:] if _row_text(box, n)]
+    for name, row in zip(present, originals):
+        by_name[name] = row
+        colours[name] = row.color
+    kind = {"title": "bold", "subtitle": "ui", "value": "mono", "note": "mono", "grad": "mono"}
+    texts = {n: _row_text(box, n) for n in names}
+    strip_text = base.strip_row.text if base.strip_row is not None else None
+    if strip_text is not None:
+        texts["grad"] = grad_text(box)
+        colours["grad"] = base.strip_row.color
+
+    def size(name: str) -> int:
+        original = {"title": _px(theme.TITLE_PT)}.get(name, _px(theme.BODY_PT))
+        return max(original, px)
+
+    # Badges straddle the top edge at a readable size: keep the rows below them.
+    top = rect.top()
+    if box_badges(box):
+        top += (_metrics("bold", max(_px(theme.SMALL_PT), px)).height() + 2) / 2
+    budget = rect.bottom() - top - 2 * V_PAD
+    chosen = []
+    for name in ("title", "value", "grad", "note", "subtitle"):
+        if name not in colours or not texts.get(name):
+            continue
+        h = _metrics(kind[name], size(name)).height() + (2 * STRIP_PAD if name == "grad" else 0)
+        if h + theme.ROW_GAP > budget:
+            if name == "title":
+                return BoxLayout(rect, (), None, None, None)
+            continue
+        budget -= h + theme.ROW_GAP
+        chosen.append(name)
+
+    def fitted(name: str) -> str:
+        fm = _metrics(kind[name], size(name))
+        text = texts[name]
+        if name == "title" and fm.horizontalAdvance(text) > avail_w:
+            text = short_name(text)
+        return fm.elidedText(text, Qt.TextElideMode.ElideRight, avail_w)
+
+    strip = strip_row = None
+    bottom = rect.bottom()
+    if "grad" in chosen:
+        h = _metrics("mono", size("grad")).height() + 2 * STRIP_PAD
+        strip = QRectF(rect.left(), rect.bottom() - h, rect.width(), h)
+        strip_row = TextRow(
+            fitted("grad"),
+            _font("mono", size("grad")),
+            colours["grad"],
+            strip.adjusted(side, 0, -side, 0),
+        )
+        bottom = strip.top()
+    order = [n for n in ("title", "subtitle", "value", "note") if n in chosen]
+    heights = [_metrics(kind[n], size(n)).height() for n in order]
+    block = sum(heights) + theme.ROW_GAP * max(len(heights) - 1, 0)
+    y = top + max((bottom - top - block) / 2, 0.0)
+    rows = []
+    for name, h in zip(order, heights):
+        text = fitted(name)
+        if not text or text == "…":
+            if name == "title":
+                return BoxLayout(rect, (), None, None, None)
+            continue
+        rows.append(
+            TextRow(
+                text,
+                _font(kind[name], size(name)),
+                colours[name],
+                QRectF(rect.left() + side, y, avail_w, h),
+            )
+        )
+        y += h + theme.ROW_GAP
+    return BoxLayout(rect, tuple(rows), strip, strip_row, None)
+
+
+theme.on_theme_changed(zoomed_layout.cache_clear)  # its rows carry the theme's colours
+
+
+def _row_text(box: SceneBox, name: str) -> str | None:
+    return {"title": box.title, "subtitle": box.subtitle, "value": box.value, "note": box.note}[
+        name
+    ] or None
+
+
 def _line_tag(box: SceneBox, rect: QRectF, rows: list[TextRow], side: float) -> TextRow | None:
     """A small "L3" in the top-left corner, if the title leaves room for it."""
     if box.line is None or not rows:
@@ -386,6 +510,8 @@ def paint_box(
     role = theme.role_style(box.role)
     state = theme.state_style(box.state)
     muted = box.muted and box.state not in (st.STATE_ACTIVE, st.STATE_ERROR)
+    if lod > 0 and needs_zoomed_layout(layout, lod):
+        layout = zoomed_layout(box, math.ceil(MIN_SCREEN_PX / lod - 1e-6))
     rect = layout.rect
     outline = QPainterPath()
     outline.addRoundedRect(rect, theme.BOX_RADIUS, theme.BOX_RADIUS)
@@ -465,13 +591,15 @@ def short_name(title: str) -> str:
 def _paint_short_name(
     painter: QPainter, box: SceneBox, rect: QRectF, lod: float, color: QColor
 ) -> None:
-    """Zoomed far out: the short name in a font big enough to read, if it fits the box."""
+    """Zoomed far out: the title (or its short name, if the title is too wide) in a font
+    big enough to read, if that fits the box."""
     px = math.ceil(MIN_SCREEN_PX / lod)
     fm = _metrics("bold", px)
     if fm.height() > rect.height() - 2:
         return
     avail = rect.width() - 2 * theme.BOX_PADDING
-    text = fm.elidedText(short_name(box.title), Qt.TextElideMode.ElideRight, avail)
+    name = box.title if fm.horizontalAdvance(box.title) <= avail else short_name(box.title)
+    text = fm.elidedText(name, Qt.TextElideMode.ElideRight, avail)
     if not text or text == "…":
         return
     painter.setFont(_font("bold", px))
@@ -553,6 +681,7 @@ class BoxItem(QGraphicsItem):
         self.box = box
         self.layout = layout_box(box)
         self._bounds = _box_bounds(self.layout)
+        self._text_rects: list[QRectF] | None = None
         self.selected = False
         # Boxes rarely change while tokens move over them: cache their pixels.
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -566,6 +695,7 @@ class BoxItem(QGraphicsItem):
             self.prepareGeometryChange()
         old, self.box = self.box, box
         self.layout = layout_box(box)
+        self._text_rects = None
         self._bounds = _box_bounds(self.layout)
         if (box.x, box.y) != (old.x, old.y):
             self.setPos(box.x, box.y)
@@ -582,6 +712,26 @@ class BoxItem(QGraphicsItem):
 
     def scene_rect(self) -> QRectF:
         return self.layout.rect.translated(self.pos())
+
+    def text_rects(self) -> list[QRectF]:
+        """Its text rows (title, subtitle, value, note, grad strip, line tag), as tight as
+        their text, in scene coordinates."""
+        if self._text_rects is None:
+            lay = self.layout
+            rects = []
+            for row in (*lay.rows, lay.strip_row, lay.line_tag):
+                if row is None or not row.text:
+                    continue
+                w = min(QFontMetricsF(row.font).horizontalAdvance(row.text), row.rect.width())
+                left = row.rect.left() if row is lay.line_tag else row.rect.center().x() - w / 2
+                rects.append(QRectF(left, row.rect.top(), w, row.rect.height()))
+            self._text_rects = rects
+        pos = self.pos()
+        return [r.translated(pos) for r in self._text_rects]
+
+    def badge_rects(self, lod: float = 1.0) -> list[QRectF]:
+        badges = box_badges(self.box)
+        return badge_rects(self.scene_rect(), badges, _badge_px(lod)) if badges else []
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -604,9 +754,11 @@ class EdgeGeometry:
     polyline: Polyline  # the visible stretch, from the source's border to the target's
     path: QPainterPath  # stroked line, shortened where the arrowhead sits
     arrow: QPolygonF
-    label_rect: QRectF | None
+    label_rect: QRectF | None  # the preferred place of the label (SceneItems may move it)
     cut_rect: QRectF | None
     bounds: QRectF
+    cut_text: str = theme.CUT_MARK_TEXT  # "✂ cut", or "✂ detach" when the edge says why
+    label_spots: tuple = ()  # other places the label may go, best first
 
 
 def _pill_at(center: QPointF, text: str, font: QFont, pad_x: float, pad_y: float) -> QRectF:
@@ -640,19 +792,32 @@ def edge_geometry(edge: SceneEdge, source: QRectF | None, target: QRectF | None)
     path = rounded_polyline_path(line_pts, theme.EDGE_CORNER_RADIUS)
 
     label_rect = cut_rect = None
+    spots: tuple = ()
+    cut_text = theme.CUT_MARK_TEXT
     if edge.kind == st.EDGE_CUT:
+        # One mark says both that it is cut and why ("✂ detach"), never two pills.
+        if edge.label and edge.label != "cut":
+            cut_text = f"✂ {edge.label}"
         font = _font("bold", _px(theme.SMALL_PT))
-        cut_rect = _pill_at(polyline.point_at(0.5), theme.CUT_MARK_TEXT, font, 6, 2)
-    if edge.label and not (edge.kind == st.EDGE_CUT and edge.label == "cut"):
-        label_rect = _label_rect(polyline, edge.label, source, target)
+        cut_rect = _pill_at(polyline.point_at(0.5), cut_text, font, 6, 2)
+    elif edge.label:
+        spots = tuple(_label_spots(polyline, edge.label, source, target))
+        label_rect = spots[0]
 
     bounds = path.boundingRect().united(arrow.boundingRect())
-    for r in (label_rect, cut_rect):
+    for r in (cut_rect, *spots):
         if r is not None:
-            bounds = bounds.united(r)
+            bounds = bounds.united(_grown(r, PILL_GROWTH))
     pad = style.width + theme.ACTIVE_EDGE_EXTRA + 6
     return EdgeGeometry(
-        polyline, path, arrow, label_rect, cut_rect, bounds.adjusted(-pad, -pad, pad, pad)
+        polyline,
+        path,
+        arrow,
+        label_rect,
+        cut_rect,
+        bounds.adjusted(-pad, -pad, pad, pad),
+        cut_text,
+        spots,
     )
 
 
@@ -691,29 +856,34 @@ _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 
 
 LABEL_AT = 0.75  # an input-slot label ("self", "other") names the target's slot
+LABEL_SPOTS = (0.75, 0.62, 0.88, 0.5, 0.38)  # where else along the edge it may go
 
 
-def _label_rect(
+def _label_spots(
     polyline: Polyline, text: str, source: QRectF | None, target: QRectF | None
-) -> QRectF:
-    """Place a label beside the line near its target, clear of the line and arrowhead.
-    It goes on the side facing away from the straight line between the two boxes, so
-    the labels of parallel edges part instead of piling up."""
+) -> list[QRectF]:
+    """Places for a label beside the line, best first: near its target on the side
+    facing away from the straight line between the two boxes (so the labels of
+    parallel edges part), then the other side, then further along the edge."""
     font = _font("ui", _px(theme.SMALL_PT))
-    anchor = polyline.point_at(LABEL_AT)
-    ux, uy = polyline.direction_at(LABEL_AT)
-    nx, ny = -uy, ux  # the left-hand normal
-    side = 1.0
-    if source is not None and target is not None:
-        mid = (source.center() + target.center()) / 2
-        # Which side of the line between the box centres is this edge on?
-        off = (anchor.x() - mid.x()) * nx + (anchor.y() - mid.y()) * ny
-        side = -1.0 if off < -0.5 else 1.0
     size = _pill_at(QPointF(0, 0), text, font, 3, 0)
-    # Distance from the line to the label's centre: half its extent along the normal.
-    reach = abs(nx) * size.width() / 2 + abs(ny) * size.height() / 2 + 3
-    centre = QPointF(anchor.x() + nx * side * reach, anchor.y() + ny * side * reach)
-    return size.translated(centre)
+    out = []
+    for fraction in LABEL_SPOTS:
+        anchor = polyline.point_at(fraction)
+        ux, uy = polyline.direction_at(fraction)
+        nx, ny = -uy, ux  # the left-hand normal
+        side = 1.0
+        if source is not None and target is not None:
+            mid = (source.center() + target.center()) / 2
+            # Which side of the line between the box centres is this edge on?
+            off = (anchor.x() - mid.x()) * nx + (anchor.y() - mid.y()) * ny
+            side = -1.0 if off < -0.5 else 1.0
+        # Distance from the line to the label's centre: half its extent along the normal.
+        reach = abs(nx) * size.width() / 2 + abs(ny) * size.height() / 2 + 3
+        for s in (side, -side):
+            centre = QPointF(anchor.x() + nx * s * reach, anchor.y() + ny * s * reach)
+            out.append(size.translated(centre))
+    return out
 
 
 class EdgeItem(QGraphicsItem):
@@ -726,6 +896,13 @@ class EdgeItem(QGraphicsItem):
         self.look: EdgeLook | None = None
         self._bounds = QRectF()
         self._key: tuple | None = None
+        self.label_rect: QRectF | None = None  # where the label is drawn (None: left out)
+
+    def place_label(self, rect: QRectF | None) -> None:
+        """Draw the label at `rect` (one of geometry.label_spots), or not at all."""
+        if rect != self.label_rect:
+            self.label_rect = rect
+            self.update()
 
     def set_edge(
         self, edge: SceneEdge, source: QRectF | None, target: QRectF | None, faint: bool
@@ -737,6 +914,7 @@ class EdgeItem(QGraphicsItem):
         self._key = key
         self.edge = edge
         self.geometry = edge_geometry(edge, source, target)
+        self.label_rect = self.geometry.label_rect
         self.look = edge_look(edge.kind, edge.active)
         self._bounds = self.geometry.bounds
         # Cached pixels make repaints of big graphs several times cheaper, but a long
@@ -756,12 +934,21 @@ class EdgeItem(QGraphicsItem):
             return
         geo = self.geometry
         # Most edges carry no text: skip the level-of-detail sum for them.
-        has_text = geo.label_rect is not None or geo.cut_rect is not None
-        paint_edge(painter, self.edge, geo, self.look, _lod(painter) if has_text else 1.0)
+        has_text = self.label_rect is not None or geo.cut_rect is not None
+        lod = _lod(painter) if has_text else 1.0
+        paint_edge(painter, self.edge, geo, self.look, lod, self.label_rect)
+
+
+_GEOMETRY_LABEL = object()
 
 
 def paint_edge(
-    painter: QPainter, edge: SceneEdge, geo: EdgeGeometry, look: EdgeLook, lod: float = 1.0
+    painter: QPainter,
+    edge: SceneEdge,
+    geo: EdgeGeometry,
+    look: EdgeLook,
+    lod: float = 1.0,
+    label_rect=_GEOMETRY_LABEL,
 ) -> None:
     """Paint an edge: its line, arrowhead, label and, on a cut edge, the "✂ cut" mark.
     Expects an antialiasing painter (views and renders set it once for all items)."""
@@ -776,23 +963,28 @@ def paint_edge(
         painter.setBrush(look.arrow_brush)
         painter.drawPolygon(geo.arrow)
     small = _px(theme.SMALL_PT)
-    if not readable(small, lod):
+    grow = pill_growth(small, lod)
+    if grow is None:
         return  # labels too small to read (the cut edge stays dashed)
-    if geo.label_rect is not None and edge.label:
+    small = math.ceil(small * grow)
+    if label_rect is _GEOMETRY_LABEL:
+        label_rect = geo.label_rect
+    if label_rect is not None and edge.label:
+        label_rect = _grown(label_rect, grow)
         painter.setPen(_NO_PEN)
         painter.setBrush(theme.EDGE_LABEL_BG)
-        painter.drawRoundedRect(geo.label_rect, 3, 3)
+        painter.drawRoundedRect(label_rect, 3, 3)
         painter.setFont(_font("ui", small))
         painter.setPen(theme.EDGE_LABEL_TEXT)
-        _put_text(painter, geo.label_rect, _CENTER, edge.label)
+        _put_text(painter, label_rect, _CENTER, edge.label)
     if geo.cut_rect is not None:
-        r = geo.cut_rect
+        r = _grown(geo.cut_rect, grow)
         painter.setPen(QPen(theme.CUT_MARK_BORDER, 1.2))
         painter.setBrush(theme.CUT_MARK_FILL)
         painter.drawRoundedRect(r, r.height() / 2, r.height() / 2)
         painter.setFont(_font("bold", small))
         painter.setPen(theme.CUT_MARK_COLOR)
-        _put_text(painter, r, _CENTER, theme.CUT_MARK_TEXT)
+        _put_text(painter, r, _CENTER, geo.cut_text)
 
 
 def _rect_key(rect: QRectF | None) -> tuple[float, float, float, float] | None:
@@ -825,11 +1017,16 @@ class TokenItem(QGraphicsItem):
         max_text = theme.TOKEN_MAX_WIDTH - 2 * theme.TOKEN_PAD_X
         self.text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max_text)
         self._rect = token_rect(self.text, QPointF(0, 0))
-        self._bounds = self._rect.adjusted(-3, -3, 3, 4)  # white border and drop shadow
+        # Its rim and drop shadow, and room to grow readable when zoomed out.
+        self._bounds = _grown(self._rect, PILL_GROWTH).adjusted(-3, -3, 3, 4)
         self.update()
 
     def boundingRect(self) -> QRectF:
         return self._bounds
+
+    def pill_rect(self) -> QRectF:
+        """The pill itself (without its rim and shadow), around the item's position."""
+        return QRectF(self._rect)
 
     def paint(self, painter: QPainter, option, widget: QWidget | None = None) -> None:
         paint_token(painter, self._rect, self.text, _lod(painter))
@@ -842,7 +1039,13 @@ def token_rect(text: str, centre: QPointF) -> QRectF:
 
 
 def paint_token(painter: QPainter, rect: QRectF, text: str, lod: float = 1.0) -> None:
-    """A gradient token: a bold pill with a white rim and a soft shadow."""
+    """A gradient token: a bold pill with a white rim and a soft shadow. Zoomed out it
+    grows a little to keep its text readable, then loses its text."""
+    px = _px(theme.TOKEN_PT)
+    grow = pill_growth(px, lod)
+    if grow is not None and grow > 1.0:
+        rect = _grown(rect, grow)
+        px = math.ceil(px * grow)
     painter.setRenderHint(_ANTIALIAS, True)
     radius = rect.height() / 2
     painter.setPen(_NO_PEN)
@@ -851,8 +1054,8 @@ def paint_token(painter: QPainter, rect: QRectF, text: str, lod: float = 1.0) ->
     painter.setPen(QPen(theme.TOKEN_BORDER, 1.5))
     painter.setBrush(QBrush(theme.TOKEN_FILL))
     painter.drawRoundedRect(rect, radius, radius)
-    if readable(_px(theme.TOKEN_PT), lod):  # zoomed far out: the pill without its text
-        painter.setFont(_font("bold", _px(theme.TOKEN_PT)))
+    if grow is not None:  # zoomed far out: the pill without its text
+        painter.setFont(_font("bold", px))
         painter.setPen(theme.TOKEN_TEXT)
         _put_text(painter, rect, _CENTER, text)
 
@@ -929,6 +1132,7 @@ class SceneItems:
         self._apply_boxes(scene)
         self._apply_edges(scene)
         self._apply_tokens(scene)
+        self._place_labels()
 
     def clear(self) -> None:
         for table in (self.tokens, self.edges, self.boxes):
@@ -954,6 +1158,32 @@ class SceneItems:
         if self.scene is not None:
             rect = QRectF(0, 0, self.scene.width, self.scene.height)
         return rect.united(self.graphics_scene.itemsBoundingRect())
+
+    def label_rects(self, lod: float = 1.0) -> list[tuple[str, QRectF]]:
+        """Everything drawn on top of the graph as a label, in scene coordinates:
+        (what, rect) for gradient tokens, edge labels, cut marks and box badges."""
+        out = []
+        for edge_id, token in self.tokens.items():
+            out.append((f"token {edge_id}", token.pill_rect().translated(token.pos())))
+        for edge_id, item in self.edges.items():
+            geo = item.geometry
+            if geo is None:
+                continue
+            if item.label_rect is not None and item.edge.label:
+                out.append((f"label {edge_id}", item.label_rect))
+            if geo.cut_rect is not None:
+                out.append((f"cut {edge_id}", geo.cut_rect))
+        for box_id, item in self.boxes.items():
+            out += [(f"badge {box_id}", rect) for rect in item.badge_rects(lod)]
+        return out
+
+    def text_rects(self) -> list[tuple[str, QRectF]]:
+        """The text rows of every box, as tight as their text, in scene coordinates."""
+        return [
+            (f"text {box_id}", rect)
+            for box_id, item in self.boxes.items()
+            for rect in item.text_rects()
+        ]
 
     def _apply_boxes(self, scene: Scene) -> None:
         wanted = {b.id for b in scene.boxes}
@@ -995,8 +1225,8 @@ class SceneItems:
             self.graphics_scene.removeItem(self.tokens.pop(edge_id))
         step = 1.0 / (len(carrying) + 1)
         self.rest_fraction.clear()
-        # Tokens must not cover each other, arrowheads or cut marks, and should not cover
-        # edge labels (those give way first when an edge is too short for everything).
+        # Tokens must not cover each other, arrowheads, cut marks, badges or box text, and
+        # should not cover edge labels (those move or give way when there is no room).
         geometries = [item.geometry for item in self.edges.values()]
         hard = [g.arrow.boundingRect() for g in geometries if not g.arrow.isEmpty()]
         hard += [g.cut_rect for g in geometries if g.cut_rect is not None]
@@ -1013,21 +1243,59 @@ class SceneItems:
             self.rest_fraction[edge_id] = fraction
             item.setPos(self.rest_point(edge_id))
             item.setOpacity(1.0)
-            hard.append(item.boundingRect().translated(item.pos()))
+            hard.append(item.pill_rect().translated(item.pos()))
+
+    def _box_obstacles(self, rect: QRectF) -> list[QRectF]:
+        """Text rows and badges of the boxes near `rect` (found through the scene's index)."""
+        out = []
+        for item in self.graphics_scene.items(rect):
+            if isinstance(item, BoxItem):
+                out += item.text_rects()
+                out += item.badge_rects()
+        return out
 
     def _free_fraction(
         self, edge_id: str, token: TokenItem, hard: list[QRectF], soft: list[QRectF]
     ) -> float:
         """The middle of the edge, or the nearest spot along it that covers nothing in
-        `hard` and `soft`, else nothing in `hard`, else the middle."""
+        `hard`, `soft` and no box's text, else nothing in `hard` and no box's text, else
+        nothing in `hard`, else the middle."""
         polyline = self.edges[edge_id].geometry.polyline
-        rect = token.boundingRect()
+        rect = token.pill_rect()
         spots = [(f, rect.translated(polyline.point_at(f))) for f in TOKEN_SPOTS]
-        for obstacles in (hard + soft, hard):
+        near = {f: self._box_obstacles(spot) for f, spot in spots}
+        for obstacles, with_boxes in ((hard + soft, True), (hard, True), (hard, False)):
             for fraction, spot in spots:
-                if not any(spot.intersects(other) for other in obstacles):
+                others = obstacles + near[fraction] if with_boxes else obstacles
+                if not any(spot.intersects(other) for other in others):
                     return fraction
         return 0.5
+
+    def _place_labels(self) -> None:
+        """Put every edge label where it covers no token, cut mark, badge, box text or
+        other label: its preferred spot, else another beside its edge, else leave it out
+        for this step (the tooltip and inspector still name the slot)."""
+        taken = [token.pill_rect().translated(token.pos()) for token in self.tokens.values()]
+        taken += [
+            item.geometry.cut_rect
+            for item in self.edges.values()
+            if item.geometry is not None and item.geometry.cut_rect is not None
+        ]
+        for item in self.edges.values():
+            geo = item.geometry
+            if geo is None or not geo.label_spots:
+                continue
+            chosen = None
+            for spot in geo.label_spots:
+                blocked = any(spot.intersects(other) for other in taken)
+                if not blocked and not any(
+                    spot.intersects(other) for other in self._box_obstacles(spot)
+                ):
+                    chosen = spot
+                    break
+            item.place_label(chosen)
+            if chosen is not None:
+                taken.append(chosen)
 
 
 # ---------------------------------------------------------------------------------------

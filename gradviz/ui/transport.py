@@ -167,9 +167,8 @@ class Transport(QWidget):
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        speed_label = QLabel("speed")
-        speed_label.setStyleSheet("color: #5f6368;")
-        buttons.addWidget(speed_label)
+        self.speed_label = QLabel("speed")
+        buttons.addWidget(self.speed_label)
         buttons.addWidget(self.speed_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)

@@ -260,8 +260,8 @@ def test_a_token_already_shown_does_not_fly_again(canvas) -> None:
 def test_parallel_tokens_do_not_cover_each_other(canvas, dot_scene) -> None:
     canvas.show_scene(dot_scene, animate=False)
     a, b = (canvas.token_items()[k] for k in ("x-dot-self", "x-dot-other"))
-    rect_a = a.boundingRect().translated(a.pos())
-    rect_b = b.boundingRect().translated(b.pos())
+    rect_a = a.pill_rect().translated(a.pos())
+    rect_b = b.pill_rect().translated(b.pos())
     assert not rect_a.intersects(rect_b)
 
 

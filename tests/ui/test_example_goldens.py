@@ -7,16 +7,12 @@ every image in tests/ui/goldens/ before committing it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from example_stories import NAMES, example_player
 from golden import assert_matches_golden
 
 from gradviz.core.player import Player
-from gradviz.core.trace import trace_source
 from gradviz.ui.render import render_scene_image
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 
 
 def key_steps(player: Player) -> dict[str, int]:
@@ -35,14 +31,10 @@ def key_steps(player: Player) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def players() -> dict[str, Player]:
-    out = {}
-    for path in sorted(EXAMPLES.glob("*.py")):
-        result = trace_source(path.read_text(encoding="utf-8"), str(path))
-        out[path.stem] = Player(result.story)
-    return out
+    return {name: example_player(name) for name in NAMES}
 
 
-@pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.py")))
+@pytest.mark.parametrize("example", NAMES)
 def test_example_key_steps_match_goldens(qapp, players, example) -> None:
     player = players[example]
     assert player.step_count > 0
