@@ -49,6 +49,14 @@ def _export_parser() -> argparse.ArgumentParser:
     parser.add_argument("--direction", choices=("LR", "TB"), default="LR")
     parser.add_argument("--time-limit", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument("--memory-limit", type=int, default=1024, metavar="MB")
+    parser.add_argument(
+        "--allow-network", action="store_true", help="let the script open network connections"
+    )
+    parser.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="let the script write files outside its private working folder",
+    )
     return parser
 
 
@@ -63,25 +71,36 @@ def export(argv: list[str]) -> int:
     source_path, output = Path(args.file), Path(args.output)
     if output.suffix.lower() not in (".png", ".html", ".json"):
         return _fail(f"cannot tell the format of {output}: use .png, .html or .json", EXIT_USAGE)
+    from gradviz.core.script_file import ScriptFileError, read_script
+
     try:
-        source = source_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        source = read_script(source_path)  # never blocks on a FIFO or a device
+    except ScriptFileError as exc:
         return _fail(f"cannot read {source_path}: {exc}", EXIT_USAGE)
 
-    from gradviz.core.player import Player
-    from gradviz.core.sandbox import run_sandboxed
+    from gradviz.core.sandbox import start_run
 
-    result = run_sandboxed(
+    run = start_run(
         source,
         timeout_s=args.time_limit,
         memory_mb=args.memory_limit,
         filename=source_path.name,
-        cwd=str(source_path.resolve().parent),
+        allow_network=args.allow_network,
+        allow_writes=args.allow_writes,
     )
+    try:
+        result = run.wait()
+    finally:
+        run.cancel()  # Ctrl+C: the worker and its children go too (a no-op once done)
+
     error = result.error
     where = f" on line {error.line}" if error is not None and error.line else ""
-    player = Player(result.story, direction=args.direction)
-    count = player.step_count
+    player = None
+    if result.story.steps:  # no steps: say so without loading the player (networkx)
+        from gradviz.core.player import Player
+
+        player = Player(result.story, direction=args.direction)
+    count = player.step_count if player is not None else 0
     if count == 0:
         if error is not None:
             hint = f"\nhint: {error.hint}" if error.hint else ""
@@ -131,7 +150,14 @@ def export(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "export":
-        return export(argv[1:])
+        try:
+            return export(argv[1:])
+        except KeyboardInterrupt:
+            from gradviz.core.sandbox import end_everything
+
+            end_everything()
+            print("gradviz export: interrupted (Ctrl+C); the script was stopped.", file=sys.stderr)
+            return 130
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0

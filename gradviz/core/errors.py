@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass
+from traceback import extract_tb as _extract_tb
+from traceback import format_list as _format_list
+
+from .output import clean_text
+
+# Bound at import: the script may replace the builtins before its exception is explained.
+_str, _isinstance, _type, _object_repr = str, isinstance, type, object.__repr__
+MESSAGE_CAP = 2000  # characters of an error message kept (a 5 MB message is cut)
 
 
 @dataclass(frozen=True)
 class ErrorInfo:
-    kind: str  # "syntax" | "runtime" | "timeout" | "memory" | "crash"
+    # "syntax" | "runtime" | "timeout" | "memory" | "signal" (killed by one) | "exit"
+    # (the process ended itself, os._exit) | "lost" (the worker vanished) | "crash"
+    kind: str
     message: str  # "RuntimeError: grad can be implicitly created only for scalar outputs"
     line: int | None  # 1-based line in the learner's code
     hint: str | None  # plain-language help for the classic mistakes
@@ -77,20 +86,52 @@ def hint_for(message: str) -> str | None:
     return None
 
 
+def _type_name(exc: BaseException) -> str:
+    try:
+        name = _type(exc).__name__
+        return _str.__str__(name) if _isinstance(name, _str) else "Exception"
+    except Exception:  # noqa: BLE001 - a hostile metaclass
+        return "Exception"
+
+
+def exception_text(exc: BaseException) -> str:
+    """str(exc), guarded: it may raise, return a str subclass, hold surrogates or be huge."""
+    try:
+        text = _str(exc)
+        text = _str.__str__(text)[: MESSAGE_CAP + 1]  # a plain str, whatever __str__ gave
+    except BaseException:  # noqa: BLE001 - the script's __str__ is the script's code
+        try:
+            text = _object_repr(exc)
+        except BaseException:  # noqa: BLE001
+            return "(its message could not be displayed)"
+        text = f"(its message could not be displayed) {text}"
+    if len(text) > MESSAGE_CAP:
+        text = text[:MESSAGE_CAP] + " … (message cut)"
+    return clean_text(text)
+
+
+def _learner_frames(exc: BaseException, filename: str) -> list:
+    try:
+        return [f for f in _extract_tb(exc.__traceback__) if f.filename == filename]
+    except Exception:  # noqa: BLE001 - a frame we cannot read is left out
+        return []
+
+
 def explain_exception(exc: BaseException, filename: str) -> ErrorInfo:
-    """The message, the deepest line in the learner's file, and the trimmed traceback."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    """The message, the deepest line in the learner's file, and the trimmed traceback.
+
+    Never raises: everything that comes from the script's exception is guarded."""
+    frames = _learner_frames(exc, filename)
     line = frames[-1].lineno if frames else None
-    kind = "memory" if isinstance(exc, MemoryError) else "runtime"
-    if isinstance(exc, KeyboardInterrupt):
+    kind = "memory" if _isinstance(exc, MemoryError) else "runtime"
+    if _isinstance(exc, KeyboardInterrupt):
         message = "Stopped."
     else:
-        text = str(exc)
-        message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    trimmed = (
-        "Traceback (most recent call last):\n"
-        + "".join(traceback.format_list(frames))
-        + message
-        + "\n"
-    )
+        name, text = _type_name(exc), exception_text(exc)
+        message = f"{name}: {text}" if text else name
+    try:
+        listed = "".join(_format_list(frames))
+    except Exception:  # noqa: BLE001
+        listed = ""
+    trimmed = "Traceback (most recent call last):\n" + clean_text(listed) + message + "\n"
     return ErrorInfo(kind, message, line, hint_for(message), trimmed)

@@ -5,11 +5,14 @@ Kept apart from the tracer so the app can read results without importing the eng
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from json import dumps as _dumps  # bound at import: the script may patch json
+from json import loads as _loads
 
 from .errors import ErrorInfo
 from .story import Story
+
+_ERROR_FIELDS = {f.name for f in fields(ErrorInfo)}
 
 
 @dataclass(frozen=True)
@@ -17,25 +20,42 @@ class TraceResult:
     story: Story
     stdout: str
     error: ErrorInfo | None
+    sandbox: str = ""  # what the worker enforced, e.g. "network: off; writes: working folder"
+
+    def to_dict(self) -> dict:
+        return {
+            "story": self.story.to_dict(),
+            "stdout": self.stdout,
+            "error": asdict(self.error) if self.error else None,
+            "sandbox": self.sandbox,
+        }
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "story": self.story.to_dict(),
-                "stdout": self.stdout,
-                "error": asdict(self.error) if self.error else None,
-            }
+        return _dumps(self.to_dict())
+
+    def to_bytes(self) -> bytes:
+        """UTF-8 JSON; any lone surrogate left in the story becomes '?' (never an error)."""
+        return _dumps(self.to_dict(), ensure_ascii=False).encode("utf-8", "replace")
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> TraceResult:
+        data = _loads(text)
+        error = data.get("error")
+        error = (
+            ErrorInfo(**{k: v for k, v in error.items() if k in _ERROR_FIELDS}) if error else None
+        )
+        return cls(
+            Story.from_dict(data["story"]), data.get("stdout", ""), error, data.get("sandbox", "")
         )
 
     @classmethod
-    def from_json(cls, text: str) -> TraceResult:
-        data = json.loads(text)
-        error = ErrorInfo(**data["error"]) if data.get("error") else None
-        return cls(Story.from_dict(data["story"]), data.get("stdout", ""), error)
-
-    @classmethod
     def failed(
-        cls, kind: str, message: str, line: int | None = None, hint: str | None = None
+        cls,
+        kind: str,
+        message: str,
+        line: int | None = None,
+        hint: str | None = None,
+        stdout: str = "",
     ) -> TraceResult:
         error = ErrorInfo(kind=kind, message=message, line=line, hint=hint, traceback="")
-        return cls(Story.empty(error=error), "", error)
+        return cls(Story.empty(error=error), stdout, error)

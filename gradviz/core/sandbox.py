@@ -1,10 +1,15 @@
 """Run a learner's script in a separate worker process.
 
-A script that loops forever, eats all memory or crashes the interpreter must
-never take the window down with it, so it runs in ``python -m
-gradviz.core.worker`` in a process group of its own. The parent only polls:
-``start_run`` returns at once and ``SandboxRun.poll()`` never blocks, which
-lets a GUI timer drive it.
+A script that loops forever, eats all memory or crashes the interpreter must never
+take the window down with it, so it runs in ``python -m gradviz.core.worker``, in a
+session and process group of its own, with a scrubbed environment and a private
+temporary working folder. Nothing here blocks: ``start_run`` returns at once and
+``SandboxRun.pump()`` reads whatever the worker's result pipe holds. A GUI watches
+``fileno()`` and ``pidfd`` with notifiers and calls ``pump()`` when they fire; the
+CLI calls ``wait()``.
+
+Every way a run can end maps to exactly one outcome (``ErrorInfo.kind``): finished
+(no error), syntax, runtime, timeout, memory, signal, exit, lost.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import contextlib
 import json
 import math
 import os
+import re
+import select
 import shutil
 import signal
 import subprocess
@@ -22,29 +29,52 @@ import tempfile
 import time
 from pathlib import Path
 
+from gradviz.core import channel, procs
 from gradviz.core.result import TraceResult
-from gradviz.core.worker import EXIT_MEMORY, MEMORY_HINT, MEMORY_MESSAGE
+from gradviz.core.worker import MEMORY_HINT, MEMORY_MESSAGE
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MEMORY_MB = 1024
 CPU_BACKSTOP_S = 5
+RSS_ALLOWANCE_MB = 200  # the interpreter, numpy and the engine, on top of the learner's limit
+WATCH_INTERVAL_S = 0.1  # how often the resident size is checked
+REAP_GRACE_S = 2.0  # a killed worker not gone by then is reported anyway
+LOG_TAIL_BYTES = 4096
+SCRIPT_NAME = ".gradviz-script.py"
+DIR_PREFIX = "gradviz-run-"
 
 TIMEOUT_HINT = (
     "Look for a loop that never ends (a `while` whose condition stays true), or raise "
     "the limit (Run → Time limit…) if the script is just slow."
 )
+CRASH_HINT = (
+    "The script, or a library it called, ended the Python interpreter. "
+    "The window is fine: edit the script and run it again."
+)
+SEGV_HINT = (
+    "The interpreter crashed. Very deep recursion (after sys.setrecursionlimit) is the "
+    "usual cause. The window is fine: edit the script and run it again."
+)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 # Where the gradviz and engine packages live, so the child imports the same code.
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_ENV_KEEP = {"PATH", "LANG", "LANGUAGE", "TZ", "TERM", "SYSTEMROOT"}
+_ENV_PREFIXES = ("LC_", "PYTHON", "OMP_", "MKL_", "OPENBLAS_")
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
+def child_env(home: str) -> dict[str, str]:
+    """An allow-list of the app's environment: no tokens or credentials leak to the script."""
+    env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP or k.startswith(_ENV_PREFIXES)}
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
     )
+    env.pop("PYTHONSTARTUP", None)
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
-    # One BLAS thread: faster start, and its buffers don't eat the memory cap.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["HOME"] = env["TMPDIR"] = env["TMP"] = env["TEMP"] = home
+    # One BLAS thread: faster start, and the worker stays single-threaded so that it
+    # can enter new namespaces.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
     return env
@@ -54,49 +84,126 @@ def _seconds(value: float) -> str:
     return f"{value:g}" if value >= 1 else f"{value:.1f}"
 
 
-class _Spare:
-    """A worker started ahead of time, its imports done, waiting for a job on stdin."""
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def clean_stale_dirs() -> int:
+    """Remove run folders left by app processes that no longer exist (a crash, a kill)."""
+    removed = 0
+    root = Path(tempfile.gettempdir())
+    with contextlib.suppress(OSError):
+        for folder in root.glob(DIR_PREFIX + "*"):
+            owner = folder.name[len(DIR_PREFIX) :].split("-", 1)[0]
+            if not owner.isdigit() or int(owner) == os.getpid() or procs.alive(int(owner)):
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+class _Worker:
+    """A started worker process: its private folder, its result pipe, its pidfd."""
 
     def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="gradviz-run-"))
-        with open(self.dir / "worker.log", "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gradviz.core.worker", "--wait"],
-                stdin=subprocess.PIPE,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=str(self.dir),
-                env=_child_env(),
-                start_new_session=True,
-            )
+        if not _cleaned[0]:
+            _cleaned[0] = True
+            clean_stale_dirs()
+        self.dir = Path(tempfile.mkdtemp(prefix=f"{DIR_PREFIX}{os.getpid()}-"))
+        self.workdir = self.dir / "work"
+        self.workdir.mkdir()
+        self.log_path = self.dir / "worker.log"
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(read_fd, False)
+        self.fd = read_fd
+        try:
+            with open(self.log_path, "wb") as log:
+                self.process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gradviz.core.worker",
+                        "--fd",
+                        str(write_fd),
+                        "--parent",
+                        str(os.getpid()),
+                    ],
+                    stdin=subprocess.PIPE,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=str(self.workdir),
+                    env=child_env(str(self.workdir)),
+                    pass_fds=(write_fd,),
+                    start_new_session=True,  # its own session and group: we end it whole
+                )
+        except BaseException:
+            os.close(read_fd)
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+        finally:
+            os.close(write_fd)
+        self.pidfd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            self.pidfd = os.pidfd_open(self.process.pid)
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def discard(self) -> None:
-        with contextlib.suppress(OSError):
+    def send_job(self, job: dict) -> bool:
+        try:
+            self.process.stdin.write((json.dumps(job) + "\n").encode("utf-8"))
             self.process.stdin.close()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=2)
+        except OSError:
+            return False
+        return True
+
+    def kill(self) -> None:
+        """Freeze the whole tree (no more forks), then kill it. Never waits."""
+        if self.process.returncode is None:
+            procs.signal_tree(self.process.pid, signal.SIGSTOP)
+            procs.signal_tree(self.process.pid, signal.SIGKILL)
+        else:
+            with contextlib.suppress(OSError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def reaped(self) -> bool:
+        """Collect the exit status if the process is gone; release everything once it is."""
+        if self.process.poll() is None:
+            return False
+        self.release()
+        return True
+
+    def release(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.process.stdin.close()
+        for fd in (self.fd, self.pidfd):
+            if fd is not None and fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.fd, self.pidfd = -1, None
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-_spare: list = [None]  # the one prewarmed worker, if prewarm() was asked for
+_cleaned = [False]
+_spare: list[_Worker | None] = [None]  # the one prewarmed worker, if prewarm() was asked for
 _keep_warm = [False]
+_dying: list[_Worker] = []  # killed, not yet reaped
+_live: set[SandboxRun] = set()
 
 
 def prewarm() -> None:
     """Start a worker now so the next run skips Python's and numpy's start-up (~250 ms).
 
     After the first call, a new spare is started whenever one is used."""
-    if not _keep_warm[0]:
-        atexit.register(shutdown_prewarmed)  # never leave a waiting worker behind
     _keep_warm[0] = True
     spare = _spare[0]
     if spare is None or not spare.alive():
-        _spare[0] = _Spare()
+        if spare is not None:
+            _bury(spare)
+        _spare[0] = _Worker()
 
 
 def shutdown_prewarmed() -> None:
@@ -104,13 +211,38 @@ def shutdown_prewarmed() -> None:
     _keep_warm[0] = False
     spare, _spare[0] = _spare[0], None
     if spare is not None:
-        spare.discard()
+        _bury(spare)
 
 
-def _take_spare() -> _Spare | None:
+def _bury(worker: _Worker) -> None:
+    worker.kill()
+    if not worker.reaped():
+        _dying.append(worker)
+
+
+def reap_dying() -> int:
+    """Collect killed workers that have exited; returns how many are still pending."""
+    _dying[:] = [w for w in _dying if not w.reaped()]
+    return len(_dying)
+
+
+def end_everything(wait_s: float = 1.0) -> None:
+    """Kill every run and spare of this process and reap them (at exit, on Ctrl+C)."""
+    for run in list(_live):
+        run.cancel()
+    shutdown_prewarmed()
+    deadline = time.monotonic() + wait_s
+    while reap_dying() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+atexit.register(end_everything)
+
+
+def _take_spare() -> _Worker | None:
     spare, _spare[0] = _spare[0], None
     if spare is not None and not spare.alive():
-        spare.discard()
+        _bury(spare)
         return None
     return spare
 
@@ -124,55 +256,43 @@ class SandboxRun:
         timeout_s: float,
         memory_mb: int,
         filename: str = "<editor>",
-        cwd: str | None = None,
+        cwd: str | None = None,  # kept for callers; the script runs in a private folder
+        allow_network: bool = False,
+        allow_writes: bool = False,
     ) -> None:
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
-        spare = _take_spare()
-        self._dir = spare.dir if spare else Path(tempfile.mkdtemp(prefix="gradviz-run-"))
-        self._result_path = self._dir / "result.json"
-        self._log_path = self._dir / "worker.log"
-        source_path = self._dir / "script.py"
-        source_path.write_text(source, encoding="utf-8")
         self._started = time.monotonic()
         self._finished_at: float | None = None
         self._result: TraceResult | None = None
-        self._stopped_by_user = False
-        job = [
-            str(source_path),
-            str(self._result_path),
-            str(int(memory_mb)),
-            filename,
+        self._reader = channel.FrameReader()
+        self._eof = False
+        self._killed_for: str | None = None  # "memory" when our watchdog killed it
+        self._next_watch = self._started + WATCH_INTERVAL_S
+        job = {
+            "script": SCRIPT_NAME,
+            "filename": filename,
+            "memory_mb": int(memory_mb),
             # CPU time never exceeds wall time, so this only fires if we are gone.
-            str(math.ceil(timeout_s) + CPU_BACKSTOP_S),
-        ]
-        if spare is not None:
-            self._process = spare.process
-            try:
-                spare.process.stdin.write(
-                    (json.dumps({"argv": job, "cwd": cwd}) + "\n").encode("utf-8")
-                )
-                spare.process.stdin.close()
-                return
-            except OSError:  # it died just now: start cold instead
-                spare.discard()
-                self._dir = Path(tempfile.mkdtemp(prefix="gradviz-run-"))
-                self._result_path = self._dir / "result.json"
-                self._log_path = self._dir / "worker.log"
-                source_path = self._dir / "script.py"
-                source_path.write_text(source, encoding="utf-8")
-                job[0], job[1] = str(source_path), str(self._result_path)
-        args = [sys.executable, "-m", "gradviz.core.worker", *job]
-        with open(self._log_path, "wb") as log:
-            self._process = subprocess.Popen(
-                args,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=cwd or str(self._dir),
-                env=_child_env(),
-                start_new_session=True,  # its own process group: we kill it whole
-            )
+            "cpu_s": math.ceil(timeout_s) + CPU_BACKSTOP_S,
+            "allow_network": bool(allow_network),
+            "allow_writes": bool(allow_writes),
+        }
+        worker = _take_spare()
+        for attempt in range(2):
+            if worker is None:
+                worker = _Worker()
+            job["workdir"] = str(worker.workdir)
+            script = worker.workdir / SCRIPT_NAME
+            script.write_text(source, encoding="utf-8", errors="surrogatepass", newline="")
+            if worker.send_job(job) or attempt:
+                break
+            _bury(worker)  # it died just now: start a cold one instead
+            worker = None
+        self._worker = worker
+        _live.add(self)
+
+    # -- what a caller watches ------------------------------------------------------
 
     @property
     def elapsed(self) -> float:
@@ -186,66 +306,151 @@ class SandboxRun:
 
     @property
     def pid(self) -> int:
-        return self._process.pid
+        return self._worker.process.pid
 
-    def poll(self) -> TraceResult | None:
-        """The result once the run is over, else None. Never blocks."""
+    def fileno(self) -> int:
+        """The result pipe (readable when the worker sends something)."""
+        return self._worker.fd
+
+    @property
+    def pidfd(self) -> int | None:
+        """Readable when the worker exits (None where the platform has no pidfd)."""
+        return self._worker.pidfd
+
+    def seconds_to_next_check(self) -> float:
+        """When pump() next has something to do without any fd firing (limits, watchdog)."""
+        if self._result is not None:
+            return math.inf
+        now = time.monotonic()
+        return max(0.0, min(self._started + self.timeout_s, self._next_watch) - now)
+
+    # -- driving it -------------------------------------------------------------------
+
+    def pump(self) -> TraceResult | None:
+        """Read what has arrived, apply the limits; the result once the run is over.
+
+        Never blocks."""
         if self._result is not None:
             return self._result
-        code = self._process.poll()
-        if code is None:
-            if self.elapsed > self.timeout_s:
-                self._kill()
-                self._finish(self._timeout_result())
+        self._drain()
+        if channel.RESULT in self._reader.frames or channel.MEMORY in self._reader.frames:
+            self._finish(self._from_frames())
             return self._result
-        self._finish(self._collect(code))
+        code = self._worker.process.poll()
+        if code is not None:
+            self._drain()
+            self._finish(self._from_frames() if self._reader.frames else self._from_exit(code))
+            return self._result
+        now = time.monotonic()
+        if now - self._started > self.timeout_s:
+            self._finish(self._timeout_result(), kill=True)
+        elif now >= self._next_watch:
+            self._next_watch = now + WATCH_INTERVAL_S
+            limit = (self.memory_mb + RSS_ALLOWANCE_MB) * 1024 * 1024
+            if procs.resident_bytes(self._worker.process.pid) > limit:
+                self._finish(self._memory_result(), kill=True)
         return self._result
 
+    poll = pump
+
     def cancel(self) -> None:
-        """Stop the run now; ``poll()`` then reports that the user stopped it."""
+        """Stop the run now; the result says that the user stopped it. Never blocks."""
         if self._result is not None:
             return
-        self._stopped_by_user = True
-        self._kill()
         self._finish(
-            TraceResult.failed("timeout", f"Stopped after {self.elapsed:.1f} s: you pressed Stop.")
+            TraceResult.failed("timeout", f"Stopped after {self.elapsed:.1f} s: you pressed Stop."),
+            kill=True,
         )
 
-    def wait(self, poll_interval_s: float = 0.02) -> TraceResult:
+    def wait(self) -> TraceResult:
         """Block until the run is over (for scripts and the CLI, not for a GUI)."""
         while True:
-            result = self.poll()
+            result = self.pump()
             if result is not None:
                 return result
-            time.sleep(poll_interval_s)
+            fds = [fd for fd in (self._worker.fd, self._worker.pidfd) if fd is not None]
+            with contextlib.suppress(InterruptedError):
+                select.select(fds, [], [], min(self.seconds_to_next_check(), 0.25))
 
-    # -- internals --------------------------------------------------------
+    # -- internals --------------------------------------------------------------------
 
-    def _kill(self) -> None:
-        try:
-            if hasattr(os, "killpg"):
-                os.killpg(self._process.pid, signal.SIGKILL)
-            else:  # pragma: no cover - not POSIX
-                self._process.kill()
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self._process.wait(timeout=2)
-        except subprocess.TimeoutExpired:  # pragma: no cover - unkillable child
-            pass
+    def _drain(self) -> None:
+        fd = self._worker.fd
+        while not self._eof and fd >= 0:
+            try:
+                data = os.read(fd, 1 << 20)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._eof = True
+                return
+            self._reader.feed(data)
 
-    def _finish(self, result: TraceResult) -> None:
+    def _finish(self, result: TraceResult, kill: bool = False) -> None:
         self._finished_at = time.monotonic()
         self._result = result
-        # The script may have left children of its own in the group.
-        if hasattr(os, "killpg") and not self._stopped_by_user:
-            try:
-                os.killpg(self._process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        shutil.rmtree(self._dir, ignore_errors=True)
+        _live.discard(self)
+        # Whatever the script left behind (children, threads) ends with the run.
+        worker = self._worker
+        worker.kill()
+        if not worker.reaped():
+            _dying.append(worker)
+        reap_dying()
         if _keep_warm[0]:
             prewarm()  # ready for the next run
+
+    def _from_frames(self) -> TraceResult:
+        frames = self._reader.frames
+        if channel.RESULT in frames:
+            try:
+                return TraceResult.from_json(frames[channel.RESULT])
+            except Exception as exc:  # noqa: BLE001 - a bad result is a lost worker
+                return self._lost(f"its result could not be read ({type(exc).__name__})")
+        return self._memory_result()
+
+    def _log_tail(self) -> str:
+        try:
+            with open(self._worker.log_path, "rb") as log:
+                size = log.seek(0, os.SEEK_END)
+                log.seek(max(0, size - LOG_TAIL_BYTES))
+                data = log.read()
+        except OSError:
+            return ""
+        text = _ANSI.sub("", data.decode("utf-8", "replace"))
+        text = "".join(c for c in text if c.isprintable() or c in "\n\t")
+        prefix = "…\n" if size > LOG_TAIL_BYTES else ""
+        return prefix + text.strip()
+
+    def _crash(self, kind: str, message: str, hint: str, log: str) -> TraceResult:
+        result = TraceResult.failed(kind, message, hint=hint)
+        if log:
+            import dataclasses
+
+            error = dataclasses.replace(result.error, traceback=log)
+            result = dataclasses.replace(result, error=error)
+        return result
+
+    def _from_exit(self, code: int) -> TraceResult:
+        if self._reader.corrupt:
+            return self._lost("its result channel was written to by something else")
+        log = self._log_tail()
+        if "MemoryError" in log.splitlines()[-1:] or log.endswith("MemoryError"):
+            return self._memory_result()
+        if code < 0:
+            name = _signal_name(-code)
+            hint = SEGV_HINT if -code == signal.SIGSEGV else CRASH_HINT
+            message = f"The script's process was killed by {name} before it finished."
+            return self._crash("signal", message, hint, log)
+        if code == 0:
+            message = "The script ended its process (os._exit(0)) before it finished."
+        else:
+            message = f"The script's process exited with code {code} before it finished."
+        return self._crash("exit", message, CRASH_HINT, log)
+
+    def _lost(self, why: str) -> TraceResult:
+        return TraceResult.failed("lost", f"The worker process was lost: {why}.", hint=CRASH_HINT)
 
     def _timeout_result(self) -> TraceResult:
         return TraceResult.failed(
@@ -254,45 +459,9 @@ class SandboxRun:
             hint=TIMEOUT_HINT,
         )
 
-    def _log_tail(self, lines: int = 12) -> str:
-        try:
-            text = self._log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.strip().splitlines()[-lines:])
-
     def _memory_result(self) -> TraceResult:
         return TraceResult.failed(
             "memory", MEMORY_MESSAGE.format(mb=self.memory_mb), hint=MEMORY_HINT
-        )
-
-    def _collect(self, code: int) -> TraceResult:
-        if code == 0 and self._result_path.exists():
-            try:
-                return TraceResult.from_json(self._result_path.read_text(encoding="utf-8"))
-            except Exception as exc:  # noqa: BLE001 - a bad file is a worker crash
-                return TraceResult.failed("crash", f"The worker wrote an unreadable result: {exc}")
-        log = self._log_tail()
-        if code == EXIT_MEMORY or "MemoryError" in log:
-            return self._memory_result()
-        if code < 0:
-            try:
-                how = f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                how = f"killed by signal {-code}"
-            if -code == signal.SIGKILL:
-                # Nobody here sent it: on Linux that is the kernel's out-of-memory killer.
-                return self._memory_result()
-        else:
-            how = f"exit code {code}"
-        message = f"The process running the script died ({how})."
-        if log:
-            message += "\n" + log
-        return TraceResult.failed(
-            "crash",
-            message,
-            hint="The script, or a library it called, crashed the Python interpreter. "
-            "The window is fine: edit the script and run it again.",
         )
 
 
@@ -302,9 +471,19 @@ def start_run(
     memory_mb: int = DEFAULT_MEMORY_MB,
     filename: str = "<editor>",
     cwd: str | None = None,
+    allow_network: bool = False,
+    allow_writes: bool = False,
 ) -> SandboxRun:
     """Start running source in a worker process and return at once."""
-    return SandboxRun(source, timeout_s, memory_mb, filename=filename, cwd=cwd)
+    return SandboxRun(
+        source,
+        timeout_s,
+        memory_mb,
+        filename=filename,
+        cwd=cwd,
+        allow_network=allow_network,
+        allow_writes=allow_writes,
+    )
 
 
 def run_sandboxed(
@@ -313,6 +492,10 @@ def run_sandboxed(
     memory_mb: int = DEFAULT_MEMORY_MB,
     filename: str = "<editor>",
     cwd: str | None = None,
+    allow_network: bool = False,
+    allow_writes: bool = False,
 ) -> TraceResult:
     """Run source in a worker process and wait for its result."""
-    return start_run(source, timeout_s, memory_mb, filename=filename, cwd=cwd).wait()
+    return start_run(
+        source, timeout_s, memory_mb, filename, cwd, allow_network, allow_writes
+    ).wait()

@@ -7,15 +7,24 @@ of each cell is shown the way Jupyter shows it; cells are separated by `# %%` li
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
+import gc
 import io
+import json
 import linecache
+import os
+import re
+import signal
+import sys
+import tokenize
 import traceback
 import warnings
 
 import engine
 
-from .errors import ErrorInfo, explain_exception
+from .errors import MESSAGE_CAP, ErrorInfo, explain_exception
+from .output import CappedOutput, clean_text
 from .result import TraceResult
 from .story import Story
 from .story_builder import build_story
@@ -24,11 +33,50 @@ from .torch_alias import torch_is_engine  # every `torch.X` import is `engine.X`
 __all__ = ["ErrorInfo", "TraceResult", "trace_source", "split_cells", "torch_is_engine"]
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_COMPILE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
+CELL_MARK = "# %%"
+
+
+def physical_lines(source: str) -> list[str]:
+    """Lines as Python counts them: only \\n, \\r\\n and \\r end one.
+
+    str.splitlines() also splits at form feeds, U+2028 and friends, which would
+    shift every later line number."""
+    lines, start = [], 0
+    for match in _LINE_END.finditer(source):
+        lines.append(source[start : match.end()])
+        start = match.end()
+    if start < len(source):
+        lines.append(source[start:])
+    return lines
+
+
+def _cell_marks(lines: list[str]) -> set[int]:
+    """Line numbers of `# %%` comments at the start of a line (never one inside a string)."""
+    if not any(CELL_MARK in line for line in lines):
+        return set()
+    marks = set()
+    try:
+        for tok in tokenize.generate_tokens(iter(lines).__next__):
+            if (
+                tok.type == tokenize.COMMENT
+                and tok.string.startswith(CELL_MARK)
+                and tok.start[1] == 0  # an indented one sits inside a block: not a cell
+            ):
+                marks.add(tok.start[0])
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return set()  # unreadable: one cell, and the compiler names the bad line
+    return marks
+
+
 def split_cells(source: str) -> list[tuple[int, str]]:
     """(first line number, text) for each `# %%` cell; the whole text is one cell if none."""
+    lines = physical_lines(source)
+    marks = _cell_marks(lines)
     cells, start, current = [], 1, []
-    for i, line in enumerate(source.splitlines(keepends=True), start=1):
-        if line.lstrip().startswith("# %%") and current:
+    for i, line in enumerate(lines, start=1):
+        if i in marks and current:
             cells.append((start, "".join(current)))
             start, current = i, []
         current.append(line)
@@ -37,9 +85,11 @@ def split_cells(source: str) -> list[tuple[int, str]]:
 
 
 def _compile_cell(text: str, first_line: int, filename: str):
-    """Compile a cell; its last expression (if any) is compiled separately for display."""
-    tree = ast.parse(text, filename, "exec")
-    ast.increment_lineno(tree, first_line - 1)
+    """Compile a cell; its last expression (if any) is compiled separately for display.
+
+    Blank lines in front put every line number, syntax errors included, at the file's
+    line rather than the cell's."""
+    tree = ast.parse("\n" * (first_line - 1) + text, filename, "exec")
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = ast.Expression(tree.body.pop().value)
@@ -47,50 +97,157 @@ def _compile_cell(text: str, first_line: int, filename: str):
     return body, compile(last, filename, "eval") if last is not None else None
 
 
+def _first_line_with(lines: list[str], test) -> int | None:
+    return next((i for i, text in enumerate(lines, start=1) if test(text)), None)
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _compile_error(err: BaseException, source: str, lines: list[str]) -> ErrorInfo:
+    hint = "Python could not read this line. Check brackets, colons and indentation."
+    if "\0" in source:
+        line = _first_line_with(lines, lambda text: "\0" in text)
+        message = "SyntaxError: the file contains a NUL byte (\\0), which Python cannot read"
+        hint = "Delete the invisible character on this line, or retype the line."
+    elif isinstance(err, UnicodeError):
+        line = _first_line_with(lines, _has_surrogate)
+        message = "SyntaxError: the text contains a broken character (a lone surrogate)"
+        hint = "Delete the character shown as a box or question mark on this line."
+    elif isinstance(err, SyntaxError):
+        message = f"{type(err).__name__}: {clean_text(str(err.msg))[:MESSAGE_CAP]}"
+        try:
+            detail = "".join(traceback.format_exception_only(type(err), err))
+        except Exception:  # noqa: BLE001 - a weird line must not hide the error
+            detail = message
+        return ErrorInfo("syntax", message, err.lineno, hint, clean_text(detail)[:MESSAGE_CAP])
+    elif isinstance(err, RecursionError | MemoryError):
+        # A 5,000-term expression: the compiler runs out of stack. Blame the longest line.
+        line = max(range(len(lines)), key=lambda i: len(lines[i])) + 1 if lines else None
+        message = "SyntaxError: this code is nested too deeply for Python to compile"
+        hint = "Split the long expression into several shorter statements."
+    else:
+        line = None
+        message = f"SyntaxError: {clean_text(str(err))[:MESSAGE_CAP]}"
+    return ErrorInfo("syntax", message, line, hint, message + "\n")
+
+
 def _format_warning(w: warnings.WarningMessage) -> str:
-    return f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}\n"
-
-
-def trace_source(source: str, filename: str = "<editor>") -> TraceResult:
-    """Run `source` and return its story, its printed output and its error, if any."""
     try:
-        compiled = [_compile_cell(text, first, filename) for first, text in split_cells(source)]
-    except SyntaxError as err:
-        error = ErrorInfo(
-            kind="syntax",
-            message=f"SyntaxError: {err.msg}",
-            line=err.lineno,
-            hint="Python could not read this line. Check brackets, colons and indentation.",
-            traceback="".join(traceback.format_exception_only(type(err), err)),
-        )
-        return TraceResult(Story.empty(source=source, error=error), "", error)
+        return f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}\n"
+    except Exception:  # noqa: BLE001 - a warning whose text cannot be made
+        return f"{w.filename}:{w.lineno}: (a warning that could not be displayed)\n"
 
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    out = io.StringIO()
-    namespace = {"__name__": "__main__", "__file__": filename}
-    error = None
-    with torch_is_engine(), warnings.catch_warnings(record=True) as caught:
+
+# Taken at import, before any script runs: the script may patch the module attributes.
+_repr = repr
+_vars = vars
+_getrecursionlimit, _setrecursionlimit = sys.getrecursionlimit, sys.setrecursionlimit
+_settrace, _setprofile = sys.settrace, sys.setprofile
+_KEPT_MODULES = (builtins, sys, os, gc, io, ast, json, re, signal, traceback, linecache, warnings)
+
+
+def _drop_hooks() -> None:
+    """Remove the script's sys.settrace / sys.setprofile hooks before gradviz's own code
+    runs. Called inline (a Python call would itself be traced). A hook that raises is
+    unset by CPython, so a few tries always succeed."""
+    for _ in range(4):
+        try:
+            _setprofile(None)
+            _settrace(None)
+            return
+        except BaseException:  # noqa: BLE001, S112 - the hook raised; it is gone now
+            continue
+
+
+def _snapshot():
+    """A function that undoes what the script did to the modules gradviz itself uses."""
+    saved = [(module, dict(_vars(module))) for module in _KEPT_MODULES]
+    limit = _getrecursionlimit()
+    handlers = {}
+    for sig in signal.valid_signals():
+        with contextlib.suppress(ValueError, OSError, TypeError):
+            handlers[sig] = signal.getsignal(sig)
+
+    def restore() -> None:
+        _settrace(None)
+        _setprofile(None)
+        _setrecursionlimit(limit)
+        for module, attributes in saved:
+            _vars(module).update(attributes)
+        with contextlib.suppress(ValueError, OSError):
+            for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
+                signal.setitimer(timer, 0)
+        for sig, handler in handlers.items():
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                if signal.getsignal(sig) is not handler:
+                    signal.signal(sig, handler)
+
+    return restore
+
+
+def _run_cells(compiled, namespace: dict, output: CappedOutput, filename: str):
+    """Execute the cells in order; the first failure ends the run and is returned."""
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with engine.autograd.record() as recorder, contextlib.redirect_stdout(out):
+        try:
             for body, last in compiled:
                 try:
                     exec(body, namespace)  # noqa: S102 - running the learner's code is the point
                     if last is not None:
                         value = eval(last, namespace)  # noqa: S307
                         if value is not None:
-                            print(repr(value))
+                            output.add("stdout", _repr(value) + "\n")
+                except SystemExit as exc:
+                    _drop_hooks()
+                    if exc.code is None or exc.code == 0:
+                        return None  # sys.exit() / sys.exit(0): a normal end
+                    return explain_exception(exc, filename)
                 except BaseException as exc:  # noqa: BLE001 - every failure becomes a story step
-                    error = explain_exception(exc, filename)
-                    break
+                    _drop_hooks()
+                    return explain_exception(exc, filename)
                 finally:
+                    _drop_hooks()
                     for w in caught:
-                        out.write(_format_warning(w))
+                        output.add("stderr", _format_warning(w))
                     caught.clear()
+        finally:
+            _drop_hooks()
+    return None
+
+
+def trace_source(source: str, filename: str = "<editor>") -> TraceResult:
+    """Run `source` and return its story, its printed output and its error, if any."""
+    source = source.removeprefix("\ufeff")  # a BOM is not code (CPython skips it too)
+    lines = physical_lines(source)
+    try:
+        compiled = [_compile_cell(text, first, filename) for first, text in split_cells(source)]
+    except _COMPILE_ERRORS as err:
+        error = _compile_error(err, source, lines)
+        return TraceResult(Story.empty(source=source, error=error), "", error)
+
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    output = CappedOutput()
+    namespace = {"__name__": "__main__", "__file__": filename}
+    restore = _snapshot()
+    with torch_is_engine(), engine.autograd.record() as recorder:
+        with (
+            contextlib.redirect_stdout(output.stream("stdout")),
+            contextlib.redirect_stderr(output.stream("stderr")),
+        ):
+            try:
+                error = _run_cells(compiled, namespace, output, filename)
+            finally:
+                restore()
     try:
         story = build_story(
             recorder.events, source, filename, namespace, error, truncated=recorder.truncated
         )
     except Exception as exc:  # noqa: BLE001 - a bug in telling the story must not lose the run
         story = Story.empty(source=source, error=error)
-        out.write(f"\n[gradviz could not tell this run as a story: {type(exc).__name__}: {exc}]\n")
-    return TraceResult(story, out.getvalue(), error)
+        output.add(
+            "stderr",
+            f"\n[gradviz could not tell this run as a story: {type(exc).__name__}: {exc}]\n",
+        )
+    return TraceResult(story, output.text(), error)

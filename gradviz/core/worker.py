@@ -1,23 +1,28 @@
 """The child process that runs one user script for the sandbox.
 
-Usage: ``python -m gradviz.core.worker SOURCE RESULT MEMORY_MB [FILENAME [CPU_S]]``
+Usage: ``python -m gradviz.core.worker --fd N --parent PID``
 
-It reads the script from SOURCE, caps its own address space, traces the
-script and writes ``TraceResult.to_json()`` to RESULT. The result goes to a
-file, not stdout, because the user's code prints to stdout.
-
-Exit codes tell the parent what happened when no result could be written.
+It imports the tracer, then waits for one job (a JSON line) on stdin, confines
+itself (memory, CPU, network, writes), traces the script and sends the
+``TraceResult`` as one frame on the inherited pipe fd N. The result travels on
+that pipe, never on stdout (the script prints there) nor through a path the
+script could find in ``sys.argv``. After sending it the worker ends at once with
+``os._exit``: threads, ``atexit`` handlers and child processes the script left
+behind cannot hold up a finished run (the parent kills what remains).
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import os
 import sys
 
-EXIT_OK = 0
+from gradviz.core import channel
+
 EXIT_USAGE = 2
-EXIT_MEMORY = 3  # ran out of memory and could not even write a result
+FILE_SIZE_MB = 64  # files the script writes, and its raw output log
+THREAD_SLACK_MB = 256  # RLIMIT_DATA room on top of the memory limit, for thread stacks
 
 MEMORY_MESSAGE = "Stopped: the script tried to use more than {mb} MB of memory."
 MEMORY_HINT = (
@@ -25,44 +30,16 @@ MEMORY_HINT = (
     "if the script really needs that much."
 )
 
-
-def _address_space_bytes() -> int:
-    """The current virtual size of this process (0 where /proc is missing)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
+# Private references, taken before any user code runs (it may patch the modules).
+_write, _exit, _close = os.write, os._exit, os.close
+_collect = gc.collect
+_callbacks = gc.callbacks
 
 
-def limit_memory(memory_mb: int) -> None:
-    """Let the script allocate about memory_mb more than the worker already uses.
-
-    RLIMIT_AS counts the interpreter and numpy too, so the cap is measured on top
-    of what is mapped after the imports; then a 1024 MB limit means 1024 MB for
-    the learner's tensors, whatever the platform's baseline.
-    """
-    try:
-        import resource
-    except ImportError:  # not POSIX: run without a cap
-        return
-    cap = _address_space_bytes() + memory_mb * 1024 * 1024
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        cap = min(cap, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-
-
-def limit_cpu(seconds: int) -> None:
-    """A backstop: if the parent dies and never kills us, the kernel still will."""
-    try:
-        import resource
-    except ImportError:
-        return
-    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard != resource.RLIM_INFINITY:
-        seconds = min(seconds, hard)
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, hard))
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[_write(fd, view) :]
 
 
 def _is_memory_error(error: object) -> bool:
@@ -81,81 +58,114 @@ def _as_memory_failure(result, memory_mb: int):
     return dataclasses.replace(result, error=error)
 
 
-def _write(path: str, text: str) -> None:
-    # Write then rename, so the parent never reads half a result.
-    tmp = path + ".part"
-    with open(tmp, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp, path)
+def _confine(job: dict) -> str:
+    """Limit what the script may do; returns what is enforced, for the report."""
+    from gradviz.core import confine
+
+    notes = []
+    confine.adopt_orphans()
+    if not job.get("allow_network"):
+        notes.append(confine.isolate_network())
+    # Entering a user namespace resets the parent-death signal: set it again.
+    confine.die_with_parent(int(job["parent"]))
+    if not job.get("allow_writes"):
+        writable = [job["workdir"], "/dev/null", "/dev/shm"]
+        net_open = notes and not notes[0].startswith("network: off")
+        notes.append(confine.restrict_writes(writable, block_tcp=bool(net_open)))
+    else:
+        notes.append("writes: allowed")
+    confine.limit_file_size(FILE_SIZE_MB)
+    if job.get("cpu_s"):
+        confine.limit_cpu(int(job["cpu_s"]))
+    notes.append(confine.limit_memory(int(job["memory_mb"]), THREAD_SLACK_MB))
+    return "; ".join(notes)
 
 
-def _wait_for_job() -> list[str] | None:
-    """A prewarmed worker: import the tracer now, then wait for a job on stdin.
+def run_job(job: dict, fd: int) -> None:
+    """Trace the job's script and send its result; never returns."""
+    from gradviz.core.result import TraceResult
+    from gradviz.core.trace import trace_source
 
-    The job is one JSON line, {"argv": [SOURCE, RESULT, MEMORY_MB, FILENAME, CPU_S],
-    "cwd": DIR}. EOF (the app went away) ends the worker quietly.
-    """
-    import json
-
-    import gradviz.core.trace  # noqa: F401 - the imports are most of a cold start
-
-    line = sys.stdin.readline()
-    if not line.strip():
-        return None
-    job = json.loads(line)
-    if job.get("cwd"):
-        os.chdir(job["cwd"])
-    return [str(a) for a in job["argv"]]
-
-
-def main(argv: list[str]) -> int:
-    if argv[:1] == ["--wait"]:
-        argv = _wait_for_job()
-        if argv is None:
-            return EXIT_OK
-    if len(argv) < 3:
-        print(__doc__, file=sys.stderr)
-        return EXIT_USAGE
-    source_path, result_path, memory_mb = argv[0], argv[1], int(argv[2])
-    filename = argv[3] if len(argv) > 3 else "<editor>"
-    cpu_s = int(argv[4]) if len(argv) > 4 else 0
-    with open(source_path, encoding="utf-8") as src:
+    memory_mb = int(job["memory_mb"])
+    out_of_memory = channel.frame(channel.MEMORY, b"")  # ready before memory runs out
+    source_path = os.path.join(job["workdir"], job["script"])
+    with open(source_path, encoding="utf-8", errors="surrogatepass", newline="") as src:
         source = src.read()
-
-    from gradviz.core.trace import TraceResult, trace_source
-
+    os.unlink(source_path)  # the working folder is the learner's
+    os.chdir(job["workdir"])
+    sandbox = _confine(job)
     # Spare memory to give back when the script exhausts it, so that the
     # result can still be serialised and written.
     reserve = bytearray(8 * 1024 * 1024)
-    limit_memory(memory_mb)
-    if cpu_s > 0:
-        limit_cpu(cpu_s)
-
     result = None
-    out_of_memory = False
     try:
-        result = trace_source(source, filename)
+        result = trace_source(source, job.get("filename") or "<editor>")
     except MemoryError:
-        # No "as": the traceback would keep the script's frames (and memory) alive.
-        out_of_memory = True
+        pass  # no "as": the traceback would keep the script's frames (and memory) alive
+    except BaseException as exc:  # noqa: BLE001 - a script that broke gradviz's own code
+        result = TraceResult.failed(
+            "runtime",
+            f"The script broke gradviz's tracer ({type(exc).__name__}); run it again "
+            "without changing Python's internals.",
+        )
     del reserve
-    gc.collect()
-
     try:
-        if out_of_memory:
-            result = TraceResult.failed(
-                "memory", MEMORY_MESSAGE.format(mb=memory_mb), hint=MEMORY_HINT
-            )
+        _callbacks.clear()  # the script's gc callbacks must not run inside our code
+        _collect()
+        if result is None:
+            result = TraceResult.failed("memory", MEMORY_MESSAGE.format(mb=memory_mb))
         elif result.error is not None and (
             result.error.kind == "memory"
             or (result.error.kind == "runtime" and _is_memory_error(result.error))
         ):
             # Say which limit was hit and how to change it, keeping the line.
             result = _as_memory_failure(result, memory_mb)
-        _write(result_path, result.to_json())
+        payload = TraceResult(result.story, result.stdout, result.error, sandbox).to_bytes()
+        _send(fd, channel.frame(channel.RESULT, payload))
     except MemoryError:
-        return EXIT_MEMORY
-    return EXIT_OK
+        _send(fd, out_of_memory)
+    _close(fd)
+    _end_descendants()
+    _exit(0)
+
+
+def _end_descendants() -> None:
+    """Children the script left running go with us (we are their subreaper)."""
+    import signal
+
+    from gradviz.core.procs import descendants
+
+    for pid in descendants(os.getpid()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def main(argv: list[str]) -> int:
+    try:
+        fd = int(argv[argv.index("--fd") + 1])
+        parent = int(argv[argv.index("--parent") + 1])
+    except (ValueError, IndexError):
+        print(__doc__, file=sys.stderr)
+        return EXIT_USAGE
+    from gradviz.core import confine
+
+    confine.die_with_parent(parent)
+    os.set_inheritable(fd, False)  # the script's own child processes never get it
+    import gradviz.core.trace  # noqa: F401 - the imports are most of a cold start
+
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0  # the app went away before giving us a job
+    job = json.loads(line)
+    job["parent"] = parent
+    # input() in the script sees end-of-file rather than waiting on our pipe.
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    run_job(job, fd)
+    return 0  # not reached
 
 
 if __name__ == "__main__":

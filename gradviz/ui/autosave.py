@@ -1,13 +1,19 @@
-"""Autosave of the editor text, and its recovery after a session that did not exit cleanly.
+"""Autosave of the editor text, and its recovery after a window that did not close cleanly.
 
-While the app runs, a marker file names the running process. A clean exit removes
-it; if the next start still finds it (a crash, a kill, a power cut), the last
-autosaved text is offered back through a ``RecoveryBar``.
+Each window has its own autosave file and lock, named by a per-window id
+(``autosave-<pid>-<n>.py`` and ``.lock``), so two windows never overwrite or delete
+each other's recovery. A clean close removes both. At start, every autosave whose
+lock names a process that is gone (a crash, a SIGKILL, a power cut) is offered back.
+Text is written at most ``DEFAULT_DELAY_MS`` after the last keystroke, and at once
+(synchronously, atomically) before every Run: a script may kill the window.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -15,9 +21,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPush
 
 from gradviz.ui.settings import data_dir
 
-AUTOSAVE_NAME = "autosave.py"
-MARKER_NAME = "session.lock"
-DEFAULT_DELAY_MS = 1500
+PREFIX = "autosave-"
+DEFAULT_DELAY_MS = 500
+MAX_DELAY_MS = 2000  # even while typing without a pause, text is never older than this
+_window_numbers = itertools.count(1)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -25,15 +32,51 @@ def _pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:
         return True  # exists but is not ours
     return True
 
 
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8", errors="surrogatepass") as out:
+        out.write(text)
     os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """The autosave of a window that did not close cleanly."""
+
+    path: Path
+    lock: Path
+    text: str
+    saved_at: float
+
+    def discard(self) -> None:
+        for file in (self.path, self.lock):
+            file.unlink(missing_ok=True)
+
+
+def find_orphans(directory: Path) -> list[Orphan]:
+    """Autosaves whose window is gone, newest first."""
+    orphans = []
+    for path in directory.glob(PREFIX + "*.py"):
+        lock = path.with_suffix(".lock")
+        try:
+            pid = int(lock.read_text().strip() or 0)
+        except (OSError, ValueError):
+            pid = 0
+        if pid and pid != os.getpid() and _pid_alive(pid):
+            continue  # a window of another gradviz that is still open owns it
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            saved_at = path.stat().st_mtime
+        except OSError:
+            continue
+        if text.strip():
+            orphans.append(Orphan(path, lock, text, saved_at))
+    return sorted(orphans, key=lambda o: -o.saved_at)
 
 
 class AutoSave(QObject):
@@ -52,57 +95,61 @@ class AutoSave(QObject):
         self._editor = editor
         self.directory = Path(directory) if directory is not None else data_dir()
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.path = self.directory / AUTOSAVE_NAME
-        self._marker = self.directory / MARKER_NAME
-        # Decide before this session writes its own marker.
-        self._recoverable = self._find_recoverable()
+        self.window_id = f"{os.getpid()}-{next(_window_numbers)}"
+        self.path = self.directory / f"{PREFIX}{self.window_id}.py"
+        self._marker = self.path.with_suffix(".lock")
+        # Decide before this window writes its own lock.
+        self._orphans = find_orphans(self.directory)
+        self._delay_ms = delay_ms
+        self._first_unsaved: float | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(delay_ms)
         self._timer.timeout.connect(self.save_now)
-        editor.textChanged.connect(self._timer.start)
+        editor.textChanged.connect(self._changed)
 
     # -- session -----------------------------------------------------------------
 
-    def _find_recoverable(self) -> str | None:
-        if not self._marker.exists() or not self.path.exists():
-            return None
-        try:
-            pid = int(self._marker.read_text().strip() or 0)
-        except (OSError, ValueError):
-            pid = 0
-        # Another window that is still open owns the file: nothing crashed.
-        if pid and pid != os.getpid() and _pid_alive(pid):
-            return None
-        text = self.path.read_text(encoding="utf-8", errors="replace")
-        return text if text.strip() else None
+    def recoverable(self) -> list[Orphan]:
+        """Every autosave left by a window that did not close cleanly, newest first."""
+        return list(self._orphans)
 
     def recoverable_text(self) -> str | None:
-        """The text autosaved by a session that did not exit cleanly, if any."""
-        return self._recoverable
+        """The newest text autosaved by a window that did not close cleanly, if any."""
+        return self._orphans[0].text if self._orphans else None
 
-    def forget_recoverable(self) -> None:
-        self._recoverable = None
+    def forget_recoverable(self, orphan: Orphan | None = None) -> None:
+        """The learner restored or discarded it: remove its files (default: the newest)."""
+        if orphan is None and self._orphans:
+            orphan = self._orphans[0]
+        if orphan is not None:
+            orphan.discard()
+            self._orphans = [o for o in self._orphans if o.path != orphan.path]
 
     def begin_session(self) -> None:
-        """Mark this session as running; call once the window is up."""
+        """Mark this window as open; call once it is up."""
         self._marker.write_text(str(os.getpid()), encoding="utf-8")
 
     def end_session(self) -> None:
-        """A clean exit: save any unsaved text and remove the marker."""
-        self.save_now()
-        try:
-            self._marker.unlink()
-        except FileNotFoundError:
-            pass
+        """A clean close: nothing to recover from this window."""
+        self._timer.stop()
+        self.path.unlink(missing_ok=True)
+        self._marker.unlink(missing_ok=True)
 
     @property
     def pending(self) -> bool:
         return self._timer.isActive()
 
+    def _changed(self) -> None:
+        now = time.monotonic()
+        if self._first_unsaved is None:
+            self._first_unsaved = now
+        overdue_ms = MAX_DELAY_MS - (now - self._first_unsaved) * 1000
+        self._timer.start(max(0, int(min(self._delay_ms, overdue_ms))))
+
     def save_now(self) -> None:
         """Write the text now if it has unsaved changes; otherwise there is nothing to keep."""
         self._timer.stop()
+        self._first_unsaved = None
         try:
             if self._editor.document().isModified():
                 _write_atomically(self.path, self._editor.toPlainText())

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QPlainTextEdit, QWidget
 
+from gradviz.core.script_file import ScriptFileError, read_script
 from gradviz.ui.settings import Settings
 
 FILE_FILTER = "Python scripts (*.py);;All files (*)"
@@ -47,6 +48,11 @@ class FileController(QObject):
         # Asked before discarding unsaved text; returns False to cancel. Replaceable
         # (the tests answer without a modal dialog).
         self.confirm_discard: Callable[[], bool] = self._ask_to_save
+        # Shows why a file could not be opened; replaceable like confirm_discard.
+        self.warn: Callable[[str, str], object] = lambda title, text: QMessageBox.warning(
+            self._window, title, text
+        )
+        self.last_error = ""
         editor.modificationChanged.connect(lambda _m: self.titleChanged.emit(self.title()))
 
     # -- state -------------------------------------------------------------------
@@ -79,9 +85,10 @@ class FileController(QObject):
             return False
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            QMessageBox.warning(self._window, "Cannot open file", f"{path}\n\n{exc}")
+            text = read_script(path)  # never blocks on a FIFO; refuses devices and huge files
+        except ScriptFileError as exc:
+            self.last_error = f"Cannot open {path.name}: {exc}."
+            self.warn("Cannot open file", f"{path}\n\n{self.last_error}")
             return False
         self.set_text(text, path)
         self._settings.add_recent_file(str(path))

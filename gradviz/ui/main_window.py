@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.result import TraceResult
-from gradviz.core.sandbox import SandboxRun, prewarm, shutdown_prewarmed, start_run
+from gradviz.core.sandbox import prewarm, shutdown_prewarmed
 from gradviz.core.scene_types import Scene
 from gradviz.ui.autosave import AutoSave, RecoveryBar
 from gradviz.ui.canvas import GraphCanvas
@@ -39,6 +39,7 @@ from gradviz.ui.files import DropOpener, FileController, RecentFilesMenu
 from gradviz.ui.fonts import ui_font
 from gradviz.ui.inspector import Inspector
 from gradviz.ui.legend import Legend
+from gradviz.ui.run_controller import RunController, prewarm_imports
 from gradviz.ui.settings import DIRECTIONS, Settings
 from gradviz.ui.transport import Transport
 
@@ -46,7 +47,6 @@ if TYPE_CHECKING:  # the player pulls in networkx and numpy: loaded with the fir
     from gradviz.core.player import Player
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "examples"
-POLL_MS = 15  # how often a running script is checked on; the UI never waits for it
 PREWARM_DELAY_MS = 200  # after the first paint, so start-up stays quick
 WELCOME = (
     "Write PyTorch code on the left (or pick one from Examples) and press Ctrl+Enter. "
@@ -83,10 +83,9 @@ class MainWindow(QMainWindow):
         self._story = None
         self._scene: Scene = empty_scene(WELCOME)
         self._selected_box: str | None = None
-        self._run: SandboxRun | None = None
-        self._poll = QTimer(self)
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._poll_run)
+        self.runner = RunController(self)  # results arrive by notifier, never by polling
+        self.runner.finished.connect(self._on_result)
+        self.runner.tick.connect(lambda s: self.elapsed_label.setText(f"{s:.1f} s"))
 
         self._build_widgets()
         self._build_docks()
@@ -112,6 +111,7 @@ class MainWindow(QMainWindow):
         self._set_idle("Ready")
         # A worker with its imports done waits for the first Run (saves ~250 ms a run).
         QTimer.singleShot(PREWARM_DELAY_MS, prewarm)
+        QTimer.singleShot(PREWARM_DELAY_MS, prewarm_imports)  # the player, off the GUI thread
 
     # -- construction ---------------------------------------------------------------
 
@@ -315,14 +315,14 @@ class MainWindow(QMainWindow):
     # -- recovery and window state --------------------------------------------------
 
     def _offer_recovery(self) -> None:
-        text = self.autosave.recoverable_text()
+        # One bar per window that did not close cleanly (each had its own autosave).
         self.recovery_bar: RecoveryBar | None = None
-        if text is None:
-            return
-        self.recovery_bar = RecoveryBar(text)
-        self.recovery_bar.restoreRequested.connect(self._restore_text)
-        self.recovery_bar.dismissed.connect(self.autosave.forget_recoverable)
-        self._recovery_slot.addWidget(self.recovery_bar)
+        for orphan in self.autosave.recoverable():
+            bar = RecoveryBar(orphan.text)
+            bar.restoreRequested.connect(lambda text, o=orphan: self._restore_text(text, o))
+            bar.dismissed.connect(lambda o=orphan: self.autosave.forget_recoverable(o))
+            self._recovery_slot.addWidget(bar)
+            self.recovery_bar = self.recovery_bar or bar
 
     def _load_start_example(self) -> None:
         # Something to run at once: the example used last, else the first one.
@@ -331,10 +331,10 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.load_example(path, run=False)
 
-    def _restore_text(self, text: str) -> None:
+    def _restore_text(self, text: str, orphan=None) -> None:
         self.files.set_text(text)
         self.editor.document().setModified(True)  # it was never saved
-        self.autosave.forget_recoverable()
+        self.autosave.forget_recoverable(orphan)
 
     def _restore_window_state(self) -> None:
         geometry = self.settings.window_geometry()
@@ -351,7 +351,7 @@ class MainWindow(QMainWindow):
         if not self.files.confirm_discard():
             event.ignore()
             return
-        self.stop()
+        self.runner.stop(report=False)  # closing: end the run without showing a result
         self.transport.pause()
         self.settings.set_window_geometry(self.saveGeometry())
         self.settings.set_window_state(self.saveState())
@@ -365,7 +365,7 @@ class MainWindow(QMainWindow):
 
     @property
     def running(self) -> bool:
-        return self._run is not None
+        return self.runner.running
 
     @property
     def time_limit_s(self) -> float:
@@ -384,22 +384,22 @@ class MainWindow(QMainWindow):
         self._update_limits_label()
 
     def run(self) -> None:
-        """Run the editor's code in the sandbox; the result arrives through a timer."""
-        if self._run is not None:
-            self._run.cancel()
-            self._run = None
+        """Run the editor's code in the sandbox; the result arrives through a notifier."""
+        self.runner.stop(report=False)
+        self.autosave.save_now()  # first, synchronously: a script may kill the window
         source = self.editor.toPlainText()
         self.editor.clear_error()
         if not source.strip():
             self.console.show_status("Nothing to run: the editor is empty.")
             return
         path = self.files.path
-        self._run = start_run(
+        self.runner.start(
             source,
             timeout_s=self.time_limit_s,
             memory_mb=self.memory_limit_mb,
             filename=path.name if path else "<editor>",
-            cwd=str(path.parent) if path else None,
+            allow_network=self.settings.allow_network(),
+            allow_writes=self.settings.allow_writes(),
         )
         self.transport.pause()
         self.console.show_status("Running…")
@@ -407,27 +407,10 @@ class MainWindow(QMainWindow):
         self.progress.show()
         self.elapsed_label.setText("0.0 s")
         self.stop_action.setEnabled(True)
-        self._poll.start()
 
     def stop(self) -> None:
         """Stop a running script now; its (stopped) result is shown at once."""
-        if self._run is None:
-            return
-        self._run.cancel()
-        self._poll_run()
-
-    def _poll_run(self) -> None:
-        run = self._run
-        if run is None:
-            self._poll.stop()
-            return
-        result = run.poll()
-        self.elapsed_label.setText(f"{run.elapsed:.1f} s")
-        if result is None:
-            return
-        self._poll.stop()
-        self._run = None
-        self._on_result(result, run.elapsed)
+        self.runner.stop()
 
     def _on_result(self, result: TraceResult, elapsed: float) -> None:
         self.result = result

@@ -113,6 +113,20 @@ class Settings:
     def set_memory_limit_mb(self, mb: int) -> None:
         self._s.setValue("run/memory_mb", int(mb))
 
+    # The sandbox keeps scripts off the network and out of files outside their own
+    # working folder unless these are on (keys run/allow_network, run/allow_writes).
+    def allow_network(self) -> bool:
+        return str(self._s.value("run/allow_network", "false")).lower() in ("true", "1")
+
+    def set_allow_network(self, allow: bool) -> None:
+        self._s.setValue("run/allow_network", bool(allow))
+
+    def allow_writes(self) -> bool:
+        return str(self._s.value("run/allow_writes", "false")).lower() in ("true", "1")
+
+    def set_allow_writes(self, allow: bool) -> None:
+        self._s.setValue("run/allow_writes", bool(allow))
+
     # -- view -----------------------------------------------------------------
 
     def speed(self) -> float:

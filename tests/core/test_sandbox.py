@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from gradviz.core import sandbox
 from gradviz.core.sandbox import run_sandboxed, start_run
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "assets" / "examples").glob("*.py"))
 SMALL_MB = 256
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+def _gone(pid: int, within_s: float = 2.0) -> bool:
+    """Killing is asynchronous: the process is reaped soon after, never waited for."""
+    deadline = time.monotonic() + within_s
+    while True:
+        sandbox.reap_dying()
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
 
 
 def test_a_normal_script_returns_its_result_and_output() -> None:
@@ -55,6 +63,7 @@ def test_an_endless_loop_is_stopped_at_the_time_limit() -> None:
     assert result.error.hint
     assert run.elapsed < 3.0
     assert _gone(run.pid)
+    assert not list(Path(tempfile.gettempdir()).glob(f"gradviz-run-{os.getpid()}-*"))
 
 
 def test_cancel_ends_the_run_within_a_second() -> None:
@@ -69,21 +78,22 @@ def test_cancel_ends_the_run_within_a_second() -> None:
     assert _gone(run.pid)
 
 
-def test_children_of_the_script_are_killed_too(tmp_path) -> None:
+@pytest.mark.parametrize("setsid", [False, True], ids=["child", "setsid-child"])
+@pytest.mark.parametrize("ending", ["timeout", "finished"])
+def test_children_of_the_script_are_killed_too(tmp_path, setsid: bool, ending: str) -> None:
     pid_file = tmp_path / "child.pid"
+    child = (
+        "import os, time; os.setsid(); time.sleep(60)" if setsid else "import time; time.sleep(60)"
+    )
     source = (
         "import subprocess, sys\n"
-        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"p = subprocess.Popen([sys.executable, '-c', {child!r}])\n"
         f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
-        "while True:\n    pass\n"
+        + ("while True:\n    pass\n" if ending == "timeout" else "")
     )
-    result = run_sandboxed(source, timeout_s=1.0)
-    assert result.error.kind == "timeout"
-    child = int(pid_file.read_text())
-    deadline = time.monotonic() + 2
-    while not _gone(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _gone(child)
+    result = run_sandboxed(source, timeout_s=2.0, allow_writes=True)
+    assert (result.error.kind if result.error else "finished") == ending, result.error
+    assert _gone(int(pid_file.read_text()))
 
 
 def test_a_huge_allocation_is_reported_as_memory() -> None:
@@ -99,10 +109,114 @@ def test_a_growing_list_is_stopped_by_the_memory_limit() -> None:
     assert result.error is not None and result.error.kind == "memory", result.error
 
 
-def test_a_dying_interpreter_is_a_crash() -> None:
+def test_a_dying_interpreter_is_named_by_its_signal() -> None:
     result = run_sandboxed("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
-    assert result.error is not None and result.error.kind == "crash"
+    assert result.error is not None and result.error.kind == "signal"
     assert "SIGSEGV" in result.error.message
+
+
+@pytest.mark.parametrize(
+    ("source", "kind", "words"),
+    [
+        ("import os\nos.kill(os.getpid(), 9)\n", "signal", "SIGKILL"),
+        ("import os\nos._exit(3)\n", "exit", "code 3"),
+        ("import os\nos._exit(0)\n", "exit", "os._exit(0)"),
+        ("import sys\nsys.exit(4)\n", "runtime", "SystemExit: 4"),
+        ("import sys\nsys.exit(0)\nprint('not reached')\n", None, ""),
+    ],
+    ids=["sigkill", "os-exit-3", "os-exit-0", "sys-exit-4", "sys-exit-0"],
+)
+def test_every_ending_has_its_own_outcome(source: str, kind: str | None, words: str) -> None:
+    result = run_sandboxed(source, timeout_s=10, memory_mb=SMALL_MB)
+    assert (result.error.kind if result.error else None) == kind, result.error
+    if kind:
+        assert words in result.error.message and "\n" not in result.error.message
+        assert "MB" not in result.error.message  # never mistaken for the memory limit
+
+
+@pytest.mark.parametrize(
+    "leftover",
+    [
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(60,)).start()\n",
+        "import atexit, time\natexit.register(time.sleep, 60)\n",
+        "import multiprocessing as mp, time\nmp.Process(target=time.sleep, args=(60,)).start()\n",
+    ],
+    ids=["thread", "atexit", "multiprocessing"],
+)
+def test_what_a_finished_script_leaves_running_does_not_make_it_time_out(leftover: str) -> None:
+    result = run_sandboxed(leftover + "print('done')\n", timeout_s=5, memory_mb=SMALL_MB)
+    assert result.error is None, result.error
+    assert result.stdout == "done\n"
+
+
+def test_the_worker_gets_a_scrubbed_environment_and_a_private_folder(monkeypatch) -> None:
+    monkeypatch.setenv("GRADVIZ_TEST_SECRET_TOKEN", "s3cret")
+    source = (
+        "import os, sys\n"
+        "print(sorted(os.environ))\n"
+        "print(os.getcwd() == os.environ['HOME'], os.listdir('.'))\n"
+        "print(sys.argv)\n"
+    )
+    result = run_sandboxed(source, timeout_s=10)
+    assert result.error is None, result.error
+    assert "GRADVIZ_TEST_SECRET_TOKEN" not in result.stdout and "s3cret" not in result.stdout
+    assert "True []" in result.stdout  # cwd is HOME, a fresh empty folder
+    assert "result" not in result.stdout  # no result path to rewrite
+
+
+def test_many_threads_work_under_the_memory_limit() -> None:
+    source = (
+        "import threading\n"
+        "done = []\n"
+        "ts = [threading.Thread(target=done.append, args=(i,)) for i in range(50)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(len(done))\n"
+    )
+    result = run_sandboxed(source, timeout_s=10, memory_mb=SMALL_MB)
+    assert result.error is None, result.error
+    assert result.stdout == "50\n"
+
+
+def test_the_memory_limit_cannot_be_raised_by_the_script() -> None:
+    source = (
+        "import resource\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_DATA)\n"
+        "resource.setrlimit(resource.RLIMIT_DATA, (hard * 4, hard * 4))\n"
+    )
+    result = run_sandboxed(source, timeout_s=10, memory_mb=SMALL_MB)
+    assert result.error is not None and result.error.kind == "runtime"
+    assert "ValueError" in result.error.message or "Error" in result.error.message
+    big = "import numpy as np\nx = np.ones(600 * 2**20 // 8)\nprint(x.sum())\n"
+    result = run_sandboxed(big, timeout_s=10, memory_mb=SMALL_MB)
+    assert result.error is not None and result.error.kind == "memory", result.error
+
+
+def test_network_and_outside_writes_are_off_unless_allowed(tmp_path) -> None:
+    target = tmp_path / "outside.txt"
+    source = (
+        "import socket\n"
+        "try:\n"
+        "    socket.create_connection(('127.0.0.1', 9), timeout=1)\n"
+        "except OSError as e:\n"
+        "    print('net', e.errno)\n"
+        "try:\n"
+        f"    f = open({str(target)!r}, 'w')\n    f.write('x')\n    f.close()\n"
+        "    print('wrote')\n"
+        "except OSError as e:\n"
+        "    print('write', type(e).__name__)\n"
+        "f = open('inside.txt', 'w')\nf.write('ok')\nf.close()\n"
+        "f = open('inside.txt')\nprint(f.read())\nf.close()\n"
+    )
+    result = run_sandboxed(source, timeout_s=10)
+    assert result.error is None, result.error
+    if "network: off" in result.sandbox:
+        assert "net 101" in result.stdout  # no route: only a down loopback exists
+    if "working folder only" in result.sandbox:
+        assert "write PermissionError" in result.stdout and not target.exists()
+    assert result.stdout.rstrip().endswith("ok")
+    allowed = run_sandboxed(source, timeout_s=10, allow_network=True, allow_writes=True)
+    assert "wrote" in allowed.stdout and target.read_text() == "x"
+    assert "net 101" not in allowed.stdout
 
 
 def test_a_syntax_error_comes_back_with_its_line() -> None:
@@ -124,44 +238,28 @@ def test_every_bundled_example_runs(example: Path) -> None:
     assert result.stdout.strip()
 
 
-def test_an_orphaned_worker_still_dies_by_its_cpu_limit(tmp_path) -> None:
-    """If the app itself dies, nobody kills the worker: its own CPU limit does."""
+def test_a_worker_whose_parent_dies_dies_with_it(tmp_path) -> None:
+    """If the app itself is killed, its worker (and the worker's children) go too."""
     import subprocess
     import sys
 
-    source = tmp_path / "loop.py"
-    source.write_text("while True:\n    pass\n")
-    started = time.monotonic()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gradviz.core.worker",
-            str(source),
-            str(tmp_path / "r"),
-            "256",
-            "<editor>",
-            "1",
-        ],
-        timeout=30,
+    pid_file = tmp_path / "worker.pid"
+    app = (
+        "import os, time\n"
+        "from gradviz.core.sandbox import start_run\n"
+        "run = start_run('while True:\\n    pass\\n', timeout_s=60)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(run.pid))\n"
+        "time.sleep(60)\n"
     )
-    assert done.returncode != 0 and time.monotonic() - started < 10
-
-
-def test_prewarmed_worker_runs_the_next_script_and_is_replaced():
-    from gradviz.core import sandbox
-
-    sandbox.prewarm()
-    try:
-        spare = sandbox._spare[0]
-        assert spare is not None and spare.alive()
-        result = sandbox.run_sandboxed("import torch\nprint(torch.ones(2) * 3)\n", timeout_s=20)
-        assert result.error is None and result.stdout == "tensor([3., 3.])\n"
-        assert sandbox._spare[0] is not None and sandbox._spare[0] is not spare  # a new spare
-        run = sandbox.start_run("while True:\n    pass\n", timeout_s=20)
-        time.sleep(0.3)
-        run.cancel()
-        assert run.poll().error.kind == "timeout"
-    finally:
-        sandbox.shutdown_prewarmed()
-    assert sandbox._spare[0] is None
+    parent = subprocess.Popen([sys.executable, "-c", app])
+    deadline = time.monotonic() + 20
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    worker = int(pid_file.read_text())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{worker}").exists()

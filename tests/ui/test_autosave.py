@@ -84,11 +84,55 @@ def test_killed_process_is_offered_back(qtbot, tmp_path) -> None:
 
 def test_a_live_other_session_is_not_a_crash(qtbot, tmp_path) -> None:
     editor, autosave = make(qtbot, tmp_path)
+    autosave.begin_session()
     type_text(editor, "a = 1")
     autosave.save_now()
-    (tmp_path / "session.lock").write_text(str(os.getppid()))  # alive, not us
+    autosave.path.with_suffix(".lock").write_text(str(os.getppid()))  # alive, not us
     _editor, again = make(qtbot, tmp_path)
     assert again.recoverable_text() is None
+
+
+def test_two_windows_never_touch_each_others_recovery(qtbot, tmp_path) -> None:
+    first_editor, first = make(qtbot, tmp_path)
+    second_editor, second = make(qtbot, tmp_path)
+    assert first.path != second.path
+    for autosave in (first, second):
+        autosave.begin_session()
+    type_text(first_editor, "one = 1")
+    type_text(second_editor, "two = 2")
+    first.save_now()
+    second.save_now()
+    first.end_session()  # a clean close of the first window
+    assert second.path.read_text() == "two = 2"
+    # The second window now "dies": a new start offers its text, and only that.
+    _editor, third = make(qtbot, tmp_path)
+    assert [o.text for o in third.recoverable()] == ["two = 2"]
+
+
+def test_every_orphaned_window_is_offered(qtbot, tmp_path) -> None:
+    for text in ("a = 1", "b = 2", "c = 3"):
+        editor, autosave = make(qtbot, tmp_path)
+        autosave.begin_session()
+        type_text(editor, text)
+        autosave.save_now()
+    _editor, again = make(qtbot, tmp_path)
+    orphans = again.recoverable()
+    assert sorted(o.text for o in orphans) == ["a = 1", "b = 2", "c = 3"]
+    again.forget_recoverable(orphans[0])
+    assert len(again.recoverable()) == 2 and not orphans[0].path.exists()
+
+
+def test_typing_without_a_pause_is_still_saved_within_the_cap(qtbot, tmp_path) -> None:
+    from gradviz.ui import autosave as module
+
+    editor, autosave = make(qtbot, tmp_path, delay_ms=module.DEFAULT_DELAY_MS)
+    assert module.DEFAULT_DELAY_MS <= 500
+    saves = []
+    autosave.saved.connect(lambda: saves.append(1))
+    for i in range(12):  # a keystroke every 200 ms: the 500 ms pause never comes
+        type_text(editor, str(i % 10))
+        qtbot.wait(200)
+    assert saves and autosave.path.exists()
 
 
 def test_recovery_bar_restores_or_discards(qtbot) -> None:

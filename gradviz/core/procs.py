@@ -1,0 +1,79 @@
+"""Find and end a worker's whole process tree, and its resident memory (Linux /proc).
+
+``killpg`` misses children that called ``setsid``; the worker is their subreaper, so
+walking parent links from the worker still finds them while it lives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+
+
+def _parents() -> dict[int, int]:
+    """pid → parent pid of every process we can see."""
+    table: dict[int, int] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return table
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        # The command name is in parentheses and may contain spaces or ')'.
+        fields = text[text.rfind(b")") + 2 :].split()
+        if len(fields) > 1:
+            table[int(name)] = int(fields[1])
+    return table
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below pid, children first."""
+    children: dict[int, list[int]] = {}
+    for child, parent in _parents().items():
+        children.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def signal_tree(pid: int, sig: int = signal.SIGKILL) -> None:
+    """Send sig to pid's process group, to pid, and to all its descendants."""
+    for _ in range(2):  # a second sweep catches what forked during the first
+        targets = descendants(pid)
+        with contextlib.suppress(OSError):
+            os.killpg(pid, sig)
+        for target in [pid, *targets]:
+            with contextlib.suppress(OSError):
+                os.kill(target, sig)
+        if not targets:
+            break
+
+
+def resident_bytes(pid: int) -> int:
+    """Resident memory of one process (0 if unknown). Its children have their own
+    RLIMIT_DATA, inherited from the worker."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, not ours
+    return True

@@ -1,0 +1,123 @@
+"""Drives one sandboxed run from the event loop, without ever blocking it.
+
+The result arrives through a QSocketNotifier on the worker's result pipe, and the
+worker's exit through one on its pidfd, so nothing polls. A single-shot timer wakes
+the run for its time limit and its memory watchdog. Stop and the limits kill the
+worker's whole process tree without waiting; killed workers are reaped later, from a
+timer, so the window never sits in ``waitpid``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
+
+from gradviz.core import sandbox
+from gradviz.core.result import TraceResult
+
+TICK_MS = 100  # the elapsed-time label; also the longest the watchdog waits
+REAP_MS = 50
+
+
+class RunController(QObject):
+    """Start, stop and watch a run; emits ``finished(result, elapsed_s)`` exactly once."""
+
+    finished = Signal(object, float)
+    tick = Signal(float)  # seconds elapsed, while running
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.run: sandbox.SandboxRun | None = None
+        self._notifiers: list[QSocketNotifier] = []
+        self._wake = QTimer(self)
+        self._wake.setSingleShot(True)
+        self._wake.timeout.connect(self._pump)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(TICK_MS)
+        self._ticker.timeout.connect(self._on_tick)
+        self._reaper = QTimer(self)
+        self._reaper.setInterval(REAP_MS)
+        self._reaper.timeout.connect(self._reap)
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None
+
+    def start(self, source: str, **options) -> None:
+        """Start source in the sandbox (any current run is stopped first)."""
+        self.stop(report=False)
+        run = sandbox.start_run(source, **options)
+        self.run = run
+        for fd in (run.fileno(), run.pidfd):
+            if fd is None or fd < 0:
+                continue
+            notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
+            notifier.activated.connect(self._pump)
+            self._notifiers.append(notifier)
+        self._ticker.start()
+        self._schedule()
+
+    def stop(self, report: bool = True) -> None:
+        """Stop the run now (the worker is killed, not waited for)."""
+        run = self.run
+        if run is None:
+            return
+        run.cancel()
+        if report:
+            self._deliver(run)
+        else:
+            self._detach()
+
+    # -- internals ----------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        run = self.run
+        if run is None:
+            return
+        wait = run.seconds_to_next_check()
+        if math.isfinite(wait):
+            self._wake.start(max(1, int(wait * 1000) + 1))
+
+    def _pump(self, *_args) -> None:
+        run = self.run
+        if run is None:
+            return
+        if run.pump() is not None:
+            self._deliver(run)
+        else:
+            self._schedule()
+
+    def _on_tick(self) -> None:
+        if self.run is not None:
+            self.tick.emit(self.run.elapsed)
+
+    def _detach(self) -> None:
+        for notifier in self._notifiers:
+            notifier.setEnabled(False)
+            notifier.deleteLater()
+        self._notifiers.clear()
+        self._wake.stop()
+        self._ticker.stop()
+        self.run = None
+        self._reaper.start()
+
+    def _deliver(self, run: sandbox.SandboxRun) -> None:
+        result: TraceResult = run.pump()
+        self._detach()
+        self.finished.emit(result, run.elapsed)
+
+    def _reap(self) -> None:
+        if sandbox.reap_dying() == 0:
+            self._reaper.stop()
+
+
+def prewarm_imports() -> None:
+    """Import what showing a result needs (the player: networkx, numpy) in a background
+    thread, so the first result does not freeze the window while it loads."""
+    import threading
+
+    def load() -> None:
+        import gradviz.core.player  # noqa: F401
+
+    threading.Thread(target=load, name="gradviz-prewarm", daemon=True).start()
