@@ -270,72 +270,87 @@ class Elementwise(Op):
         if tuple(r.input for r in cls.rules) != names:
             raise TypeError(f"{cls.__name__}: one rule per input, in order {names}")
         used = {u for r in cls.rules for u in r.uses}
-        cls.saved_names = tuple(n for n in names if n in used) + (
-            ("result",) if "result" in used else ()
-        )
+        saved_inputs = tuple(n for n in names if n in used)
+        cls.saved_names = saved_inputs + (("result",) if "result" in used else ())
         cls.saves_result = "result" in used
-        # For each input slot: (its name, the saved-slot names its rule reads).
-        cls._input_uses = tuple(tuple(u for u in r.uses if u in names) for r in cls.rules)
+        # Precomputed once per op, so a call does no name lookups: which input positions
+        # are saved, and per rule which (name, saved slot) pairs it reads.
+        cls._save_index = tuple(names.index(n) for n in saved_inputs)
+        cls._rule_plan = tuple(
+            (r, tuple((u, saved_inputs.index(u)) for u in r.uses if u in saved_inputs))
+            for r in cls.rules
+        )
+        cls._plans = {}  # needs_input_grad -> per saved input: does a needed rule read it?
+
+    @classmethod
+    def _plan(cls, needs: tuple) -> tuple:
+        wanted = {
+            name for (_, reads), need in zip(cls._rule_plan, needs) if need for name, _ in reads
+        }
+        plan = tuple(cls.input_names[j] in wanted for j in cls._save_index)
+        cls._plans[needs] = plan
+        return plan
 
     @classmethod
     def forward(cls, ctx, *inputs, **params):
         needs = ctx.needs_input_grad
-        if needs is not None:
-            wanted = set()
-            for i, uses in enumerate(cls._input_uses):
-                if needs[i]:
-                    wanted.update(uses)
-            if wanted:
-                Tensor = _registry._Tensor[0]
-                by_name = dict(zip(cls.input_names, inputs))
-                ctx.save_for_backward(
-                    *[
-                        by_name[n] if n in wanted and by_name[n].__class__ is Tensor else None
-                        for n in cls.saved_names
-                        if n != "result"
-                    ]
-                )
-                consts = {n: v for n, v in by_name.items() if v.__class__ is not Tensor}
-                if consts:
-                    ctx.consts = consts
+        if needs is not None and cls._save_index:
+            plan = cls._plans.get(needs) or cls._plan(needs)
+            Tensor = _registry._Tensor[0]
+            to_save, consts = [], None
+            for j, want in zip(cls._save_index, plan):
+                v = inputs[j]
+                if want and v.__class__ is not Tensor:  # a Python number: kept as it is
+                    consts = consts or {}
+                    consts[cls.input_names[j]] = v
+                    v = None
+                to_save.append(v if want else None)
+            ctx.save_for_backward(*to_save)
+            if consts:
+                ctx.consts = consts
         return cls.compute(*inputs, **params)
 
     @classmethod
     def backward(cls, ctx, g):
         Tensor = g.__class__
-        saved = ctx.saved_tensors
-        names = cls.saved_names
-        values = dict(zip(names, saved)) if saved else {}
-        result = values.pop("result", None)
-        consts = ctx.__dict__.get("consts", _NO_CONSTS)
-        if consts:
-            values.update(consts)
+        saved = ctx.saved
+        result = saved[-1].unpack() if cls.saves_result else None
+        consts = ctx.__dict__.get("consts") if cls._save_index else None
         fast = not STATE.grad_enabled
+        if fast:
+            # numpy promotes like PyTorch only when every tensor has the gradient's dtype.
+            d, gd = g._dtype, g._data
+            fast = result is None or result._dtype is d
+            res = None if result is None else result._data
         needs, shapes, params = ctx.needs_input_grad, ctx.input_shapes, ctx.params
         out = []
-        for i, r in enumerate(cls.rules):
+        for i, (r, reads) in enumerate(cls._rule_plan):
             if not needs[i]:
                 out.append(None)
                 continue
-            x = {u: values.get(u) for u in cls._input_uses[i]}
-            if fast and _same_dtype(g, x, result, Tensor):
-                arrays = {k: v._data if v.__class__ is Tensor else v for k, v in x.items()}
-                res = None if result is None else result._data
-                grad = np.asarray(r.vjp(NUMPY, g._data, arrays, res, params))
-                grad = np_unbroadcast(grad, shapes[i])
-                d = g._dtype if grad.dtype == g._data.dtype else _dt.from_numpy_dtype(grad.dtype)
-                out.append(Tensor._make(grad, d, False, None))
-            else:
-                out.append(_registry.unbroadcast(r.vjp(ENGINE, g, x, result, params), shapes[i]))
+            if fast:
+                arrays = {}
+                for name, slot in reads:
+                    s = saved[slot]
+                    if s is None:
+                        arrays[name] = consts[name]
+                        continue
+                    t = s.unpack()
+                    if t._dtype is not d:
+                        break
+                    arrays[name] = t._data
+                else:
+                    grad = r.vjp(NUMPY, gd, arrays, res, params)
+                    if grad.__class__ is not np.ndarray:
+                        grad = np.asarray(grad)
+                    if grad.shape != shapes[i]:
+                        grad = np_unbroadcast(grad, shapes[i])
+                    dtype = d if grad.dtype == gd.dtype else _dt.from_numpy_dtype(grad.dtype)
+                    out.append(Tensor._make(grad, dtype, False, None))
+                    continue
+            x = {}
+            for name, slot in reads:
+                s = saved[slot]
+                x[name] = s.unpack() if s is not None else consts[name]
+            out.append(_registry.unbroadcast(r.vjp(ENGINE, g, x, result, params), shapes[i]))
         return tuple(out)
-
-
-def _same_dtype(g, x: dict, result, Tensor) -> bool:  # noqa: N803
-    """numpy promotes like PyTorch only when every tensor shares the gradient's dtype."""
-    d = g._dtype
-    if result is not None and result._dtype is not d:
-        return False
-    for v in x.values():
-        if v.__class__ is Tensor and v._dtype is not d:
-            return False
-    return True
