@@ -287,6 +287,12 @@ def _edge_info(edge) -> EdgeInfo:
     return EdgeInfo(node.uid, node.name(), nr, var._uid if var is not None else None)
 
 
+def _slice_text(s: slice) -> str:
+    """1:3, ::2 — a slice as the learner typed it."""
+    text = f"{'' if s.start is None else s.start}:{'' if s.stop is None else s.stop}"
+    return text + (f":{s.step}" if s.step not in (None, 1) else "")
+
+
 def op_ran(op, inputs, result, node, params) -> None:
     _emit(
         OpRan,
@@ -296,9 +302,9 @@ def op_ran(op, inputs, result, node, params) -> None:
         tuple(_operand(x) for x in inputs),
         info(result),
         {
-            k: v
+            k: _slice_text(v) if v.__class__ is slice else v
             for k, v in params.items()
-            if isinstance(v, (int, float, bool, str, tuple, type(None)))
+            if isinstance(v, (int, float, bool, str, tuple, type(None), slice))
         },
         STATE.grad_enabled,
         tuple(_edge_info(e) for e in node.next_functions) if node is not None else (),

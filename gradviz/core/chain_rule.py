@@ -174,6 +174,10 @@ def send_lines(
     d_out = f"∂{root}/∂{wrap(out.label)}"
     d_in = f"∂{root}/∂{wrap(target.label)}"
     labels = {**PARAM_DEFAULTS, **{k: _param_text(v) for k, v in params.items()}}
+    if out.shape is not None and target.shape is not None and "n" not in labels:
+        # n: how many input elements each output element summarises (mean's 1/n)
+        n_in, n_out = int(np.prod(target.shape)), max(1, int(np.prod(out.shape)))
+        labels["n"] = str(n_in // n_out)
     labels.update({name: wrap(o.label) for name, o in inputs.items()})
     labels.update(result=wrap(out.label), grad=d_out)
     if rule is None:

@@ -169,6 +169,10 @@ def expression(opdef, labels: list[str], params: dict) -> str:
         return f"{number(params.get('base'))} ** {_operand(labels[0])}"
     if name == "rsub":
         return f"{number(params.get('other'))} − {_operand(labels[0])}"
+    if name in ("select", "slice") and labels:
+        picked = params.get("index") if name == "select" else params.get("sl", ":")
+        lead = ":, " * int(params.get("dim", 0) or 0)
+        return f"{_operand(labels[0])}[{lead}{picked}]"
     if name == "neg":
         return f"−{_operand(labels[0])}"
     extra = [f"{k}={v}" for k, v in params.items() if k in ("dim", "keepdim", "p") and v]
