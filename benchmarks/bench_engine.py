@@ -422,6 +422,33 @@ def per_op_time(repeats: int) -> tuple[float, float]:
     )
 
 
+# ----- random numbers: torch's stream, drawn the engine's way ----------------------------------
+RANDOM_DRAWS = [  # (label, draw(T), calls per repeat, target ratio)
+    ("randn(1000), float32 (AVX2 Box-Muller)", lambda T: T.randn(1000), 100, 10.0),
+    ("randn(10), float32 (cached-normal path)", lambda T: T.randn(10), 300, 10.0),
+    ("rand(10**6), float32", lambda T: T.rand(10**6), 2, 2.0),
+    ("randperm(10_000)", lambda T: T.randperm(10_000), 5, 10.0),
+]
+
+
+def random_times(repeats: int) -> list[tuple]:
+    """Each draw on both libraries, interleaved; seeded once so both walk their stream."""
+    if torch is not None:
+        torch.set_num_threads(1)
+    rows = []
+    for label, draw, number, target in RANDOM_DRAWS:
+        engine.manual_seed(0)
+        runners = [lambda d=draw: d(engine)]
+        if torch is not None:
+            torch.manual_seed(0)
+            runners.append(lambda d=draw: d(torch))
+        else:
+            runners.append(None)
+        ours, theirs = median_times(runners, number, repeats)
+        rows.append((label, ours, theirs, target))
+    return rows
+
+
 def run(quick: bool) -> None:
     repeats = 7 if quick else 31
     rows, rec_rows = [], []
@@ -469,6 +496,14 @@ def run(quick: bool) -> None:
         f"- the `STATE.recorders` check each op makes: {flag * 1e9:.0f} ns "
         f"({flag / graph * 100:.1f}% of an op): one attribute load and a truth test"
     )
+    print("\n## Random numbers (the same bits as torch)\n")
+    print("| draw | engine | torch | engine/torch (target) |")
+    print("|---|---:|---:|---:|")
+    for label, ours, theirs, target in random_times(repeats):
+        print(
+            f"| {label} | {fmt_time(ours)} | {fmt_time(theirs)} | "
+            f"{fmt_ratio(ours, theirs)} (≤{target:.0f}×) |"
+        )
 
 
 def profile(name: str) -> None:

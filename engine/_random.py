@@ -145,7 +145,10 @@ class MT19937:
             return self._normal_avx2_float32(n, _F32(mean), _F32(std))
         if n >= 16 and contiguous and dtype == np.float64:
             return self._normal_blocks_float64(n, float(mean), float(std))
-        return fma64(self.scalar_normals(n), float(std), float(mean)).astype(dtype)
+        values = self.scalar_normals(n)
+        if (mean, std) == (0.0, 1.0):
+            return (values + 0.0).astype(dtype)  # what the fma does to -0 with these
+        return fma64(values, float(std), float(mean)).astype(dtype)
 
     def scalar_normals(self, n: int) -> np.ndarray:
         """torch's normal_distribution<double>, one value at a time: each pair of uniforms
@@ -181,10 +184,17 @@ class MT19937:
 
     def _normal_avx2_float32(self, n: int, mean, std) -> np.ndarray:
         data = self.unit_float32(n)
-        full = n // 16 * 16
-        data[:full] = _box_muller_avx2(data[:full].reshape(-1, 16), mean, std).ravel()
+        full = n // 16
+        blocks = data[: full * 16].reshape(-1, 16)
+        if n % 16:  # the redone last 16 join the others, so numpy runs once over all
+            blocks = np.concatenate([blocks, self.unit_float32(16).reshape(1, 16)])
+        # In slices of rows, so the float64 temporaries stay in cache for big tensors.
+        out = np.concatenate(
+            [_box_muller_avx2(blocks[i : i + 4096], mean, std) for i in range(0, len(blocks), 4096)]
+        )
+        data[: full * 16] = out[:full].ravel()
         if n % 16:
-            data[n - 16 :] = _box_muller_avx2(self.unit_float32(16).reshape(1, 16), mean, std)
+            data[n - 16 :] = out[full]
         return data
 
     # ----- integers -----------------------------------------------------------------------
@@ -269,10 +279,10 @@ def fma64(a, b, c) -> np.ndarray:
     return hi + _round_to_odd_sum(lo, np.broadcast_to(p_err, np.shape(lo)))
 
 
-def fma32(a, b, c) -> np.ndarray:
+def fma32(a, b, c, depth: int = 1) -> np.ndarray:
     """a * b + c in float32 with one rounding. The product is exact in float64; the sum,
     rounded to float64 and then to float32, is right unless it lands exactly halfway between
-    two float32s, so only those rare elements are redone exactly."""
+    two float32s, so only those rare elements are redone exactly. (`depth` is _Fma32's.)"""
     s = np.multiply(a, b, dtype=np.float64)
     s += c
     out = s.astype(_F32)
@@ -290,8 +300,8 @@ def _box_muller_float64(blocks: np.ndarray, mean: float, std: float) -> np.ndarr
     theta = 2.0 * math.pi * blocks[:, 8:]
     cos, sin = radius * np.cos(theta), radius * np.sin(theta)
     if (mean, std) != (0.0, 1.0):
-        cos, sin = fma64(cos, std, mean), fma64(sin, std, mean)
-    return np.concatenate([cos, sin], axis=1)
+        return np.concatenate([fma64(cos, std, mean), fma64(sin, std, mean)], axis=1)
+    return np.concatenate([cos, sin], axis=1) + 0.0  # the fma with (1, 0) turns -0 into +0
 
 
 # torch's AVX2 float32 kernel computes log, sin and cos with Cephes polynomials
@@ -321,49 +331,96 @@ _TWO_PI_F = _F32(2.0 * math.pi)
 _ONE, _HALF = _F32(1.0), _F32(0.5)
 
 
-def _log_avx2(x: np.ndarray) -> np.ndarray:
-    """log256_ps for x in (0, 1]: exponent and mantissa in [sqrt(1/2), sqrt(2)), then a
-    degree-9 polynomial."""
-    bits = x.view(np.int32)
-    e = ((bits >> 23) - 0x7F).astype(_F32) + _ONE
-    m = ((bits & ~0x7F800000) | 0x3F000000).view(_F32)  # mantissa scaled into [0.5, 1)
+class _Fma32:
+    """fma32 without its per-call halfway check: the float64 sums go into one buffer, and
+    afterwards the caller asks which rows met a halfway case (rare) to redo them exactly."""
+
+    SLOTS = 16  # the fused steps of one log plus one sincos (sin and cos counted apart)
+
+    def __init__(self, rows: int) -> None:
+        self.sums = np.empty((self.SLOTS, rows, 8))
+        self.used = 0
+
+    def __call__(self, a, b, c, depth: int = 1) -> np.ndarray:
+        s = self.sums[self.used] if depth == 1 else self.sums[self.used : self.used + depth]
+        self.used += depth
+        np.multiply(a, b, out=s, dtype=np.float64)  # exact: 24 + 24 bits fit in 53
+        s += c
+        return s.astype(_F32)
+
+    def rows_to_redo(self) -> np.ndarray:
+        halfway = (self.sums[: self.used].view(np.uint64) & np.uint64(0x1FFFFFFF)) == np.uint64(
+            0x10000000
+        )
+        if not halfway.any():
+            return np.empty(0, dtype=np.intp)
+        return np.flatnonzero(halfway.any(axis=(0, 2)))
+
+
+def _log_avx2(x: np.ndarray, fma=fma32) -> np.ndarray:
+    """log256_ps for x in (0, 1]: x = m * 2**e with m in [sqrt(1/2), sqrt(2)), then a
+    degree-9 polynomial in m - 1."""
+    m, e = np.frexp(x)  # m in [0.5, 1): the AVX code's mantissa and exponent, exactly
     small = m < _SQRT_HALF
-    e = e - small.astype(_F32)
-    x = (m - _ONE) + np.where(small, m, _F32(0))
+    e = (e - small).astype(_F32)
+    x = m - _ONE
+    np.add(x, m, out=x, where=small)  # x + x - 1 below sqrt(1/2)
     z = x * x
     y = _LOG_P[0]
     for p in _LOG_P[1:]:
-        y = fma32(y, x, p)
-    y = y * x
-    y = fma32(y, z, e * _LOG_Q1)
-    y = fma32(-z, _HALF, y)
-    return fma32(e, _LOG_Q2, x + y)
+        y = fma(y, x, p)
+    y = fma(y * x, z, e * _LOG_Q1)
+    # The last two fused steps multiply exactly (by 1/2; a small integer by a 9-bit
+    # constant), so they round once either way and plain float32 arithmetic matches.
+    y = y - z * _HALF
+    return (x + y) + e * _LOG_Q2
 
 
-def _sincos_avx2(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """sincos256_ps for x in [0, 2*pi): reduce by multiples of pi/4, then two polynomials."""
-    j = (x * _FOUR_OVER_PI).astype(np.int32)
-    j = (j + 1) & ~1
+# Per octant j (an even number 0..8): whether sin takes the sine polynomial, and the sign
+# bits the AVX code xors into sin and cos: (j & 4) << 29 and (~(j - 2) & 4) << 29.
+_SINE_POLY_FOR_SIN = np.array([(j & 2) == 0 for j in range(9)])
+_SIN_SIGN = np.array([(j & 4) << 29 for j in range(9)], dtype=np.uint32).view(np.int32)
+_COS_SIGN = np.array([(~(j - 2) & 4) << 29 for j in range(9)], dtype=np.uint32).view(np.int32)
+_SINCOS_P = np.array([_COS_P, _SIN_P], dtype=_F32).T.reshape(3, 2, 1, 1)
+
+
+def _sincos_avx2(x: np.ndarray, fma=fma32) -> tuple[np.ndarray, np.ndarray]:
+    """sincos256_ps for x in [0, 2*pi): reduce by multiples of pi/4, then the cosine and
+    sine polynomials side by side (same steps, their own coefficients)."""
+    j = ((x * _FOUR_OVER_PI).astype(np.int32) + 1) & ~1
     y = j.astype(_F32)
-    for dp in _DP:
-        x = fma32(y, dp, x)
-    flip_sin = (j & 4) != 0
-    flip_cos = (~(j - 2) & 4) != 0
-    use_sin_poly = (j & 2) == 0
+    # y is an even integer below 10, and the first two parts of pi/4 have few bits: those
+    # products are exact, so only the third step needs the fused rounding.
+    x = (x + y * _DP[0]) + y * _DP[1]
+    x = fma(y, _DP[2], x)
     z = x * x
-    yc = fma32(fma32(_COS_P[0], z, _COS_P[1]), z, _COS_P[2]) * z
-    yc = fma32(yc, z, -(z * _HALF)) + _ONE
-    ys = fma32(fma32(_SIN_P[0], z, _SIN_P[1]), z, _SIN_P[2]) * z
-    ys = fma32(ys, x, x)
-    sin = np.where(use_sin_poly, ys, yc)
-    cos = np.where(use_sin_poly, yc, ys)
-    return np.where(flip_sin, -sin, sin), np.where(flip_cos, -cos, cos)
+    poly = fma(fma(_SINCOS_P[0], z, _SINCOS_P[1], 2), z, _SINCOS_P[2], 2) * z
+    cos_poly = fma(poly[0], z, z * _F32(-0.5)) + _ONE
+    sin_poly = fma(poly[1], x, x)
+    # sin is the sine polynomial where the octant says so, else the cosine one; cos the
+    # other way round. Then the signs, xor-ed into the sign bits as the AVX code does.
+    use_sine = np.take(_SINE_POLY_FOR_SIN, j)
+    sin = np.where(use_sine, sin_poly, cos_poly)
+    cos = np.where(use_sine, cos_poly, sin_poly)
+    sin.view(np.int32)[...] ^= np.take(_SIN_SIGN, j)
+    cos.view(np.int32)[...] ^= np.take(_COS_SIGN, j)
+    return sin, cos
 
 
-def _box_muller_avx2(blocks: np.ndarray, mean, std) -> np.ndarray:
-    radius = np.sqrt(_F32(-2.0) * _log_avx2(_ONE - blocks[:, :8]))
-    sin, cos = _sincos_avx2(_TWO_PI_F * blocks[:, 8:])
-    out = np.concatenate([radius * cos, radius * sin], axis=1)
-    if (mean, std) != (0.0, 1.0):
-        out = fma32(out, std, mean)
-    return out
+def _box_muller_avx2(blocks: np.ndarray, mean, std, fma=None) -> np.ndarray:
+    fast = fma is None
+    fma = _Fma32(len(blocks)) if fast else fma
+    radius = np.sqrt(_F32(-2.0) * _log_avx2(_ONE - blocks[:, :8], fma))
+    sin, cos = _sincos_avx2(_TWO_PI_F * blocks[:, 8:], fma)
+    out = np.empty((len(blocks), 16), dtype=_F32)
+    np.multiply(radius, cos, out=out[:, :8])
+    np.multiply(radius, sin, out=out[:, 8:])
+    if fast:
+        redo = fma.rows_to_redo()
+        if redo.size:
+            out[redo] = _box_muller_avx2(blocks[redo], _F32(0), _F32(1), fma=fma32)
+    # _mm256_fmadd_ps(n, std, mean): with mean 0 and std 1 that still turns -0 into +0.
+    if (mean, std) == (0.0, 1.0):
+        out += _F32(0)
+        return out
+    return fma32(out, std, mean)
