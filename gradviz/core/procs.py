@@ -46,17 +46,22 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def signal_tree(pid: int, sig: int = signal.SIGKILL) -> None:
-    """Send sig to pid's process group, to pid, and to all its descendants."""
-    for _ in range(2):  # a second sweep catches what forked during the first
-        targets = descendants(pid)
+def freeze_and_kill(pid: int) -> None:
+    """SIGSTOP the group and every descendant (a stopped process cannot fork), then
+    SIGKILL them all; a second look catches anything forked during the first."""
+    _send_all(pid, [], signal.SIGSTOP)
+    found = descendants(pid)
+    _send_all(pid, found, signal.SIGSTOP)
+    late = [p for p in descendants(pid) if p not in set(found)]
+    _send_all(pid, found + late, signal.SIGKILL)
+
+
+def _send_all(pid: int, targets: list[int], sig: int) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(pid, sig)
+    for target in [pid, *targets]:
         with contextlib.suppress(OSError):
-            os.killpg(pid, sig)
-        for target in [pid, *targets]:
-            with contextlib.suppress(OSError):
-                os.kill(target, sig)
-        if not targets:
-            break
+            os.kill(target, sig)
 
 
 def resident_bytes(pid: int) -> int:

@@ -163,8 +163,7 @@ class _Worker:
     def kill(self) -> None:
         """Freeze the whole tree (no more forks), then kill it. Never waits."""
         if self.process.returncode is None:
-            procs.signal_tree(self.process.pid, signal.SIGSTOP)
-            procs.signal_tree(self.process.pid, signal.SIGKILL)
+            procs.freeze_and_kill(self.process.pid)
         else:
             with contextlib.suppress(OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -204,6 +203,12 @@ def prewarm() -> None:
         if spare is not None:
             _bury(spare)
         _spare[0] = _Worker()
+
+
+def prewarm_if_wanted() -> None:
+    """Start the next spare, if prewarm() was ever asked for (call when idle)."""
+    if _keep_warm[0]:
+        prewarm()
 
 
 def shutdown_prewarmed() -> None:
@@ -266,6 +271,7 @@ class SandboxRun:
         self._finished_at: float | None = None
         self._result: TraceResult | None = None
         self._reader = channel.FrameReader()
+        self._payload: bytes | None = None  # a finished script's encoded result
         self._eof = False
         self._killed_for: str | None = None  # "memory" when our watchdog killed it
         self._next_watch = self._started + WATCH_INTERVAL_S
@@ -302,7 +308,7 @@ class SandboxRun:
 
     @property
     def done(self) -> bool:
-        return self._result is not None
+        return self._result is not None or self._payload is not None
 
     @property
     def pid(self) -> int:
@@ -319,7 +325,7 @@ class SandboxRun:
 
     def seconds_to_next_check(self) -> float:
         """When pump() next has something to do without any fd firing (limits, watchdog)."""
-        if self._result is not None:
+        if self.done:
             return math.inf
         now = time.monotonic()
         return max(0.0, min(self._started + self.timeout_s, self._next_watch) - now)
@@ -330,36 +336,55 @@ class SandboxRun:
         """Read what has arrived, apply the limits; the result once the run is over.
 
         Never blocks."""
-        if self._result is not None:
-            return self._result
-        self._drain()
-        if channel.RESULT in self._reader.frames or channel.MEMORY in self._reader.frames:
-            self._finish(self._from_frames())
-            return self._result
-        code = self._worker.process.poll()
-        if code is not None:
-            self._drain()
-            self._finish(self._from_frames() if self._reader.frames else self._from_exit(code))
-            return self._result
-        now = time.monotonic()
-        if now - self._started > self.timeout_s:
-            self._finish(self._timeout_result(), kill=True)
-        elif now >= self._next_watch:
-            self._next_watch = now + WATCH_INTERVAL_S
-            limit = (self.memory_mb + RSS_ALLOWANCE_MB) * 1024 * 1024
-            if procs.resident_bytes(self._worker.process.pid) > limit:
-                self._finish(self._memory_result(), kill=True)
-        return self._result
+        outcome = self.pump_raw()
+        return self.decode(outcome) if isinstance(outcome, bytes) else outcome
 
     poll = pump
 
+    def pump_raw(self) -> TraceResult | bytes | None:
+        """Like pump(), but a finished script's result comes back still encoded, so that
+        a GUI can decode it off its event loop with ``decode()``."""
+        if self._result is not None:
+            return self._result
+        if self._payload is not None:
+            return self._payload
+        self._drain()
+        code = None if self._reader.frames else self._worker.process.poll()
+        if code is not None:
+            self._drain()  # what it wrote just before it exited
+        frames = self._reader.frames
+        if channel.RESULT in frames:
+            self._payload = frames[channel.RESULT]
+            self._finish(None)
+            return self._payload
+        if channel.MEMORY in frames:
+            self._finish(self._memory_result())
+        elif code is not None:
+            self._finish(self._from_exit(code))
+        elif time.monotonic() - self._started > self.timeout_s:
+            self._finish(self._timeout_result())
+        elif time.monotonic() >= self._next_watch:
+            self._next_watch = time.monotonic() + WATCH_INTERVAL_S
+            limit = (self.memory_mb + RSS_ALLOWANCE_MB) * 1024 * 1024
+            if procs.resident_bytes(self._worker.process.pid) > limit:
+                self._finish(self._memory_result())
+        return self._result
+
+    def decode(self, payload: bytes) -> TraceResult:
+        """The result from the worker's encoded payload (safe to call from another thread)."""
+        try:
+            result = TraceResult.from_json(payload)
+        except Exception as exc:  # noqa: BLE001 - a bad result is a lost worker
+            result = self._lost(f"its result could not be read ({type(exc).__name__})")
+        self._result = result
+        return result
+
     def cancel(self) -> None:
         """Stop the run now; the result says that the user stopped it. Never blocks."""
-        if self._result is not None:
+        if self._result is not None or self._payload is not None:
             return
         self._finish(
-            TraceResult.failed("timeout", f"Stopped after {self.elapsed:.1f} s: you pressed Stop."),
-            kill=True,
+            TraceResult.failed("timeout", f"Stopped after {self.elapsed:.1f} s: you pressed Stop.")
         )
 
     def wait(self) -> TraceResult:
@@ -388,7 +413,8 @@ class SandboxRun:
                 return
             self._reader.feed(data)
 
-    def _finish(self, result: TraceResult, kill: bool = False) -> None:
+    def _finish(self, result: TraceResult | None) -> None:
+        """The run is over (result None: its payload awaits decode()); end its processes."""
         self._finished_at = time.monotonic()
         self._result = result
         _live.discard(self)
@@ -398,17 +424,7 @@ class SandboxRun:
         if not worker.reaped():
             _dying.append(worker)
         reap_dying()
-        if _keep_warm[0]:
-            prewarm()  # ready for the next run
-
-    def _from_frames(self) -> TraceResult:
-        frames = self._reader.frames
-        if channel.RESULT in frames:
-            try:
-                return TraceResult.from_json(frames[channel.RESULT])
-            except Exception as exc:  # noqa: BLE001 - a bad result is a lost worker
-                return self._lost(f"its result could not be read ({type(exc).__name__})")
-        return self._memory_result()
+        # The next spare is started by the caller when it is idle (prewarm_if_wanted).
 
     def _log_tail(self) -> str:
         try:

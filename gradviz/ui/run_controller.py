@@ -10,6 +10,7 @@ timer, so the window never sits in ``waitpid``.
 from __future__ import annotations
 
 import math
+import threading
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
@@ -18,6 +19,7 @@ from gradviz.core.result import TraceResult
 
 TICK_MS = 100  # the elapsed-time label; also the longest the watchdog waits
 REAP_MS = 50
+SPARE_DELAY_MS = 150
 
 
 class RunController(QObject):
@@ -25,10 +27,13 @@ class RunController(QObject):
 
     finished = Signal(object, float)
     tick = Signal(float)  # seconds elapsed, while running
+    _decoded = Signal(object, object)  # from the decoding thread: (run, result)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.run: sandbox.SandboxRun | None = None
+        self._decoding = False
+        self._decoded.connect(self._on_decoded)  # queued: emitted from another thread
         self._notifiers: list[QSocketNotifier] = []
         self._wake = QTimer(self)
         self._wake.setSingleShot(True)
@@ -63,6 +68,11 @@ class RunController(QObject):
         run = self.run
         if run is None:
             return
+        if self._decoding:  # the script has finished; its result is being decoded
+            if not report:
+                self._decoding = False
+                self._detach()  # dropped: _on_decoded ignores a run that is not current
+            return
         run.cancel()
         if report:
             self._deliver(run)
@@ -81,26 +91,47 @@ class RunController(QObject):
 
     def _pump(self, *_args) -> None:
         run = self.run
-        if run is None:
+        if run is None or self._decoding:
             return
-        if run.pump() is not None:
+        outcome = run.pump_raw()
+        if isinstance(outcome, bytes):
+            # A big story takes a while to decode: do it off the event loop (the GIL is
+            # handed back every few ms, so the window keeps painting meanwhile).
+            self._decoding = True
+            self._disable_notifiers()
+            threading.Thread(
+                target=lambda: self._decoded.emit(run, run.decode(outcome)),
+                name="gradviz-decode",
+                daemon=True,
+            ).start()
+        elif outcome is not None:
             self._deliver(run)
         else:
             self._schedule()
+
+    def _on_decoded(self, run: sandbox.SandboxRun, _result: TraceResult) -> None:
+        self._decoding = False
+        if run is self.run:
+            self._deliver(run)
 
     def _on_tick(self) -> None:
         if self.run is not None:
             self.tick.emit(self.run.elapsed)
 
-    def _detach(self) -> None:
+    def _disable_notifiers(self) -> None:
         for notifier in self._notifiers:
             notifier.setEnabled(False)
             notifier.deleteLater()
         self._notifiers.clear()
+
+    def _detach(self) -> None:
+        self._disable_notifiers()
         self._wake.stop()
         self._ticker.stop()
         self.run = None
         self._reaper.start()
+        # The next spare worker starts once the result is shown, not in the same slot.
+        QTimer.singleShot(SPARE_DELAY_MS, sandbox.prewarm_if_wanted)
 
     def _deliver(self, run: sandbox.SandboxRun) -> None:
         result: TraceResult = run.pump()
