@@ -146,6 +146,10 @@ class NUMPY:  # noqa: N801 - used as a namespace, `m`
     def threshold_backward(g, x, threshold):
         return np.where(x > threshold, g, 0)
 
+    @staticmethod
+    def leaky_relu_backward(g, x, negative_slope):
+        return np.where(x > 0, g, g * negative_slope)
+
 
 def _call(name: str, *args):
     return _registry.REGISTRY[name].call(*args)
@@ -234,6 +238,10 @@ class ENGINE:  # noqa: N801 - used as a namespace, `m`
     @staticmethod
     def threshold_backward(g, x, threshold):
         return _call("threshold_backward", g, x, threshold)
+
+    @staticmethod
+    def leaky_relu_backward(g, x, negative_slope):
+        return _call("leaky_relu_backward", g, x, negative_slope)
 
 
 # ----- ops whose backward is generated from their rules ------------------------------------

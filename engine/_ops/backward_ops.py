@@ -1,6 +1,6 @@
 """The fused backward kernels PyTorch records as ops of their own when a backward builds a
 graph (create_graph=True): TanhBackwardBackward0, SigmoidBackwardBackward0,
-ThresholdBackwardBackward0. Their values come from the same numpy functions the first-order
+ThresholdBackwardBackward0, LeakyReluBackwardBackward0. Their values come from the same numpy functions the first-order
 rules use (`_rules.NUMPY`), and their own derivatives are rules again."""
 
 from __future__ import annotations
@@ -77,3 +77,25 @@ class ThresholdBackward(Elementwise):
     @staticmethod
     def compute(grad_output, x, threshold):
         return NUMPY.threshold_backward(arr(grad_output), arr(x), threshold)
+
+
+@register
+class LeakyReluBackward(Elementwise):
+    name, grad_fn, symbol = "leaky_relu_backward", "LeakyReluBackwardBackward0", "lrelu′"
+    input_names = ("grad_output", "self")
+    rules = (
+        elementwise(
+            "grad_output",
+            "1 if {self} > 0 else {negative_slope}",
+            lambda m, g, x, r, p: m.leaky_relu_backward(g, x["self"], p["negative_slope"]),
+        ),
+        elementwise("self", "0", lambda m, g, x, r, p: m.zeros_like(g)),
+    )
+
+    @classmethod
+    def call(cls, grad_output, x, negative_slope):
+        return apply(cls, (grad_output, x), {"negative_slope": negative_slope})
+
+    @staticmethod
+    def compute(grad_output, x, negative_slope):
+        return NUMPY.leaky_relu_backward(arr(grad_output), arr(x), negative_slope)

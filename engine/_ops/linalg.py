@@ -87,16 +87,38 @@ class Mm(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a if needs_any(ctx, 1) else None, b if needs_any(ctx, 0) else None)
+        if ctx.needs_input_grad is not None:
+            ctx.save_for_backward(a if needs(ctx, 1) else None, b if needs(ctx, 0) else None)
+            ctx.col_major = (col_major(arr(a)), col_major(arr(b)))
         return np.matmul(arr(a), arr(b))
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        ca, cb = ctx.col_major
         return (
-            Mm.call(g, b.t()) if needs(ctx, 0) else None,
-            Mm.call(a.t(), g) if needs(ctx, 1) else None,
+            mm_mat1_backward(g, b, ca) if needs(ctx, 0) else None,
+            mm_mat2_backward(g, a, cb) if needs(ctx, 1) else None,
         )
+
+
+def col_major(x: np.ndarray) -> bool:
+    """PyTorch's test for a column-major matrix (e.g. w.t() of a contiguous w)."""
+    return x.ndim == 2 and x.strides[0] == x.itemsize and x.strides[1] == x.itemsize * x.shape[0]
+
+
+def mm_mat1_backward(g, mat2, mat1_col_major: bool):
+    """PyTorch's mm_mat1_backward: G·Bᵀ, or (B·Gᵀ)ᵀ when mat1 was column-major."""
+    if mat1_col_major:
+        return Mm.call(mat2, g.t()).t()
+    return Mm.call(g, mat2.t())
+
+
+def mm_mat2_backward(g, mat1, mat2_col_major: bool):
+    """PyTorch's mm_mat2_backward: Aᵀ·G, or (Gᵀ·A)ᵀ when mat2 was column-major."""
+    if mat2_col_major:
+        return Mm.call(g.t(), mat1).t()
+    return Mm.call(mat1.t(), g)
 
 
 @register

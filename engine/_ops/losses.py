@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._registry import Op, apply, register
-from .._rules import rule
+from .._rules import ENGINE, rule
 from ._util import arr, building_graph, plain_grad
 
 REDUCTIONS = ("none", "mean", "sum")
+_ATEN_REDUCTION = {"none": 0, "mean": 1, "sum": 2}  # torch.ops.aten's reduction numbers
 
 
 def check_reduction(reduction: str) -> str:
@@ -67,16 +68,70 @@ class MseLoss(Op):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         flags = ctx.needs_input_grad
-        scale = _upstream_scale(ctx, g)
+        reduction = ctx.params["reduction"]
         if not building_graph():
-            gx = 2 * (x._data - y._data) * scale._data
-            gx = gx.astype(x._data.dtype, copy=False)
+            gx = _mse_grad(g._data, x._data, y._data, reduction)
             return (
                 plain_grad(g, gx) if flags[0] else None,
                 plain_grad(g, -gx) if flags[1] else None,
             )
-        gx = (x - y) * 2 * scale
-        return (gx if flags[0] else None, -gx if flags[1] else None)
+        # PyTorch: self gets mse_loss_backward(grad, self, target), target the same with
+        # the two swapped: two MseLossBackwardBackward0 nodes under create_graph.
+        return (
+            MseLossBackward.call(g, x, y, reduction) if flags[0] else None,
+            MseLossBackward.call(g, y, x, reduction) if flags[1] else None,
+        )
+
+
+def _mse_grad(go: np.ndarray, x: np.ndarray, y: np.ndarray, reduction: str) -> np.ndarray:
+    """mse_loss's gradient for `x`: 2(x − y)·grad, over N for mean (PyTorch's kernel)."""
+    norm = 2.0 / x.size if reduction == "mean" else 2.0
+    return (norm * (x - y) * go).astype(x.dtype, copy=False)
+
+
+def _mse_double(m, gg, x, reduction: str):
+    """PyTorch's mse_loss_double_backward: 2·gg, over N for mean."""
+    out = m.mul_scalar(gg, 2)
+    return m.div_scalar(out, x._data.size) if reduction == "mean" else out
+
+
+@register
+class MseLossBackward(Op):
+    """mse_loss's backward as an op: create_graph records MseLossBackwardBackward0."""
+
+    name, grad_fn, symbol = "mse_loss_backward", "MseLossBackwardBackward0", "mse′"
+    input_names = ("grad_output", "self", "target")
+    saved_names = ("grad_output", "self", "target")
+    rules = (
+        rule("grad_output", "other", "2({self} − {target}), over N for mean"),
+        rule("self", "other", "2·{grad}·{grad_output}, over N for mean"),
+        rule("target", "other", "−2·{grad}·{grad_output}, over N for mean"),
+    )
+
+    @classmethod
+    def call(cls, g, x, y, reduction):
+        return apply(cls, (g, x, y), {"reduction": reduction})
+
+    @staticmethod
+    def forward(ctx, g, x, y, reduction):
+        ctx.save_for_backward(g, x, y)
+        return _mse_grad(arr(g), arr(x), arr(y), reduction)
+
+    @staticmethod
+    def backward(ctx, gg):
+        go, x, y = ctx.saved_tensors
+        reduction = ctx.params["reduction"]
+        flags = ctx.needs_input_grad
+        d_go = d_x = d_y = None
+        if flags[0]:  # summed down to grad_output's shape, as PyTorch's engine does
+            from .._registry import unbroadcast
+
+            d_go = unbroadcast(MseLossBackward.call(gg, x, y, reduction), go._data.shape)
+        if flags[1] or flags[2]:
+            both = gg * go
+            d_x = _mse_double(ENGINE, both, x, reduction) if flags[1] else None
+            d_y = -_mse_double(ENGINE, both, y, reduction) if flags[2] else None
+        return d_go, d_x, d_y
 
 
 @register
@@ -132,6 +187,7 @@ class NllLoss(Op):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
+        ctx.save_for_backward(x)
         xa = arr(x)
         w = None if weight is None else weight._data
         wt, onehot = NllLoss._picked(xa, target._data, w, ignore_index)
@@ -150,24 +206,62 @@ class NllLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
-        p = ctx.params
-        shape = ctx.input_shapes[0]
-        x_dtype = g._data.dtype
-        zeros = np.zeros(shape, dtype=x_dtype)
-        w = None if p["weight"] is None else p["weight"]._data
-        wt, onehot = NllLoss._picked(zeros, p["target"]._data, w, p["ignore_index"])
-        axis = 1 if len(shape) > 1 else 0
-        if p["reduction"] == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                wt = wt / ctx.total_weight
-        factor = np.where(onehot, -np.expand_dims(wt, axis), zeros).astype(x_dtype, copy=False)
-        if p["reduction"] == "none":
-            gg = g.unsqueeze(axis) if len(shape) > 1 else g
-        else:
-            gg = g
         if not building_graph():
-            return (plain_grad(g, gg._data * factor),)
-        return (gg * _const(g, factor),)
+            values = _nll_grad(g._data, ctx.input_shapes[0], ctx.params, ctx.total_weight)
+            return (plain_grad(g, values),)
+        (x,) = ctx.saved_tensors
+        return (NllLossBackward.call(g, x, dict(ctx.params, total_weight=ctx.total_weight)),)
+
+
+def _nll_grad(go: np.ndarray, shape: tuple, p: dict, total_weight) -> np.ndarray:
+    """nll_loss's gradient: −w[t]·grad at each target class (over Σw for mean), 0 elsewhere."""
+    zeros = np.zeros(shape, dtype=go.dtype)
+    w = None if p["weight"] is None else p["weight"]._data
+    wt, onehot = NllLoss._picked(zeros, p["target"]._data, w, p["ignore_index"])
+    axis = 1 if len(shape) > 1 else 0
+    if p["reduction"] == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            wt = wt / total_weight
+    factor = np.where(onehot, -np.expand_dims(wt, axis), zeros).astype(go.dtype, copy=False)
+    if p["reduction"] == "none" and len(shape) > 1:
+        go = np.expand_dims(go, axis)
+    return go * factor
+
+
+@register
+class NllLossBackward(Op):
+    """nll_loss's backward as an op: create_graph records NllLossBackwardBackward0."""
+
+    name, grad_fn, symbol = "nll_loss_backward", "NllLossBackwardBackward0", "nll′"
+    input_names = ("grad_output", "self")
+    dtype_rule = "first"
+    rules = (
+        rule("grad_output", "index", "nll_loss({grad}, {target}): −{weight}[{target}]·{grad}"),
+        rule("self", "other", "0"),
+    )
+
+    @classmethod
+    def call(cls, g, x, params: dict):
+        return apply(cls, (g, x), params)
+
+    @staticmethod
+    def forward(ctx, g, x, target, weight, ignore_index, reduction, total_weight):
+        shape = arr(x).shape
+        p = {"target": target, "weight": weight, "ignore_index": ignore_index}
+        return _nll_grad(arr(g), shape, {**p, "reduction": reduction}, total_weight)
+
+    @staticmethod
+    def backward(ctx, gg):
+        # PyTorch: grad_output gets nll_loss(grad, target, ...), self gets zeros.
+        p = ctx.params
+        flags = ctx.needs_input_grad
+        d_go = None
+        if flags[0]:
+            d_go = NllLoss.call(
+                gg, p["target"], p["weight"], p["ignore_index"], reduction=p["reduction"]
+            )
+        d_x = ENGINE.zeros_like(gg) if flags[1] else None
+        return d_go, d_x
 
 
 def _check_unit_interval(x: np.ndarray) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._registry import Op, apply, register, unbroadcast
-from .._rules import Elementwise, elementwise, rule
+from .._rules import ENGINE, Elementwise, elementwise, rule
 from ._util import arr, building_graph, needs, plain_grad
+from .linalg import col_major, mm_mat1_backward, mm_mat2_backward
 from .shape import SqueezeDim, _scatter
 
 
@@ -43,6 +44,7 @@ class Addmm(Op):
     def forward(ctx, b, m1, m2, beta=1, alpha=1):
         if ctx.needs_input_grad is not None:
             ctx.save_for_backward(m1 if needs(ctx, 2) else None, m2 if needs(ctx, 1) else None)
+            ctx.col_major = (col_major(arr(m1)), col_major(arr(m2)))
         out = np.matmul(arr(m1), arr(m2))
         if alpha != 1:
             out *= alpha
@@ -71,9 +73,9 @@ class Addmm(Op):
                 plain_grad(g, _times(gd.T @ m1._data, alpha).T) if flags[2] else None,
             )
         return (
-            unbroadcast(g * beta if beta != 1 else g, ctx.input_shapes[0]) if flags[0] else None,
-            _scaled(g.mm(m2.t()), alpha) if flags[1] else None,
-            _scaled(m1.t().mm(g), alpha) if flags[2] else None,
+            unbroadcast(ENGINE.scale(g, beta), ctx.input_shapes[0]) if flags[0] else None,
+            _scaled(mm_mat1_backward(g, m2, ctx.col_major[0]), alpha) if flags[1] else None,
+            _scaled(mm_mat2_backward(g, m1, ctx.col_major[1]), alpha) if flags[2] else None,
         )
 
 
@@ -82,7 +84,7 @@ def _times(x: np.ndarray, alpha) -> np.ndarray:
 
 
 def _scaled(t, alpha):
-    return t if alpha == 1 else t * alpha
+    return ENGINE.scale(t, alpha)  # PyTorch's maybe_multiply: mul.Scalar, MulBackward1
 
 
 def _sum_to(x: np.ndarray, shape: tuple) -> np.ndarray:
@@ -104,7 +106,7 @@ class LeakyRelu(Elementwise):
         elementwise(
             "self",
             "1 if {self} > 0 else {negative_slope}",
-            lambda m, g, x, r, p: m.where(x["self"] > 0, g, m.mul_scalar(g, p["negative_slope"])),
+            lambda m, g, x, r, p: m.leaky_relu_backward(g, x["self"], p["negative_slope"]),
         ),
     )
 

@@ -82,6 +82,28 @@ def _masked_fill_tensor(a: Any, mask: Any, value: Any) -> Any:
     return masked_fill_tensor(a, mask, value)
 
 
+_NLL_TARGET = [0, 2, 1]
+_NLL_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _nll_backward_engine(T: Any, g: Any, x: Any, reduction: int = 1) -> Any:
+    import numpy as np
+
+    params = {
+        "target": T.tensor(_NLL_TARGET),
+        "weight": None,
+        "ignore_index": -100,
+        "reduction": _NLL_REDUCTIONS[reduction],
+        "total_weight": np.asarray(3.0, dtype=np.float32),
+    }
+    return T.REGISTRY["nll_loss_backward"].call(g, x, params)
+
+
+def _nll_backward_torch(T: Any, g: Any, x: Any, reduction: int = 1) -> Any:
+    target, total = T.tensor(_NLL_TARGET), T.tensor(3.0)
+    return T.ops.aten.nll_loss_backward(g, x, target, None, reduction, -100, total)
+
+
 def _compare_samples(fn: Call) -> list[Sample]:
     return [
         S(fn, (3, 4), (4,)),
@@ -177,6 +199,29 @@ SAMPLES: dict[str, list[Sample]] = {
         _internal(
             "threshold_backward", "threshold_backward", (3, 4), (3, 4), params=(0.0,), kinds="fa"
         )
+    ],
+    "leaky_relu_backward": [
+        Sample(
+            lambda T, g, x: T.REGISTRY["leaky_relu_backward"].call(g, x, 0.2),
+            lambda T, g, x: T.ops.aten.leaky_relu_backward(g, x, 0.2, False),
+            ((3, 4), (3, 4)),
+        )
+    ],
+    "mse_loss_backward": [
+        Sample(
+            lambda T, g, x, y: T.REGISTRY["mse_loss_backward"].call(g, x, y, "mean"),
+            lambda T, g, x, y: T.ops.aten.mse_loss_backward(g, x, y, 1),
+            ((), (3, 4), (3, 4)),
+        ),
+        Sample(
+            lambda T, g, x, y: T.REGISTRY["mse_loss_backward"].call(g, x, y, "none"),
+            lambda T, g, x, y: T.ops.aten.mse_loss_backward(g, x, y, 0),
+            ((2, 3), (2, 3), (2, 3)),
+        ),
+    ],
+    "nll_loss_backward": [
+        Sample(_nll_backward_engine, _nll_backward_torch, ((), (3, 4))),
+        Sample(_nll_backward_engine, _nll_backward_torch, ((3,), (3, 4)), {"reduction": 0}),
     ],
     "softmax_backward_data": [
         Sample(
@@ -419,6 +464,11 @@ SAMPLES: dict[str, list[Sample]] = {
     "scatter_add": [
         S(lambda T, a, b: a.scatter_add(1, T.tensor([[0, 0], [2, 1]]), b), (2, 3), (2, 2)),
         S(lambda T, a, b: T.scatter_add(a, 0, T.tensor([[1, 1, 0]]), b), (2, 3), (1, 3)),
+    ],
+    "index_put": [
+        S(lambda T, a, b: a.index_put((T.tensor([0, 2]),), b), (3, 2), (2, 2)),
+        S(lambda T, a, b: a.index_put((T.tensor([1, 1]),), b, accumulate=True), (3,), (2,)),
+        S(lambda T, a, b: a.index_put((a > 0,), b), (2, 3), ()),
     ],
     "masked_select": [
         S(lambda T, a: a.masked_select(a > 0), (3, 4)),
