@@ -94,6 +94,9 @@ class Player:
         if node is None:
             return []
         rows = [(key, str(val)) for key, val in node.detail.items() if key != "appears"]
+        step = self.story.steps[k]
+        if step.math and box_id in step.focus:  # the chain rule of the step being shown
+            rows.insert(1, ("this step", "\n".join(step.math)))
         now = self.state(k).get(box_id, {})
         if "value_full" in now:
             rows.append(("value", full_text(now["value_full"])))
