@@ -164,7 +164,7 @@ def is_floating_point(t: Tensor) -> bool:
 
 
 # ----- the older API, devices, and torch's own names (keyword arguments, error wording) -----
-from . import _compat, backends, cuda  # noqa: E402
+from . import _compat, accelerator, backends, cuda  # noqa: E402
 from ._compat import (  # noqa: E402
     get_default_device,
     isfinite,
@@ -176,6 +176,7 @@ from ._compat import (  # noqa: E402
 )
 from ._tensortypes import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 _compat.install(
     globals(), {f for op in REGISTRY.values() for f in op.functions} | {"matmul", "pow"}

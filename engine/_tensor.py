@@ -477,6 +477,27 @@ class Tensor:
     def exp_(self) -> Tensor:
         return self._inplace_op("exp_", "exp")
 
+    def sin_(self) -> Tensor:
+        return self._inplace_op("sin_", "sin")
+
+    def cos_(self) -> Tensor:
+        return self._inplace_op("cos_", "cos")
+
+    def tanh_(self) -> Tensor:
+        return self._inplace_op("tanh_", "tanh")
+
+    def sigmoid_(self) -> Tensor:
+        return self._inplace_op("sigmoid_", "sigmoid")
+
+    def sqrt_(self) -> Tensor:
+        return self._inplace_op("sqrt_", "sqrt")
+
+    def log_(self) -> Tensor:
+        return self._inplace_op("log_", "log")
+
+    def abs_(self) -> Tensor:
+        return self._inplace_op("abs_", "abs")
+
     def masked_fill_(self, mask, value) -> Tensor:
         return self._inplace_op("masked_fill_", "masked_fill", mask, value)
 
@@ -527,13 +548,14 @@ class Tensor:
     # normal_, uniform_, bernoulli_, random_, exponential_: engine._sampling (torch's stream)
 
     def __setitem__(self, key, value) -> None:
-        if self.requires_grad and STATE.grad_enabled:
-            raise RuntimeError(
-                LEAF_INPLACE_ERROR
-                if self.grad_fn is None
-                else "in-place assignment into a tensor that requires grad is not supported by this "
-                "engine; build the result with torch.where or torch.cat instead"
-            )
+        grad_value = isinstance(value, Tensor) and value.requires_grad_flag
+        if STATE.grad_enabled and (self.requires_grad_flag or grad_value):
+            if self.requires_grad_flag and self.grad_fn is None:
+                raise RuntimeError(LEAF_INPLACE_ERROR)
+            # t[key] = v with a gradient: the out-of-place index_put, then written in place.
+            res = _registry.REGISTRY["index_put"].with_key(self, _index_key(key), value)
+            self._inplace("__setitem__", res._data, res)
+            return
         arr = self._data.copy() if not self._data.flags.writeable else self._data
         arr[_index_key(key)] = _unwrap(value)
         self._inplace("__setitem__", arr, None)

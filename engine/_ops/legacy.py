@@ -11,7 +11,7 @@ from .._registry import REGISTRY, Op, _Tensor, apply, register, unbroadcast
 from .._rules import rule
 from ._util import arr, needs
 from .reductions import _dims
-from .shape import _scatter
+from .shape import Index, _scatter
 
 
 def _index_array(index, what: str) -> np.ndarray:
@@ -244,9 +244,8 @@ class Scatter(Op):
     def backward(ctx, g):
         dim, idx = ctx.params["dim"], ctx.params["index"]
         shape, src_shape = ctx.input_shapes
-        key = _gather_key(idx, dim)
-        return (
-            apply(MaskedFill, (g,), {"mask": _scatter_positions(shape, key), "value": 0})
+        return (  # torch's grad.scatter(dim, index, 0)
+            apply(ScatterValue, (g,), {"dim": dim, "index": idx, "value": 0})
             if needs(ctx, 0)
             else None,
             _grad_of_src(g, dim, idx, src_shape) if needs(ctx, 1) else None,
@@ -268,10 +267,9 @@ class ScatterValue(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
-        key = _gather_key(ctx.params["index"], ctx.params["dim"])
-        mask = _scatter_positions(ctx.input_shapes[0], key)
-        return (apply(MaskedFill, (g,), {"mask": mask, "value": 0}),)
+    def backward(ctx, g):  # torch's grad.scatter(dim, index, 0)
+        p = ctx.params
+        return (apply(ScatterValue, (g,), {"dim": p["dim"], "index": p["index"], "value": 0}),)
 
 
 @register
@@ -305,3 +303,55 @@ class ScatterAdd(Op):
             g if needs(ctx, 0) else None,
             _grad_of_src(g, dim, idx, ctx.input_shapes[1]) if needs(ctx, 1) else None,
         )
+
+
+def _key_array(k):
+    return k._data if isinstance(k, _Tensor[0]) else k
+
+
+@register
+class IndexPut(Op):
+    """a[key] = values, out of place: what `t[mask] = v` builds when a gradient flows."""
+
+    name, grad_fn, symbol = "index_put", "IndexPutBackward0", "[idx]="
+    input_names = ("self", "values")
+    rules = (
+        rule("self", "index", "1 except at the written positions (0 there)"),
+        rule("values", "index", "1 at each position it is written to"),
+    )
+    dtype_rule = "first"
+    methods = ("index_put",)
+
+    @classmethod
+    def call(cls, a, indices, values, accumulate: bool = False):
+        key = tuple(_key_array(k) for k in indices)
+        return cls.with_key(a, key if len(key) != 1 else key[0], values, accumulate)
+
+    @classmethod
+    def with_key(cls, a, key, values, accumulate: bool = False):
+        return apply(cls, (a, values), {"key": key, "accumulate": accumulate})
+
+    @staticmethod
+    def forward(ctx, a, values, key, accumulate):
+        out = np.array(arr(a))
+        if accumulate:
+            np.add.at(out, key, arr(values))
+        else:
+            out[key] = arr(values)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        key = ctx.params["key"]
+        shape, v_shape = ctx.input_shapes
+        grad_self = None
+        if needs(ctx, 0):
+            if ctx.params["accumulate"]:
+                grad_self = g
+            else:  # torch's grad.index_put(indices, zeros_like(values))
+                zeros = g.__class__._make(np.zeros(v_shape, g._data.dtype), g._dtype, False, None)
+                grad_self = apply(IndexPut, (g, zeros), {"key": key, "accumulate": False})
+        grad_values = None
+        if needs(ctx, 1):
+            grad_values = unbroadcast(apply(Index, (g,), {"key": key}), v_shape)
+        return grad_self, grad_values

@@ -145,7 +145,10 @@ def run_backward(
         STATE.recorders = []
     _callback_frames.append([])
     try:
-        result = _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, recording)
+        with np.errstate(all="ignore"):  # inf/nan in a gradient is the user's to see, silently
+            result = _propagate(
+                roots, seeds, retain_graph, create_graph, inputs, accumulate, recording
+            )
     finally:
         STATE.recorders, _active_recorders = _active_recorders, outer
         callbacks = _callback_frames.pop()

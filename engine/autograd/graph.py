@@ -136,6 +136,16 @@ class SavedTensor:
             self.packed = pack(tensor)
             self.tensor = None
 
+    def register_hooks(self, pack_hook, unpack_hook) -> None:
+        """Pack this saved tensor now; unpack_hook(packed) runs at each later access."""
+        if self.freed:
+            raise RuntimeError(FREED_MESSAGE)
+        if self.unpack_hook is not None:
+            raise RuntimeError("Calling register_hooks on a saved tensor with hooks already set")
+        t = self.tensor
+        self.packed = pack_hook(type(t)._make(t._data, t._dtype, False, None))
+        self.unpack_hook, self.tensor = unpack_hook, None
+
     def unpack(self):
         if self.freed:
             raise RuntimeError(FREED_MESSAGE)
@@ -229,6 +239,14 @@ class BackwardNode(Node):
         return tuple([n for n, s in zip(names, self.ctx.saved) if s is not None])
 
     def __getattr__(self, attr: str):
+        # _raw_saved_<name>: the SavedTensor itself (register_hooks on one saved tensor).
+        if attr.startswith("_raw_saved_"):
+            op, ctx = self.__dict__.get("op"), self.__dict__.get("ctx")
+            name = attr[len("_raw_saved_") :]
+            if ctx is not None and name in op.saved_names:
+                i = op.saved_names.index(name)
+                if i < len(ctx.saved) and ctx.saved[i] is not None:
+                    return ctx.saved[i]
         # _saved_self, _saved_other, _saved_result ... as PyTorch names them.
         if attr.startswith("_saved_"):
             ctx = self.__dict__.get("ctx")
