@@ -470,11 +470,6 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a, b: a.index_put((T.tensor([1, 1]),), b, accumulate=True), (3,), (2,)),
         S(lambda T, a, b: a.index_put((a > 0,), b), (2, 3), ()),
     ],
-    "index_put": [
-        S(lambda T, a, b: a.index_put((T.tensor([0, 2]),), b), (3, 2), (2, 2)),
-        S(lambda T, a, b: a.index_put((T.tensor([1, 1]),), b, accumulate=True), (3,), (2,)),
-        S(lambda T, a, b: a.index_put((a > 0,), b), (2, 3), ()),
-    ],
     "masked_select": [
         S(lambda T, a: a.masked_select(a > 0), (3, 4)),
         S(lambda T, a: T.masked_select(a, T.tensor([True, False, True])), (2, 3)),
