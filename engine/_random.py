@@ -18,6 +18,7 @@ import numpy as np
 DEFAULT_SEED = 67280421310721  # what torch.Generator() starts from
 _N = 624  # words in the mt19937 state
 _U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
+_MASK53 = 2**53 - 1
 _STATE_BYTES = 5056  # sizeof(CPUGeneratorImplState) on x86-64: torch's get_rng_state() size
 _F32 = np.float32
 
@@ -153,24 +154,31 @@ class MT19937:
     def scalar_normals(self, n: int) -> np.ndarray:
         """torch's normal_distribution<double>, one value at a time: each pair of uniforms
         gives r*cos (returned) and r*sin (cached for the next call, even across calls)."""
-        out = np.empty(n, dtype=np.float64)
-        start = 0
+        values = []
         if n and self.next_double_normal is not None:
-            out[0] = self.next_double_normal
+            values.append(self.next_double_normal)
             self.next_double_normal = None
-            start = 1
-        pairs = (n - start + 1) // 2
-        if pairs:
+        pairs = (n - len(values) + 1) // 2
+        if 0 < pairs <= 16:
+            # A few values: Python's math (the same libm numpy calls) beats numpy's overhead.
+            w = self.random(4 * pairs).tolist()
+            for i in range(0, 4 * pairs, 4):
+                u1 = (((w[i] << 32) | w[i + 1]) & _MASK53) * 2.0**-53
+                u2 = (((w[i + 2] << 32) | w[i + 3]) & _MASK53) * 2.0**-53
+                r = math.sqrt(-2.0 * math.log1p(-u2))
+                theta = 2.0 * math.pi * u1
+                values += (r * math.cos(theta), r * math.sin(theta))
+        elif pairs:
             u = self.unit_float64(2 * pairs)
             r = np.sqrt(-2.0 * np.log1p(-u[1::2]))
             theta = 2.0 * math.pi * u[0::2]
-            both = np.empty(2 * pairs)
-            both[0::2] = r * np.cos(theta)
-            both[1::2] = r * np.sin(theta)
-            out[start:] = both[: n - start]
-            if (n - start) % 2:
-                self.next_double_normal = float(both[-1])
-        return out
+            both = np.empty((pairs, 2))
+            both[:, 0] = r * np.cos(theta)
+            both[:, 1] = r * np.sin(theta)
+            values = np.concatenate([values, both.ravel()])
+        if len(values) > n:
+            self.next_double_normal = float(values[n])
+        return np.asarray(values[:n], dtype=np.float64)
 
     def _normal_blocks_float64(self, n: int, mean: float, std: float) -> np.ndarray:
         # normal_fill: n uniforms, Box-Muller on blocks of 16 (first 8 give the radius, last 8
@@ -213,12 +221,15 @@ class MT19937:
         """torch's Fisher-Yates: swap element i with i + word % (n - i), for i = 0 .. n-2."""
         if n >= 0xFFFFFFFF // 20:
             return self._randperm_large(n)
+        if n <= 1:
+            return np.arange(n, dtype=np.int64)
+        span = np.arange(n, 1, -1, dtype=np.int64)
+        targets = (self.random(n - 1).view(np.int64) % span) + np.arange(n - 1)
+        if n > 256:
+            return _swaps_result(targets, n)
         perm = list(range(n))
-        if n > 1:
-            span = np.arange(n, 1, -1, dtype=np.uint64)
-            targets = (self.random(n - 1) % span + np.arange(n - 1, dtype=np.uint64)).tolist()
-            for i, j in enumerate(targets):
-                perm[i], perm[j] = perm[j], perm[i]
+        for i, j in enumerate(targets.tolist()):
+            perm[i], perm[j] = perm[j], perm[i]
         return np.array(perm, dtype=np.int64)
 
     def _randperm_large(self, n: int) -> np.ndarray:
@@ -242,6 +253,40 @@ class MT19937:
     def exponential(self, n: int, lambd: float) -> np.ndarray:
         """-1/lambda * log1p(-u) in double, u a 53-bit uniform."""
         return (-1.0 / lambd) * np.log1p(-self.unit_float64(n))
+
+
+def _swaps_result(targets: np.ndarray, n: int) -> np.ndarray:
+    """The permutation left by swapping positions i and targets[i] (>= i) for i = 0, 1, ...,
+    found without the sequential loop. Before step i, a position p >= i holds p if no
+    earlier step targeted it, else what position k held before step k, k being the last
+    step that targeted p; and position i itself is final after step i."""
+    order = np.argsort(targets, kind="stable")  # steps grouped by target, in step order
+    grouped = targets[order]
+    same = np.zeros(n - 1, dtype=bool)
+    same[1:] = grouped[1:] == grouped[:-1]
+    # prev[i]: the last step before step i with the same target (-1 if none).
+    prev = np.empty(n - 1, dtype=np.int64)
+    prev[order] = np.where(same, np.roll(order, 1), -1)
+    # last[p]: the last step targeting position p at all (-1 if none).
+    last = np.full(n, -1, dtype=np.int64)
+    ends = np.flatnonzero(np.append(grouped[1:] != grouped[:-1], True))
+    last[grouped[ends]] = order[ends]
+    # link[i]: the last step before step i that targeted position i (steps targeting i are
+    # at most i; step i itself only when it swaps i with itself).
+    everywhere = np.arange(n)
+    link = last.copy()
+    self_swap = np.flatnonzero(link[:-1] == everywhere[:-1])
+    link[self_swap] = prev[self_swap]
+    # held[i]: the value at position i just before step i, following the links to the
+    # first step of each chain (pointer jumping: log(length) rounds).
+    held = everywhere.copy()
+    while (live := np.flatnonzero(link >= 0)).size:
+        nxt = link[live]
+        held[live], link[live] = held[nxt], link[nxt]
+    perm = np.empty(n, dtype=np.int64)
+    perm[:-1] = np.where(prev >= 0, held[np.maximum(prev, 0)], targets)
+    perm[-1] = held[-1]
+    return perm
 
 
 # ----- float rounding as torch's compiled kernels do it ---------------------------------------
