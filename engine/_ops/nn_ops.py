@@ -9,7 +9,7 @@ from .._registry import Op, apply, register, unbroadcast
 from .._rules import ENGINE, Elementwise, elementwise, rule
 from ._util import arr, building_graph, needs, plain_grad
 from .linalg import col_major, mm_mat1_backward, mm_mat2_backward
-from .shape import SqueezeDim, _scatter
+from .shape import SqueezeDim
 
 
 @register
@@ -150,12 +150,61 @@ class Embedding(Op):
 
     @staticmethod
     def backward(ctx, g):
-        idx = ctx.params["indices"]._data
-        pad = ctx.params["padding_idx"]
+        p = ctx.params
+        if not building_graph():
+            values = _embedding_grad(g._data, p["indices"]._data, ctx.input_shapes[0], p)
+            return (plain_grad(g, values),)
+        return (EmbeddingDenseBackward.call(g, p["indices"], ctx.input_shapes[0][0], p),)
+
+
+def _embedding_grad(go: np.ndarray, idx: np.ndarray, shape: tuple, p: dict) -> np.ndarray:
+    """Each row of the gradient added into its index's row (the padding row gets none)."""
+    out = np.zeros(shape, dtype=go.dtype)
+    rows = go.reshape(-1, shape[1])
+    flat = idx.reshape(-1)
+    pad = p["padding_idx"]
+    if pad is not None:
+        keep = flat != (pad % shape[0])
+        rows, flat = rows[keep], flat[keep]
+    np.add.at(out, flat, rows)
+    return out
+
+
+@register
+class EmbeddingDenseBackward(Op):
+    """embedding's backward as an op: create_graph records EmbeddingDenseBackwardBackward0."""
+
+    name, grad_fn, symbol = "embedding_dense_backward", "EmbeddingDenseBackwardBackward0", "emb′"
+    input_names = ("grad_output",)
+    dtype_rule = "first"
+    rules = (rule("grad_output", "index", "{grad} read at rows {indices}"),)
+
+    @classmethod
+    def call(cls, g, indices, num_weights: int, params: dict):
+        p = {"indices": indices, "num_weights": num_weights, "padding_idx": params["padding_idx"]}
+        return apply(cls, (g,), p)
+
+    @staticmethod
+    def forward(ctx, g, indices, num_weights, padding_idx):
+        go = arr(g)
+        shape = (num_weights, go.shape[-1])
+        return _embedding_grad(go, indices._data, shape, {"padding_idx": padding_idx})
+
+    @staticmethod
+    def backward(ctx, gg):
+        # PyTorch's embedding_dense_double_backward: index_select the rows back, zero the
+        # padding rows, view as indices' shape + [dim].
+        from .._registry import REGISTRY
+
+        p = ctx.params
+        idx = p["indices"]
+        flat = idx.reshape(-1)
+        out = REGISTRY["index_select"].call(gg, 0, flat)
+        pad = p["padding_idx"]
         if pad is not None:
-            keep = idx != pad
-            g = g * g.__class__._make(keep[..., None].astype(g._data.dtype), g._dtype, False, None)
-        return (_scatter(g, ctx.input_shapes[0], (idx,)),)
+            mask = (flat._data == pad % p["num_weights"]).reshape(-1, 1)
+            out = REGISTRY["masked_fill"].call(out, mask, 0)
+        return (out.view(*idx._data.shape, -1),)
 
 
 @register

@@ -223,6 +223,24 @@ SAMPLES: dict[str, list[Sample]] = {
         Sample(_nll_backward_engine, _nll_backward_torch, ((), (3, 4))),
         Sample(_nll_backward_engine, _nll_backward_torch, ((3,), (3, 4)), {"reduction": 0}),
     ],
+    "embedding_dense_backward": [
+        Sample(
+            lambda T, g: T.REGISTRY["embedding_dense_backward"].call(
+                g, T.tensor([[0, 2], [1, 0]]), 3, {"padding_idx": None}
+            ),
+            lambda T, g: T.ops.aten.embedding_dense_backward(
+                g, T.tensor([[0, 2], [1, 0]]), 3, -1, False
+            ),
+            ((2, 2, 4),),
+        ),
+        Sample(
+            lambda T, g: T.REGISTRY["embedding_dense_backward"].call(
+                g, T.tensor([2, 0, 2]), 3, {"padding_idx": 0}
+            ),
+            lambda T, g: T.ops.aten.embedding_dense_backward(g, T.tensor([2, 0, 2]), 3, 0, False),
+            ((3, 4),),
+        ),
+    ],
     "softmax_backward_data": [
         Sample(
             lambda T, g, y: T.REGISTRY["softmax_backward_data"].call(g, y, 1),
