@@ -102,6 +102,20 @@ class InplaceModified(NamedTuple):
     location: Location | None
 
 
+class ParamUpdated(NamedTuple):
+    """An optimizer's step() changed one parameter in place (under no_grad)."""
+
+    seq: int
+    optimizer: str  # "SGD", "Adam", ...
+    tensor: TensorInfo  # after the update (version included)
+    old: np.ndarray | None
+    grad: np.ndarray | None
+    buffers: dict  # the optimizer's state for it after the step: momentum_buffer, exp_avg, ...
+    hyper: dict  # lr, momentum, betas, ...
+    rule: str  # the update in symbols: "w ← w − lr·g"
+    location: Location | None
+
+
 class GradZeroed(NamedTuple):
     seq: int
     owner: int  # uid of the leaf whose .grad was zeroed
@@ -328,6 +342,20 @@ def detached(src, out, in_place: bool) -> None:
 
 def inplace(t, op: str) -> None:
     _emit(InplaceModified, op, info(t), STATE.grad_enabled, location())
+
+
+def param_updated(optimizer, t, old, grad, buffers: dict, hyper: dict, rule: str) -> None:
+    _emit(
+        ParamUpdated,
+        type(optimizer).__name__,
+        info(t),
+        snapshot(old),
+        snapshot(grad),
+        {k: snapshot(v) for k, v in buffers.items()},
+        dict(hyper),
+        rule,
+        location(),
+    )
 
 
 def grad_zeroed(grad_tensor) -> None:

@@ -49,6 +49,14 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
+    _told_hyper = ("lr", "betas", "eps", "weight_decay")
+
+    def _rule(self, group: dict) -> str:
+        return (
+            "m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  "
+            "w ← w − lr·m̂ / (√v̂ + ε)  with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ)"
+        )
+
     def _update_group(self, group: dict) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]

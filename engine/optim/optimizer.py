@@ -24,10 +24,13 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+_TOLD_BY_STEP: list = []  # set while step() runs under a recorder: it tells each update
+
+
 def bump(t: Tensor, name: str) -> None:
     """Mark an in-place numpy update of `t`: new version, and an event for recorders."""
     t._vc[0] += 1
-    if STATE.recorders:
+    if STATE.recorders and not _TOLD_BY_STEP:
         from ..autograd import _record_module as record
 
         record.inplace(t, name)
@@ -144,8 +147,36 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                self._update_group(group)
+                if STATE.recorders:
+                    self._update_group_told(group)
+                else:
+                    self._update_group(group)
         return loss
+
+    def _update_group_told(self, group: dict) -> None:
+        """The same update, plus one ParamUpdated event per parameter for recorders."""
+        from ..autograd import _record_module as record
+
+        before = [(p, p._data.copy(), p._grad._data.copy()) for p in params_with_grad(group)]
+        _TOLD_BY_STEP.append(self)
+        try:
+            self._update_group(group)
+        finally:
+            _TOLD_BY_STEP.pop()
+        for p, old, grad in before:
+            buffers = {
+                k: v._data.copy()
+                for k, v in self.state.get(p, {}).items()
+                if isinstance(v, Tensor) and k != "step"
+            }
+            hyper = {k: v for k, v in group.items() if k in self._told_hyper}
+            record.param_updated(self, p, old, grad, buffers, hyper, self._rule(group))
+
+    _told_hyper: tuple = ("lr",)
+
+    def _rule(self, group: dict) -> str:
+        """The update in symbols, for tools that tell it (w is the parameter, g its grad)."""
+        return "w ← w − lr·g"
 
     def _update_group(self, group: dict) -> None:
         raise NotImplementedError

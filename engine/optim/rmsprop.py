@@ -46,6 +46,11 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
+    _told_hyper = ("lr", "alpha", "eps", "momentum")
+
+    def _rule(self, group: dict) -> str:
+        return "v ← α·v + (1 − α)·g²;  w ← w − lr·g / (√v + ε)"
+
     def _update_group(self, group: dict) -> None:
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
         wd, mom, centered = group["weight_decay"], group["momentum"], group["centered"]

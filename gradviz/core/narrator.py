@@ -122,6 +122,28 @@ def inplace(t: Telling, e: ev.InplaceModified, by: str | None) -> Words:
     return Words(text)
 
 
+def param_updated(t: Telling, e: ev.ParamUpdated, code: str) -> Words:
+    """optimizer.step(): one parameter's update, in symbols and then with its numbers."""
+    name = t.name(e.tensor.uid, "a parameter")
+    hyper = ", ".join(f"{k} = {v}" for k, v in e.hyper.items() if v not in (0, False))
+    text = (
+        f"{code or 'step()'}: {e.optimizer} updates {name} in place, {e.rule.replace('w', name)}"
+        f" ({hyper}). {name} is now {say(e.tensor.value)}."
+    )
+    math = []
+    plain = e.optimizer == "SGD" and not any(e.hyper.get(k) for k in ("momentum", "weight_decay"))
+    if plain and e.old is not None and e.grad is not None:
+        lr = e.hyper.get("lr")
+        math.append(f"{name} ← {name} − lr·{name}.grad")
+        math.append(f"= {say(e.old)} − {lr} · {say(e.grad)}")
+        math.append(f"= {say(e.tensor.value)}")
+    else:
+        math.append(f"{name}: {say(e.old)} → {say(e.tensor.value)}  (g = {say(e.grad)})")
+        for key, value in e.buffers.items():
+            math.append(f"{key} = {say(value)}")
+    return Words(text, tuple(math))
+
+
 def grad_zeroed(t: Telling, e: ev.GradZeroed) -> Words:
     name = t.name(e.owner)
     return Words(

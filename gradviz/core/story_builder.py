@@ -284,6 +284,7 @@ class _Episode:
             ev.OpRan: self.on_op,
             ev.Detached: self.on_detached,
             ev.InplaceModified: self.on_inplace,
+            ev.ParamUpdated: self.on_param_updated,
             ev.GradZeroed: self.on_grad_zeroed,
             ev.GradSet: self.on_grad_set,
             ev.BackwardStarted: self.on_backward_started,
@@ -798,6 +799,14 @@ class _Episode:
         if m and m[1]:
             return m[1].strip()
         return None
+
+    def on_param_updated(self, e: ev.ParamUpdated) -> None:
+        t = e.tensor
+        line = self.b.line_of(e.location)
+        focus = sorted(self.shows.get(t.uid, ())) or [self.ensure_leaf(t, self.next_index)]
+        updates = self.pending + self.refresh((t.uid,))
+        words = say_.param_updated(self.b, e, self.b.code(line))
+        self.add(e, "update", "optimizer", words, line, focus, updates=updates)
 
     def on_grad_zeroed(self, e: ev.GradZeroed) -> None:
         info = self.w.tensors.get(e.owner)

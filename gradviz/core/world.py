@@ -83,6 +83,10 @@ def _inplace(w: World, e: ev.InplaceModified) -> None:
         w.grads[owner] = e.tensor.value
 
 
+def _param_updated(w: World, e: ev.ParamUpdated) -> None:
+    w.see(e.tensor)
+
+
 def _grad_zeroed(w: World, e: ev.GradZeroed) -> None:
     w.see(e.grad)
     w.grad_owner[e.grad.uid] = e.owner
@@ -141,6 +145,7 @@ _FOLDS = {
     ev.OpRan: _op_ran,
     ev.Detached: _detached,
     ev.InplaceModified: _inplace,
+    ev.ParamUpdated: _param_updated,
     ev.GradZeroed: _grad_zeroed,
     ev.GradSet: _grad_set,
     ev.BackwardStarted: _backward_started,

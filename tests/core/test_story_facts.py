@@ -535,6 +535,32 @@ CASES = [
         ["∂y/∂x = ∂y/∂y · 4·x^(4 − 1)", "= 1 · 108", "x.grad = 108"],
     ),
     (
+        "optimizer_sgd_step",
+        """
+        import torch
+        w = torch.tensor(1.0, requires_grad=True)
+        opt = torch.optim.SGD([w], lr=0.1)
+        loss = (w * 2 - 5) ** 2
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        """,
+        # ∂loss/∂w = 4(2w − 5) = −12 → w = 1 − 0.1·(−12) = 2.2
+        ["SGD updates w in place", "w ← w − lr·w.grad", "= 1 − 0.1 · -12", "= 2.2"],
+    ),
+    (
+        "optimizer_adam_buffers",
+        """
+        import torch
+        w = torch.tensor([1.0, -1.0], requires_grad=True)
+        opt = torch.optim.Adam([w], lr=0.1)
+        (w * w).sum().backward()
+        opt.step()
+        """,
+        # first Adam step moves each weight by lr against its gradient's sign
+        ["Adam updates w in place", "exp_avg = [0.2, -0.2]", "w: [1, -1] → [0.9, -0.9]"],
+    ),
+    (
         "where_selects",
         """
         import torch
