@@ -169,7 +169,6 @@ CREATE_GRAPH_DIFFERS = {
     "binary_cross_entropy": "no fused BinaryCrossEntropyBackwardBackward0",
     "binary_cross_entropy_with_logits": "no fused backward op",
     "index_select": "backward is IndexPutImpl, PyTorch's is index_add (IndexAddBackward0)",
-    "masked_fill_tensor": "value's gradient sums where(), PyTorch's sums masked_select()",
     "masked_select": "backward is IndexPutImpl, PyTorch's is masked_scatter",
 }
 
