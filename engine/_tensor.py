@@ -24,6 +24,7 @@ NON_LEAF_GRAD_WARNING = (
     "instead. See github.com/pytorch/pytorch/pull/30531 for more information."
 )
 LEAF_INPLACE_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
+LEAF_VIEW_INPLACE_ERROR = "a view of " + LEAF_INPLACE_ERROR
 
 
 class Size(tuple):
@@ -551,7 +552,10 @@ class Tensor:
         grad_value = isinstance(value, Tensor) and value.requires_grad_flag
         if STATE.grad_enabled and (self.requires_grad_flag or grad_value):
             if self.requires_grad_flag and self.grad_fn is None:
-                raise RuntimeError(LEAF_INPLACE_ERROR)
+                # basic indexing writes through a view (torch's wording says so)
+                raise RuntimeError(
+                    LEAF_INPLACE_ERROR if _advanced(key) else LEAF_VIEW_INPLACE_ERROR
+                )
             # t[key] = v with a gradient: the out-of-place index_put, then written in place.
             res = _registry.REGISTRY["index_put"].with_key(self, _index_key(key), value)
             self._inplace("__setitem__", res._data, res)
@@ -671,6 +675,12 @@ def _unwrap(value):
     if isinstance(value, (list, tuple)) and value and any(isinstance(v, Tensor) for v in value):
         return [_unwrap(v) for v in value]
     return value
+
+
+def _advanced(key) -> bool:
+    """Whether an index uses tensors, lists or masks (index_put) rather than a view."""
+    keys = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(k, (Tensor, list, np.ndarray, bool)) for k in keys)
 
 
 def _index_key(key):

@@ -120,7 +120,16 @@ class Node:
 class SavedTensor:
     """A tensor saved for backward, with the version it had then."""
 
-    __slots__ = ("tensor", "version", "is_output", "freed", "saved_by", "packed", "unpack_hook")
+    __slots__ = (
+        "tensor",
+        "version",
+        "is_output",
+        "freed",
+        "saved_by",
+        "packed",
+        "unpack_hook",
+        "meta",
+    )
 
     def __init__(self, tensor, is_output: bool = False) -> None:
         self.tensor = tensor
@@ -133,8 +142,18 @@ class SavedTensor:
         self.unpack_hook = None
         if _saved_hooks.STACK:  # saved_tensors_hooks: keep what pack returns, not the tensor
             pack, self.unpack_hook = _saved_hooks.STACK[-1]
+            self.meta = (tensor.requires_grad_flag, tensor.grad_fn, tensor._output_nr)
             self.packed = pack(tensor)
             self.tensor = None
+
+    def _restored(self, t):
+        """What unpack_hook returned, with the saved tensor's autograd metadata put back."""
+        if not hasattr(t, "_data"):
+            return t
+        requires_grad, grad_fn, output_nr = self.meta
+        out = type(t)._make(t._data, t._dtype, requires_grad, grad_fn)
+        out._output_nr = output_nr
+        return out
 
     def register_hooks(self, pack_hook, unpack_hook) -> None:
         """Pack this saved tensor now; unpack_hook(packed) runs at each later access."""
@@ -143,6 +162,7 @@ class SavedTensor:
         if self.unpack_hook is not None:
             raise RuntimeError("Calling register_hooks on a saved tensor with hooks already set")
         t = self.tensor
+        self.meta = (t.requires_grad_flag, t.grad_fn, t._output_nr)
         self.packed = pack_hook(type(t)._make(t._data, t._dtype, False, None))
         self.unpack_hook, self.tensor = unpack_hook, None
 
@@ -150,7 +170,7 @@ class SavedTensor:
         if self.freed:
             raise RuntimeError(FREED_MESSAGE)
         if self.unpack_hook is not None:
-            return self.unpack_hook(self.packed)
+            return self._restored(self.unpack_hook(self.packed))
         t = self.tensor
         if t._vc[0] != self.version:
             raise RuntimeError(_modified_message(t, self.version, self.saved_by))

@@ -188,7 +188,19 @@ torch.autograd.set_detect_anomaly(False)
 print(torch.is_anomaly_enabled())
 """
 
+RAW_SAVED_HOOKS = """
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+y = x.pow(2)
+seen = []
+y.grad_fn._raw_saved_self.register_hooks(lambda t: (seen.append("pack"), t * 1)[1],
+                                         lambda t: (seen.append("unpack"), t)[1])
+print(seen, y.grad_fn._saved_self)
+y.sum().backward()
+print(seen, x.grad)
+"""
+
 SNIPPETS = {
+    "raw_saved_hooks": RAW_SAVED_HOOKS,
     "functional": FUNCTIONAL,
     "functions_and_hooks": FUNCTIONS_AND_HOOKS,
     "profiler_and_anomaly": PROFILER_AND_ANOMALY,

@@ -93,6 +93,38 @@ c = a * 1
 c.masked_fill_(m, -1.0)
 print(c, c.grad_fn)
 """,
+    "setitem_with_grad": """
+x = torch.tensor([1., 2., 3.], requires_grad=True)
+safe = torch.zeros_like(x)
+mask = x > 1
+safe[mask] = x[mask] * 2
+print(safe, safe.grad_fn.name())
+safe.sum().backward()
+print(x.grad)
+y = x * 1
+y[0] = 10.0
+(y * y).sum().backward()
+print(x.grad, y._version)
+try:
+    x[0] = 1.0
+except RuntimeError as e:
+    print(e)
+""",
+    "inplace_math": """
+t = torch.tensor(1., requires_grad=True).sin()
+t.cos_()
+print(t, t.grad_fn)
+u = torch.tensor([0.5, 2.0]).clone()
+print(u.sqrt_(), u.log_(), u.abs_(), u.tanh_(), u.sigmoid_(), u.sin_())
+""",
+    "save_load_accelerator": """
+import io
+buf = io.BytesIO()
+torch.save({"w": torch.arange(3.), "n": 2}, buf)
+buf.seek(0)
+print(torch.load(buf))
+print(torch.accelerator.is_available(), torch.accelerator.current_accelerator())
+""",
 }
 
 
