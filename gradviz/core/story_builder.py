@@ -12,7 +12,7 @@ the episode being told. Events are dispatched through one table; the narrator tu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -110,6 +110,8 @@ class StoryBuilder:
         self._labels: dict[int, str] = {}
         self.renamed: dict[int, str] = {}  # uid -> name with a subscript, in this episode
         self.module_paths: dict[int, str] = {}  # id of an nn.Module -> model.fc1
+        self.last_backward: tuple | None = None  # (line, code) of the last episode's backward
+        self.iteration = 0  # how many episodes in a row ran that same backward line
         self.current_code = ""  # the source line of the event being told
 
     # ----- the Telling view the narrator reads ----------------------------------------
@@ -194,6 +196,7 @@ class StoryBuilder:
             groups = groups[-keep:]
         for group in groups:
             _Episode(self, len(self.episodes)).tell(group)
+        self.number_first_iterations()
         if error is not None:
             self.add_error_step(error)
         return Story(
@@ -205,6 +208,13 @@ class StoryBuilder:
             truncated,
             self.default_step(),
         )
+
+    def number_first_iterations(self) -> None:
+        """A loop's first episode is only known as such once its second one is told."""
+        for i in range(1, len(self.episodes)):
+            if self.episodes[i].title.endswith(" · iteration 2"):
+                first = self.episodes[i - 1]
+                self.episodes[i - 1] = replace(first, title=first.title + " · iteration 1")
 
     def summarise(self, groups: list[list]) -> None:
         """One step for many episodes: the world still folds every event, so the episodes
@@ -720,6 +730,13 @@ class _Episode:
     def title(self) -> str:
         n = self.index + 1
         if self.backward_code:
+            # The same backward line again: an iteration of a loop, numbered as such.
+            b = self.b
+            same = b.last_backward == (self.backward_line, self.backward_code)
+            b.iteration = b.iteration + 1 if same else 1
+            b.last_backward = (self.backward_line, self.backward_code)
+            if same or b.iteration > 1:
+                return f"{n}. {self.backward_code} · iteration {b.iteration}"
             return f"{n}. {self.backward_code}"
         code = self.b.code(self.first_line)
         return f"{n}. {code} (forward only)" if code else f"{n}. forward only"

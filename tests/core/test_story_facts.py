@@ -690,3 +690,11 @@ def test_ops_inside_modules_carry_the_module_path():
     assert modules["TanhBackward0"] == "model.1 (Tanh)"
     assert "model.0 (Linear)" in {n.detail.get("module") for n in story.episodes[0].nodes}
     assert modules["SumBackward0"] is None
+
+
+def test_loop_iterations_are_numbered_in_episode_titles():
+    story, _, _ = record_story(dict((c[0], c[1]) for c in CASES)["training_loop_three_steps"])
+    titles = [e.title for e in story.episodes]
+    assert titles[0].endswith("loss.backward() · iteration 1")
+    assert titles[1].endswith("loss.backward() · iteration 2")
+    assert titles[2].endswith("loss.backward() · iteration 3")
