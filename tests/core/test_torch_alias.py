@@ -72,3 +72,17 @@ def test_nn_when_the_engine_has_it():
     ns = run_with_engine_as_torch("import torch.nn as nn\nimport torch\nsame = torch.nn is nn")
     assert ns["nn"] is sys.modules["engine.nn"]
     assert ns["same"]
+
+
+def test_the_sandboxed_worker_uses_the_same_resolution():
+    from gradviz.core.sandbox import run_sandboxed
+
+    source = (
+        IMPORTS
+        + "import torch.nn as nn\n"
+        + "print(node_ok, node_ok_g, g is torch.autograd.graph, c.requires_grad)\n"
+        + "print(jacobian is torch.autograd.functional.jacobian, nn is torch.nn)\n"
+    )
+    result = run_sandboxed(source, timeout_s=60, memory_mb=1024)
+    assert result.error is None, result.error
+    assert result.stdout.splitlines()[:2] == ["True True True False", "True True"]
