@@ -223,7 +223,12 @@ class StoryBuilder:
         for group in groups:
             for e in group:
                 self.world.apply(e)
-                if isinstance(e, ev.BackwardStarted) and e.roots and e.roots[0].value is not None:
+                if not isinstance(e, ev.BackwardStarted):
+                    continue
+                line = self.line_of(e.location)
+                if self.last_backward == (line, self.code(line)):
+                    self.iteration += 1  # the loop's count goes on through the summary
+                if e.roots and e.roots[0].value is not None:
                     losses.append((self.name(e.roots[0].uid, "the output"), e.roots[0].value))
         text = (
             f"{len(groups):,} more episodes are summarised here, so the story stays quick to "

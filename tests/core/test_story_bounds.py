@@ -27,6 +27,7 @@ def test_a_long_training_loop_keeps_its_start_and_end_and_summarises_the_middle(
     assert f"{150 - FULL_EPISODES:,} more episodes are summarised" in summaries[0].narration
     assert "loss went from" in summaries[0].narration
     assert len(story.episodes) == FULL_EPISODES + 1
+    assert story.episodes[-1].title.endswith("· iteration 150")
     # The episodes after the summary still show the right values: w kept moving.
     player = Player(story)
     last = story.episodes[-1]
