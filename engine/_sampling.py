@@ -29,6 +29,7 @@ _DEFAULT_TOP = {
     dt.int32: (2**31 - 1, False),
     dt.float32: (2**24, False),
     dt.float64: (2**53, True),
+    dt.uint8: (255, False),
     dt.bool_: (1, False),
 }
 
@@ -178,15 +179,30 @@ def randn(
     return _finish(arr, d, requires_grad, "randn")
 
 
-def _check_from_to(low: int, high: int) -> None:
+# The integer dtypes' bounds and C names, as random_'s range check words them.
+_INT_BOUNDS = {
+    dt.bool_: (0, 1, "bool"),
+    dt.uint8: (0, 255, "unsigned char"),
+    dt.int32: (-(2**31), 2**31 - 1, "int"),
+    dt.int64: (-(2**63), 2**63 - 1, "long int"),
+}
+
+
+def _check_from_to(low: int, high: int, d: dt.dtype | None = None) -> None:
     if low >= high:
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
+    if d in _INT_BOUNDS:
+        lo, hi, name = _INT_BOUNDS[d]
+        if not lo <= low <= hi:
+            raise RuntimeError(f"from is out of bounds for {name}")
+        if not lo <= high - 1 <= hi:
+            raise RuntimeError(f"to - 1 is out of bounds for {name}")
 
 
 def _from_to(mt: MT19937, n: int, low: int, high: int, d: dt.dtype) -> np.ndarray:
-    _check_from_to(low, high)
+    _check_from_to(low, high, d)
     return mt.from_to(n, low, high - low).astype(d.np)
 
 
@@ -233,7 +249,7 @@ def randperm(
 ):
     n = int(n)
     if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     d = dtype or dt.int64
     arr = _mt(generator).randperm(n).astype(d.np)
     return _finish(arr, d, requires_grad, "randperm")
@@ -479,7 +495,7 @@ def random_(self: Tensor, *args, generator=None, **kw) -> Tensor:
             return _fill(self, "random_", lambda n, _c: mt.full_range64(n).astype(d.np))
         high = top + 1
     high = int(high)
-    _check_from_to(low, high)
+    _check_from_to(low, high, d)
     return _fill(self, "random_", lambda n, _c: mt.from_to(n, low, high - low).astype(d.np))
 
 

@@ -96,6 +96,8 @@ def test_randint_randperm_and_random_(seed, size):
             T.empty(shape, dtype=T.float32).random_(),
             T.empty(shape, dtype=T.float64).random_(),
             T.empty(shape, dtype=T.bool).random_(),
+            T.empty(shape, dtype=T.uint8).random_(),
+            T.empty(shape, dtype=T.uint8).random_(3, 200),
             T.empty(shape, dtype=T.int64).random_(7),
             T.empty(shape, dtype=T.int64).random_(-3, 4),
             T.empty(shape, dtype=T.int64).random_(5, None),
@@ -278,6 +280,14 @@ def test_errors_match_torch():
         lambda T: T.randint(5, 5, (3,)),
         lambda T: T.empty(3).bernoulli_(1.5),
         lambda T: T.manual_seed(2**64),
+        lambda T: T.randperm(-1),
+        lambda T: T.randint(0, 2**31 + 1, (2,), dtype=T.int32),
+        lambda T: T.randint(-1, 1, (2,), dtype=T.bool),
+        lambda T: T.empty(2, dtype=T.uint8).random_(0, 300),
+        lambda T: T.zeros(3).uniform_(2, 1),
+        lambda T: T.zeros(3).exponential_(-1),
+        lambda T: T.multinomial(T.tensor([1.0, 2.0]), 3),
+        lambda T: T.set_rng_state(T.zeros(5, dtype=T.uint8)),
     ]
     for case in cases:
         with pytest.raises(Exception) as theirs:
