@@ -185,7 +185,11 @@ def send_lines(
     local = fill(rule.text, labels)
     if rule.kind == "elementwise":
         return _elementwise(rule, d_in, d_out, local, out, inputs, target, upstream, sent, params)
-    lines = [f"{d_in} = {local}" if "{grad}" in rule.text else f"{d_in} = {d_out} · {local}"]
+    lines = [
+        f"{d_in} = {local}"
+        if "{grad}" in rule.text
+        else f"{d_in} = {d_out} · {_factor_text(local)}"
+    ]
     if rule.kind == "matmul" and upstream is not None:
         shapes = {name: _shape(o.shape) for name, o in inputs.items()}
         shapes.update(grad=_shape(np.shape(upstream)), result=_shape(out.shape))
@@ -218,8 +222,19 @@ def send_lines(
     return tuple(lines)
 
 
+def _factor_text(text: str) -> str:
+    """A local factor reads as one term after "·": 1 − h² becomes (1 − h²)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if depth == 0 and text[i : i + 3] in (" + ", " − ", " - "):
+            return f"({text})"
+    return text
+
+
 def _elementwise(rule, d_in, d_out, local, out, inputs, target, upstream, sent, params):
-    lines = [f"{d_in} = {d_out} · {local}"]
+    lines = [f"{d_in} = {d_out} · {_factor_text(local)}"]
     values = {name: o.value for name, o in inputs.items()}
     factor = evaluate_factor(rule, values, out.value, params)
     if upstream is None:
