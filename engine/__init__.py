@@ -164,7 +164,7 @@ def is_floating_point(t: Tensor) -> bool:
 
 
 # ----- the older API, devices, and torch's own names (keyword arguments, error wording) -----
-from . import _compat, accelerator, backends, cuda  # noqa: E402
+from . import _compat, _missing, accelerator, backends, cuda  # noqa: E402
 from ._compat import (  # noqa: E402
     get_default_device,
     isfinite,
@@ -181,4 +181,4 @@ from .serialization import load, save  # noqa: E402
 _compat.install(
     globals(), {f for op in REGISTRY.values() for f in op.functions} | {"matmul", "pow"}
 )
-__getattr__ = _compat.missing_attribute("torch", __name__)
+__getattr__ = _missing.missing_attribute("torch", __name__)  # speaks of torch, not engine

@@ -1,11 +1,9 @@
-"""The small pieces of torch's top-level API that tutorials touch: the version string,
-devices, inf/nan tests, keyword names for op arguments (torch.add(input=, other=)), and
-torch's own wording for a missing attribute, so the engine's name never shows."""
+"""The small pieces of torch's top-level API that tutorials touch: devices, inf/nan tests and
+keyword names for op arguments (torch.add(input=, other=))."""
 
 from __future__ import annotations
 
 import functools
-import importlib
 
 import numpy as np
 
@@ -57,22 +55,6 @@ def set_default_device(d) -> None:
 
 def get_default_device() -> device:
     return _default_device
-
-
-def missing_attribute(module_name: str, package: str):
-    """A module-level __getattr__: submodules load on first use (torch.optim after only
-    `import torch`), anything else is an AttributeError in torch's words."""
-
-    def __getattr__(name: str):
-        if not name.startswith("__"):
-            try:
-                return importlib.import_module(f"{package}.{name}")
-            except ModuleNotFoundError as err:
-                if err.name != f"{package}.{name}":
-                    raise
-        raise AttributeError(f"module '{module_name}' has no attribute '{name}'")
-
-    return __getattr__
 
 
 def install(namespace: dict, function_names) -> None:

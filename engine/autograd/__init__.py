@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _missing
 from .._grad_mode import STATE
 from . import functional, graph, profiler, variable  # noqa: F401
 from . import recording as _record_module
@@ -136,3 +137,6 @@ def grad(
         )
     _finish("grad", None)
     return tuple(captured)
+
+
+__getattr__ = _missing.missing_attribute("torch.autograd", __name__)

@@ -186,6 +186,8 @@ def test_errors_are_the_same_kind(code: str):
 def test_missing_attribute_speaks_of_torch():
     with pytest.raises(AttributeError, match="module 'torch' has no attribute 'no_such_thing'"):
         engine.no_such_thing  # noqa: B018
+    with pytest.raises(AttributeError, match="module 'torch.autograd' has no attribute 'nope'"):
+        engine.autograd.nope  # noqa: B018
     assert "engine" not in engine.__version__
 
 
