@@ -182,7 +182,7 @@ def send_lines(
     labels.update(result=wrap(out.label), grad=d_out)
     if rule is None:
         return (f"{d_in} = {_num(sent)}",) if sent is not None else ()
-    local = fill(rule.text, labels)
+    local = fill(rule.text, labels).replace("None·", "")  # an optional weight not given
     if rule.kind == "elementwise":
         return _elementwise(rule, d_in, d_out, local, out, inputs, target, upstream, sent, params)
     lines = [
@@ -198,11 +198,19 @@ def send_lines(
             local_shapes = f"{shapes['grad']} · {local_shapes}"
         lines.append(f"shapes: {local_shapes} → {_shape(target.shape)}")
     elif rule.kind == "reduce":
-        n = int(np.prod(target.shape)) // max(1, int(np.prod(out.shape)))
-        lines.append(
-            f"each output gathered {n} element{'s' if n != 1 else ''} of {target.label}, so its "
-            f"gradient goes back to each of them: shape {_shape(out.shape)} → {_shape(target.shape)}"
-        )
+        n_in, n_out = int(np.prod(target.shape)), max(1, int(np.prod(out.shape)))
+        if n_in >= n_out:
+            n = n_in // n_out
+            lines.append(
+                f"each output gathered {n} element{'s' if n != 1 else ''} of {target.label}, "
+                f"so its gradient goes back to each of them: shape {_shape(out.shape)} → "
+                f"{_shape(target.shape)}"
+            )
+        else:  # a bias broadcast over rows: its gradient is summed back
+            lines.append(
+                f"{target.label} was used by every row, so the gradient of shape "
+                f"{_shape(out.shape)} is summed back to shape {_shape(target.shape)}"
+            )
     elif rule.kind == "shape":
         lines.append(
             f"the gradient of shape {_shape(out.shape)} goes back to shape {_shape(target.shape)}"

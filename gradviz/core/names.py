@@ -28,8 +28,15 @@ def _ops_in(expr: ast.AST) -> int:
             count += 1
         elif isinstance(node, ast.Call):
             func = node.func
-            if not (isinstance(func, ast.Name) and func.id in _NOT_TENSOR_CALLS):
-                count += 1
+            if isinstance(func, ast.Name) and func.id in _NOT_TENSOR_CALLS:
+                continue
+            if isinstance(func, ast.Name) or (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "self"
+            ):
+                return 0  # model(x), f(a), self.fc1(x): any number of tensors; unknown
+            count += 1
     return count
 
 
@@ -112,6 +119,22 @@ class TensorNames:
             self.names[uid] = name
         elif self.names[uid] != name and name not in self.aliases.get(uid, ()):
             self.aliases.setdefault(uid, []).append(name)  # `d = f(a)` returns f's `b`
+
+    def learn_parameters(self, module_paths: dict[int, str], namespace: dict) -> None:
+        """nn.Module parameters are named by their path: model.0.weight."""
+        for value in namespace.values():
+            named = getattr(value, "named_parameters", None)
+            if named is None or not callable(named) or id(value) not in module_paths:
+                continue
+            root = module_paths[id(value)]
+            try:
+                params = list(named())
+            except TypeError:
+                continue
+            for name, p in params:
+                uid = getattr(p, "_uid", None)
+                if uid is not None:
+                    self.names.setdefault(uid, f"{root}.{name}")
 
     def alias_in(self, uid: int, code: str) -> str | None:
         """The tensor's other name, if this line of code calls it that (print(d / a))."""

@@ -31,6 +31,7 @@ from .world import World
 FULL_EPISODES = 60  # more backward passes than this: the middle ones become one summary step
 FULL_OPS = 2_000  # more ops than this in one episode: the middle ones become one summary box
 EXPRESSION_DEPTH = 3  # unnamed results are named by their expression, this many ops deep
+LONG_LABEL = 36  # characters; a longer expression keeps only its outer op
 
 
 def split_episodes(events: list) -> list[list]:
@@ -168,14 +169,20 @@ class StoryBuilder:
         op = self.world.produced.get(info.uid)
         if op is None:
             return short(info.value)
+        opdef = engine.REGISTRY.get(op.op)
+        if op.modules and op.modules[-1][0] in self.module_paths:
+            # Inside an nn.Module the module says more than the expression: model.2.addmm
+            return f"{self.module_paths[op.modules[-1][0]]}.{naming.call_name(opdef, op.op)}"
         if depth >= EXPRESSION_DEPTH:
             return "…"
         cached = self._labels.get(info.uid) if depth == 0 else None
         if cached is not None:
             return cached
-        opdef = engine.REGISTRY.get(op.op)
         parts = [self.label(i, depth + 1) for i in op.inputs]
         text = naming.expression(opdef, parts, op.params)
+        if len(text) > LONG_LABEL and depth < EXPRESSION_DEPTH - 1:
+            parts = [self.label(i, EXPRESSION_DEPTH - 1) for i in op.inputs]
+            text = naming.expression(opdef, parts, op.params)  # inner terms become "…"
         if depth == 0:
             self._labels[info.uid] = text
         return text
@@ -187,6 +194,7 @@ class StoryBuilder:
     def build(self, events: list, error: ErrorInfo | None, truncated: bool) -> Story:
         self.names.learn(events, self.filename, self.namespace)
         self.module_paths = _module_paths(self.namespace)
+        self.names.learn_parameters(self.module_paths, self.namespace)
         groups = split_episodes(events)
         keep = FULL_EPISODES // 2
         if len(groups) > FULL_EPISODES:  # a long loop: tell its start and its end in full

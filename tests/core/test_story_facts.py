@@ -686,6 +686,10 @@ def test_ops_inside_modules_carry_the_module_path():
         loss.backward()
         """
     )
+    text = "\n".join(texts(story))
+    # Parameters are named by their path, results inside a module by module and op.
+    assert "∂loss/∂model.0.weight" in text and "model.2.bias.grad = " in text
+    assert "∂loss/∂model.1.tanh" in text
     modules = {n.title: n.detail.get("module") for n in story.episodes[0].nodes}
     assert modules["TanhBackward0"] == "model.1 (Tanh)"
     assert "model.0 (Linear)" in {n.detail.get("module") for n in story.episodes[0].nodes}
