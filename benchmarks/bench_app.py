@@ -6,6 +6,9 @@
 3. animation    frames per second of token playback on a 1280x800 GraphCanvas at 50, 300
                 and 1,500 boxes, against an empty QGraphicsView
 4. memory       peak RSS of a window showing a 1,500-box story, against a bare Qt window
+5. robustness   the longest event-loop gap during Stop of `while True: pass`, a huge print
+                and a 1,500-box result, against an idle window; autosave latency against a
+                bare write + os.replace of the same text
 
 Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_app.py [--repeat 5] [--sections 1,2,3,4]
 Prints one markdown table per section, then a summary with ratios and targets.
@@ -318,14 +321,12 @@ class RunTimes:
 
 
 def sandbox_round_trip_ms() -> float:
-    """The worker alone on a script with no graph, polled every millisecond (the window
-    polls every POLL_MS): spawn, imports, trace, JSON, exit."""
+    """The worker alone on a script with no graph, woken by its result pipe (as the
+    window is): spawn, imports, trace, encode, decode."""
     from gradviz.core.sandbox import start_run
 
     started = time.perf_counter()
-    run = start_run("x = 1\n")
-    while run.poll() is None:
-        time.sleep(0.001)
+    start_run("x = 1\n").wait()
     return (time.perf_counter() - started) * 1000
 
 
@@ -827,6 +828,151 @@ def summary(cold: dict | None, run: tuple | None, fps: dict | None, memory: dict
     return table(header, rows)
 
 
+# ---------------------------------------------------------------------------------------
+# 5. Robustness: event-loop gaps and autosave latency
+
+
+class GapWatch:
+    """The longest interval between two ticks of a 5 ms timer (the longest freeze)."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.last = time.perf_counter()
+        self.longest = 0.0
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+    def stop_ms(self) -> float:
+        self.timer.stop()
+        return self.longest * 1000
+
+
+def _wait_until(predicate, timeout_s: float) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.perf_counter() + timeout_s
+    while not predicate() and time.perf_counter() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.001)
+
+
+def _gap_during_run(window, source: str, stop_after_s: float | None) -> float:
+    window.files.set_text(source)
+    process_events_for(THINK_TIME_S)
+    watch = GapWatch()
+    window.run()
+    if stop_after_s is not None:
+        process_events_for(stop_after_s)
+        window.stop()
+    _wait_until(lambda: not window.running, 120)
+    process_events_for(0.2)
+    return watch.stop_ms()
+
+
+def _gap_of_result_transport(source: str) -> float:
+    """The RunController alone: pipe, notifier, decoding (no layout, no drawing)."""
+    from gradviz.ui.run_controller import RunController
+
+    runner = RunController()
+    done: list = []
+    runner.finished.connect(lambda result, _elapsed: done.append(result))
+    watch = GapWatch()
+    runner.start(source, timeout_s=120, memory_mb=2048)
+    _wait_until(lambda: bool(done), 150)
+    return watch.stop_ms()
+
+
+def _autosave_latency_ms(window, text: str) -> tuple[float, float]:
+    """(Run's synchronous save_now, a bare write + os.replace of the same text), in ms."""
+    window.files.set_text(text)
+    window.editor.document().setModified(True)
+    started = time.perf_counter()
+    window.autosave.save_now()
+    saved = (time.perf_counter() - started) * 1000
+    scratch = Path(fresh_data_dir()) / "bare.py"
+    started = time.perf_counter()
+    tmp = scratch.with_suffix(".part")
+    tmp.write_text(window.editor.toPlainText(), encoding="utf-8")
+    os.replace(tmp, scratch)
+    bare = (time.perf_counter() - started) * 1000
+    return saved, bare
+
+
+def _keystroke_to_file_ms(window) -> float:
+    """From a keystroke to the autosave file holding it (the debounce is by design)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window.autosave.save_now()
+    path = window.autosave.path
+    before = path.read_text() if path.exists() else ""
+    started = time.perf_counter()
+    QTest.keyClick(window.editor, Qt.Key.Key_X)
+    _wait_until(lambda: path.exists() and path.read_text() != before, 5)
+    return (time.perf_counter() - started) * 1000
+
+
+def bench_robustness(repeat: int) -> dict[str, list[float]]:
+    window = make_window()
+    _wait_until(lambda: not window.running, 60)
+    window.set_time_limit_s(120)
+    window.set_memory_limit_mb(2048)
+    out: dict[str, list[float]] = {}
+    big_print = "print('x' * 600_000)\nfor i in range(200_000):\n    print(i)\n"
+    story = synthetic_script(1500)
+    for round_ in range(repeat):
+        process_events_for(0.2)
+        idle = GapWatch()
+        process_events_for(1.0)
+        out.setdefault("idle window", []).append(idle.stop_ms())
+        out.setdefault("Stop of while True", []).append(
+            _gap_during_run(window, "while True:\n    pass\n", stop_after_s=0.5)
+        )
+        out.setdefault("huge print (1 MB kept)", []).append(
+            _gap_during_run(window, big_print, stop_after_s=None)
+        )
+        out.setdefault("1,500-box result, transport only", []).append(
+            _gap_of_result_transport(story)
+        )
+        if round_ == 0:  # the whole window (layout and drawing too): once, it is slow
+            out["1,500-box result, whole window"] = [
+                _gap_during_run(window, story, stop_after_s=None)
+            ]
+        saved, bare = _autosave_latency_ms(window, "x = 1\n" * 20_000)
+        out.setdefault("autosave before Run (120 kB)", []).append(saved)
+        out.setdefault("bare write + os.replace", []).append(bare)
+        out.setdefault("keystroke → autosave file", []).append(_keystroke_to_file_ms(window))
+    window.close()
+    return out
+
+
+def report_robustness(robust: dict[str, list[float]]) -> str:
+    idle = median(robust["idle window"])
+    bare = median(robust["bare write + os.replace"])
+    rows = []
+    for name, values in robust.items():
+        reference = bare if "autosave" in name or "write" in name else idle
+        label = "bare write" if reference is bare else "idle window"
+        rows.append(
+            [
+                name,
+                f"{median(values):.1f}",
+                f"{label} {reference:.1f}",
+                ratio(median(values), reference),
+            ]
+        )
+    header = ["measure", "ms (longest gap, or latency)", "reference (same run)", "ratio"]
+    return table(header, rows)
+
+
 def measure_and_report(repeat: int, sections: set[int]) -> None:
     started = time.perf_counter()
     cold = run = fps = memory = None
@@ -839,6 +985,7 @@ def measure_and_report(repeat: int, sections: set[int]) -> None:
         run = bench_run(repeat)
     if 3 in sections:
         fps = bench_fps()
+    robust = bench_robustness(repeat) if 5 in sections else None
 
     if cold:
         print(f"## 1. Cold start (median of {repeat})\n\n{report_cold_start(cold)}\n")
@@ -849,6 +996,8 @@ def measure_and_report(repeat: int, sections: set[int]) -> None:
         print(f"## 3. Animation on a {size} canvas\n\n{report_fps(fps)}\n")
     if memory:
         print(f"## 4. Peak memory\n\n{report_memory(memory)}\n")
+    if robust:
+        print(f"## 5. Robustness (median of {repeat})\n\n{report_robustness(robust)}\n")
     print(f"## Summary\n\n{summary(cold, run, fps, memory)}\n")
     print(f"(benchmark took {time.perf_counter() - started:.0f} s)")
 
@@ -856,7 +1005,7 @@ def measure_and_report(repeat: int, sections: set[int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per median")
-    parser.add_argument("--sections", default="1,2,3,4", help="which of 1,2,3,4 to run")
+    parser.add_argument("--sections", default="1,2,3,4,5", help="which of 1,2,3,4,5 to run")
     parser.add_argument("--child", choices=("memory-app", "memory-bare"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 

@@ -92,6 +92,8 @@ def export(argv: list[str]) -> int:
         result = run.wait()
     finally:
         run.cancel()  # Ctrl+C: the worker and its children go too (a no-op once done)
+    if result.sandbox_note():
+        print(f"note: the sandbox could not enforce {result.sandbox_note()}", file=sys.stderr)
 
     error = result.error
     where = f" on line {error.line}" if error is not None and error.line else ""

@@ -28,7 +28,7 @@ def _parents() -> dict[int, int]:
             continue
         # The command name is in parentheses and may contain spaces or ')'.
         fields = text[text.rfind(b")") + 2 :].split()
-        if len(fields) > 1:
+        if len(fields) > 1 and fields[0] != b"Z":  # a zombie is already dead
             table[int(name)] = int(fields[1])
     return table
 

@@ -22,6 +22,11 @@ class TraceResult:
     error: ErrorInfo | None
     sandbox: str = ""  # what the worker enforced, e.g. "network: off; writes: working folder"
 
+    def sandbox_note(self) -> str | None:
+        """What the worker could not enforce on this platform (each part says why)."""
+        gaps = [part.strip() for part in self.sandbox.split(";") if "(" in part]
+        return "; ".join(gaps) if gaps else None
+
     def to_dict(self) -> dict:
         return {
             "story": self.story.to_dict(),

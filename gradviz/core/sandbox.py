@@ -38,7 +38,7 @@ DEFAULT_MEMORY_MB = 1024
 CPU_BACKSTOP_S = 5
 RSS_ALLOWANCE_MB = 200  # the interpreter, numpy and the engine, on top of the learner's limit
 WATCH_INTERVAL_S = 0.1  # how often the resident size is checked
-REAP_GRACE_S = 2.0  # a killed worker not gone by then is reported anyway
+STARTUP_LIMIT_S = 60.0  # the worker's own start-up (imports), before the script's clock
 LOG_TAIL_BYTES = 4096
 SCRIPT_NAME = ".gradviz-script.py"
 DIR_PREFIX = "gradviz-run-"
@@ -272,6 +272,7 @@ class SandboxRun:
         self._result: TraceResult | None = None
         self._reader = channel.FrameReader()
         self._payload: bytes | None = None  # a finished script's encoded result
+        self._script_started: float | None = None  # when the worker began the script
         self._eof = False
         self._killed_for: str | None = None  # "memory" when our watchdog killed it
         self._next_watch = self._started + WATCH_INTERVAL_S
@@ -327,8 +328,20 @@ class SandboxRun:
         """When pump() next has something to do without any fd firing (limits, watchdog)."""
         if self.done:
             return math.inf
-        now = time.monotonic()
-        return max(0.0, min(self._started + self.timeout_s, self._next_watch) - now)
+        return max(0.0, min(self._deadline(), self._next_watch) - time.monotonic())
+
+    def _deadline(self) -> float:
+        """The time limit counts the script, not the worker's start-up (slow on a busy
+        machine): its clock starts when the worker says it is about to run the script."""
+        if self._script_started is None:
+            return self._started + STARTUP_LIMIT_S
+        return self._script_started + self.timeout_s
+
+    def _over_time(self) -> bool:
+        return time.monotonic() > self._deadline()
+
+    def _slow_start(self) -> TraceResult:
+        return self._lost(f"it did not start within {STARTUP_LIMIT_S:g} s")
 
     # -- driving it -------------------------------------------------------------------
 
@@ -349,10 +362,14 @@ class SandboxRun:
         if self._payload is not None:
             return self._payload
         self._drain()
-        code = None if self._reader.frames else self._worker.process.poll()
+        frames = self._reader.frames
+        final = channel.RESULT in frames or channel.MEMORY in frames
+        code = None if final else self._worker.process.poll()
         if code is not None:
             self._drain()  # what it wrote just before it exited
         frames = self._reader.frames
+        if self._script_started is None and channel.READY in frames:
+            self._script_started = time.monotonic()
         if channel.RESULT in frames:
             self._payload = frames[channel.RESULT]
             self._finish(None)
@@ -361,8 +378,8 @@ class SandboxRun:
             self._finish(self._memory_result())
         elif code is not None:
             self._finish(self._from_exit(code))
-        elif time.monotonic() - self._started > self.timeout_s:
-            self._finish(self._timeout_result())
+        elif self._over_time():
+            self._finish(self._timeout_result() if self._script_started else self._slow_start())
         elif time.monotonic() >= self._next_watch:
             self._next_watch = time.monotonic() + WATCH_INTERVAL_S
             limit = (self.memory_mb + RSS_ALLOWANCE_MB) * 1024 * 1024
@@ -452,6 +469,9 @@ class SandboxRun:
         if self._reader.corrupt:
             return self._lost("its result channel was written to by something else")
         log = self._log_tail()
+        if self._script_started is None:  # it died in its own start-up, before the script
+            result = self._lost(f"it failed to start (exit status {code})")
+            return self._crash("lost", result.error.message, CRASH_HINT, log)
         if "MemoryError" in log.splitlines()[-1:] or log.endswith("MemoryError"):
             return self._memory_result()
         if code < 0:

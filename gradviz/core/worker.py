@@ -98,6 +98,7 @@ def run_job(job: dict, fd: int) -> None:
     # result can still be serialised and written.
     reserve = bytearray(8 * 1024 * 1024)
     result = None
+    _send(fd, channel.frame(channel.READY, b""))  # the time limit counts from here
     try:
         result = trace_source(source, job.get("filename") or "<editor>")
     except MemoryError:

@@ -107,6 +107,9 @@ class Console(QPlainTextEdit):
         error_at = self.document().characterCount() - 1
         if result.error is not None:
             self.append_error(result.error)
+        note = result.sandbox_note()
+        if note:
+            self._insert(f"\nSandbox: {note}\n", _fmt(MUTED_COLOR, italic=True))
         self.moveCursor(QTextCursor.MoveOperation.End)
         self.ensureCursorVisible()
         if result.error is not None:

@@ -36,7 +36,7 @@ from corpus import SPECIAL_FILES, write_corpus  # noqa: E402
 
 from gradviz.core import procs  # noqa: E402
 
-TIME_LIMIT_S = 3
+TIME_LIMIT_S = 2
 MEMORY_MB = 256
 HANG_S = 90  # a CLI still running after this is a hang (a failure of its own)
 PARALLEL = 2
@@ -81,7 +81,9 @@ def problems_in(out: str, err: str, code: int) -> list[str]:
     text = out + err
     if "Traceback" in text or re.search(r'File "[^"]*gradviz/', text):
         found.append("an app traceback leaked")
-    message_lines = [line for line in err.splitlines() if line and not line.startswith("hint:")]
+    message_lines = [
+        line for line in err.splitlines() if line and not line.startswith(("hint:", "note:"))
+    ]
     if len(message_lines) > 1:
         found.append(f"{len(message_lines)} message lines")
     if code not in (0, 1, 2):

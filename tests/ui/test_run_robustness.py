@@ -187,3 +187,30 @@ def test_a_killed_window_offers_its_text_back(qtbot, data_dir) -> None:
     again = make_window(qtbot)
     assert again.recovery_bar is not None
     assert "# my edit" in again.recovery_bar.text
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder", "huge", "utf16", "bom"])
+def test_opening_odd_files_never_blocks(qtbot, window, tmp_path, kind: str) -> None:
+    path = tmp_path / f"{kind}.py"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path = "/dev/zero"
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "huge":
+        path.write_bytes(b"# x\n" * (6 * 1024 * 1024 // 4))
+    elif kind == "utf16":
+        path.write_bytes("z = 16\n".encode("utf-16"))
+    else:
+        path.write_bytes(b"\xef\xbb\xbfz = 8\n")
+    warnings = []
+    window.files.warn = lambda title, text: warnings.append(text)
+    started = time.monotonic()
+    opened = window.open_file(path)
+    assert time.monotonic() - started < 2.0
+    if kind in ("utf16", "bom"):
+        assert opened and window.editor.toPlainText() == f"z = {16 if kind == 'utf16' else 8}\n"
+    else:
+        assert not opened and len(warnings) == 1
+        assert "\n" not in window.files.last_error
