@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._sampling import (
+from ._generator import (
     Generator,
     default_generator,
     fork_rng,
