@@ -36,8 +36,14 @@ How to add an op
    differentiates again), and declare `rules = (rule("self", "reduce", "spread {grad} over
    the summed dims"), ...)`: one display rule per differentiable input, in input order, kind
    one of `_rules.KINDS`, placeholders naming inputs, params, {result} or {grad}.
+   Where PyTorch runs a fused kernel in the backward (its node is then named
+   `…BackwardBackward0`, e.g. tanh_backward, mse_loss_backward), register that kernel as an op
+   of its own (see _ops/backward_ops.py, MseLossBackward in _ops/losses.py) and call it from
+   the backward when a graph is built; compute its values with the same numpy function the
+   fast path uses, so the formula is written once.
 3. Add samples to tests/engine/op_samples.py: the parity suite then checks values, grads,
-   grad_fn names, next_functions, double backward (values and graph) and the rules.
+   grad_fn names, next_functions, double backward (values and the graph create_graph=True
+   builds) and test_local_rules.py checks the rules (upstream × factor = what was sent).
 """
 
 from __future__ import annotations
