@@ -9,6 +9,7 @@ function the engine's backward uses, so the words and the numbers cannot disagre
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ class Rule:
     factor: object = None  # elementwise: factor(m, inputs, result, params) -> array
 
 
+@functools.lru_cache(maxsize=4096)
 def rule_for(grad_fn: str, input_name: str, slot: int) -> Rule | None:
     """The display rule the registry holds for one input of a grad_fn."""
     lookup = getattr(engine, "local_rules_for_grad_fn", None) or getattr(

@@ -11,7 +11,7 @@ from engine._printing import tensor_repr
 SHORT_ELEMENTS = 6
 
 
-def _num(v) -> str:
+def _num(v, dot: bool = True) -> str:
     if isinstance(v, (bool, np.bool_)):
         return "True" if v else "False"
     if isinstance(v, (int, np.integer)):
@@ -20,33 +20,52 @@ def _num(v) -> str:
     if f != f or f in (float("inf"), float("-inf")):
         return str(f)
     if f == int(f) and abs(f) < 1e6:
-        return f"{int(f)}."
+        return f"{int(f)}." if dot else str(int(f))
     if abs(f) >= 1e5 or abs(f) < 1e-3:
         return f"{f:.2e}"
     return f"{f:.4g}"
 
 
-def short(arr) -> str:
+# Recorded snapshots never change, so their text is worked out once (stories repeat the
+# same values in boxes, narration and math). The array is kept so its id stays its own.
+_MEMO: dict = {}
+_MEMO_LIMIT = 8192
+
+
+def short(arr, dot: bool = True) -> str:
     """A compact value: 28., [0., 4., 8., 12.], [[3.], [12.]], or a summary for big ones."""
     if arr is None:
         return "…"
-    a = np.asarray(arr)
+    if arr.__class__ is np.ndarray:
+        key = (id(arr), dot)
+        hit = _MEMO.get(key)
+        if hit is not None and hit[0] is arr:
+            return hit[1]
+        text = _short(arr, dot)
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        _MEMO[key] = (arr, text)
+        return text
+    return _short(np.asarray(arr), dot)
+
+
+def _short(a: np.ndarray, dot: bool) -> str:
     if a.ndim == 0:
-        return _num(a.item())
+        return _num(a.item(), dot)
     if a.size == 0:
         return "[]"
     if a.size <= SHORT_ELEMENTS:
-        return _nested(a)
+        return _nested(a, dot)
     flat = a.reshape(-1)
-    head = ", ".join(_num(v) for v in flat[:3])
+    head = ", ".join(_num(v, dot) for v in flat[:3].tolist())
     shape = "×".join(str(n) for n in a.shape)
     return f"[{head}, …] ({shape})"
 
 
-def _nested(a: np.ndarray) -> str:
+def _nested(a: np.ndarray, dot: bool = True) -> str:
     if a.ndim == 1:
-        return "[" + ", ".join(_num(v) for v in a) + "]"
-    return "[" + ", ".join(_nested(sub) for sub in a) + "]"
+        return "[" + ", ".join(_num(v, dot) for v in a.tolist()) + "]"
+    return "[" + ", ".join(_nested(sub, dot) for sub in a) + "]"
 
 
 _PRINTABLE = ("float32", "float64", "int64", "bool")
@@ -85,13 +104,7 @@ def shape_text(shape: tuple, dtype: str) -> str:
 
 def say(arr) -> str:
     """A value for narration: like `short`, but 28 instead of 28. so sentences read well."""
-    text = short(arr)
-    out = []
-    for token in text.replace("[", " [ ").replace("]", " ] ").replace(",", " , ").split():
-        if token.endswith(".") and token[:-1].lstrip("-").isdigit():
-            token = token[:-1]
-        out.append(token)
-    return " ".join(out).replace("[ ", "[").replace(" ]", "]").replace(" ,", ",")
+    return short(arr, dot=False)
 
 
 def decode(raw) -> np.ndarray | None:
