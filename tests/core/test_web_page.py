@@ -19,6 +19,7 @@ from web_support import (
     WEBENGINE_ERROR,
     chromium_dump,
     chromium_page_requests,
+    chromium_screenshot,
     player_of,
 )
 
@@ -386,6 +387,30 @@ def test_screenshot_at_the_first_backward_step(browser, tmp_path) -> None:
         browser.js(
             f"gradviz.setTheme('{theme}'); gradviz.go({first_backward}); gradviz.settle(); 0"
         )
-        image = browser.grab(300)
+        # The header's background tells which theme the compositor has painted.
+        dark = theme == "dark"
+        image = browser.grab(
+            300, until=lambda im, dark=dark: (im.pixelColor(700, 20).lightness() < 128) == dark
+        )
         image.save(str(SCREEN_DIR / f"qtwebengine_{theme}.png"))
         _matches_golden(image, f"page_backward_{theme}")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"
+)
+def test_screenshot_in_headless_chromium(tmp_path) -> None:
+    from PySide6.QtGui import QImage
+
+    example = EXAMPLES / "01_y_equals_2xTx.py"
+    p = player_of(example.read_text(encoding="utf-8"), example.name)
+    first_backward = next(e.backward_step for e in p.story.episodes if e.backward_step is not None)
+    page = tmp_path / "page.html"
+    page.write_text(export_html(p, example.name), encoding="utf-8")
+    SCREEN_DIR.mkdir(parents=True, exist_ok=True)
+    for theme in ("light", "dark"):
+        out = SCREEN_DIR / f"chromium_{theme}.png"
+        chromium_screenshot(page, out, fragment=f"step={first_backward + 1}&theme={theme}")
+        image = QImage(str(out))
+        assert not image.isNull(), "Chromium wrote no screenshot"
+        _matches_golden(image, f"chromium_backward_{theme}")

@@ -125,9 +125,20 @@ class Browser:
             " bubbles: true})); 0"
         )
 
-    def grab(self, wait_ms: int = 200):
-        self.qtbot.wait(wait_ms)  # let the compositor paint the last frame
-        return self.view.grab().toImage()
+    def grab(self, wait_ms: int = 200, until=None, timeout_ms: int = 5000):
+        """The view's pixels once the compositor has painted the last change: after
+        `wait_ms`, and (if given) once `until(image)` holds, or two grabs agree."""
+        self.qtbot.wait(wait_ms)
+        image = self.view.grab().toImage()
+        waited = 0
+        while waited < timeout_ms:
+            self.qtbot.wait(100)
+            waited += 100
+            again = self.view.grab().toImage()
+            if until(again) if until is not None else again == image:
+                return again
+            image = again
+        return image
 
     def close(self) -> None:
         # Delete the page before its profile: Chromium complains otherwise at exit.
@@ -178,7 +189,10 @@ def chromium_dump(path: Path, extra: list[str] | None = None, timeout: float = 6
     return done.stdout
 
 
-def chromium_screenshot(path: Path, out: Path, size=(1440, 860), timeout: float = 60.0) -> None:
+def chromium_screenshot(
+    path: Path, out: Path, size=(1440, 860), fragment: str = "", timeout: float = 60.0
+) -> None:
+    """A screenshot of the page (at `#fragment`, e.g. "step=4&theme=dark")."""
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
@@ -191,7 +205,8 @@ def chromium_screenshot(path: Path, out: Path, size=(1440, 860), timeout: float 
                 f"--window-size={size[0]},{size[1]}",
                 "--virtual-time-budget=3000",
                 f"--screenshot={out}",
-                path.as_uri(),
+                *QUIET,
+                path.as_uri() + (f"#{fragment}" if fragment else ""),
             ],
             capture_output=True,
             timeout=timeout,

@@ -145,7 +145,12 @@ if (!N) {
   $("narration").textContent = "This story has no steps.";
   $("counter").textContent = "Step 0 / 0";
 } else {
-  render(Math.max(0, Math.min(N - 1, DATA.defaultStep || 0)), false);
+  // A link can name a step and a theme: page.html#step=4&theme=dark (step counted from 1).
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const asked = Number(hash.get("step"));
+  if (hash.get("theme") === "dark" || hash.get("theme") === "light") setTheme(hash.get("theme"));
+  const first = Number.isInteger(asked) && asked >= 1 ? asked - 1 : DATA.defaultStep || 0;
+  render(Math.max(0, Math.min(N - 1, first)), false);
   requestAnimationFrame(() => fitView());
 }
 

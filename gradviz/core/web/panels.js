@@ -3,7 +3,7 @@
 
 /* exported buildOutput, buildSource, highlightSource, buildEpisodes, markEpisode, showNarration, showInspector */
 const sourceLines = [];
-const SRC = { cur: null, sel: null };
+const SRC = { cur: null, sel: null, scrolled: -1 };
 
 function buildSource() {
   const pane = $("source");
@@ -11,6 +11,7 @@ function buildSource() {
     htmlEl("div", "none", "No source code was given.", pane);
     return;
   }
+  pane.addEventListener("scroll", () => { SRC_GEOM.scroll = pane.scrollTop; }, { passive: true });
   DATA.source.replace(/\r\n?/g, "\n").split("\n").forEach((text, i) => {
     const row = htmlEl("div", "ln", null, pane);
     htmlEl("span", "no", String(i + 1), row);
@@ -32,13 +33,23 @@ function buildOutput() {
   else if (err) $("output-wrap").open = true;
 }
 
-function scrollToLine(row) {
+// Rows have one height, measured once, so following the step reads no layout.
+const SRC_GEOM = { row: 0, top: 0, pane: 0 };
+function scrollToLine(row, index) {
   const pane = $("source");
-  const top = row.offsetTop - pane.offsetTop, h = row.offsetHeight;
-  if (top < pane.scrollTop + h || top > pane.scrollTop + pane.clientHeight - 2 * h) {
-    pane.scrollTop = Math.max(0, top - pane.clientHeight / 3);
+  if (!SRC_GEOM.row) {
+    SRC_GEOM.row = row.offsetHeight || 19;
+    SRC_GEOM.top = (sourceLines[0] ? sourceLines[0].offsetTop : 0) - pane.offsetTop;
+    SRC_GEOM.pane = pane.clientHeight;
+  }
+  const top = SRC_GEOM.top + index * SRC_GEOM.row, h = SRC_GEOM.row;
+  const scroll = SRC_GEOM.scroll === undefined ? pane.scrollTop : SRC_GEOM.scroll;
+  if (top < scroll + h || top > scroll + SRC_GEOM.pane - 2 * h) {
+    SRC_GEOM.scroll = Math.max(0, top - SRC_GEOM.pane / 3);
+    pane.scrollTop = SRC_GEOM.scroll;
   }
 }
+window.addEventListener("resize", () => { SRC_GEOM.row = 0; SRC_GEOM.scroll = undefined; });
 
 // Only the rows whose mark changes are touched.
 function highlightSource(line, selLine) {
@@ -54,8 +65,9 @@ function highlightSource(line, selLine) {
     if (sourceLines[selLine - 1]) sourceLines[selLine - 1].classList.add("sel");
     SRC.sel = selLine;
   }
-  const target = sourceLines[(line || selLine || 0) - 1];
-  if (target) scrollToLine(target);
+  const index = (line || selLine || 0) - 1;
+  if (sourceLines[index] && index !== SRC.scrolled) scrollToLine(sourceLines[index], index);
+  SRC.scrolled = index;
 }
 
 function buildEpisodes(go) {
@@ -119,7 +131,7 @@ function showNarration(i) {
 const INSPECT = { id: undefined, row: undefined, step: undefined };
 function showInspector(selected, onLine, step) {
   const row = selected === null ? null : currentBoxRow(selected);
-  if (INSPECT.id === selected && INSPECT.row === row && INSPECT.step === step) return;
+  if (INSPECT.id === selected && INSPECT.row === row && (row === null || INSPECT.step === step)) return;
   INSPECT.id = selected;
   INSPECT.row = row;
   INSPECT.step = step;

@@ -1,9 +1,9 @@
 // view.js: pan and zoom with mouse, trackpad and touch (pointer events), fit to the
 // graph, follow the step, and semantic zoom: text under ~9 px on screen is hidden.
 
-/* exported VIEW, applyTransform, fitView, zoomAt, zoomCentre, followActive, installPanZoom */
+/* exported VIEW, applyTransform, sizeCanvas, fitView, zoomAt, zoomCentre, followActive, installPanZoom */
 const svg = $("canvas"), gView = $("viewport");
-const VIEW = { k: 1, tx: 0, ty: 0, autoFit: true, lod: -1 };
+const VIEW = { k: 1, tx: 0, ty: 0, autoFit: true, lod: -1, w: 0, h: 0 };
 const MIN_TEXT_PX = 9; // smallest on-screen text size worth drawing
 const READABLE_ZOOM = 0.85; // an automatic fit stays above it (text >= 9 px); the view follows instead
 
@@ -37,7 +37,7 @@ function contentBounds() {
 
 // With `readable`, never zoom out so far that text is hard to read; Fit shows it all.
 function fitView(readable = true) {
-  const r = svg.getBoundingClientRect();
+  const r = { width: VIEW.w, height: VIEW.h };
   if (r.width < 10 || r.height < 10) return;
   const bb = contentBounds(), m = 36;
   const k = Math.min((r.width - 2 * m) / Math.max(1, bb.x1 - bb.x0),
@@ -60,8 +60,7 @@ function zoomAt(px, py, factor) {
 }
 
 function zoomCentre(factor) {
-  const r = svg.getBoundingClientRect();
-  zoomAt(r.width / 2, r.height / 2, factor);
+  zoomAt(VIEW.w / 2, VIEW.h / 2, factor);
 }
 
 // Keep the boxes the step is about on screen.
@@ -74,7 +73,7 @@ function followActive() {
     y0 = Math.min(y0, b.y - b.h / 2); y1 = Math.max(y1, b.y + b.h / 2);
   }
   if (!isFinite(x0)) return;
-  const r = svg.getBoundingClientRect(), m = 24;
+  const r = { width: VIEW.w, height: VIEW.h }, m = 24;
   const sx0 = VIEW.tx + VIEW.k * x0, sx1 = VIEW.tx + VIEW.k * x1;
   const sy0 = VIEW.ty + VIEW.k * y0, sy1 = VIEW.ty + VIEW.k * y1;
   if (sx0 >= m && sy0 >= m && sx1 <= r.width - m && sy1 <= r.height - m) return;
@@ -83,7 +82,28 @@ function followActive() {
   applyTransform();
 }
 
+// Pixel sizes, not percentages: see #canvas-wrap in style.css.
+// The size is kept in VIEW, so stepping never asks the browser for a layout.
+function sizeCanvas() {
+  const r = svg.parentNode.getBoundingClientRect();
+  VIEW.w = Math.round(r.width);
+  VIEW.h = Math.round(r.height);
+  const w = VIEW.w + "px", h = VIEW.h + "px";
+  if (svg.style.width !== w) svg.style.width = w;
+  if (svg.style.height !== h) svg.style.height = h;
+}
+
 function installPanZoom(onClickBox) {
+  sizeCanvas();
+  // The narration under the drawing grows and shrinks with its text: follow its room
+  // after the browser's own layout, never during a step.
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => {
+      const w = VIEW.w, h = VIEW.h;
+      sizeCanvas();
+      if ((w !== VIEW.w || h !== VIEW.h) && VIEW.autoFit) fitView();
+    }).observe(svg.parentNode);
+  }
   // A mouse wheel zooms; a trackpad pinch arrives as a wheel with ctrlKey; a two-finger
   // sideways scroll pans.
   svg.addEventListener("wheel", (ev) => {
@@ -147,5 +167,8 @@ function installPanZoom(onClickBox) {
   };
   svg.addEventListener("pointerup", end);
   svg.addEventListener("pointercancel", end);
-  window.addEventListener("resize", () => { if (VIEW.autoFit) fitView(); });
+  window.addEventListener("resize", () => {
+    sizeCanvas();
+    if (VIEW.autoFit) fitView();
+  });
 }
