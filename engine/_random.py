@@ -6,6 +6,11 @@ by fixed recipes (24 bits for a float32 in [0, 1), 53 for a float64, Box-Muller 
 the words at C speed; this module adds what torch keeps beside it (the seed, the cached
 normal) and the recipes, including the float rounding of torch's compiled kernels (fused
 multiply-adds, the AVX2 polynomial log/sin/cos of its float32 normal kernel).
+
+Which kernels: those torch 2.13's x86-64 wheels run on an AVX2 (or AVX-512) CPU, checked
+against them bit for bit. On a CPU without AVX2, torch itself would take its generic float32
+normal kernel, and float32 randn of 16+ elements would differ there. bernoulli_(p) with a
+number p takes torch's portable path: the wheel has no MKL random-stream code linked in.
 """
 
 from __future__ import annotations
