@@ -253,14 +253,18 @@ class StoryBuilder:
         self.episodes.append(Episode(index, title, step.index, step.index, None, (), ()))
 
     def default_step(self) -> int:
-        """The last step of the last episode that ran a backward (else the last step)."""
+        """The end of the last episode that ran a backward, before any closing forward work
+        such as a print (else the last step)."""
         if not self.steps:
             return 0
         if self.steps[-1].phase == "error":
             return len(self.steps) - 1
         for ep in reversed(self.episodes):
             if ep.backward_step is not None:
-                return ep.last_step
+                # Not on a closing print's comparison: on the gradients (or the update).
+                for k in range(ep.last_step, ep.backward_step - 1, -1):
+                    if self.steps[k].phase != "forward":
+                        return k
         return len(self.steps) - 1
 
     def add_error_step(self, error: ErrorInfo) -> None:

@@ -646,9 +646,11 @@ def test_default_step_is_the_end_of_the_last_backward():
     story, _, _ = record_story(dict((c[0], c[1]) for c in CASES)["closing_print_folds_in"])
     assert len(story.episodes) == 1
     ep = story.episodes[0]
-    assert story.default_step == ep.last_step
-    # The closing print's comparison is part of the backward episode, after the backward.
-    assert story.steps[ep.backward_step].index < story.steps[-1].index
+    # The closing print's comparison is part of the backward episode, after the backward,
+    # and the story opens on the gradients, not on that comparison.
+    assert story.steps[ep.last_step].phase == "forward"
+    assert story.steps[story.default_step].kind == "free"
+    assert "x.grad = 4" in story.steps[story.default_step].narration
 
 
 def test_gradient_argument_is_drawn_as_the_seed_source():
