@@ -2,7 +2,8 @@
 
 usage:
   gradviz [FILE]                                 open the app (FILE is loaded, not run)
-  gradviz export FILE -o OUT.png [--step N|--end]  run FILE (sandboxed), draw one step
+  gradviz export FILE -o OUT.png|svg|pdf [--step N|--end] [--size WxH] [--theme dark]
+                 [--no-caption] [--aspect fit|16:9|4:3]   run FILE (sandboxed), draw one step
   gradviz export FILE -o OUT.html                run FILE, write the step-by-step web page
   gradviz export FILE -o OUT.json                run FILE, write the story and its layout
   gradviz export --help                          all export options
@@ -36,17 +37,25 @@ def _export_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         required=True,
-        help="OUT.png (one step), OUT.html (all steps) or OUT.json (story + layout)",
+        help="OUT.png, OUT.svg or OUT.pdf (one step), OUT.html (all steps) "
+        "or OUT.json (story + layout)",
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--step",
         type=int,
         help="the step to draw, numbered as in the window (1 = first); "
-        "default: the first backward step, as the window shows after a run",
+        "default: the step the window opens at after a run (as --end)",
     )
-    where.add_argument("--end", action="store_true", help="draw the last step")
+    where.add_argument(
+        "--end",
+        action="store_true",
+        help="draw the story's end: the last step of its last backward (where the window opens)",
+    )
     parser.add_argument("--direction", choices=("LR", "TB"), default="LR")
+    from gradviz.ui.export_cli import add_picture_options  # no Qt import until drawing
+
+    add_picture_options(parser)
     parser.add_argument("--time-limit", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument("--memory-limit", type=int, default=1024, metavar="MB")
     parser.add_argument(
@@ -69,8 +78,11 @@ def export(argv: list[str]) -> int:
     """``gradviz export``: returns the exit code."""
     args = _export_parser().parse_args(argv)
     source_path, output = Path(args.file), Path(args.output)
-    if output.suffix.lower() not in (".png", ".html", ".json"):
-        return _fail(f"cannot tell the format of {output}: use .png, .html or .json", EXIT_USAGE)
+    if output.suffix.lower() not in (".png", ".svg", ".pdf", ".html", ".json"):
+        return _fail(
+            f"cannot tell the format of {output}: use .png, .svg, .pdf, .html or .json",
+            EXIT_USAGE,
+        )
     from gradviz.core.script_file import ScriptFileError, read_script
 
     try:
@@ -114,8 +126,11 @@ def export(argv: list[str]) -> int:
     _ensure_display()
     from gradviz.ui.episodes import initial_step
 
+    default = getattr(result.story, "default_step", None)
+    if default is None or not 0 <= default < count or error is not None:
+        default = initial_step(player.episodes(), count, failed=error is not None)
     if args.end:
-        step = count - 1
+        step = default
     elif args.step is not None:
         if not 1 <= args.step <= count:
             return _fail(
@@ -123,12 +138,15 @@ def export(argv: list[str]) -> int:
             )
         step = args.step - 1
     else:
-        step = initial_step(player.episodes(), count, failed=error is not None)
+        step = default  # where the window opens after a run
 
-    if output.suffix.lower() == ".png":
-        from gradviz.ui.render import save_scene_png
+    if output.suffix.lower() in (".png", ".svg", ".pdf"):
+        from gradviz.ui.export_cli import write_picture
 
-        save_scene_png(player.scene(step), output)
+        try:
+            write_picture(player.scene(step), output, args)
+        except ValueError as exc:
+            return _fail(str(exc), EXIT_USAGE)
         print(f"wrote {output} (step {step + 1} of {count})")
     elif output.suffix.lower() == ".json":
         from gradviz.core import story_json

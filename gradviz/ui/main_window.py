@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -30,13 +29,14 @@ from PySide6.QtWidgets import (
 from gradviz.core.result import TraceResult
 from gradviz.core.sandbox import prewarm, shutdown_prewarmed
 from gradviz.core.scene_types import Scene
+from gradviz.ui import chrome, theme
 from gradviz.ui.autosave import AutoSave, RecoveryBar
 from gradviz.ui.canvas import GraphCanvas
 from gradviz.ui.console import Console
 from gradviz.ui.editor import CodeEditor
 from gradviz.ui.episodes import EpisodeList, initial_step
 from gradviz.ui.files import DropOpener, FileController, RecentFilesMenu
-from gradviz.ui.fonts import ui_font
+from gradviz.ui.fonts import mono_font, ui_font
 from gradviz.ui.inspector import Inspector
 from gradviz.ui.legend import Legend
 from gradviz.ui.run_controller import RunController, prewarm_imports
@@ -46,7 +46,8 @@ from gradviz.ui.transport import Transport
 if TYPE_CHECKING:  # the player pulls in networkx and numpy: loaded with the first story
     from gradviz.core.player import Player
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "examples"  # package data
+AUTO_DIRECTION_MAX_NODES = 400  # bigger stories lay out once, left to right (then fold)
 PREWARM_DELAY_MS = 200  # after the first paint, so start-up stays quick
 WELCOME = (
     "Write PyTorch code on the left (or pick one from Examples) and press Ctrl+Enter. "
@@ -96,6 +97,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._connect()
+        chrome.install(self)  # toolbar, Edit and Help menus, theme, plain keys, tooltips
+        self.set_theme(self.settings.theme())
 
         self.autosave = AutoSave(self.editor)
         self._offer_recovery()
@@ -151,16 +154,19 @@ class MainWindow(QMainWindow):
         below.setSpacing(0)
         below.addWidget(self.narration, 1)
         graph_layout.addLayout(below)
+        # The chain rule with its numbers, under the narration, in a monospace font.
+        self.math_label = QLabel()
+        self.math_label.setObjectName("MathLines")
+        self.math_label.setFont(mono_font(10))
+        self.math_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.math_label.setToolTip("The chain rule of this step, with its numbers")
+        self.math_label.hide()
+        graph_layout.addWidget(self.math_label)
         graph_layout.addWidget(self.transport)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.editor_panel)
-        self.splitter.addWidget(graph_panel)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([460, 520])
-        self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        # The graph is the centre of the window; everything else sits in docks.
+        self.graph_panel = graph_panel
+        self.setCentralWidget(graph_panel)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -175,7 +181,6 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.inspector = Inspector()
         self.console = Console()
         self.episodes = EpisodeList()
@@ -184,18 +189,23 @@ class MainWindow(QMainWindow):
         legend_scroll.setWidget(self.legend)
         legend_scroll.setWidgetResizable(True)
         legend_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        right = Qt.DockWidgetArea.RightDockWidgetArea
-        self.episodes_dock = self._dock("Episodes", "EpisodesDock", self.episodes, right)
-        self.inspector_dock = self._dock("Inspector", "InspectorDock", self.inspector, right)
-        self.legend_dock = self._dock("Legend", "LegendDock", legend_scroll, right)
-        self.tabifyDockWidget(self.inspector_dock, self.legend_dock)
+        # The graph gets the rest of the window: every panel sits in one column on the
+        # left, the script above and the panels that explain a step below it, as tabs.
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
+        self.setCorner(Qt.Corner.TopLeftCorner, left)
+        self.editor_dock = self._dock("Script", "EditorDock", self.editor_panel, left)
+        self.inspector_dock = self._dock("Inspector", "InspectorDock", self.inspector, left)
+        self.splitDockWidget(self.editor_dock, self.inspector_dock, Qt.Orientation.Vertical)
+        self.console_dock = self._dock("Output", "ConsoleDock", self.console, left)
+        self.episodes_dock = self._dock("Episodes", "EpisodesDock", self.episodes, left)
+        self.legend_dock = self._dock("Legend", "LegendDock", legend_scroll, left)
+        for dock in (self.console_dock, self.episodes_dock, self.legend_dock):
+            self.tabifyDockWidget(self.inspector_dock, dock)
         self.inspector_dock.raise_()
-        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self.console_dock = self._dock("Output", "ConsoleDock", self.console, bottom)
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
-        self.resizeDocks([self.episodes_dock, self.inspector_dock], [110, 520], vertical)
-        self.resizeDocks([self.inspector_dock], [300], horizontal)
-        self.resizeDocks([self.console_dock], [140], vertical)
+        self.resizeDocks([self.editor_dock, self.inspector_dock], [430, 300], vertical)
+        self.resizeDocks([self.editor_dock], [380], horizontal)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -211,7 +221,9 @@ class MainWindow(QMainWindow):
         self.open_action = self._action("&Open…", self.files.open_dialog, Key.Open)
         self.save_action = self._action("&Save", self.files.save, Key.Save)
         self.save_as_action = self._action("Save &As…", self.files.save_as, Key.SaveAs)
-        self.export_png_action = self._action("Export &PNG…", self.export_png_dialog)
+        self.export_png_action = self._action(
+            "&Export Image…", self.export_png_dialog, "Ctrl+E", "PNG, SVG or PDF of this step"
+        )
         self.export_html_action = self._action("Export &HTML…", self.export_html_dialog)
         self.quit_action = self._action("&Quit", self.close, Key.Quit)
         self.run_action = self._action("&Run", self.run, "Ctrl+Return", "Run the script")
@@ -224,19 +236,27 @@ class MainWindow(QMainWindow):
         self.prev_action = self._action("Step &back", self.transport.step_back, "Alt+Left")
         self.first_action = self._action("F&irst step", self.transport.go_to_start, "Alt+Home")
         self.last_action = self._action("&Last step", self.transport.go_to_end, "Alt+End")
-        self.fit_action = self._action(
-            "&Fit graph", lambda: self.canvas.fit_to_view(readable=False), "Ctrl+0"
-        )
+        self.fit_action = self._action("&Fit graph", self.canvas.fit_to_view, "Ctrl+0")
         self.zoom_in_action = self._action("Zoom &in", self.canvas.zoom_in, Key.ZoomIn)
         self.zoom_out_action = self._action("Zoom &out", self.canvas.zoom_out, Key.ZoomOut)
         self.direction_group = QActionGroup(self)
         self.direction_actions: dict[str, QAction] = {}
-        for direction, label in zip(DIRECTIONS, ("Left to right", "Top to bottom")):
+        labels = ("Auto (by the window's shape)", "Left to right", "Top to bottom")
+        for direction, label in zip(DIRECTIONS, labels):
             action = QAction(label, self, checkable=True)
             action.setChecked(direction == self.settings.direction())
             action.triggered.connect(lambda _c=False, d=direction: self.set_direction(d))
             self.direction_group.addAction(action)
             self.direction_actions[direction] = action
+        self.focus_action = self._action(
+            "F&ocus on the graph", self.set_graph_focus, "F11", "Hide the side panels"
+        )
+        self.focus_action.setCheckable(True)
+        self.export_all_action = self._action(
+            "Export &All Steps…",
+            self.export_all_dialog,
+            tip="A numbered PNG per step, for slides",
+        )
         self.legend_action = self._action("&Legend", self.show_legend, "F1")
         self.about_action = self._action("&About gradviz", self.show_about)
 
@@ -251,6 +271,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.save_as_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_png_action)
+        file_menu.addAction(self.export_all_action)
         file_menu.addAction(self.export_html_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -280,7 +301,13 @@ class MainWindow(QMainWindow):
         for action in self.direction_actions.values():
             direction_menu.addAction(action)
         view_menu.addSeparator()
-        for dock in (self.inspector_dock, self.console_dock, self.episodes_dock, self.legend_dock):
+        for dock in (
+            self.editor_dock,
+            self.inspector_dock,
+            self.console_dock,
+            self.episodes_dock,
+            self.legend_dock,
+        ):
             view_menu.addAction(dock.toggleViewAction())
 
         help_menu = bar.addMenu("&Help")
@@ -329,7 +356,7 @@ class MainWindow(QMainWindow):
         examples = {path.name: path for path in example_files()}
         path = examples.get(self.settings.last_example()) or next(iter(examples.values()), None)
         if path is not None:
-            self.load_example(path, run=False)
+            self.load_example(path, run=True)  # a first start shows a graph at once
 
     def _restore_text(self, text: str, orphan=None) -> None:
         self.files.set_text(text)
@@ -343,9 +370,6 @@ class MainWindow(QMainWindow):
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)
-        split = self.settings.editor_split()
-        if split is not None:
-            self.splitter.restoreState(split)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self.files.confirm_discard():
@@ -355,7 +379,6 @@ class MainWindow(QMainWindow):
         self.transport.pause()
         self.settings.set_window_geometry(self.saveGeometry())
         self.settings.set_window_state(self.saveState())
-        self.settings.set_editor_split(self.splitter.saveState())
         self.settings.sync()
         self.autosave.end_session()
         shutdown_prewarmed()
@@ -427,6 +450,7 @@ class MainWindow(QMainWindow):
                 else f"Stopped ({error.kind})"
             )
             self.console_dock.show()
+            self.console_dock.raise_()  # a tab next to the inspector: bring it forward
         self._load_story(result.story)
 
     def _set_idle(self, text: str) -> None:
@@ -446,7 +470,7 @@ class MainWindow(QMainWindow):
         try:
             from gradviz.core.player import Player
 
-            self.player = Player(story, direction=self.settings.direction())
+            self.player = Player(story, direction=self._direction_for(story))
         except Exception as exc:  # noqa: BLE001 - a story we cannot show must not kill the UI
             self.player = None
             self.transport.set_story(0, [])
@@ -473,6 +497,9 @@ class MainWindow(QMainWindow):
             return
         failed = self.result is not None and self.result.error is not None
         step = initial_step(episodes, count, failed)
+        default = getattr(story, "default_step", None)
+        if not failed and default is not None and 0 < default < count:
+            step = default  # the story knows where to open: the end of its last backward
         self.transport.show_step(step)
         self.show_step(step, animate=False)
         self.canvas.fit_to_view()
@@ -491,6 +518,7 @@ class MainWindow(QMainWindow):
         self._scene = self.player.scene(step)
         self.canvas.show_scene(self._scene, animate=animate)
         self.narration.setText(self._scene.narration)
+        self._show_math(self._scene)
         self.editor.highlight_line(self.player.step_line(step))
         self.episodes.set_current_step(step)
         if self.transport.step != step:
@@ -528,7 +556,7 @@ class MainWindow(QMainWindow):
         step = self.current_step
         from gradviz.core.player import Player
 
-        self.player = Player(self._story, direction=direction)
+        self.player = Player(self._story, direction=self._direction_for(self._story))
         self.show_step(step, animate=False)
         self.canvas.fit_to_view()
 
@@ -556,10 +584,11 @@ class MainWindow(QMainWindow):
         folder = self.settings.last_directory() or str(Path.home())
         return str(Path(folder) / f"{stem}-step{self.current_step + 1}{suffix}")
 
-    def export_png(self, path: str | Path) -> None:
-        from gradviz.ui.render import save_scene_png
+    def export_png(self, path: str | Path, options=None) -> None:
+        """The current step as PNG, SVG or PDF (by suffix), in the current theme."""
+        from gradviz.ui.export_image import ExportOptions, export_scene
 
-        save_scene_png(self._scene, path)
+        export_scene(self._scene, path, options or ExportOptions())
 
     def export_html(self, path: str | Path) -> None:
         from gradviz.core.html_export import write_html
@@ -570,11 +599,45 @@ class MainWindow(QMainWindow):
         write_html(self.player, path, title, self.editor.toPlainText())
 
     def export_png_dialog(self) -> None:
+        from gradviz.ui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self)
+        if not dialog.exec():
+            return
+        suffix, options = dialog.suffix(), dialog.options()
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export PNG", self._export_name(".png"), "PNG images (*.png)"
+            self, "Export image", self._export_name(suffix), f"{suffix[1:].upper()} (*{suffix})"
         )
         if path:
-            self._export_with_report(self.export_png, path)
+            if not path.lower().endswith(suffix):
+                path += suffix
+            self._export_with_report(lambda p: self.export_png(p, options), path)
+
+    def export_all_steps(self, folder: str | Path, options=None) -> list[Path]:
+        """Every step as a numbered PNG in `folder` (step-001.png, ...)."""
+        from gradviz.ui.export_image import ExportOptions, export_all_steps
+
+        if self.player is None or self.player.step_count == 0:
+            raise ValueError("run a script first")
+        scenes = (self.player.scene(k) for k in range(self.player.step_count))
+        stem = self.files.path.stem if self.files.path else "step"
+        return export_all_steps(scenes, folder, stem, options or ExportOptions())
+
+    def export_all_dialog(self) -> None:
+        from gradviz.ui.export_dialog import ExportDialog
+
+        if self.player is None or self.player.step_count == 0:
+            QMessageBox.information(self, "Export all steps", "Run a script first.")
+            return
+        dialog = ExportDialog(self, all_steps=True)
+        if not dialog.exec():
+            return
+        options = dialog.options()
+        folder = QFileDialog.getExistingDirectory(
+            self, "Folder for the pictures", self.settings.last_directory() or str(Path.home())
+        )
+        if folder:
+            self._export_with_report(lambda f: self.export_all_steps(f, options), folder)
 
     def export_html_dialog(self) -> None:
         if self.player is None or self.player.step_count == 0:
@@ -616,16 +679,106 @@ class MainWindow(QMainWindow):
         if ok:
             self.set_memory_limit_mb(value)
 
+    # -- theme, focus, direction, tooltips --------------------------------------------------
+
+    def set_theme(self, choice: str) -> None:
+        """ "system", "light" or "dark": the canvas, editor, legend and exports follow."""
+        from gradviz.ui.app import apply_app_theme
+
+        self.settings.set_theme(choice)
+        name = chrome.resolved_theme(choice)
+        theme.apply_theme(name)
+        apply_app_theme(name)
+        if choice in getattr(self, "theme_actions", {}):
+            self.theme_actions[choice].setChecked(True)
+        self.canvas.apply_theme()
+        self.editor.apply_theme()
+        self.legend.update()
+        self._style_narration()
+
+    def _style_narration(self) -> None:
+        p = theme.PALETTE
+        self.narration.setStyleSheet(
+            f"#Narration {{ background: {p.caption_bg}; border-top: 1px solid {p.minimap_border};"
+            f" padding: 6px 12px; color: {p.caption_text}; }}"
+        )
+        self.math_label.setStyleSheet(
+            f"#MathLines {{ background: {p.caption_bg}; padding: 0 12px 6px 24px;"
+            f" color: {p.math_text}; }}"
+        )
+
+    def _show_math(self, scene: Scene) -> None:
+        lines = tuple(getattr(scene, "math", ()) or ())
+        self.math_label.setText("\n".join(lines))
+        self.math_label.setVisible(bool(lines))
+
+    def set_graph_focus(self, on: bool | None = None) -> None:
+        """Focus on the graph: hide every dock (and bring them back when turned off)."""
+        docks = self.findChildren(QDockWidget)  # every panel, also ones added by plug-ins
+        on = self.focus_action.isChecked() if on is None else on
+        self.focus_action.setChecked(on)
+        if on:
+            self._docks_before_focus = [d for d in docks if d.isVisible()]
+            for dock in docks:
+                dock.hide()
+        else:
+            for dock in getattr(self, "_docks_before_focus", None) or docks:
+                dock.show()
+                if dock is self.legend_dock:
+                    self.inspector_dock.raise_()
+        self.canvas.fit_to_view()
+
+    def _direction_for(self, story) -> str:
+        """The layout direction: the chosen one, or with "auto" the one whose layout
+        fills the canvas at the larger zoom (a wide window suits left to right)."""
+        choice = self.settings.direction()
+        if choice != "auto":
+            return choice
+        from gradviz.core.player import Player
+
+        episodes = getattr(story, "episodes", ())
+        if not episodes or sum(len(e.nodes) for e in episodes) > AUTO_DIRECTION_MAX_NODES:
+            return "LR"
+        view = self.canvas.viewport().size()
+        vw, vh = max(view.width(), 1), max(view.height(), 1)
+        default = getattr(story, "default_step", 0)
+        index = story.steps[default].episode if 0 <= default < len(story.steps) else 0
+        best, best_zoom = "LR", 0.0
+        for direction in ("LR", "TB"):
+            lay = Player(story, direction=direction).layout(index)
+            zoom = min(vw / max(lay.width, 1.0), vh / max(lay.height, 1.0))
+            if zoom > best_zoom * 1.05:  # LR unless TB is clearly better
+                best, best_zoom = direction, zoom
+        return best
+
+    def box_tooltip(self, box_id: str) -> str:
+        from gradviz.ui.render import box_tooltip_text
+
+        box = next((b for b in self._scene.boxes if b.id == box_id), None)
+        if box is None or self.player is None:
+            return ""
+        return box_tooltip_text(box, self.player.details(self.current_step, box_id))
+
+    def edge_tooltip(self, edge_id: str) -> str:
+        """The gradient that crossed an edge: the last token on it up to this step."""
+        from gradviz.ui.render import edge_tooltip_text
+
+        edge = next((e for e in self._scene.edges if e.id == edge_id), None)
+        if edge is None or self.player is None:
+            return ""
+        story, k = self.player.story, self.current_step
+        first = story.episodes[story.steps[k].episode].first_step
+        crossed = None
+        for step in story.steps[first : k + 1]:
+            if step.token is not None and step.token.edge == edge_id:
+                crossed = step.token.text
+        return edge_tooltip_text(edge, self._scene, crossed)
+
     def show_legend(self) -> None:
         self.legend_dock.show()
         self.legend_dock.raise_()
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About gradviz",
-            "<b>gradviz</b><p>Watch automatic differentiation happen: type PyTorch code, "
-            "run it, and step through the forward and backward pass of its graph.</p>"
-            "<p>Your code runs on gradviz's own small autograd engine, in a separate "
-            "process, so a script that hangs or crashes never takes the window with it.</p>",
-        )
+        from gradviz.ui.help import about_html
+
+        QMessageBox.about(self, "About gradviz", about_html())

@@ -15,7 +15,8 @@ from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 DATA_DIR_ENV = "GRADVIZ_DATA_DIR"
 MAX_RECENT = 8
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
-DIRECTIONS = ("LR", "TB")
+DIRECTIONS = ("auto", "LR", "TB")  # auto: by the canvas's aspect ratio
+THEMES = ("system", "light", "dark")
 
 
 def data_dir() -> Path:
@@ -137,11 +138,18 @@ class Settings:
         self._s.setValue("view/speed", float(speed))
 
     def direction(self) -> str:
-        value = str(self._s.value("view/direction", "LR"))
-        return value if value in DIRECTIONS else "LR"
+        value = str(self._s.value("view/direction", "auto"))
+        return value if value in DIRECTIONS else "auto"
 
     def set_direction(self, direction: str) -> None:
         self._s.setValue("view/direction", direction)
+
+    def theme(self) -> str:
+        value = str(self._s.value("view/theme", "system"))
+        return value if value in THEMES else "system"
+
+    def set_theme(self, choice: str) -> None:
+        self._s.setValue("view/theme", choice)
 
     # -- examples ---------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "assets" / "examples"
+EXAMPLES = REPO / "gradviz" / "assets" / "examples"
 TEST_TIME_LIMIT_S = 5.0
 TEST_MEMORY_MB = 256
 
@@ -41,6 +41,8 @@ def make_window(qtbot, time_limit_s: float = TEST_TIME_LIMIT_S):
     window.resize(1280, 800)
     window.show()
     qtbot.waitExposed(window)
+    # A first start runs the example it loads: let that run finish before the test.
+    qtbot.waitUntil(lambda: not window.running, timeout=20000)
     return window
 
 

@@ -10,7 +10,7 @@ import fixtures_app
 from fixtures_app import EXAMPLES, REPO, run_code
 from PySide6.QtGui import QImage
 
-from gradviz.ui.render import render_scene_image
+from gradviz.ui.export_image import render_image
 
 # Fixtures shared with the other UI tests (pytest finds them as module attributes).
 data_dir = fixtures_app.data_dir
@@ -45,9 +45,10 @@ def test_export_png_headless_matches_the_window(qtbot, window, tmp_path) -> None
     exported = QImage(str(out))
     assert not exported.isNull()
 
+    window.set_direction("LR")  # the CLI's default; the window's own is "auto"
     run_code(qtbot, window, EXAMPLE.read_text())
     window.transport.go_to(2)  # "--step 3" counts from 1, as the window's label does
-    assert same_pixels(render_scene_image(window.current_scene()), exported)
+    assert same_pixels(render_image(window.current_scene()), exported)
     # The window's own File → Export PNG writes the same picture.
     mine = tmp_path / "window.png"
     window.export_png(mine)
@@ -58,11 +59,33 @@ def test_default_and_end_steps(qtbot, window, tmp_path) -> None:
     first, last = tmp_path / "default.png", tmp_path / "end.png"
     assert cli(str(EXAMPLE), "-o", str(first)).returncode == 0
     assert cli(str(EXAMPLE), "-o", str(last), "--end").returncode == 0
+    window.set_direction("LR")
     run_code(qtbot, window, EXAMPLE.read_text())
-    # Without --step: the step the window shows right after a run.
-    assert same_pixels(render_scene_image(window.current_scene()), QImage(str(first)))
-    window.transport.go_to_end()
-    assert same_pixels(render_scene_image(window.current_scene()), QImage(str(last)))
+    # Without --step, and with --end: the story's default step, where the window opens.
+    assert window.current_step == window.player.story.default_step
+    assert same_pixels(render_image(window.current_scene()), QImage(str(first)))
+    assert same_pixels(render_image(window.current_scene()), QImage(str(last)))
+
+
+def test_export_svg_pdf_and_picture_options(tmp_path) -> None:
+    import re
+    import xml.etree.ElementTree as ET
+
+    svg, pdf, png = tmp_path / "s.svg", tmp_path / "s.pdf", tmp_path / "s.png"
+    done = cli(str(EXAMPLE), "-o", str(svg), "--theme", "dark", "--aspect", "16:9")
+    assert done.returncode == 0, done.stderr
+    root = ET.parse(svg).getroot()
+    texts = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "AccumulateGrad" in texts and "Step " in texts
+    assert cli(str(EXAMPLE), "-o", str(pdf), "--step", "4").returncode == 0
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?!s)", data)) == 1
+    done = cli(str(EXAMPLE), "-o", str(png), "--size", "1280x720", "--no-caption")
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1280, 720)
+    bad = cli(str(EXAMPLE), "-o", str(png), "--size", "huge")
+    assert bad.returncode == 2 and "1920x1080" in bad.stderr
 
 
 def test_export_html(tmp_path) -> None:
@@ -96,7 +119,7 @@ def test_errors_exit_non_zero_with_a_clear_message(tmp_path) -> None:
     assert far.returncode == 2 and "out of range" in far.stderr
 
     wrong = cli(str(EXAMPLE), "-o", str(tmp_path / "d.jpg"))
-    assert wrong.returncode == 2 and ".png, .html or .json" in wrong.stderr
+    assert wrong.returncode == 2 and ".png, .svg, .pdf, .html or .json" in wrong.stderr
 
 
 def test_a_script_that_raises_still_draws_but_fails(tmp_path) -> None:
