@@ -31,6 +31,7 @@ from gradviz.ui.render import (
 )
 
 Painter = Callable[[QPainter], None]  # paints a sample centred on (0, 0)
+MUTED = "muted"  # legend key of a box on no gradient path (SceneBox.muted)
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,26 @@ ENTRIES = (
         "the gradient's value",
     ),
     LegendEntry("Edges", st.EDGE_CUT, "cut edge", "detach() / no_grad — gradients cannot cross"),
+    LegendEntry(
+        "Edges",
+        st.EDGE_SEED,
+        "gradient= edge",
+        "the tensor passed as backward(gradient=v) becomes the seed",
+    ),
     LegendEntry("States", st.STATE_HIDDEN, "faint", "not computed yet in the forward pass"),
     LegendEntry("States", st.STATE_ACTIVE, "glowing", "what this step is about"),
     LegendEntry("States", st.STATE_DONE, "✓ done", "backward has passed through it"),
     LegendEntry(
         "States",
         st.STATE_FREED,
-        "freed",
+        "freed badge",
         "its saved tensors were released after backward (retain_graph=True keeps them)",
+    ),
+    LegendEntry(
+        "States",
+        MUTED,
+        "dashed, quiet",
+        "not on any gradient path: a comparison, or a value used only in a test or print",
     ),
     LegendEntry("States", st.STATE_ERROR, "! error", "this step raised an error"),
 )
@@ -135,6 +148,11 @@ def _box_sample(role: str, state: str, size: QSize, with_text: bool) -> Painter:
         w, h = (76.0, 48.0) if leaf else (66.0, 30.0)
     else:
         w, h = size.width() - 12.0, size.height() - 10.0
+    muted, badges = state == MUTED, ()
+    if muted:
+        role, state = st.ROLE_OP, st.STATE_IDLE
+    elif state == st.STATE_FREED:  # freed is a badge on a box backward has passed
+        state, badges = st.STATE_DONE, (st.BADGE_FREED,)
     box = SceneBox(
         id=role,
         role=role,
@@ -148,6 +166,8 @@ def _box_sample(role: str, state: str, size: QSize, with_text: bool) -> Painter:
         height=h,
         state=state,
         line=None,
+        muted=muted,
+        badges=badges,
     )
     layout = layout_box(box)
     if not with_text:

@@ -359,8 +359,11 @@ def test_states_and_roles_match_golden(qapp) -> None:
 def test_legend_explains_every_role_edge_kind_and_state(qtbot) -> None:
     keys = {e.key for e in ENTRIES}
     assert set(st.ROLES) <= keys
-    assert {st.EDGE_DATA, st.EDGE_GRAD, st.EDGE_CUT} <= keys
+    assert {st.EDGE_DATA, st.EDGE_GRAD, st.EDGE_CUT, st.EDGE_SEED} <= keys
     assert all(e.explanation for e in ENTRIES)
+    # Muted boxes and the freed badge are explained too.
+    assert any("not on any gradient path" in e.explanation for e in ENTRIES)
+    assert any(e.key == st.STATE_FREED and "badge" in e.name for e in ENTRIES)
     full, compact = Legend(), Legend(compact=True)
     for legend in (full, compact):
         qtbot.addWidget(legend)
