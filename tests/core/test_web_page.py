@@ -201,12 +201,21 @@ def test_zoom_pan_pinch_and_semantic_zoom(browser, player, tmp_path) -> None:
     browser.js(pointer % ("pointerup", 650, 400, 3))
     pinched = browser.json("gradviz.view()")
     assert pinched["k"] == pytest.approx(panned["k"] * 2, rel=0.01)
-    # Zoomed far out, small text is hidden rather than drawn unreadable.
-    for _ in range(12):
-        browser.js(wheel % (400, "false"))
+    # Zoomed out, small text is hidden rather than drawn unreadable; titles grow.
+    browser.js("gradviz.fit(); 0")
+    while browser.json("gradviz.view()")["k"] > 0.5:
+        browser.js(wheel % (100, "false"))
     far = browser.json("gradviz.view()")
     assert far["k"] * 11 < 9 and far["lod"] >= 1
     assert browser.js("getComputedStyle(document.querySelector('#boxes .sub')).display") == "none"
+    # Titles stay, drawn big enough to read (or not at all when the box is too small).
+    sizes = browser.json(
+        "Array.from(document.querySelectorAll('#boxes .title')).map(t => [t.textContent,"
+        " getComputedStyle(t).display, parseFloat(getComputedStyle(t).fontSize)])"
+    )
+    assert sizes and any(text for text, _d, _px in sizes)
+    for text, display, px in sizes:
+        assert display != "none" and (text == "" or px * far["k"] >= 8.9), (text, px, far["k"])
     browser.js("gradviz.fit(); 0")
     assert browser.js("document.getElementById('canvas').classList.contains('lod-1')") is (
         browser.json("gradviz.view()")["k"] * 11 < 9

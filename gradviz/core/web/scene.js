@@ -1,7 +1,7 @@
 // scene.js: draws the graph at a step. Each box and edge keeps its own SVG node; a step
 // only touches the nodes whose row changed, so stepping costs the size of the change.
 
-/* exported drawScene, redrawBox, placeTokens, sceneBoxes, currentBoxRow, SCENE */
+/* exported setTitleSize, drawScene, redrawBox, placeTokens, sceneBoxes, currentBoxRow, SCENE */
 const gEdges = $("edges"), gBoxes = $("boxes"), gTokens = $("tokens");
 const SCENE = {
   boxes: new Map(), // box index -> {info, g, row, sel}
@@ -11,6 +11,7 @@ const SCENE = {
   elist: null,
   tokens: [],
   selected: null,
+  titlePx: 13, // the title's size in scene pixels (13 = as designed; more when zoomed out)
 };
 
 function roundedBottom(w, h, s, r) {
@@ -59,8 +60,11 @@ function redrawBox(entry, row) {
   while (lines.length > 1 && lines.length * LH > avail) lines.splice(1, 1);
   const top = 3 + (avail - lines.length * LH) / 2;
   lines.forEach((ln, i) => {
-    svgText(g, b.w / 2, top + i * LH + 12, fit(ln.text, FONTS[ln.kind], b.w - 12), ln.kind);
+    const t = svgText(g, b.w / 2, top + i * LH + 12, fit(ln.text, FONTS[ln.kind], b.w - 12), ln.kind);
+    if (i === 0) { entry.title = t; entry.titleY = top + 12; }
   });
+  entry.titlePx = 13;
+  if (SCENE.titlePx !== 13) sizeTitle(entry);
   if (strip) {
     svgEl("path", { class: "strip", d: roundedBottom(b.w, b.h, stripH, 7) }, g);
     svgEl("line", { class: "strip-line", x1: 0, x2: b.w, y1: b.h - stripH, y2: b.h - stripH }, g);
@@ -82,6 +86,31 @@ function redrawBox(entry, row) {
     svgEl("rect", { class: "note-bg", x: (b.w - w) / 2, y: b.h + 5, width: w, height: 19, rx: 9.5 }, g);
     svgText(g, b.w / 2, b.h + 18, text, "note");
   }
+}
+
+// Zoomed out, a title is drawn big enough to stay readable (SCENE.titlePx scene pixels,
+// set by view.js) and centred, the other rows hidden; if even that does not fit the box,
+// the box shows no text.
+function sizeTitle(entry) {
+  const t = entry.title, b = entry.info, px = SCENE.titlePx;
+  entry.titlePx = px;
+  if (!t) return;
+  if (px <= 13) {
+    t.style.fontSize = "";
+    t.setAttribute("y", entry.titleY);
+    t.textContent = fit(b.title, FONTS.title, b.w - 12);
+    return;
+  }
+  t.style.fontSize = px + "px";
+  t.setAttribute("y", b.h / 2 + px * 0.36);
+  const text = px > b.h - 4 ? "" : fit(b.title, "600 " + px + "px " + SANS, b.w - 8);
+  t.textContent = text === "…" ? "" : text;
+}
+
+function setTitleSize(px) {
+  if (SCENE.titlePx === px) return;
+  SCENE.titlePx = px;
+  for (const r of SCENE.list || []) sizeTitle(SCENE.boxes.get(r[0]));
 }
 
 function edgeEntry(index) {
@@ -143,6 +172,7 @@ function drawScene(i) {
   for (const r of rows.b) {
     const entry = boxEntry(r[0]);
     if (entry.row !== r || entry.sel !== (SCENE.selected === entry.info.id)) redrawBox(entry, r);
+    else if (entry.titlePx !== SCENE.titlePx) sizeTitle(entry);
     if (!boxesSame) {
       gBoxes.appendChild(entry.g);
       SCENE.byId.set(entry.info.id, entry);

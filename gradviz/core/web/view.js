@@ -16,6 +16,10 @@ function applyTransform() {
     svg.classList.toggle("lod-1", lod >= 1);
     svg.classList.toggle("lod-2", lod >= 2);
   }
+  // Titles grow in steps of 20%, so zooming re-measures them only now and then.
+  let px = 13;
+  while (px * VIEW.k < MIN_TEXT_PX) px = Math.round(px * 1.2);
+  setTitleSize(px);
 }
 
 function contentBounds() {
