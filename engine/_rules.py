@@ -349,6 +349,9 @@ class Elementwise(Op):
                     arrays[name] = t._data
                 else:
                     grad = r.vjp(NUMPY, gd, arrays, res, params)
+                    if grad is gd and gd.shape == shapes[i]:  # e.g. add: the gradient itself
+                        out.append(g)
+                        continue
                     if grad.__class__ is not np.ndarray:
                         grad = np.asarray(grad)
                     if grad.shape != shapes[i]:
