@@ -82,8 +82,50 @@ class IndexSelect(Op):
         shape = ctx.input_shapes[0]
         if not shape:
             return (g.reshape(()),)
-        key = (slice(None),) * ctx.params["dim"] + (ctx.params["index"],)
-        return (_scatter(g, shape, key),)
+        # torch's index_select_backward: zeros(sizes).index_add_(dim, index, grad)
+        zeros = g.__class__._make(np.zeros(shape, dtype=g._data.dtype), g._dtype, False, None)
+        params = {"dim": ctx.params["dim"], "index": ctx.params["index"], "alpha": 1}
+        return (apply(IndexAdd, (zeros, g), params),)
+
+
+@register
+class IndexAdd(Op):
+    """index_add(self, dim, index, source, alpha): source's rows added at index, along dim."""
+
+    name, grad_fn, symbol = "index_add", "IndexAddBackward0", "add[idx]"
+    input_names = ("self", "source")
+    rules = (
+        rule("self", "index", "1"),
+        rule("source", "index", "{alpha} at each row of {self} it is added to"),
+    )
+    dtype_rule = "first"
+    methods = functions = ("index_add",)
+
+    @classmethod
+    def call(cls, a, dim, index, source, *, alpha=1):
+        idx = _index_array(index, "index_add")
+        if idx.ndim > 1:
+            raise IndexError("index_add_(): Index is supposed to be a vector")
+        d = _dims(dim, a._data.ndim)[0] if a._data.ndim else 0
+        return apply(cls, (a, source), {"dim": d, "index": idx.reshape(-1), "alpha": alpha})
+
+    @staticmethod
+    def forward(ctx, a, source, dim, index, alpha):
+        out = np.array(arr(a))
+        src = arr(source)
+        np.add.at(out, (slice(None),) * dim + (index,), src if alpha == 1 else src * alpha)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        p = ctx.params
+        grad_source = None
+        if needs(ctx, 1):  # torch: grad.index_select(dim, index).expand_as(source) * alpha
+            picked = apply(IndexSelect, (g,), {"dim": p["dim"], "index": p["index"]})
+            grad_source = picked.expand(ctx.input_shapes[1])
+            if p["alpha"] != 1:
+                grad_source = REGISTRY["mul_scalar"].call(grad_source, p["alpha"])
+        return (g if needs(ctx, 0) else None, grad_source)
 
 
 @register
@@ -148,8 +190,75 @@ class MaskedSelect(Op):
         a_shape = ctx.input_shapes[0]
         mask = ctx.params["mask"]
         shape = np.broadcast_shapes(a_shape, mask.shape)
-        full = _scatter(g, shape, np.nonzero(np.broadcast_to(mask, shape)))
+        # torch's masked_select_backward: zeros.masked_scatter_(mask, grad), summed to self
+        zeros = g.__class__._make(np.zeros(shape, dtype=g._data.dtype), g._dtype, False, None)
+        full = apply(MaskedScatter, (zeros, g), {"mask": np.broadcast_to(mask, shape)})
         return (unbroadcast(full, a_shape),)
+
+
+@register
+class MaskedScatter(Op):
+    """masked_scatter(self, mask, source): source's first values, in order, where mask is True."""
+
+    name, grad_fn, symbol = "masked_scatter", "MaskedScatterBackward0", "[mask]="
+    input_names = ("self", "source")
+    rules = (
+        rule("self", "index", "1 where {mask} is False, 0 where it is True"),
+        rule("source", "index", "1 for each value written, in order"),
+    )
+    dtype_rule = "first"
+    methods = ("masked_scatter",)
+
+    @classmethod
+    def call(cls, a, mask, source):
+        m = mask._data if isinstance(mask, _Tensor[0]) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise RuntimeError("masked_scatter_ only supports boolean masks")
+        m = np.broadcast_to(m, a._data.shape)
+        if int(m.sum()) > source._data.size:
+            raise RuntimeError("masked_scatter: expected source to have at least as many elements")
+        return apply(cls, (a, source), {"mask": m})
+
+    @staticmethod
+    def forward(ctx, a, source, mask):
+        out = np.array(arr(a))
+        out[mask] = arr(source).reshape(-1)[: int(mask.sum())]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        mask = ctx.params["mask"]
+        grad_self = apply(MaskedFill, (g,), {"mask": mask, "value": 0}) if needs(ctx, 0) else None
+        grad_source = None
+        if needs(ctx, 1):
+            grad_source = apply(
+                MaskedScatterBackward, (g,), {"mask": mask, "sizes": ctx.input_shapes[1]}
+            )
+        return grad_self, grad_source
+
+
+@register
+class MaskedScatterBackward(Op):
+    """torch's fused masked_scatter_backward: the gradient picked where mask is True, zero-padded
+    to source's size, in source's shape."""
+
+    name, grad_fn, symbol = "masked_scatter_backward", "MaskedScatterBackwardBackward0", "[mask]"
+    input_names = ("grad_output",)
+    rules = (rule("grad_output", "index", "1 at each position where {mask} is True"),)
+    dtype_rule = "first"
+
+    @staticmethod
+    def forward(ctx, g, mask, sizes):
+        picked = arr(g)[mask]
+        out = np.zeros(int(np.prod(sizes)), dtype=picked.dtype)
+        out[: picked.size] = picked
+        return out.reshape(sizes)
+
+    @staticmethod
+    def backward(ctx, gg):  # derivatives.yaml: zeros_like(grad_output).masked_scatter(mask, grad)
+        mask = ctx.params["mask"]
+        zeros = gg.__class__._make(np.zeros(mask.shape, gg._data.dtype), gg._dtype, False, None)
+        return (apply(MaskedScatter, (zeros, gg), {"mask": mask}),)
 
 
 @register

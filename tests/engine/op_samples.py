@@ -488,6 +488,23 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a, b: a.index_put((T.tensor([1, 1]),), b, accumulate=True), (3,), (2,)),
         S(lambda T, a, b: a.index_put((a > 0,), b), (2, 3), ()),
     ],
+    "index_add": [
+        S(lambda T, a, b: a.index_add(0, T.tensor([2, 0, 2]), b), (3, 2), (3, 2)),
+        S(lambda T, a, b: T.index_add(a, 1, T.tensor([1]), b, alpha=2.0), (2, 3), (2, 1)),
+    ],
+    "masked_scatter": [
+        S(lambda T, a, b: a.masked_scatter(a > 0, b), (3, 4), (3, 4)),
+        S(lambda T, a, b: a.masked_scatter(T.tensor([True, False, True]), b), (2, 3), (5,)),
+    ],
+    "masked_scatter_backward": [
+        Sample(
+            lambda T, g: T.REGISTRY["masked_scatter_backward"].call(
+                g, mask=(g > 0).numpy(), sizes=(3, 3)
+            ),
+            lambda T, g: T.ops.aten.masked_scatter_backward(g, g > 0, [3, 3]),
+            ((2, 4),),
+        )
+    ],
     "masked_select": [
         S(lambda T, a: a.masked_select(a > 0), (3, 4)),
         S(lambda T, a: T.masked_select(a, T.tensor([True, False, True])), (2, 3)),
