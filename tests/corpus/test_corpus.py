@@ -30,8 +30,9 @@ import corpus_runner  # noqa: E402
 # {cell id: "owner: reason"}; the owner is the issue part whose work the cell waits for.
 _FLOAT32_KERNELS = (
     "numerics (no owner yet): the printed float32 losses differ in the last bits because "
-    "torch's CPU kernels round differently: linspace's vectorised formula, SLEEF's sin, "
-    "x**3 as x*x*x, the cascade sum, and MKL's dot/gemm"
+    "torch's CPU kernels round differently: linspace's vectorised formula, MKL's vector sin "
+    "(not correctly rounded, so numpy cannot reproduce it), pow(x, 3) as x*x*x, the "
+    "cascade sum, and MKL's dot/gemm"
 )
 KNOWN_GAPS: dict[str, str] = {
     "examples_2_tensors:0": _FLOAT32_KERNELS,
