@@ -394,7 +394,7 @@ def test_screenshot_at_the_first_backward_step(browser, tmp_path) -> None:
     SCREEN_DIR.mkdir(parents=True, exist_ok=True)
     for theme in ("light", "dark"):
         browser.js(
-            f"gradviz.setTheme('{theme}'); gradviz.go({first_backward}); gradviz.settle(); 0"
+            f"gradviz.setTheme('{theme}'); gradviz.go({first_backward}); gradviz.home(); gradviz.settle(); 0"
         )
         # The header's background tells which theme the compositor has painted.
         dark = theme == "dark"

@@ -127,7 +127,7 @@ class Browser:
 
     def grab(self, wait_ms: int = 200, until=None, timeout_ms: int = 5000):
         """The view's pixels once the compositor has painted the last change: after
-        `wait_ms`, and (if given) once `until(image)` holds, or two grabs agree."""
+        `wait_ms`, two grabs 100 ms apart agree and (if given) `until(image)` holds."""
         self.qtbot.wait(wait_ms)
         image = self.view.grab().toImage()
         waited = 0
@@ -135,7 +135,7 @@ class Browser:
             self.qtbot.wait(100)
             waited += 100
             again = self.view.grab().toImage()
-            if until(again) if until is not None else again == image:
+            if again == image and (until is None or until(again)):
                 return again
             image = again
         return image

@@ -157,6 +157,7 @@ if (!N) {
 // A small API for tests and for the curious (try gradviz.go(5) in the console).
 window.gradviz = Object.freeze({
   go, next, prev, play, pause, select, fit: () => fitView(false), settle: () => animateTokens(false),
+  home: () => fitView(true), // the view a step opens with: readable, on the step's boxes
   index: () => P.index, count: () => N, playing: () => P.playing,
   narration: () => $("narration").textContent, errors: () => errors.slice(),
   view: () => ({ k: VIEW.k, tx: VIEW.tx, ty: VIEW.ty, lod: VIEW.lod }),

@@ -105,7 +105,12 @@ function installPanZoom(onClickBox) {
     new ResizeObserver(() => {
       const w = VIEW.w, h = VIEW.h;
       sizeCanvas();
-      if ((w !== VIEW.w || h !== VIEW.h) && VIEW.autoFit) fitView();
+      if (w === VIEW.w && h === VIEW.h) return;
+      if (VIEW.autoFit) { fitView(); return; }
+      // Keep what was in the middle in the middle.
+      VIEW.tx += (VIEW.w - w) / 2;
+      VIEW.ty += (VIEW.h - h) / 2;
+      applyTransform();
     }).observe(svg.parentNode);
   }
   // A mouse wheel zooms; a trackpad pinch arrives as a wheel with ctrlKey; a two-finger
