@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from gradviz.core.trace import trace_source
-from gradviz.ui.builder_panel import BuilderPanel
+from gradviz.ui.builder_panel import BuilderPanel, BuilderView
 
 data_dir = fixtures_app.data_dir
 window = fixtures_app.window
@@ -230,10 +230,13 @@ def test_builder_golden(qtbot, panel):
         .replace("y.backward()", "u = x.detach() * a\nwith torch.no_grad():\n    e = x + c\ny.backward()")
     )  # fmt: skip
     click_node(panel, "a")
-    body, right = panel.splitters  # fixed geometry, whatever ran before
-    body.setSizes([165, 471])
-    right.setSizes([230, 170, 130])
-    qtbot.wait(50)
-    # The builder's own drawing (the node graph): the palette and form are stock Qt widgets
-    # whose metrics follow whatever app style earlier tests left.
-    assert_matches_golden(panel.view.grab().toImage(), "builder_y_2xTx")
+    # The builder's own drawing (the node graph), at a fixed size: the palette and form are
+    # stock Qt widgets whose metrics follow whatever app style earlier tests left.
+    view = BuilderView()
+    qtbot.addWidget(view)
+    view.setFixedSize(464, 218)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_model(panel.model, panel.checks, panel.selected)
+    qtbot.wait(20)
+    assert_matches_golden(view.grab().toImage(), "builder_y_2xTx")
