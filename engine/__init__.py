@@ -173,11 +173,13 @@ from ._compat import (  # noqa: E402
     isneginf,
     isposinf,
     set_default_device,
+    set_default_tensor_type,
 )
 from ._tensortypes import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
+nonzero = Tensor.nonzero
 _compat.install(
     globals(), {f for op in REGISTRY.values() for f in op.functions} | {"matmul", "pow"}
 )

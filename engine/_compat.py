@@ -4,6 +4,7 @@ keyword names for op arguments (torch.add(input=, other=))."""
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 
@@ -63,3 +64,23 @@ def install(namespace: dict, function_names) -> None:
         fn = namespace.get(name)
         if callable(fn):
             namespace[name] = accept_torch_names(fn)
+
+
+SET_DEFAULT_TENSOR_TYPE_WARNING = (
+    "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+    "torch.set_default_dtype() and torch.set_default_device() as alternatives."
+)
+_warned: set = set()  # torch gives this warning once per process
+
+
+def set_default_tensor_type(t) -> None:
+    """The pre-2.1 way to pick the default float type: "torch.DoubleTensor" or the class."""
+    from ._legacy import dtype_of_type
+
+    if "set_default_tensor_type" not in _warned:
+        _warned.add("set_default_tensor_type")
+        warnings.warn(SET_DEFAULT_TENSOR_TYPE_WARNING, UserWarning, stacklevel=2)
+    d = dtype_of_type(t)
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    dt.set_default_dtype(d)

@@ -25,6 +25,11 @@ NON_LEAF_GRAD_WARNING = (
 )
 LEAF_INPLACE_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 LEAF_VIEW_INPLACE_ERROR = "a view of " + LEAF_INPLACE_ERROR
+NEW_TENSOR_WARNING = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+    "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+    "tensor.new_tensor(sourceTensor)."
+)
 
 
 class Size(tuple):
@@ -635,6 +640,44 @@ class Tensor:
     def isneginf(self) -> Tensor:
         return Tensor._make(np.isneginf(self._data), dt.bool_, False, None)
 
+    # ----- the older creation helpers: new tensors of this one's dtype -----------------
+    def _new(self, arr: np.ndarray, dtype, requires_grad: bool) -> Tensor:
+        d = self._dtype if dtype is None else dtype
+        out = Tensor._make(np.asarray(arr, dtype=d.np), d, False, None)
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        if isinstance(data, Tensor):
+            warnings.warn(NEW_TENSOR_WARNING, UserWarning, stacklevel=2)
+        return self._new(np.array(_unwrap(data)), dtype, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self._new(np.zeros(_size_arg(size)), dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self._new(np.ones(_size_arg(size)), dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self._new(np.zeros(_size_arg(size)), dtype, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return self._new(np.full(_size_arg((size,)), _unwrap(fill_value)), dtype, requires_grad)
+
+    def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
+    def get_device(self) -> int:
+        return -1  # the CPU, in torch's numbering
+
+    def nonzero(self, *, as_tuple: bool = False):
+        found = np.nonzero(self._data if self._data.ndim else self._data.reshape(1))
+        if as_tuple:
+            return tuple(Tensor._make(i.astype(np.int64), dt.int64, False, None) for i in found)
+        idx = np.stack(found, axis=1) if found else np.zeros((0, 0))
+        return Tensor._make(idx.astype(np.int64), dt.int64, False, None)
+
     def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
         """hook(tensor) runs after backward has accumulated this leaf's .grad."""
         if self.grad_fn is not None:
@@ -681,6 +724,13 @@ def _advanced(key) -> bool:
     """Whether an index uses tensors, lists or masks (index_put) rather than a view."""
     keys = key if isinstance(key, tuple) else (key,)
     return any(isinstance(k, (Tensor, list, np.ndarray, bool)) for k in keys)
+
+
+def _size_arg(size: tuple) -> tuple:
+    """new_zeros(2, 3) and new_zeros((2, 3)) alike."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(int(n) for n in size)
 
 
 def _index_key(key):

@@ -125,6 +125,21 @@ buf.seek(0)
 print(torch.load(buf))
 print(torch.accelerator.is_available(), torch.accelerator.current_accelerator())
 """,
+    "new_helpers": """
+torch.set_default_tensor_type('torch.DoubleTensor')
+print(torch.ones(1).dtype)
+torch.set_default_tensor_type(torch.FloatTensor)
+print(torch.ones(1).dtype)
+x = torch.tensor([[1., 0.], [0., 3.]], requires_grad=True)
+print(x.new_tensor([1, 2]), x.new_zeros(2, 3), x.new_ones((2,)), x.new_full((2,), 7))
+print(x.new_empty(0).shape, x.new_zeros(2, dtype=torch.int64), x.new_tensor([1.]).requires_grad)
+print(x.get_device(), x.nonzero(), torch.nonzero(x), x.nonzero(as_tuple=True))
+for bad in (lambda: x.cuda(), lambda: torch.set_default_tensor_type('torch.LongTensor')):
+    try:
+        bad()
+    except (AssertionError, TypeError) as e:
+        print(type(e).__name__, e)
+""",
 }
 
 
@@ -149,6 +164,15 @@ def _mask_addresses(text: str) -> str:
 def test_prints_as_torch(name: str):
     code = SNIPPETS[name]
     assert _mask_addresses(_run(engine, code)) == _mask_addresses(_run(torch, code))
+
+
+def test_old_helpers_warn_as_torch():
+    x = engine.ones(2)
+    with pytest.warns(UserWarning, match="To copy construct from a tensor"):
+        x.new_tensor(x)
+    engine._compat._warned.discard("set_default_tensor_type")
+    with pytest.warns(UserWarning, match=r"set_default_tensor_type\(\) is deprecated"):
+        engine.set_default_tensor_type("torch.FloatTensor")
 
 
 def test_volatile_warns_as_torch():
