@@ -151,8 +151,24 @@ def test_inspector_rows_are_the_apps_for_every_box(browser, player, tmp_path) ->
     assert {"leaf", "grad_fn", "accumulate", "seed", "constant", "tensor"} <= roles
 
 
-def test_math_lines_fan_in_and_cut_edges_are_drawn(browser, player, tmp_path) -> None:
-    browser.load_html(export_html(player, "dot.py", SCRIPT), tmp_path)
+SEEDED = """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = x * x
+v = torch.tensor([1.0, 0.5])
+y.backward(gradient=v)
+"""
+
+
+@pytest.mark.parametrize("example", ["dot.py", "seeded.py", "08_retain_graph.py"])
+def test_math_lines_fan_in_cut_seed_edges_and_badges_are_drawn(
+    browser, player, tmp_path, example
+) -> None:
+    if example == "seeded.py":
+        player = player_of(SEEDED, example)
+    elif example != "dot.py":
+        player = player_of((EXAMPLES / example).read_text(encoding="utf-8"), example)
+    browser.load_html(export_html(player, example, SCRIPT), tmp_path)
+    seen = {"seed": 0, "freed": 0, "math": 0}
     for k in range(player.step_count):
         scene = player.scene(k)
         browser.js(f"gradviz.go({k}); gradviz.settle(); 0")
@@ -170,7 +186,17 @@ def test_math_lines_fan_in_and_cut_edges_are_drawn(browser, player, tmp_path) ->
         assert browser.js("document.querySelectorAll('#boxes .box.muted').length") == muted
         halos = sum(1 for b in scene.boxes if b.state == "active")
         assert browser.js("document.querySelectorAll('#boxes .halo').length") == halos
+        freed = sum(1 for b in scene.boxes if "freed" in b.badges)
+        assert browser.js("document.querySelectorAll('#boxes .badge-t').length") == freed
+        seeds = sum(1 for e in scene.edges if e.kind == "seed")
+        assert browser.js("document.querySelectorAll('#edges .edge.kind-seed').length") == seeds
+        seen["seed"] += seeds
+        seen["freed"] += freed
+        seen["math"] += len(scene.math)
     assert browser.js("gradviz.errors().join('|')") == ""
+    # Each example shows what it was picked for.
+    wanted = {"dot.py": "math", "seeded.py": "seed", "08_retain_graph.py": "freed"}
+    assert seen[wanted[example]] > 0, seen
 
 
 def test_zoom_pan_pinch_and_semantic_zoom(browser, player, tmp_path) -> None:
