@@ -156,7 +156,7 @@ def export(argv: list[str]) -> int:
     else:
         from gradviz.core.html_export import write_html
 
-        write_html(player, output, source_path.name, source)
+        write_html(player, output, source_path.name, source, result.stdout)
         print(f"wrote {output} ({count} steps)")
     if error is not None:
         # The picture shows the story up to the error, but the script did fail.

@@ -449,3 +449,17 @@ def test_screenshot_in_headless_chromium(tmp_path) -> None:
         image = QImage(str(out))
         assert not image.isNull(), "Chromium wrote no screenshot"
         _matches_golden(image, f"chromium_backward_{theme}")
+
+
+def test_a_script_that_does_not_compile_still_makes_a_page(browser, tmp_path) -> None:
+    result = trace_source("import torch\nx = (1,\n", "broken.py")
+    assert result.error is not None and not result.story.steps
+    browser.load_html(export_html(Player(result.story), "broken.py"), tmp_path)
+    assert browser.js("gradviz.count()") == 0
+    assert browser.js("gradviz.narration()") == "This story has no steps."
+    shown = browser.js("document.getElementById('output').textContent")
+    assert "syntax error" in shown and "line 2" in shown
+    assert browser.js("document.getElementById('output-wrap').open") is True
+    browser.key("ArrowRight")
+    browser.key("End")
+    assert browser.js("gradviz.errors().join('|')") == ""
