@@ -9,7 +9,11 @@ from types import MappingProxyType
 
 from . import _saved_hooks
 from ._grad_hooks import register_multi_grad_hook  # noqa: F401
-from ._saved_hooks import disable_saved_tensors_hooks, saved_tensors_hooks  # noqa: F401
+from ._saved_hooks import (  # noqa: F401
+    disable_saved_tensors_hooks,
+    save_on_cpu,
+    saved_tensors_hooks,
+)
 
 _node_counter = itertools.count()
 
@@ -332,3 +336,10 @@ def _new_handle(t):
     out = type(t)._make(t._data, t._dtype, t.requires_grad_flag, t.grad_fn)
     out._vc, out._output_nr = t._vc, t._output_nr
     return out
+
+
+def increment_version(tensor) -> None:
+    """Mark `tensor` as modified in place (saved copies of it then refuse to be used)."""
+    tensors = tensor if isinstance(tensor, (list, tuple)) else (tensor,)
+    for t in tensors:
+        t._vc[0] += 1

@@ -199,7 +199,23 @@ y.sum().backward()
 print(seen, x.grad)
 """
 
+GRAPH_HELPERS = """
+a = torch.ones(2, requires_grad=True)
+with torch.autograd.graph.save_on_cpu():
+    y = a * a
+y.sum().backward()
+print(a.grad)
+b = torch.ones(2, requires_grad=True)
+z = b.exp()
+torch.autograd.graph.increment_version(z)
+try:
+    z.sum().backward()
+except RuntimeError as e:
+    print(e)
+"""
+
 SNIPPETS = {
+    "graph_helpers": GRAPH_HELPERS,
     "raw_saved_hooks": RAW_SAVED_HOOKS,
     "functional": FUNCTIONAL,
     "functions_and_hooks": FUNCTIONS_AND_HOOKS,
