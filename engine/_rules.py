@@ -109,6 +109,15 @@ class NUMPY:  # noqa: N801 - used as a namespace, `m`
         return x - c
 
     @staticmethod
+    def rsub(x, c):
+        return c - x
+
+    @staticmethod
+    def logit(x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x / (1 - x))
+
+    @staticmethod
     def pow(x, n):
         return np.power(x, n)
 
@@ -202,6 +211,16 @@ class ENGINE:  # noqa: N801 - used as a namespace, `m`
     @staticmethod
     def sub_scalar(x, c):
         return _call("sub_scalar", x, c)
+
+    @staticmethod
+    def rsub(x, c):
+        """c − x for a number c as PyTorch's C++ formulas write it: c becomes a constant
+        tensor, so the node is SubBackward0 with a None edge (not RsubBackward1)."""
+        return _call("sub", _const(x, np.asarray(c, dtype=x._data.dtype)), x)
+
+    @staticmethod
+    def logit(x):
+        return _call("logit", x)
 
     @staticmethod
     def pow(x, n):

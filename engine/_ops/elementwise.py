@@ -165,6 +165,38 @@ class Relu(_Unary):
         return np.maximum(x, np.zeros((), dtype=x.dtype))
 
 
+def _logit_grad(m, g, x, r, p):
+    """PyTorch's infinitely_differentiable_logit_backward: g/(x(1 − x)), NaN outside [0, 1]
+    (with eps: 0 outside [eps, 1 − eps])."""
+    a, eps = x["self"], p.get("eps")
+    if eps is None:
+        return m.where((a >= 0.0) & (a <= 1.0), g / (a * m.rsub(a, 1.0)), float("nan"))
+    return m.where((a >= eps) & (a <= 1.0 - eps), g / (a * m.rsub(a, 1.0)), 0.0)
+
+
+@register
+class Logit(Elementwise):
+    name, grad_fn, symbol = "logit", "LogitBackward0", "logit"
+    dtype_rule = "float"
+    methods = functions = ("logit",)
+    defaults = {"eps": None}
+    rules = (
+        elementwise("self", "1/({self}·(1 − {self})), 0 outside [{eps}, 1 − {eps}]", _logit_grad),
+    )
+
+    @classmethod
+    def call(cls, a, eps=None):
+        return apply(cls, (a,), {"eps": eps} if eps is not None else None)
+
+    @staticmethod
+    def compute(a, eps=None):
+        x = _float_arr(a)
+        if eps is not None:
+            x = np.clip(x, eps, 1.0 - eps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x / (1 - x))
+
+
 def _inside(m, x, lo, hi):
     """The mask lo <= x <= hi (a missing bound is no bound), as clamp's backward builds it."""
     if lo is not None and hi is not None:

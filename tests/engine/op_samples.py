@@ -293,6 +293,10 @@ SAMPLES: dict[str, list[Sample]] = {
     "abs": [S(lambda T, a: a.abs(), (2, 3), kinds="a"), S(lambda T, a: abs(a), (3,), kinds="i")],
     "sign": [S(lambda T, a: a.sign(), (2, 3), kinds="a")],
     "sgn": [S(lambda T, a: a.sgn(), (2, 3), kinds="a")],
+    "logit": [
+        S(lambda T, a: a.sigmoid().logit(), (2, 3)),
+        S(lambda T, a: T.logit(a.sigmoid(), eps=0.2), (6,), gradcheck=False),
+    ],
     "sin": [S(lambda T, a: a.sin(), (2, 3))],
     "cos": [S(lambda T, a: T.cos(a), (4,))],
     "tanh": [S(lambda T, a: a.tanh(), (2, 3))],
