@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QColor
 from web_support import (
     CHROMIUM,
     EXAMPLES,
@@ -23,6 +25,7 @@ from web_support import (
     player_of,
 )
 
+from gradviz.core import palette
 from gradviz.core.html_export import export_html
 from gradviz.core.player import Player
 from gradviz.core.story import Story
@@ -463,3 +466,29 @@ def test_a_script_that_does_not_compile_still_makes_a_page(browser, tmp_path) ->
     browser.key("ArrowRight")
     browser.key("End")
     assert browser.js("gradviz.errors().join('|')") == ""
+
+
+def test_inline_repr_html_plays_inside_its_sandboxed_iframe(browser, player, tmp_path) -> None:
+    """The notebook output: the page runs in a sandboxed srcdoc iframe, its own CSP intact."""
+    from gradviz.core.notebook import StoryView
+
+    wrapper = tmp_path / "notebook.html"
+    wrapper.write_text(
+        "<!DOCTYPE html><html><body style='margin:0'>"
+        + StoryView(player.story, "dot.py")._repr_html_()
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    with browser.qtbot.waitSignal(browser.view.loadFinished, timeout=15_000):
+        browser.view.load(QUrl.fromLocalFile(str(wrapper)))
+    # The iframe is another origin, so read it from the screen: grad_fn boxes (their fill
+    # colour) exist only once the page's own script has run.
+    fill = QColor(palette.ROLES["grad_fn"][0])
+
+    def played(image) -> bool:
+        return any(
+            image.pixelColor(x, y) == fill for x in range(200, 1000, 3) for y in range(60, 560, 3)
+        )
+
+    assert played(browser.grab(300, until=played))
+    assert not [m for m in browser.console if "Content Security Policy" in m or "Refused" in m]
