@@ -235,7 +235,8 @@ class _Payload:
         edge_rows: list[tuple] = []
         for k in range(player.step_count):
             step = story.steps[k]
-            if step.episode != episode:  # a new graph: everything from Player.scene
+            new_episode = step.episode != episode
+            if new_episode:  # a new graph: everything from Player.scene
                 episode, now = step.episode, {}
                 for target, field, value in step.updates:
                     now.setdefault(target, {})[field] = value
@@ -265,13 +266,20 @@ class _Payload:
                 dirty |= touched | set(appearing.get(k, ()))
                 if step.token:
                     dirty.add(step.token.edge)
+                changed_boxes, changed_edges = [], []
                 for target in dirty:
                     if target in box_at:
                         i, node, static = box_at[target]
-                        box_rows[i] = self.box_row(static, node, k, step, now)
+                        row = self.box_row(static, node, k, step, now)
+                        if row != box_rows[i]:
+                            box_rows[i] = row
+                            changed_boxes.append(i)
                     elif target in edge_at:
                         i, edge, static = edge_at[target]
-                        edge_rows[i] = self.edge_row(static, edge, step, now)
+                        row = self.edge_row(static, edge, step, now)
+                        if row != edge_rows[i]:
+                            edge_rows[i] = row
+                            changed_edges.append(i)
             touched = set(step.focus) | set(step.edges)
             if step.token:
                 touched.add(step.token.edge)
@@ -286,10 +294,14 @@ class _Payload:
             if math:
                 row["m"] = [self.text(m) for m in math]
                 row["f"] = list(step.focus)  # the inspector shows the math for these
-            prefix, rows = _delta(prev_boxes, box_rows)
-            row[prefix + "B"] = rows
-            prefix, rows = _delta(prev_edges, edge_rows)
-            row[prefix + "E"] = rows
+            if new_episode:  # a graph like the last one's is sent as its changes too
+                prefix, rows = _delta(prev_boxes, box_rows)
+                row[prefix + "B"] = rows
+                prefix, rows = _delta(prev_edges, edge_rows)
+                row[prefix + "E"] = rows
+            else:  # within an episode the rows a step changed are known
+                row["dB"] = [[i, *box_rows[i][1:]] for i in sorted(changed_boxes)]
+                row["dE"] = [[i, *edge_rows[i][1:]] for i in sorted(changed_edges)]
             out.append(row)
             prev_boxes, prev_edges = box_rows, edge_rows
         return out
