@@ -600,9 +600,7 @@ class MainWindow(QMainWindow):
         if self.player is None:
             raise ValueError("run a script first")
         title = self.files.display_name()
-        write_html(
-            self.player, path, title, self.editor.toPlainText(), self.console.toPlainText()
-        )
+        write_html(self.player, path, title, self.editor.toPlainText(), self.console.toPlainText())
 
     def export_png_dialog(self) -> None:
         from gradviz.ui.export_dialog import ExportDialog
