@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 
 import numpy as np
 
@@ -144,6 +145,7 @@ def run_backward(
     if not create_graph:
         STATE.recorders = []
     _callback_frames.append([])
+    _pass_nodes.append(None)  # filled by _propagate: which nodes this pass will run
     try:
         with np.errstate(all="ignore"):  # inf/nan in a gradient is the user's to see, silently
             result = _propagate(
@@ -152,12 +154,22 @@ def run_backward(
     finally:
         STATE.recorders, _active_recorders = _active_recorders, outer
         callbacks = _callback_frames.pop()
+        _pass_nodes.pop()
     for fn in callbacks:  # queued during this pass: run once it is over, as torch does
         fn()
     return result
 
 
 _callback_frames: list[list] = []  # one list per backward pass in progress
+_pass_nodes: list = []  # per pass in progress: (dependency counts, root nodes)
+
+
+def will_run(node) -> bool:
+    """Whether the backward pass in progress runs `node` (torch's _will_engine_execute_node)."""
+    if not _pass_nodes or _pass_nodes[-1] is None:
+        return False
+    deps, roots = _pass_nodes[-1]
+    return node in deps or node in roots
 
 
 def queue_callback(fn) -> None:
@@ -174,6 +186,8 @@ def _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, rec
         if node not in root_nodes:
             root_nodes.append(node)
     deps = _dependencies(root_nodes)
+    if _pass_nodes:
+        _pass_nodes[-1] = (deps, root_nodes)
     buffers: dict = {}
     for (node, nr), g in zip(root_edges, seeds):
         buf = buffers.setdefault(node, {})
@@ -186,10 +200,12 @@ def _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, rec
             capture.setdefault(node, {}).setdefault(nr, []).append(i)
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
+    # Ties (AccumulateGrad nodes) go first-in first-out, as torch's ready queue pops them.
+    order = itertools.count()
     ready: list = []
     for node in root_nodes:
         if deps.get(node, 0) == 0:
-            heapq.heappush(ready, (_priority(node), id(node), node))
+            heapq.heappush(ready, (_priority(node), next(order), node))
     heappop, heappush = heapq.heappop, heapq.heappush
     with _Scope(create_graph):
         while ready:
@@ -215,7 +231,7 @@ def _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, rec
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:
-                    heappush(ready, (_priority(nxt), id(nxt), nxt))
+                    heappush(ready, (_priority(nxt), next(order), nxt))
     return captured if inputs is not None else None
 
 

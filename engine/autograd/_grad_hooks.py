@@ -22,34 +22,40 @@ class _MultiHandle:
         self.remove()
 
 
+def _node_of(t):
+    return t.grad_fn if t.grad_fn is not None else t._accum
+
+
 def register_multi_grad_hook(tensors: Sequence, fn: Callable, *, mode: str = "all") -> _MultiHandle:
-    """mode="all": fn(grads) once per backward pass, one entry per tensor (None for those the
-    pass gave no gradient). mode="any": fn(grad) with the first gradient that arrives."""
+    """mode="all": fn(grads) once the last gradient this backward pass computes for `tensors`
+    has arrived, one entry per tensor (None for those the pass does not reach).
+    mode="any": fn(grad) with the first gradient that arrives."""
     if mode not in ("all", "any"):
         raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
-    from ._backward import queue_callback
+    from ._backward import _callback_frames, queue_callback, will_run
 
     tensors = tuple(tensors)
-    state = {"grads": [None] * len(tensors), "pending": False}
+    state: dict = {"pass": None}
 
-    def finish() -> None:
-        grads = state["grads"]
-        state["grads"], state["pending"] = [None] * len(tensors), False
-        if mode == "all":
-            fn(grads)
+    def start_pass() -> None:
+        # First gradient of a new pass: count how many of the tensors this pass reaches.
+        state["pass"] = frame = _callback_frames[-1]
+        state["grads"] = [None] * len(tensors)
+        state["left"] = sum(1 for t in tensors if will_run(_node_of(t)))
+        queue_callback(lambda: state.update({"pass": None}) if state["pass"] is frame else None)
 
     def make_hook(i: int):
         def hook(grad):
-            if mode == "any":
-                if not state["pending"]:
-                    state["pending"] = True
-                    queue_callback(finish)
+            if state["pass"] is not _callback_frames[-1]:
+                start_pass()
+                if mode == "any":
                     fn(grad)
+            if mode == "any":
                 return None
             state["grads"][i] = grad
-            if not state["pending"]:
-                state["pending"] = True
-                queue_callback(finish)
+            state["left"] -= 1
+            if state["left"] == 0:
+                fn(state["grads"])
             return None
 
         return hook

@@ -214,8 +214,22 @@ except RuntimeError as e:
     print(e)
 """
 
+HOOK_ORDER = """
+x1 = torch.ones(2, requires_grad=True)
+x2 = torch.ones(2, requires_grad=True)
+h = torch.autograd.graph.register_multi_grad_hook((x1, x2), lambda gs: print("multi", gs))
+x1.register_post_accumulate_grad_hook(lambda t: print("post x1"))
+x2.register_post_accumulate_grad_hook(lambda t: print("post x2"))
+(x1 * 2).sum().backward()
+(x1 * 2 + x2 * 3).sum().backward()
+y = x1 * x2
+y.register_hook(lambda g: print("y hook"))
+y.sum().backward()
+"""
+
 SNIPPETS = {
     "graph_helpers": GRAPH_HELPERS,
+    "hook_order": HOOK_ORDER,
     "raw_saved_hooks": RAW_SAVED_HOOKS,
     "functional": FUNCTIONAL,
     "functions_and_hooks": FUNCTIONS_AND_HOOKS,
