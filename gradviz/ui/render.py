@@ -1117,7 +1117,8 @@ class SceneItems:
 
     Items are keyed by box and edge id, so stepping through an episode only touches what
     changed. Stacking follows the Scene's order, so a reused set of items paints exactly
-    like a freshly built one."""
+    like a freshly built one; labels are placed incrementally with the same result as a
+    fresh placement (see _place_labels)."""
 
     def __init__(self, graphics_scene: QGraphicsScene) -> None:
         self.graphics_scene = graphics_scene
@@ -1126,9 +1127,22 @@ class SceneItems:
         self.tokens: dict[str, TokenItem] = {}  # keyed by edge id
         self.rest_fraction: dict[str, float] = {}  # where each token rests along its edge
         self.scene: Scene | None = None
+        self._reset_placement()
+
+    def _reset_placement(self) -> None:
+        self._text_grid = _RectGrid()  # box text rows and badges, by box id
+        self._hard_grid = _RectGrid()  # arrowheads and cut marks, by edge id
+        self._soft_grid = _RectGrid()  # preferred label places, by edge id
+        self._cut_grid = _RectGrid()  # cut marks, by edge id
+        self._label_grid = _RectGrid()  # placed labels, by edge id, with their order
+        self._spot_grid = _RectGrid()  # every place a label may go, by edge id
+        self._labels: dict[str, QRectF | None] = {}  # edge id -> placed label
+        self._token_rects: list[QRectF] = []
+        self._redo: set[str] = set()  # labels near something that changed: placed again
 
     def apply(self, scene: Scene) -> None:
         self.scene = scene
+        self._redo = set()
         self._apply_boxes(scene)
         self._apply_edges(scene)
         self._apply_tokens(scene)
@@ -1140,6 +1154,7 @@ class SceneItems:
                 self.graphics_scene.removeItem(item)
             table.clear()
         self.scene = None
+        self._reset_placement()
 
     def rest_point(self, edge_id: str) -> QPointF:
         """Where a token rests: the middle of its edge, unless another token is there."""
@@ -1185,24 +1200,63 @@ class SceneItems:
             for rect in item.text_rects()
         ]
 
+    def _changed(self, rect: QRectF) -> None:
+        """Something drawn changed at `rect`: labels that may go there are placed again."""
+        self._redo |= self._spot_grid.owners_hit(rect)
+
+    def _box_obstacles(self, box_id: str, rects: list[QRectF]) -> None:
+        """Record a box's text and badges as obstacles; what moves marks the step dirty."""
+        for rect in self._text_grid.remove(box_id):
+            self._changed(rect)
+        for rect in rects:
+            self._text_grid.add(rect, box_id)
+            self._changed(rect)
+
     def _apply_boxes(self, scene: Scene) -> None:
         wanted = {b.id for b in scene.boxes}
         for box_id in [k for k in self.boxes if k not in wanted]:
             self.graphics_scene.removeItem(self.boxes.pop(box_id))
+            self._box_obstacles(box_id, [])
         step = 1.0 / (len(scene.boxes) + 1)
         for i, box in enumerate(scene.boxes):
             item = self.boxes.get(box.id)
             if item is None:
                 item = self.boxes[box.id] = BoxItem(box)
                 self.graphics_scene.addItem(item)
+                changed = True
             else:
+                changed = item.box != box
                 item.set_box(box)
+            if changed:
+                self._box_obstacles(box.id, item.text_rects() + item.badge_rects())
             item.setZValue(Z_BOX + i * step)
+
+    def _edge_obstacles(self, edge_id: str, geo: EdgeGeometry | None) -> None:
+        for grid in (self._hard_grid, self._soft_grid, self._cut_grid):
+            for rect in grid.remove(edge_id):
+                self._changed(rect)
+        self._spot_grid.remove(edge_id)
+        self._redo.add(edge_id)
+        if geo is None:
+            return
+        for spot in geo.label_spots:
+            self._spot_grid.add(spot, edge_id)
+        if not geo.arrow.isEmpty():
+            self._hard_grid.add(geo.arrow.boundingRect(), edge_id)
+        if geo.cut_rect is not None:
+            self._hard_grid.add(geo.cut_rect, edge_id)
+            self._cut_grid.add(geo.cut_rect, edge_id)
+            self._changed(geo.cut_rect)
+        if geo.label_rect is not None:
+            self._soft_grid.add(geo.label_rect, edge_id)
 
     def _apply_edges(self, scene: Scene) -> None:
         wanted = {e.id for e in scene.edges}
         for edge_id in [k for k in self.edges if k not in wanted]:
             self.graphics_scene.removeItem(self.edges.pop(edge_id))
+            self._edge_obstacles(edge_id, None)
+            self._place(edge_id, None, None)
+            self._labels.pop(edge_id, None)
         step = 1.0 / (len(scene.edges) + 1)
         hidden = {b.id for b in scene.boxes if b.state == st.STATE_HIDDEN}
         for i, edge in enumerate(scene.edges):
@@ -1211,12 +1265,15 @@ class SceneItems:
                 item = self.edges[edge.id] = EdgeItem()
                 self.graphics_scene.addItem(item)
             src, tgt = self.boxes.get(edge.source), self.boxes.get(edge.target)
+            before = item.geometry
             item.set_edge(
                 edge,
                 src.scene_rect() if src is not None else None,
                 tgt.scene_rect() if tgt is not None else None,
                 faint=edge.source in hidden or edge.target in hidden,
             )
+            if item.geometry is not before:
+                self._edge_obstacles(edge.id, item.geometry)
             item.setZValue(Z_EDGE + i * step)
 
     def _apply_tokens(self, scene: Scene) -> None:
@@ -1227,10 +1284,7 @@ class SceneItems:
         self.rest_fraction.clear()
         # Tokens must not cover each other, arrowheads, cut marks, badges or box text, and
         # should not cover edge labels (those move or give way when there is no room).
-        geometries = [item.geometry for item in self.edges.values()]
-        hard = [g.arrow.boundingRect() for g in geometries if not g.arrow.isEmpty()]
-        hard += [g.cut_rect for g in geometries if g.cut_rect is not None]
-        soft = [g.label_rect for g in geometries if g.label_rect is not None]
+        placed: list[QRectF] = []
         for i, (edge_id, token) in enumerate(carrying.items()):
             item = self.tokens.get(edge_id)
             if item is None:
@@ -1239,63 +1293,129 @@ class SceneItems:
             else:
                 item.set_text(token.text)
             item.setZValue(Z_TOKEN + i * step)
-            fraction = self._free_fraction(edge_id, item, hard, soft)
+            fraction = self._free_fraction(edge_id, item, placed)
             self.rest_fraction[edge_id] = fraction
             item.setPos(self.rest_point(edge_id))
             item.setOpacity(1.0)
-            hard.append(item.pill_rect().translated(item.pos()))
+            placed.append(item.pill_rect().translated(item.pos()))
+        if placed != self._token_rects:
+            for rect in self._token_rects + placed:
+                self._changed(rect)
+            self._token_rects = placed
 
-    def _box_obstacles(self, rect: QRectF) -> list[QRectF]:
-        """Text rows and badges of the boxes near `rect` (found through the scene's index)."""
-        out = []
-        for item in self.graphics_scene.items(rect):
-            if isinstance(item, BoxItem):
-                out += item.text_rects()
-                out += item.badge_rects()
-        return out
-
-    def _free_fraction(
-        self, edge_id: str, token: TokenItem, hard: list[QRectF], soft: list[QRectF]
-    ) -> float:
-        """The middle of the edge, or the nearest spot along it that covers nothing in
-        `hard`, `soft` and no box's text, else nothing in `hard` and no box's text, else
-        nothing in `hard`, else the middle."""
+    def _free_fraction(self, edge_id: str, token: TokenItem, placed: list[QRectF]) -> float:
+        """The middle of the edge, or the nearest spot along it that covers nothing hard
+        (arrowheads, cut marks, other tokens), no preferred label place and no box text,
+        else nothing hard and no box text, else nothing hard, else the middle."""
         polyline = self.edges[edge_id].geometry.polyline
         rect = token.pill_rect()
         spots = [(f, rect.translated(polyline.point_at(f))) for f in TOKEN_SPOTS]
-        near = {f: self._box_obstacles(spot) for f, spot in spots}
-        for obstacles, with_boxes in ((hard + soft, True), (hard, True), (hard, False)):
+
+        def hard(spot: QRectF) -> bool:
+            return self._hard_grid.hits(spot) or any(spot.intersects(o) for o in placed)
+
+        for soft, text in ((True, True), (False, True), (False, False)):
             for fraction, spot in spots:
-                others = obstacles + near[fraction] if with_boxes else obstacles
-                if not any(spot.intersects(other) for other in others):
-                    return fraction
+                if hard(spot) or (text and self._text_grid.hits(spot)):
+                    continue
+                if soft and self._soft_grid.hits(spot):
+                    continue
+                return fraction
         return 0.5
 
+    def _place(self, edge_id: str, rect: QRectF | None, order: int | None) -> None:
+        """Record a label's place; a move marks both places dirty for later labels."""
+        old = self._labels.get(edge_id)
+        if edge_id in self._labels and old == rect:
+            return
+        for gone in self._label_grid.remove(edge_id):
+            self._changed(gone)
+        if rect is not None:
+            self._label_grid.add(rect, edge_id, order)
+            self._changed(rect)
+        self._labels[edge_id] = rect
+
     def _place_labels(self) -> None:
-        """Put every edge label where it covers no token, cut mark, badge, box text or
-        other label: its preferred spot, else another beside its edge, else leave it out
-        for this step (the tooltip and inspector still name the slot)."""
-        taken = [token.pill_rect().translated(token.pos()) for token in self.tokens.values()]
-        taken += [
-            item.geometry.cut_rect
-            for item in self.edges.values()
-            if item.geometry is not None and item.geometry.cut_rect is not None
-        ]
-        for item in self.edges.values():
+        """Put every edge label, in edge order, where it covers no token, cut mark, badge,
+        box text or earlier label: its preferred spot, else another beside its edge, else
+        leave it out for this step (the tooltip and inspector still name the slot).
+
+        Only labels near something that changed are placed again; the greedy order makes
+        that give exactly what placing every label from scratch gives."""
+        tokens = self._token_rects
+        for order, (edge_id, item) in enumerate(self.edges.items()):
             geo = item.geometry
             if geo is None or not geo.label_spots:
                 continue
+            if edge_id in self._labels and edge_id not in self._redo:
+                item.place_label(self._labels[edge_id])
+                continue
             chosen = None
             for spot in geo.label_spots:
-                blocked = any(spot.intersects(other) for other in taken)
-                if not blocked and not any(
-                    spot.intersects(other) for other in self._box_obstacles(spot)
+                if (
+                    any(spot.intersects(t) for t in tokens)
+                    or self._cut_grid.hits(spot)
+                    or self._text_grid.hits(spot)
+                    or self._label_grid.hits(spot, below=order)
                 ):
-                    chosen = spot
-                    break
+                    continue
+                chosen = spot
+                break
+            self._place(edge_id, chosen, order)
             item.place_label(chosen)
-            if chosen is not None:
-                taken.append(chosen)
+
+
+class _RectGrid:
+    """Rectangles bucketed on a coarse grid, by owner: "does this rect hit any?" without
+    scanning them all (a big graph has thousands of labels), and cheap removal."""
+
+    CELL = 128.0
+
+    def __init__(self) -> None:
+        self._cells: dict[tuple[int, int], list] = {}
+        self._owned: dict[object, list] = {}
+
+    def _keys(self, rect: QRectF) -> list[tuple[int, int]]:
+        c = self.CELL
+        i0, i1 = math.floor(rect.left() / c), math.floor(rect.right() / c)
+        j0, j1 = math.floor(rect.top() / c), math.floor(rect.bottom() / c)
+        return [(i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)]
+
+    def add(self, rect: QRectF, owner: object = None, order: int | None = None) -> None:
+        entry = (rect, order, owner)
+        keys = self._keys(rect)
+        for key in keys:
+            self._cells.setdefault(key, []).append(entry)
+        self._owned.setdefault(owner, []).append((entry, keys))
+
+    def remove(self, owner: object) -> list[QRectF]:
+        """Forget `owner`'s rects and return them."""
+        gone = []
+        for entry, keys in self._owned.pop(owner, ()):
+            for key in keys:
+                self._cells[key].remove(entry)
+            gone.append(entry[0])
+        return gone
+
+    def hits(self, rect: QRectF, below: int | None = None) -> bool:
+        """Whether `rect` intersects a stored rect (only those of order < `below`)."""
+        cells = self._cells
+        for key in self._keys(rect):
+            for other, order, _ in cells.get(key, ()):
+                if below is not None and (order is None or order >= below):
+                    continue
+                if rect.intersects(other):
+                    return True
+        return False
+
+    def owners_hit(self, rect: QRectF) -> set:
+        """The owners of the stored rects that `rect` intersects."""
+        out = set()
+        for key in self._keys(rect):
+            for other, _, owner in self._cells.get(key, ()):
+                if rect.intersects(other):
+                    out.add(owner)
+        return out
 
 
 # ---------------------------------------------------------------------------------------
