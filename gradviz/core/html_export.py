@@ -85,7 +85,7 @@ def _delta(prev: list[tuple] | None, rows: list[tuple]) -> tuple[str, list[list]
     return "", [list(r) for r in rows]
 
 
-def default_step(player: Player, failed: bool | None = None) -> int:
+def default_step(player: Player) -> int:
     """The step the page opens at: the story's own choice when it has one, else the
     app's rule (the first backward step; the last step of a failed run)."""
     story = player.story
@@ -94,7 +94,7 @@ def default_step(player: Player, failed: bool | None = None) -> int:
         return chosen
     if player.step_count == 0:
         return 0
-    if failed if failed is not None else story.error is not None:
+    if story.error is not None:
         return player.step_count - 1
     for ep in story.episodes:
         if ep.backward_step is not None and ep.backward_step < player.step_count:

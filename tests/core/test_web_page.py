@@ -18,10 +18,12 @@ from PySide6.QtGui import QColor
 from web_support import (
     CHROMIUM,
     EXAMPLES,
+    FIREFOX,
     WEBENGINE_ERROR,
     chromium_dump,
     chromium_page_requests,
     chromium_screenshot,
+    firefox_screenshot,
     player_of,
 )
 
@@ -492,3 +494,26 @@ def test_inline_repr_html_plays_inside_its_sandboxed_iframe(browser, player, tmp
 
     assert played(browser.grab(300, until=played))
     assert not [m for m in browser.console if "Content Security Policy" in m or "Refused" in m]
+
+
+@pytest.mark.skipif(
+    FIREFOX is None, reason="headless Firefox is not installed (apt-get install firefox-esr)"
+)
+def test_the_page_runs_in_headless_firefox(tmp_path) -> None:
+    from PySide6.QtGui import QImage
+
+    example = EXAMPLES / "01_y_equals_2xTx.py"
+    p = player_of(example.read_text(encoding="utf-8"), example.name)
+    page = tmp_path / "page.html"
+    page.write_text(export_html(p, example.name), encoding="utf-8")
+    SCREEN_DIR.mkdir(parents=True, exist_ok=True)
+    out = SCREEN_DIR / "firefox_light.png"
+    firefox_screenshot(page, out, fragment="step=4&theme=light")
+    image = QImage(str(out))
+    assert not image.isNull(), "Firefox wrote no screenshot"
+    # The boxes are drawn by the page's script: a grad_fn's fill shows that it ran (its
+    # CSP hash accepted) from file://.
+    fill = QColor(palette.ROLES["grad_fn"][0])
+    assert any(
+        image.pixelColor(x, y) == fill for x in range(230, 1050, 3) for y in range(60, 700, 3)
+    )

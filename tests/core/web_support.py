@@ -230,3 +230,32 @@ def chromium_page_requests(path: Path) -> list[str]:
         and "url" in e["params"]
         and e["params"].get("initiator") != "not an origin"
     ]
+
+
+# ---- headless Firefox (Debian's firefox-esr), where installed ----------------------------
+
+FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
+
+
+def firefox_screenshot(
+    path: Path, out: Path, size=(1440, 860), fragment: str = "", timeout: float = 90.0
+) -> None:
+    """A screenshot of the page in headless Firefox, with a fresh profile."""
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                FIREFOX,
+                "--headless",
+                "--no-remote",
+                "--profile",
+                profile,
+                f"--window-size={size[0]},{size[1]}",
+                "--screenshot",
+                str(out),
+                path.as_uri() + (f"#{fragment}" if fragment else ""),
+            ],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            env={**os.environ, "HOME": profile},
+        )
