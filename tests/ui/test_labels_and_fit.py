@@ -55,6 +55,16 @@ def test_labels_never_overlap_each_other_or_box_text(qapp, players, example) -> 
         found = overlaps_at(items)
         if found:
             problems[k + 1] = found
+        # Labels placed step by step land where a fresh placement puts them.
+        fresh = SceneItems(QGraphicsScene())
+        fresh.apply(scene)
+        assert {e: i.label_rect for e, i in items.edges.items()} == {
+            e: i.label_rect for e, i in fresh.edges.items()
+        }, (example, k)
+        assert {e: t.pos() for e, t in items.tokens.items()} == {
+            e: t.pos() for e, t in fresh.tokens.items()
+        }, (example, k)
+        fresh.clear()
     items.clear()
     assert not problems, f"{example}: {problems}"
 
