@@ -159,6 +159,21 @@ class NUMPY:  # noqa: N801 - used as a namespace, `m`
     def leaky_relu_backward(g, x, negative_slope):
         return np.where(x > 0, g, g * negative_slope)
 
+    @staticmethod
+    def sigmoid(x):
+        with np.errstate(over="ignore"):
+            return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+
+    @staticmethod
+    def log_sigmoid(x):
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def log_sigmoid_backward(g, x):
+        """g·σ(−x), as PyTorch's kernel computes it from e^−|x|."""
+        z = np.exp(-np.abs(x))
+        return np.where(x < 0, 1 - z / (1 + z), z / (1 + z)) * g
+
 
 def _call(name: str, *args):
     return _registry.REGISTRY[name].call(*args)
@@ -261,6 +276,18 @@ class ENGINE:  # noqa: N801 - used as a namespace, `m`
     @staticmethod
     def leaky_relu_backward(g, x, negative_slope):
         return _call("leaky_relu_backward", g, x, negative_slope)
+
+    @staticmethod
+    def sigmoid(x):
+        return _call("sigmoid", x)
+
+    @staticmethod
+    def log_sigmoid(x):
+        return _call("log_sigmoid", x)
+
+    @staticmethod
+    def log_sigmoid_backward(g, x):
+        return _call("log_sigmoid_backward", g, x)
 
 
 # ----- ops whose backward is generated from their rules ------------------------------------

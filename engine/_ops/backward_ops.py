@@ -1,6 +1,6 @@
 """The fused backward kernels PyTorch records as ops of their own when a backward builds a
 graph (create_graph=True): TanhBackwardBackward0, SigmoidBackwardBackward0,
-ThresholdBackwardBackward0, LeakyReluBackwardBackward0. Their values come from the same numpy functions the first-order
+ThresholdBackwardBackward0, LeakyReluBackwardBackward0, LogSigmoidBackwardBackward0. Their values come from the same numpy functions the first-order
 rules use (`_rules.NUMPY`), and their own derivatives are rules again."""
 
 from __future__ import annotations
@@ -99,3 +99,27 @@ class LeakyReluBackward(Elementwise):
     @staticmethod
     def compute(grad_output, x, negative_slope):
         return NUMPY.leaky_relu_backward(arr(grad_output), arr(x), negative_slope)
+
+
+def _log_sigmoid_double(m, g, x, r, p):
+    """PyTorch's log_sigmoid_double_backward(grad·grad_output, self): ·(σ(x) − 1)·σ(x)."""
+    z = m.sigmoid(x["self"])
+    return g * x["grad_output"] * m.sub_scalar(z, 1) * z
+
+
+@register
+class LogSigmoidBackward(Elementwise):
+    name, grad_fn, symbol = "log_sigmoid_backward", "LogSigmoidBackwardBackward0", "log σ′"
+    input_names = ("grad_output", "self")
+    rules = (
+        elementwise(
+            "grad_output",
+            "σ(−{self})",
+            lambda m, g, x, r, p: m.log_sigmoid_backward(g, x["self"]),
+        ),
+        elementwise("self", "{grad_output}·(σ({self}) − 1)·σ({self})", _log_sigmoid_double),
+    )
+
+    @staticmethod
+    def compute(grad_output, x):
+        return NUMPY.log_sigmoid_backward(arr(grad_output), arr(x))

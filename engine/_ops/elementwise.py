@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._registry import apply, register
-from .._rules import Elementwise, elementwise
+from .._rules import NUMPY, Elementwise, elementwise
 from ._util import arr
 
 
@@ -141,9 +141,25 @@ class Sigmoid(_Unary):
 
     @staticmethod
     def compute(a):
-        x = _float_arr(a)
-        with np.errstate(over="ignore"):
-            return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+        return NUMPY.sigmoid(_float_arr(a))
+
+
+@register
+class LogSigmoid(_Unary):
+    """log σ(a) (torch.nn.functional.logsigmoid): LogSigmoidBackward0."""
+
+    name, grad_fn, symbol = "log_sigmoid", "LogSigmoidBackward0", "log σ"
+    rules = (
+        elementwise(
+            "self",
+            "1 − σ({self})",
+            lambda m, g, x, r, p: m.log_sigmoid_backward(g, x["self"]),
+        ),
+    )
+
+    @staticmethod
+    def compute(a):
+        return NUMPY.log_sigmoid(_float_arr(a))
 
 
 @register

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._registry import Op, apply, register
-from .._rules import ENGINE, rule
+from .._rules import ENGINE, NUMPY, rule
 from ._util import arr, building_graph, plain_grad
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -26,22 +26,6 @@ def _reduce(x: np.ndarray, reduction: str) -> np.ndarray:
     if reduction == "sum":
         return np.asarray(x.sum(dtype=x.dtype))
     return x
-
-
-def _const(like, values: np.ndarray):
-    """A constant engine tensor in `like`'s dtype (no graph)."""
-    return like.__class__._make(
-        values.astype(like._data.dtype, copy=False), like._dtype, False, None
-    )
-
-
-def _upstream_scale(ctx, g):
-    """The upstream gradient spread over the loss's elements: g/N for mean, g for sum
-    (both broadcast), elementwise for none."""
-    if ctx.params["reduction"] == "mean":
-        n = int(np.prod(ctx.input_shapes[0], dtype=np.int64))
-        return g / n if building_graph() else plain_grad(g, g._data / g._data.dtype.type(n))
-    return g
 
 
 @register
@@ -300,38 +284,111 @@ class BinaryCrossEntropy(Op):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        w = ctx.params["weight"]
+        w, reduction = ctx.params["weight"], ctx.params["reduction"]
         flags = ctx.needs_input_grad
-        scale = _upstream_scale(ctx, g)
-        if w is not None:
-            scale = scale * _const(g, w._data)
-        eps = 1e-12
+        n = x._data.size
         if not building_graph():
-            xa, ya, s = x._data, y._data, scale._data
+            wa = None if w is None else w._data
             gx = gy = None
             if flags[0]:
-                gx = plain_grad(
-                    g, (s * (xa - ya) / np.maximum((1 - xa) * xa, eps)).astype(xa.dtype)
-                )
+                gx = plain_grad(g, _bce_grad(g._data, x._data, y._data, wa, reduction))
             if flags[1]:
-                with np.errstate(divide="ignore"):
-                    diff = np.maximum(np.log1p(-xa), -100) - np.maximum(np.log(xa), -100)
-                gy = plain_grad(g, (s * diff).astype(xa.dtype))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    values = _bce_target_grad(NUMPY, g._data, x._data, wa, reduction, n)
+                gy = plain_grad(g, np.asarray(values).astype(x._data.dtype, copy=False))
             return gx, gy
-        gx = scale * (x - y) / ((1 - x) * x).clamp(min=eps) if flags[0] else None
-        gy = None
+        return (
+            BinaryCrossEntropyBackward.call(g, x, y, w, reduction) if flags[0] else None,
+            _bce_target_grad(ENGINE, g, x, w, reduction, n) if flags[1] else None,
+        )
+
+
+_BCE_EPS = 1e-12
+
+
+def _bce_grad(go: np.ndarray, x: np.ndarray, y: np.ndarray, w, reduction: str) -> np.ndarray:
+    """binary_cross_entropy's gradient for the input (PyTorch's kernel):
+    grad·(x − y)/max(x(1 − x), 1e-12), times the weight, over N for mean."""
+    out = go * (x - y) / np.maximum((1 - x) * x, _BCE_EPS)
+    if w is not None:
+        out = out * w
+    if reduction == "mean":
+        out = out / x.size
+    return out.astype(x.dtype, copy=False)
+
+
+def _bce_target_grad(m, g, x, w, reduction: str, n: int):
+    """PyTorch's binary_cross_entropy_target_backward: −logit(x)·grad (·weight, over N)."""
+    out = -m.logit(x) * g
+    if w is not None:
+        out = out * w
+    return m.div_scalar(out, n) if reduction == "mean" else out
+
+
+@register
+class BinaryCrossEntropyBackward(Op):
+    """binary_cross_entropy's backward as an op: BinaryCrossEntropyBackwardBackward0."""
+
+    name, grad_fn = "binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0"
+    symbol = "bce′"
+    input_names = ("grad_output", "self", "target")
+    saved_names = ("grad_output", "self", "target")
+    rules = (
+        rule(
+            "grad_output", "other", "({self} − {target})/({self}(1 − {self})), summed for mean/sum"
+        ),
+        rule(
+            "self",
+            "other",
+            "{grad}·{grad_output}·({self}² − 2{self}{target} + {target})/({self}(1 − {self}))²",
+        ),
+        rule("target", "other", "−{grad}·{grad_output}/({self}(1 − {self}))"),
+    )
+
+    @classmethod
+    def call(cls, g, x, y, weight, reduction: str):
+        return apply(cls, (g, x, y), {"weight": weight, "reduction": reduction})
+
+    @staticmethod
+    def forward(ctx, g, x, y, weight, reduction):
+        ctx.save_for_backward(g, x, y)
+        wa = None if weight is None else weight._data
+        return _bce_grad(arr(g), arr(x), arr(y), wa, reduction)
+
+    @staticmethod
+    def backward(ctx, gg):
+        # PyTorch's binary_cross_entropy_double_backward{,_grad_output,_target}, op for op.
+        go, x, y = ctx.saved_tensors
+        w, reduction = ctx.params["weight"], ctx.params["reduction"]
+        flags = ctx.needs_input_grad
+        m, eps, n = ENGINE, _BCE_EPS, x._data.size
+        d_go = d_x = d_y = None
+        if flags[0]:
+            d_go = (x - y) / (m.add_scalar(x, eps) * m.add_scalar(m.rsub(x, 1), eps)) * gg
+            if w is not None:
+                d_go = d_go * w
+            if reduction == "mean":
+                d_go = m.div_scalar(d_go, n)
+            if reduction != "none":
+                d_go = d_go.sum()
         if flags[1]:
-            gy = scale * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
-        return gx, gy
-
-
-def _log_sigmoid(x):
-    """log σ(x) = min(x, 0) − log(1 + e^−|x|), with engine ops (stable)."""
-    return x.clamp(max=0) - ((-x.abs()).exp() + 1).log()
-
-
-def _np_log_sigmoid(x: np.ndarray) -> np.ndarray:
-    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+            num = x * x - m.mul_scalar(x, 2) * y + y
+            den = m.pow(m.add_scalar(x, eps), 2) * m.pow(m.add_scalar(m.rsub(x, 1), eps), 2)
+            d_x = num / den * (gg * go)
+            if w is not None:
+                d_x = d_x * w
+            if reduction == "mean":
+                d_x = m.div_scalar(d_x, n)
+        if flags[2]:
+            d_y = -gg * go
+            if w is not None:
+                d_y = d_y * w
+            denom = m.rsub(x, 1) * x
+            denom._data = np.maximum(denom._data, eps)  # clamp_min_ under no_grad: no node
+            d_y = d_y / denom
+            if reduction == "mean":
+                d_y = m.div_scalar(d_y, n)
+        return d_go, d_x, d_y
 
 
 @register
@@ -363,7 +420,7 @@ class BinaryCrossEntropyWithLogits(Op):
         ctx.save_for_backward(x, y)
         xa, ya = arr(x), arr(y)
         lw = 1 if pos_weight is None else (pos_weight._data - 1) * ya + 1
-        loss = (1 - ya) * xa - lw * _np_log_sigmoid(xa)
+        loss = (1 - ya) * xa - lw * NUMPY.log_sigmoid(xa)
         if weight is not None:
             loss = loss * weight._data
         return _reduce(np.asarray(loss, dtype=xa.dtype), reduction)
@@ -373,20 +430,46 @@ class BinaryCrossEntropyWithLogits(Op):
         x, y = ctx.saved_tensors
         p = ctx.params
         flags = ctx.needs_input_grad
-        scale = _upstream_scale(ctx, g)
-        if p["weight"] is not None:
-            scale = scale * _const(g, p["weight"]._data)
-        pw = None if p["pos_weight"] is None else _const(g, p["pos_weight"]._data)
-        gx = gy = None
-        if flags[0]:
-            if pw is None:
-                gx = (x.sigmoid() - y) * scale
-            else:
-                t = pw * y
-                gx = ((t + 1 - y) * x.sigmoid() - t) * scale
-        if flags[1]:
-            if pw is None:
-                gy = -x * scale
-            else:
-                gy = (_log_sigmoid(-x) - _log_sigmoid(x) * pw) * scale
+        fast = not building_graph()
+        m = NUMPY if fast else ENGINE
+        args = (g, x, y) if not fast else (g._data, x._data, y._data)
+        w, pw = p["weight"], p["pos_weight"]
+        if fast:
+            w = None if w is None else w._data
+            pw = None if pw is None else pw._data
+        reduction, n = p["reduction"], x._data.size
+        gx = _bce_logits_grad(m, *args, w, pw, reduction, n) if flags[0] else None
+        gy = _bce_logits_target_grad(m, *args, w, pw, reduction, n) if flags[1] else None
+        if fast:
+            dtype = x._data.dtype
+            gx = None if gx is None else plain_grad(g, np.asarray(gx).astype(dtype, copy=False))
+            gy = None if gy is None else plain_grad(g, np.asarray(gy).astype(dtype, copy=False))
         return gx, gy
+
+
+def _finish(m, out, w, reduction: str, n: int):
+    """The common tail of the loss gradients: ·weight, then over N for mean."""
+    if w is not None:
+        out = out * w
+    return m.div_scalar(out, n) if reduction == "mean" else out
+
+
+def _bce_logits_grad(m, g, x, y, w, pw, reduction: str, n: int):
+    """PyTorch's binary_cross_entropy_with_logits_backward, step for step:
+    (σ(x) − y)·grad, or ((pw·y + 1 − y)·σ(x) − pw·y)·grad with pos_weight."""
+    if pw is not None:
+        t = pw * y
+        out = (m.add_scalar(t, 1) - y) * m.sigmoid(x) - t
+    else:
+        out = m.sigmoid(x) - y
+    return _finish(m, out * g, w, reduction, n)
+
+
+def _bce_logits_target_grad(m, g, x, y, w, pw, reduction: str, n: int):
+    """PyTorch's binary_cross_entropy_with_logits_target_backward: −x·grad, or
+    (log σ(−x) − pw·log σ(x))·grad with pos_weight."""
+    if pw is not None:
+        out = m.log_sigmoid(-x) - m.log_sigmoid(x) * pw
+    else:
+        out = -x
+    return _finish(m, out * g, w, reduction, n)

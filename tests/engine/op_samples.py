@@ -241,6 +241,51 @@ SAMPLES: dict[str, list[Sample]] = {
             ((3, 4),),
         ),
     ],
+    "binary_cross_entropy_backward": [
+        Sample(
+            lambda T, g, a, b: T.REGISTRY["binary_cross_entropy_backward"].call(
+                g, a.sigmoid(), b.sigmoid(), None, "mean"
+            ),
+            lambda T, g, a, b: T.ops.aten.binary_cross_entropy_backward(
+                g, a.sigmoid(), b.sigmoid(), None, 1
+            ),
+            ((), (3, 2), (3, 2)),
+        ),
+        Sample(
+            lambda T, g, a, b: T.REGISTRY["binary_cross_entropy_backward"].call(
+                g, a.sigmoid(), b.sigmoid(), T.tensor([0.5, 2.0]), "sum"
+            ),
+            lambda T, g, a, b: T.ops.aten.binary_cross_entropy_backward(
+                g, a.sigmoid(), b.sigmoid(), T.tensor([0.5, 2.0]), 2
+            ),
+            ((), (3, 2), (3, 2)),
+        ),
+        Sample(
+            lambda T, g, a, b: T.REGISTRY["binary_cross_entropy_backward"].call(
+                g, a.sigmoid(), b.sigmoid(), None, "none"
+            ),
+            lambda T, g, a, b: T.ops.aten.binary_cross_entropy_backward(
+                g, a.sigmoid(), b.sigmoid(), None, 0
+            ),
+            ((3, 2), (3, 2), (3, 2)),
+        ),
+    ],
+    "log_sigmoid": [
+        Sample(
+            lambda T, a: T.REGISTRY["log_sigmoid"].call(a),
+            lambda T, a: T.nn.functional.logsigmoid(a),
+            ((2, 3),),
+        )
+    ],
+    "log_sigmoid_backward": [
+        Sample(
+            lambda T, g, a: T.REGISTRY["log_sigmoid_backward"].call(g, a),
+            lambda T, g, a: T.ops.aten.log_sigmoid_backward(
+                g, a, T.ops.aten.log_sigmoid_forward(a.detach())[1]
+            ),
+            ((2, 3), (2, 3)),
+        )
+    ],
     "softmax_backward_data": [
         Sample(
             lambda T, g, y: T.REGISTRY["softmax_backward_data"].call(g, y, 1),

@@ -68,8 +68,23 @@ def _run(op: str, sample: Sample):
 
 
 # Display text -> Python, for the texts that are plain formulas (no words like "where").
-_SYMBOLS = {"·": "*", "−": "-", "²": "**2", "^": "**", "ln(": "log(", "sign(": "sgn("}
-_FUNCTIONS = {"cos": np.cos, "sin": np.sin, "exp": np.exp, "log": np.log, "sgn": np.sign}
+_SYMBOLS = {
+    "·": "*",
+    "−": "-",
+    "²": "**2",
+    "^": "**",
+    "ln(": "log(",
+    "sign(": "sgn(",
+    "σ(": "sigmoid(",
+}
+_FUNCTIONS = {
+    "cos": np.cos,
+    "sin": np.sin,
+    "exp": np.exp,
+    "log": np.log,
+    "sgn": np.sign,
+    "sigmoid": lambda v: 1 / (1 + np.exp(-np.asarray(v, dtype=np.float64))),
+}
 _PLAIN = re.compile(r"[\w\s.*+\-/()]*")
 
 
@@ -79,7 +94,7 @@ def _evaluate_text(text: str, values: dict):
     expr = re.sub(r"\{(\w+)\}", r"_v_\1", text)
     for sym, py in _SYMBOLS.items():
         expr = expr.replace(sym, py)
-    words = set(re.findall(r"[A-Za-z_]\w*", expr)) - set(_FUNCTIONS)
+    words = set(re.findall(r"[^\W\d]\w*", expr)) - set(_FUNCTIONS)
     if not _PLAIN.fullmatch(expr) or any(not w.startswith("_v_") for w in words):
         return None
     scope = {f"_v_{k}": v for k, v in values.items()}

@@ -165,10 +165,7 @@ def test_double_backward_matches_torch(op: str, sample: Sample):
 # ----- the graph a create_graph backward builds -----------------------------------------
 # Ops whose create_graph gradient does not yet build PyTorch's nodes, with what differs.
 # Strict: when an op is fixed, its entry must go.
-CREATE_GRAPH_DIFFERS = {
-    "binary_cross_entropy": "no fused BinaryCrossEntropyBackwardBackward0",
-    "binary_cross_entropy_with_logits": "no fused backward op",
-}
+CREATE_GRAPH_DIFFERS = {}
 
 
 def _create_graph_structures(lib, op: str, sample: Sample) -> list | None:
