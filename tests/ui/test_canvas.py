@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QImage,
     QMouseEvent,
     QNativeGestureEvent,
+    QPixmapCache,
     QPointingDevice,
     QTransform,
     QWheelEvent,
@@ -428,3 +429,43 @@ def test_a_1500_box_graph_steps_in_place(canvas) -> None:
     assert canvas.minimap.isVisible()  # zoomed in: the minimap shows the rest
     canvas.fit_to_view()
     assert canvas.minimap.isHidden()  # fitted: everything is in view
+
+
+# -- following the step -------------------------------------------------------------------
+
+
+def test_following_a_step_pans_smoothly_to_its_focus_and_neighbours(qtbot, canvas) -> None:
+    canvas.show_scene(make_scene(0), animate=False)  # x is the focus, top left
+    canvas.set_zoom(1.6)
+    canvas.centerOn(0, 0)
+    scene = make_scene(2)  # the focus moves to MulBackward0, further down
+    canvas.show_scene(scene, animate=True)
+    assert canvas.is_panning()  # a glide, not a jump
+    qtbot.waitUntil(lambda: not canvas.is_panning(), timeout=3000)
+    visible = canvas.visible_scene_rect()
+    items = canvas.box_items()
+    assert visible.contains(items["mul"].scene_rect())
+    # Its neighbours (dot, two, seed) come into view too when they fit.
+    for neighbour in ("dot", "two", "seed"):
+        assert visible.intersects(items[neighbour].scene_rect()), neighbour
+
+
+def test_semantic_zoom_draws_only_readable_text(qtbot, canvas, dot_scene) -> None:
+    from gradviz.ui import render
+
+    canvas.show_scene(dot_scene, animate=False)
+    for zoom in (1.0, 0.7, 0.45, 0.2):
+        canvas.set_zoom(zoom)
+        QPixmapCache.clear()
+        render.TEXT_PROBE = []
+        try:
+            canvas.viewport().grab()
+            drawn = list(render.TEXT_PROBE)
+        finally:
+            render.TEXT_PROBE = None
+        assert all(px >= render.MIN_SCREEN_PX - 0.01 for _, px in drawn), (zoom, drawn[:3])
+        texts = {t for t, _ in drawn}
+        if zoom == 1.0:
+            assert "[1., 2., 3.]" in texts  # values when zoomed in
+        if zoom == 0.2:  # far out: names only, drawn big enough to read
+            assert "[1., 2., 3.]" not in texts and {"x", "Dot"} & texts
