@@ -75,7 +75,8 @@ function buildEpisodes(go) {
   EPISODES.forEach((ep, n) => {
     const btn = htmlEl("button", "", null, htmlEl("li", "", null, list));
     btn.type = "button";
-    htmlEl("span", "no", String(n + 1), btn);
+    // Story titles are numbered already ("1. y.backward()"); others get their number.
+    if (!/^\d+\./.test(ep.title || "")) htmlEl("span", "no", String(n + 1), btn);
     const t = htmlEl("span", "t", ep.title || "Episode " + (n + 1), btn);
     const range = ep.start === ep.end ? String(ep.start + 1) : ep.start + 1 + "–" + (ep.end + 1);
     htmlEl("span", "r", range, btn);
