@@ -28,6 +28,8 @@ _window_numbers = itertools.count(1)
 
 
 def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False  # kill(0) would ask about our own process group
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -76,6 +78,15 @@ def find_orphans(directory: Path) -> list[Orphan]:
             continue
         if text.strip():
             orphans.append(Orphan(path, lock, text, saved_at))
+    # Locks of dead windows that had nothing unsaved: nothing to offer, just remove them.
+    for lock in directory.glob(PREFIX + "*.lock"):
+        if not lock.with_suffix(".py").exists():
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid != os.getpid() and not _pid_alive(pid):
+                lock.unlink(missing_ok=True)
     return sorted(orphans, key=lambda o: -o.saved_at)
 
 
