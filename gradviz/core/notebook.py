@@ -30,11 +30,13 @@ IFRAME_HEIGHT = 640
 class StoryView:
     """A story ready to look at: inline in a notebook, in a browser, or saved as a page."""
 
-    def __init__(self, story: Story, title: str = "", output: str = "") -> None:
+    def __init__(
+        self, story: Story, title: str = "", output: str = "", direction: str = "LR"
+    ) -> None:
         self.story = story
         self.title = title or story.filename or "gradviz"
         self.output = output
-        self.player = Player(story)
+        self.player = Player(story, direction)
 
     def html(self) -> str:
         """The whole player page, as `gradviz export` writes it."""
@@ -236,5 +238,6 @@ def compare(source: str, target: str, *, title: str = "", inline: bool = True):
     merged = compare_stories(
         real[target], ours[target], names(real), names(ours), title or target, source
     )
-    view = StoryView(merged, title or f"{target}: PyTorch vs gradviz")
+    # Top to bottom, the two graphs stand side by side: PyTorch's left, the engine's right.
+    view = StoryView(merged, title or f"{target}: PyTorch vs gradviz", direction="TB")
     return view if inline else view.open()

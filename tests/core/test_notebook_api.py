@@ -140,6 +140,11 @@ def test_compare_marks_differences_and_agrees_on_the_same_code() -> None:
     assert "same nodes and edges" in same.story.steps[0].narration
     graphs = {n.detail.get("graph") for n in same.story.episodes[0].nodes}
     assert graphs == {"PyTorch", "gradviz"}
+    # Side by side: every PyTorch box left of every gradviz box.
+    positions = same.player.layout(0).positions
+    left = max(x for k, (x, _y) in positions.items() if k.startswith("PyTorch:"))
+    right = min(x for k, (x, _y) in positions.items() if k.startswith("gradviz:"))
+    assert left < right
 
     # Two different graphs: the extra node is marked, in the narration and on the box.
     xt = torch.tensor([1.0, 2.0], requires_grad=True)
