@@ -68,11 +68,16 @@ def _palette(name: str = "light") -> QPalette:
     return palette
 
 
+_applied: tuple = (None, None)  # (application, theme) last styled
+
+
 def apply_app_theme(name: str) -> None:
     """The window chrome (palette and style sheet) in "light" or "dark"."""
+    global _applied
     app = QApplication.instance()
-    if app is None:
-        return
+    if app is None or _applied == (app, name):
+        return  # restyling every widget costs ~0.1 s: only when the theme changes
+    _applied = (app, name)
     window, base, alt, text, button, highlight, muted, sep, dock, hover = _CHROME.get(
         name, _CHROME["light"]
     )

@@ -55,10 +55,14 @@ class PythonHighlighter(QSyntaxHighlighter):
 
     def __init__(self, document: QTextDocument, scheme: str = "light") -> None:
         super().__init__(document)
+        self.scheme = scheme
         self._build(SCHEMES.get(scheme, COLORS))
 
     def set_scheme(self, scheme: str) -> None:
         """Recolour for "light" or "dark"."""
+        if scheme == self.scheme:
+            return
+        self.scheme = scheme
         self._build(SCHEMES.get(scheme, COLORS))
         self.rehighlight()
 
