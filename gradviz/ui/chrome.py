@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QTextDocument
-from PySide6.QtWidgets import QComboBox, QInputDialog, QLabel, QMenu, QStyle, QToolBar
+from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence, QTextDocument
+from PySide6.QtWidgets import QComboBox, QInputDialog, QLabel, QMenu, QToolBar
 
 from gradviz.core import palette
 from gradviz.ui import theme
 from gradviz.ui.help import HelpDialog, page_html
+from gradviz.ui.icons import media_icon
 from gradviz.ui.settings import SPEEDS
 
 if TYPE_CHECKING:
@@ -64,18 +65,10 @@ def _build_toolbar(window: MainWindow) -> None:
     bar.setMovable(False)
     bar.setIconSize(QSize(18, 18))
     bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    style = window.style()
-    icon = style.standardIcon
-    px = QStyle.StandardPixmap
-    window.run_action.setIcon(icon(px.SP_MediaPlay))
     window.run_action.setToolTip("Run the script (Ctrl+Enter)")
-    window.stop_action.setIcon(icon(px.SP_MediaStop))
     window.stop_action.setToolTip("Stop the running script (Ctrl+.)")
-    window.prev_action.setIcon(icon(px.SP_MediaSeekBackward))
     window.prev_action.setToolTip("Step back (← on the graph, Alt+←)")
-    window.next_action.setIcon(icon(px.SP_MediaSeekForward))
     window.next_action.setToolTip("Step forward (→ on the graph, Alt+→)")
-    window.play_action.setIcon(icon(px.SP_MediaPlay))
     window.play_action.setToolTip("Play or pause the steps (Space on the graph, Ctrl+Space)")
     window.fit_action.setToolTip("Fit the whole graph in view (F on the graph, Ctrl+0)")
     bar.addAction(window.run_action)
@@ -105,12 +98,26 @@ def _build_toolbar(window: MainWindow) -> None:
     bar.addSeparator()
     bar.addAction(window.fit_action)
     bar.addAction(window.focus_action)
-    window.play_pause_icons = (icon(px.SP_MediaPlay), icon(px.SP_MediaPause))
     window.transport.playingChanged.connect(
-        lambda playing: window.play_action.setIcon(window.play_pause_icons[int(playing)])
+        lambda playing: window.play_action.setIcon(window.icons["pause" if playing else "play"])
     )
     window.toolbar = bar
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+    apply_icons(window)
+
+
+def apply_icons(window: MainWindow) -> None:
+    """Media icons in the current theme's text colour (the toolbar and the transport)."""
+    muted = QColor(theme.TEXT_MUTED)
+    muted.setAlpha(110)
+    kinds = ("play", "pause", "stop", "forward", "back", "first", "last")
+    window.icons = {k: media_icon(k, theme.TEXT, muted) for k in kinds}
+    window.run_action.setIcon(window.icons["play"])
+    window.stop_action.setIcon(window.icons["stop"])
+    window.prev_action.setIcon(window.icons["back"])
+    window.next_action.setIcon(window.icons["forward"])
+    window.play_action.setIcon(window.icons["pause" if window.transport.playing else "play"])
+    window.transport.set_icons(window.icons)
 
 
 # -- edit menu -----------------------------------------------------------------------------

@@ -697,6 +697,8 @@ class MainWindow(QMainWindow):
             self.theme_actions[choice].setChecked(True)
         self.canvas.apply_theme()
         self.editor.apply_theme()
+        if hasattr(self, "toolbar"):
+            chrome.apply_icons(self)
         self.legend.update()
         self._style_narration()
 

@@ -132,6 +132,7 @@ class Transport(QWidget):
         self._speed = 1.0
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
+        self._icons: dict | None = None  # themed icons by kind, once set_icons is called
 
         pixmap = QStyle.StandardPixmap
         self.start_button = _button("First step", pixmap.SP_MediaSkipBackward)
@@ -316,6 +317,18 @@ class Transport(QWidget):
         else:
             self.play()
 
+    def set_icons(self, icons: dict) -> None:
+        """Use these icons ({"first", "back", "play", "pause", "forward", "last"})."""
+        self._icons = icons
+        for kind, button in (
+            ("first", self.start_button),
+            ("back", self.back_button),
+            ("forward", self.next_button),
+            ("last", self.end_button),
+        ):
+            button.setIcon(icons[kind])
+        self._sync()
+
     # -- internals ------------------------------------------------------------------
 
     def _tick(self) -> None:
@@ -349,11 +362,14 @@ class Transport(QWidget):
         self.slider.setEnabled(self._count > 1)
         self.forward_button.setEnabled(episode is not None)
         self.backward_button.setEnabled(episode is not None and episode.backward_step is not None)
-        pixmap = (
-            QStyle.StandardPixmap.SP_MediaPause
-            if self.playing
-            else QStyle.StandardPixmap.SP_MediaPlay
-        )
-        self.play_button.setIcon(self.style().standardIcon(pixmap))
+        if self._icons is not None:
+            self.play_button.setIcon(self._icons["pause" if self.playing else "play"])
+        else:
+            pixmap = (
+                QStyle.StandardPixmap.SP_MediaPause
+                if self.playing
+                else QStyle.StandardPixmap.SP_MediaPlay
+            )
+            self.play_button.setIcon(self.style().standardIcon(pixmap))
         self.play_button.setToolTip("Pause" if self.playing else "Play")
         self.step_label.setText(f"step {self._step + 1} of {self._count}" if has else "no steps")

@@ -64,6 +64,11 @@ def test_window_switches_theme_from_the_view_menu(qtbot, window) -> None:
         keyword = window.editor.highlighter._rules[0][1].foreground().color()
         assert keyword == QColor(SCHEMES["dark"]["keyword"])
         assert window.palette().window().color().lightness() < 80
+        # Toolbar and transport icons are drawn in the theme's text colour.
+        glyph = window.play_action.icon().pixmap(32, 32).toImage().pixelColor(16, 16)
+        assert glyph.lightness() > 180
+        glyph = window.transport.start_button.icon().pixmap(32, 32).toImage()
+        assert max(glyph.pixelColor(x, 16).lightness() for x in range(32)) > 180
         window.theme_actions["light"].trigger()
         assert window.canvas.backgroundBrush().color() == QColor("#FFFFFF")
         assert window.palette().window().color().lightness() > 200
