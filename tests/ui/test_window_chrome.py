@@ -226,3 +226,15 @@ def test_auto_direction_follows_the_canvas_shape(qtbot, window) -> None:
     assert tall in ("LR", "TB")
     window.set_direction("TB")
     assert window._direction_for(story) == "TB"
+
+
+def test_chain_rule_lines_show_under_the_narration(qtbot, window) -> None:
+    run_code(qtbot, window, SIMPLE)
+    with_math = [k for k, s in enumerate(window.player.story.steps) if s.math]
+    assert with_math, "a backward with numbers has chain-rule lines"
+    window.transport.go_to(with_math[-1])
+    lines = window.player.story.steps[with_math[-1]].math
+    assert window.math_label.isVisible()
+    assert window.math_label.text().splitlines() == list(lines)
+    window.transport.go_to(0)  # the forward pass has none
+    assert not window.player.story.steps[0].math and not window.math_label.isVisible()
