@@ -61,9 +61,11 @@ def _assign_targets(source: str) -> tuple[dict[int, str], dict[int, int]]:
             target = node.optional_vars
         if isinstance(target, ast.Name):
             value = getattr(node, "value", None)
-            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+            where = node if hasattr(node, "lineno") else target  # a withitem has no lines
+            first, last = where.lineno, where.end_lineno or where.lineno
+            for line in range(first, last + 1):
                 found[line] = target.id
-                if value is not None and node.lineno == node.end_lineno:
+                if value is not None and first == last:
                     per_run[line] = _ops_in(value)
     return found, per_run
 

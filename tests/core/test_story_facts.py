@@ -704,3 +704,17 @@ def test_loop_iterations_are_numbered_in_episode_titles():
     assert titles[0].endswith("loss.backward() · iteration 1")
     assert titles[1].endswith("loss.backward() · iteration 2")
     assert titles[2].endswith("loss.backward() · iteration 3")
+
+
+def test_with_as_names_do_not_stop_the_story(tmp_path):
+    story, _, out = record_story(
+        f"""
+        import torch
+        with open({str(tmp_path / "n.txt")!r}, "w") as f:
+            f.write("hi")
+        x = torch.tensor(2.0, requires_grad=True)
+        y = x * x
+        y.backward()
+        """
+    )
+    assert any("x.grad = 4" in s.narration for s in story.steps)
