@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from gradviz.core import sandbox
 from gradviz.ui.fonts import mono_font, ui_font
 from gradviz.ui.function_plot import FunctionPlot
 from gradviz.ui.run_controller import RunController
@@ -116,6 +117,8 @@ class WhatIfController(QObject):
             allow_network=w.settings.allow_network(),
             allow_writes=w.settings.allow_writes(),
         )
+        # The next edit (a drag sends many) finds a worker with its imports done.
+        sandbox.prewarm_if_wanted()
 
     def _on_result(self, result, elapsed: float) -> None:
         w = self.window
