@@ -79,14 +79,38 @@ def torch_is_engine() -> Iterator[None]:
     finder = TorchAliasFinder()
     sys.meta_path.insert(0, finder)
     sys.modules[ALIAS] = engine
+    renamed = _present_as_torch()
     try:
         yield
     finally:
+        for cls, module in renamed:
+            cls.__module__ = module
         with contextlib.suppress(ValueError):
             sys.meta_path.remove(finder)
         for k in [k for k in sys.modules if _is_alias_name(k)]:
             del sys.modules[k]
         sys.modules.update(saved)
+
+
+def _public_name(module: str) -> str:
+    """engine.nn.modules.container -> torch.nn.modules.container; private parts drop out
+    (engine._dtype -> torch), as torch's own classes report themselves."""
+    parts = [ALIAS] + [p for p in module.split(".")[1:] if not p.startswith("_")]
+    return ".".join(parts)
+
+
+def _present_as_torch() -> list[tuple[type, str]]:
+    """While the alias is on, the engine's classes print as torch's do
+    (<class 'torch.nn.modules.container.Sequential'>); returns what to restore."""
+    renamed = []
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == TARGET or name.startswith(TARGET + ".")):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and value.__module__ == name:
+                renamed.append((value, name))
+                value.__module__ = _public_name(name)
+    return renamed
 
 
 def run_with_engine_as_torch(source: str, namespace: dict | None = None) -> dict:

@@ -86,3 +86,22 @@ def test_the_sandboxed_worker_uses_the_same_resolution():
     result = run_sandboxed(source, timeout_s=60, memory_mb=1024)
     assert result.error is None, result.error
     assert result.stdout.splitlines()[:2] == ["True True True False", "True True"]
+
+
+def test_engine_classes_print_as_torch_classes_only_while_aliased():
+    import engine
+    from gradviz.core.torch_alias import run_with_engine_as_torch
+
+    ns = run_with_engine_as_torch(
+        "import torch, torch.nn as nn\n"
+        "m = nn.Sequential(nn.Linear(2, 1))\n"
+        "names = [str(type(m)), str(type(m[0].weight)), str(type(torch.float32)),\n"
+        "         str(type(torch.optim.SGD(m.parameters(), lr=0.1)))]\n"
+    )
+    assert ns["names"] == [
+        "<class 'torch.nn.modules.container.Sequential'>",
+        "<class 'torch.nn.parameter.Parameter'>",
+        "<class 'torch.dtype'>",
+        "<class 'torch.optim.sgd.SGD'>",
+    ]
+    assert engine.nn.Sequential.__module__ == "engine.nn.modules.container"
