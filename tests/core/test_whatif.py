@@ -58,7 +58,8 @@ def test_with_value_keeps_every_line():
 
 
 def test_edit_reruns_in_the_sandbox_with_the_same_ids_and_no_box_moves():
-    before = trace_source(SOURCE)
+    # Both runs in a worker, as in the app (ids count from a fresh process).
+    before = whatif.run(SOURCE)
     old = Player(before.story)
     step = before.story.default_step
     old_scene = old.scene(step)
