@@ -19,6 +19,10 @@ FORMAT_CHOICES = (
     (".svg", "SVG (vector, text stays text)"),
     (".pdf", "PDF (vector, one page)"),
 )
+ALL_STEPS_CHOICES = (
+    (".png", "numbered PNG pictures, one per step (for slides)"),
+    (".gif", "one animated GIF"),
+)
 SCALES = ((1.0, "1× (screen)"), (2.0, "2× (sharp on slides and high-dpi screens)"))
 
 
@@ -28,7 +32,8 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export all steps" if all_steps else "Export image")
         self.format_box = QComboBox()
         self.format_box.setToolTip("PNG for anything; SVG and PDF stay sharp at any size")
-        for suffix, label in FORMAT_CHOICES[:1] if all_steps else FORMAT_CHOICES:
+        choices = ALL_STEPS_CHOICES if all_steps else FORMAT_CHOICES
+        for suffix, label in choices:
             self.format_box.addItem(label, suffix)
         self.scale_box = QComboBox()
         self.scale_box.setToolTip("Pixels per unit of the graph (PNG only)")
@@ -56,7 +61,7 @@ class ExportDialog(QDialog):
         self._sync()
 
     def _sync(self) -> None:
-        self.scale_box.setEnabled(self.suffix() == ".png")
+        self.scale_box.setEnabled(self.suffix() in (".png", ".gif"))
 
     def suffix(self) -> str:
         return self.format_box.currentData()

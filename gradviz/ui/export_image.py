@@ -306,6 +306,33 @@ def export_all_steps(
     return paths
 
 
+def export_gif(
+    scenes, path: str | Path, options: ExportOptions = ExportOptions(), delay_ms: int = 1500
+) -> int:
+    """Every scene as one frame of a looping GIF (all frames the size of the largest
+    page); returns the number of frames."""
+    import numpy as np
+
+    from gradviz.ui.gif import write_gif
+
+    scenes = list(scenes)
+    if not scenes:
+        raise ValueError("no steps to export")
+    if options.size is None:
+        sizes = [page_size(s, options) for s in scenes]
+        w = max(s[0] for s in sizes) * options.scale
+        h = max(s[1] for s in sizes) * options.scale
+        options = replace(options, size=(math.ceil(w), math.ceil(h)))
+    frames = []
+    for scene in scenes:
+        image = render_image(scene, options).convertToFormat(QImage.Format.Format_RGB888)
+        rows = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+        rows = rows.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+        frames.append(rows.reshape(image.height(), image.width(), 3).copy())
+    write_gif(frames, path, delay_ms)
+    return len(frames)
+
+
 def parse_size(text: str) -> tuple[int, int]:
     """ "1920x1080" -> (1920, 1080)."""
     try:

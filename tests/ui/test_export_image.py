@@ -113,3 +113,34 @@ def test_parse_size() -> None:
     for bad in ("1920", "axb", "0x100", "99999x10"):
         with pytest.raises(ValueError):
             parse_size(bad)
+
+
+def test_gif_of_all_steps_reads_back_frame_by_frame(qapp, tmp_path) -> None:
+    import numpy as np
+    from PySide6.QtGui import QImageReader
+
+    from gradviz.ui.export_image import export_gif
+    from gradviz.ui.gif import _bins, palette_for
+
+    scenes = [make_scene(k) for k in range(4)]
+    path = tmp_path / "steps.gif"
+    options = ExportOptions(caption=False)
+    assert export_gif(scenes, path, options, delay_ms=800) == 4
+    reader = QImageReader(str(path))
+    assert reader.imageCount() == 4 and reader.loopCount() == -1  # loops forever
+    first = reader.read()
+    assert reader.nextImageDelay() == 800
+    # Frame 1 decodes to the palette-mapped render of step 1.
+    size = (first.width(), first.height())
+    rendered = render_image(scenes[0], ExportOptions(caption=False, size=size))
+    rgb = rendered.convertToFormat(QImage.Format.Format_RGB888)
+    arr = np.frombuffer(rgb.constBits(), np.uint8, rgb.sizeInBytes())
+    arr = arr.reshape(rgb.height(), rgb.bytesPerLine())[:, : size[0] * 3]
+    arr = arr.reshape(size[1], size[0], 3)
+    decoded = first.convertToFormat(QImage.Format.Format_RGB888)
+    got = np.frombuffer(decoded.constBits(), np.uint8, decoded.sizeInBytes())
+    got = got.reshape(size[1], decoded.bytesPerLine())[:, : size[0] * 3].reshape(arr.shape)
+    palette, lookup = palette_for([arr])
+    # The GIF's palette comes from all four frames, so compare colours, not indices.
+    assert np.abs(got.astype(int) - arr.astype(int)).mean() < 4
+    assert palette.shape == (256, 3) and lookup[_bins(arr)].max() < 256
