@@ -259,7 +259,7 @@ class MainWindow(QMainWindow):
         self.export_all_action = self._action(
             "Export &All Steps…",
             self.export_all_dialog,
-            tip="A numbered PNG per step, for slides",
+            tip="A numbered PNG per step for slides, or one animated GIF",
         )
         self.legend_action = self._action("&Legend", self.show_legend, "F1")
         self.about_action = self._action("&About gradviz", self.show_about)
@@ -637,11 +637,27 @@ class MainWindow(QMainWindow):
         if not dialog.exec():
             return
         options = dialog.options()
+        if dialog.suffix() == ".gif":
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export all steps as a GIF", self._export_name(".gif"), "GIF (*.gif)"
+            )
+            if path:
+                self._export_with_report(lambda p: self.export_gif(p, options), path)
+            return
         folder = QFileDialog.getExistingDirectory(
             self, "Folder for the pictures", self.settings.last_directory() or str(Path.home())
         )
         if folder:
             self._export_with_report(lambda f: self.export_all_steps(f, options), folder)
+
+    def export_gif(self, path: str | Path, options=None) -> int:
+        """Every step as one frame of an animated GIF."""
+        from gradviz.ui.export_image import ExportOptions, export_gif
+
+        if self.player is None or self.player.step_count == 0:
+            raise ValueError("run a script first")
+        scenes = (self.player.scene(k) for k in range(self.player.step_count))
+        return export_gif(scenes, path, options or ExportOptions())
 
     def export_html_dialog(self) -> None:
         if self.player is None or self.player.step_count == 0:

@@ -209,6 +209,11 @@ def test_file_export_writes_png_svg_pdf_and_all_steps(qtbot, window, tmp_path) -
     paths = window.export_all_steps(tmp_path / "all")
     assert len(paths) == window.player.step_count
     assert [p.name for p in paths][0] == "step-001.png"
+    from PySide6.QtGui import QImageReader
+
+    gif = tmp_path / "steps.gif"
+    assert window.export_gif(gif, ExportOptions(caption=False)) == window.player.step_count
+    assert QImageReader(str(gif)).imageCount() == window.player.step_count
 
 
 def test_auto_direction_follows_the_canvas_shape(qtbot, window) -> None:
