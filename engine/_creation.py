@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from . import _dtype as dt
+from ._autograd import recording as record
 from ._grad_mode import STATE
 from ._tensor import Tensor, _check_float_for_grad, _unwrap
 
@@ -16,8 +17,6 @@ def _finish(arr: np.ndarray, d: dt.dtype, requires_grad: bool, how: str) -> Tens
         _check_float_for_grad(d, "factory")
     t = Tensor._make(arr, d, bool(requires_grad), None)
     if STATE.recorders:
-        from .autograd import _record_module as record
-
         record.tensor_created(t, how)
     return t
 

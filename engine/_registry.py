@@ -51,11 +51,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as dt
+from ._autograd import recording as _recording
+from ._autograd.graph import BackwardNode, Context, SavedTensor
 from ._grad_mode import STATE
-from .autograd import recording as _recording
-from .autograd.graph import BackwardNode, Context, SavedTensor
+from ._optable import OPS
+from ._tensor import Tensor
 
-REGISTRY: dict[str, type[Op]] = {}
+REGISTRY: dict[str, type[Op]] = OPS  # the one table; Tensor reads it as _optable.OPS
 
 
 class Op:
@@ -172,7 +174,7 @@ def _promote_fast(inputs: tuple) -> dt.dtype | None:
     """The common cases of result_type without its general loop: one tensor, two tensors of
     one dtype, or a tensor with a Python number of its own category or lower."""
     first = inputs[0]
-    if first.__class__ is not _Tensor[0]:
+    if first.__class__ is not Tensor:
         return None
     d = first._dtype
     if len(inputs) == 1:
@@ -180,7 +182,7 @@ def _promote_fast(inputs: tuple) -> dt.dtype | None:
     if len(inputs) == 2:
         other = inputs[1]
         cls = other.__class__
-        if cls is _Tensor[0]:
+        if cls is Tensor:
             return d if other._dtype is d else None
         if cls is float:
             return d if d.is_floating_point else None
@@ -190,15 +192,11 @@ def _promote_fast(inputs: tuple) -> dt.dtype | None:
 
 
 def _edge(t) -> tuple:
-    if t is None or t.__class__ is not _Tensor[0] or not t.requires_grad:
+    if t is None or t.__class__ is not Tensor or not t.requires_grad:
         return (None, 0)
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
     return (t._accumulator(), 0)
-
-
-_Tensor: list = []  # filled by _tensor.py to avoid an import cycle
-index_fn: list = []  # Tensor.__getitem__, filled by _ops/shape.py
 
 
 _NO_PARAMS: dict = {}  # shared default; never mutated
@@ -206,7 +204,6 @@ _NO_PARAMS: dict = {}  # shared default; never mutated
 
 def apply(op: type[Op], inputs: tuple, params: dict | None = None):
     """Run `op` on `inputs` (tensors or Python numbers), building the graph when needed."""
-    Tensor = _Tensor[0]
     if params is None:
         params = _NO_PARAMS
     needs = False

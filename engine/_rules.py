@@ -24,6 +24,7 @@ from . import _dtype as _dt
 from . import _registry
 from ._grad_mode import STATE
 from ._registry import Op
+from ._tensor import Tensor
 
 KINDS = ("elementwise", "matmul", "reduce", "shape", "index", "join", "other")
 
@@ -350,7 +351,6 @@ class Elementwise(Op):
         needs = ctx.needs_input_grad
         if needs is not None and cls._save_index:
             plan = cls._plans.get(needs) or cls._plan(needs)
-            Tensor = _registry._Tensor[0]
             to_save, consts = [], None
             for j, want in zip(cls._save_index, plan):
                 v = inputs[j]

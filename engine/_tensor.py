@@ -8,11 +8,12 @@ import warnings
 import numpy as np
 
 from . import _dtype as dt
-from . import _legacy, _registry
-from . import autograd as _autograd
-from ._grad_mode import STATE
+from . import _legacy
+from ._autograd import recording as record
+from ._autograd.graph import AccumulateGrad, RemovableHandle
+from ._grad_mode import STATE, no_grad
+from ._optable import OPS
 from ._printing import tensor_repr
-from .autograd.graph import AccumulateGrad, RemovableHandle
 
 _uids = itertools.count()
 
@@ -217,8 +218,6 @@ class Tensor:
             _check_float_for_grad(self._dtype, how)
         self.requires_grad_flag = value
         if STATE.recorders:
-            from .autograd import _record_module as record
-
             record.requires_grad_set(self)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -253,8 +252,6 @@ class Tensor:
             value._grad_of = self._uid
         self._grad = value
         if STATE.recorders:
-            from .autograd import _record_module as record
-
             record.grad_set(self)
 
     @property
@@ -292,8 +289,6 @@ class Tensor:
         out = Tensor._make(self._data, self._dtype, False, None)
         out._vc = self._vc  # shares storage and version counter, like PyTorch
         if STATE.recorders:
-            from .autograd import _record_module as record
-
             record.detached(self, out, in_place=False)
         return out
 
@@ -301,13 +296,10 @@ class Tensor:
         self.grad_fn = None
         self.requires_grad_flag = False
         if STATE.recorders:
-            from .autograd import _record_module as record
-
             record.detached(self, self, in_place=True)
         return self
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+    # backward: bound by engine.autograd (the layer that runs it), as autograd.backward(self, ...)
 
     # ----- conversion -------------------------------------------------------------------
     def item(self):
@@ -384,7 +376,7 @@ class Tensor:
                 target = a._dtype
         if target is None or target is self._dtype:
             return self
-        return _registry.REGISTRY["to_dtype"].call(self, dtype=target)
+        return OPS["to_dtype"].call(self, dtype=target)
 
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):
         if dtype is None:
@@ -431,22 +423,18 @@ class Tensor:
             self.grad_fn = graph_result.grad_fn
             self.requires_grad_flag = True
         if STATE.recorders:
-            from .autograd import _record_module as record
-
             record.inplace(self, name)
         return self
 
     def _inplace_op(self, name: str, op_name: str, *others, **params) -> Tensor:
         if self.requires_grad and self.grad_fn is None and STATE.grad_enabled:
             raise RuntimeError(LEAF_INPLACE_ERROR)
-        op = _registry.REGISTRY[op_name]
+        op = OPS[op_name]
         if STATE.grad_enabled and (
             self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
         ):
             res = op.call(self, *others, **params)
             return self._inplace(name, res._data, res)
-        from ._grad_mode import no_grad
-
         recorders, STATE.recorders = STATE.recorders, []  # the in-place event says it all
         try:
             with no_grad():
@@ -535,8 +523,6 @@ class Tensor:
             self.grad_fn = None  # zeroing cuts the history, as PyTorch's ZeroBackward does
             self.requires_grad_flag = False
         if self._grad_of is not None and STATE.recorders:
-            from .autograd import _record_module as record
-
             record.grad_zeroed(self)
         return out
 
@@ -562,7 +548,7 @@ class Tensor:
                     LEAF_INPLACE_ERROR if _advanced(key) else LEAF_VIEW_INPLACE_ERROR
                 )
             # t[key] = v with a gradient: the out-of-place index_put, then written in place.
-            res = _registry.REGISTRY["index_put"].with_key(self, _index_key(key), value)
+            res = OPS["index_put"].with_key(self, _index_key(key), value)
             self._inplace("__setitem__", res._data, res)
             return
         arr = self._data.copy() if not self._data.flags.writeable else self._data
@@ -574,22 +560,22 @@ class Tensor:
         return Tensor._make(np.asarray(fn(self._data, _unwrap(other))), dt.bool_, False, None)
 
     def __eq__(self, other):  # noqa: D105
-        return _registry.REGISTRY["eq"].call(self, other)
+        return OPS["eq"].call(self, other)
 
     def __ne__(self, other):
-        return _registry.REGISTRY["ne"].call(self, other)
+        return OPS["ne"].call(self, other)
 
     def __lt__(self, other):
-        return _registry.REGISTRY["lt"].call(self, other)
+        return OPS["lt"].call(self, other)
 
     def __le__(self, other):
-        return _registry.REGISTRY["le"].call(self, other)
+        return OPS["le"].call(self, other)
 
     def __gt__(self, other):
-        return _registry.REGISTRY["gt"].call(self, other)
+        return OPS["gt"].call(self, other)
 
     def __ge__(self, other):
-        return _registry.REGISTRY["ge"].call(self, other)
+        return OPS["ge"].call(self, other)
 
     def __and__(self, other):
         return self._compare(other, np.logical_and if self._dtype is dt.bool_ else np.bitwise_and)
@@ -691,8 +677,7 @@ class Tensor:
         hooks[handle.id] = hook
         return handle
 
-    def __getitem__(self, key):
-        return _registry.index_fn[0](self, key)
+    # __getitem__: bound by engine._ops.shape (indexing is an op, a layer above Tensor)
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self._data.copy(), self._dtype.name, self.requires_grad_flag))
@@ -742,4 +727,3 @@ def _index_key(key):
 
 
 Tensor.__module__ = "torch"  # type(t) prints <class 'torch.Tensor'>, as in torch
-_registry._Tensor.append(Tensor)

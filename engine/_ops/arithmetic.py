@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._registry import _Tensor as _T
 from .._registry import apply, register
 from .._rules import Elementwise, elementwise
+from .._tensor import Tensor
 from ._util import arr
 
 
@@ -25,7 +25,7 @@ def _shape_error(a, b):
 
 def _binary(fn, a, b):
     try:
-        return fn(a._data if a.__class__ is _T[0] else a, b._data if b.__class__ is _T[0] else b)
+        return fn(a._data if a.__class__ is Tensor else a, b._data if b.__class__ is Tensor else b)
     except ValueError:
         err = _shape_error(a, b)
         if err is not None:

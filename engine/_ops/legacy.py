@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._registry import REGISTRY, Op, _Tensor, apply, register, unbroadcast
+from .._registry import REGISTRY, Op, apply, register, unbroadcast
 from .._rules import rule
+from .._tensor import Tensor
 from ._util import arr, needs
 from .reductions import _dims
 from .shape import Index, _scatter
 
 
 def _index_array(index, what: str) -> np.ndarray:
-    if not isinstance(index, _Tensor[0]) or index._data.dtype.kind not in "iu":
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
         raise RuntimeError(f"{what}(): Expected dtype int64 for index")
     return index._data
 
@@ -137,14 +138,14 @@ class MaskedFill(Op):
 
     @classmethod
     def call(cls, a, mask, value):
-        m = mask._data if isinstance(mask, _Tensor[0]) else np.asarray(mask)
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise RuntimeError(
                 "masked_fill_ only supports boolean masks, but got mask with dtype "
-                f"{mask.dtype if isinstance(mask, _Tensor[0]) else m.dtype}"
+                f"{mask.dtype if isinstance(mask, Tensor) else m.dtype}"
             )
         np.broadcast_shapes(m.shape, a._data.shape)
-        if isinstance(value, _Tensor[0]):
+        if isinstance(value, Tensor):
             if value._data.ndim:
                 raise RuntimeError(
                     "masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
@@ -174,7 +175,7 @@ class MaskedSelect(Op):
 
     @classmethod
     def call(cls, a, mask):
-        m = mask._data if isinstance(mask, _Tensor[0]) else np.asarray(mask)
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise RuntimeError("masked_select: expected BoolTensor for mask")
         return apply(cls, (a,), {"mask": m})
@@ -211,7 +212,7 @@ class MaskedScatter(Op):
 
     @classmethod
     def call(cls, a, mask, source):
-        m = mask._data if isinstance(mask, _Tensor[0]) else np.asarray(mask)
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise RuntimeError("masked_scatter_ only supports boolean masks")
         m = np.broadcast_to(m, a._data.shape)
@@ -337,7 +338,7 @@ class Scatter(Op):
         if reduce is not None:
             raise NotImplementedError("scatter with reduce= is not supported by this engine")
         d, idx = _indexed_args(a, dim, index, "scatter")
-        if src is None or not isinstance(src, _Tensor[0]):
+        if src is None or not isinstance(src, Tensor):
             return apply(
                 ScatterValue, (a,), {"dim": d, "index": idx, "value": value if src is None else src}
             )
@@ -415,7 +416,7 @@ class ScatterAdd(Op):
 
 
 def _key_array(k):
-    return k._data if isinstance(k, _Tensor[0]) else k
+    return k._data if isinstance(k, Tensor) else k
 
 
 @register

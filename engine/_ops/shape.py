@@ -7,8 +7,9 @@ import warnings
 
 import numpy as np
 
-from .._registry import Op, _Tensor, apply, index_fn, register, unbroadcast
+from .._registry import Op, apply, register, unbroadcast
 from .._rules import rule
+from .._tensor import Tensor
 from ._util import arr, needs
 from .elementwise import Clone
 from .reductions import _dims
@@ -518,7 +519,6 @@ def _scatter(g, shape: tuple, key):
 def _normalise_key(key):
     """numpy form of one index: ints stay ints (0-dim integer tensors become ints, as in
     PyTorch), lists and tensors become arrays."""
-    Tensor = _Tensor[0]
     if isinstance(key, Tensor):
         key = key._data
         if key.ndim == 0 and key.dtype.kind in "iu":
@@ -612,7 +612,7 @@ class Alias(Op):
         return (g,)
 
 
-index_fn.append(index)
+Tensor.__getitem__ = index  # t[key]: indexing is an op, so this layer binds it onto Tensor
 
 
 def narrow(a, dim: int, start: int, length: int):

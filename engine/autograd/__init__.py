@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .. import _missing
+from .._autograd import recording as _record_module
 from .._grad_mode import STATE
-from . import functional, graph, profiler, variable  # noqa: F401
-from . import recording as _record_module
+from .._tensor import Tensor
+from . import functional, graph, profiler, recording, variable  # noqa: F401
 from ._backward import make_seeds, run_backward
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx
@@ -138,5 +139,14 @@ def grad(
     _finish("grad", None)
     return tuple(captured)
 
+
+def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+
+# Tensor sits below this package, so the package that runs backward binds the method.
+_tensor_backward.__name__ = "backward"
+_tensor_backward.__qualname__ = "Tensor.backward"
+Tensor.backward = _tensor_backward
 
 __getattr__ = _missing.missing_attribute("torch.autograd", __name__)

@@ -7,11 +7,12 @@ import itertools
 
 import numpy as np
 
-from .. import _registry
+from .._autograd import recording as rec
+from .._autograd.graph import AccumulateGrad, BackwardNode
+from .._creation import tensor
 from .._grad_mode import STATE, _Scope
-from . import recording as rec
+from .._tensor import Tensor
 from .anomaly_mode import ANOMALY, check_grads
-from .graph import AccumulateGrad, BackwardNode
 
 _ACCUMULATE_PRIORITY = float("inf")  # PyTorch runs AccumulateGrad as soon as it is ready
 _active_recorders: list = []  # recorders of the backward pass in progress
@@ -21,13 +22,8 @@ def _emit(cls, *args) -> None:
     rec._emit_to(_active_recorders, cls, *args)
 
 
-def _tensor_cls():
-    return _registry._Tensor[0]
-
-
 def make_seeds(roots: tuple, grads: tuple) -> tuple:
     """Check the outputs and build their seed gradients (implicit ones for scalars)."""
-    Tensor = _tensor_cls()
     seeds, implicit = [], []
     for i, (root, g) in enumerate(zip(roots, grads)):
         if not root.requires_grad:
@@ -41,8 +37,6 @@ def make_seeds(roots: tuple, grads: tuple) -> tuple:
             implicit.append(True)
         else:
             if not isinstance(g, Tensor):
-                from .._creation import tensor
-
                 g = tensor(g, dtype=root._dtype)
             if g._data.shape != root._data.shape:
                 raise RuntimeError(
@@ -101,7 +95,6 @@ def _accumulate(node: AccumulateGrad, g, create_graph: bool, recording: bool) ->
     var = node.variable
     if var is None or g is None:
         return
-    Tensor = _tensor_cls()
     old = var._grad
     old_snap = rec.snapshot(old._data) if recording and old is not None else None
     if old is None:
@@ -290,7 +283,6 @@ def _run_node(
     for nr, t in node._retain_grad_tensors.items():
         g = grads.get(nr)
         if g is not None and t is not None:
-            Tensor = _tensor_cls()
             t._grad = (
                 Tensor._make(np.array(g._data), g._dtype, False, None)
                 if t._grad is None

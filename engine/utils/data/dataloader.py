@@ -10,6 +10,7 @@ import numpy as np
 
 from ... import _creation
 from ... import _dtype as dt
+from ..._ops.shape import Stack
 from ..._tensor import Tensor
 from . import _random
 from .dataset import TensorDataset
@@ -19,13 +20,11 @@ from .sampler import BatchSampler, RandomSampler, SequentialSampler
 def default_collate(batch):
     """Stack a list of samples into a batch, structure by structure, as torch does:
     tensors stack, numbers become a tensor, tuples become lists of collated fields."""
-    from ... import stack
-
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return stack(batch, 0)
+        return Stack.call(batch, 0)
     if isinstance(elem, np.ndarray):
-        return stack([_creation.as_tensor(b) for b in batch], 0)
+        return Stack.call([_creation.as_tensor(b) for b in batch], 0)
     if isinstance(elem, np.generic):
         return _creation.as_tensor(np.array(batch))
     if isinstance(elem, bool):

@@ -1,0 +1,367 @@
+"""The public recording API: what happened in the engine, as plain events, in order.
+
+    with engine.autograd.record() as rec:
+        y = 2 * torch.dot(x, x)
+        y.backward()
+    for event in rec.events: ...
+
+Every event is an immutable named tuple (cheap to make: recording must stay light). Values are numpy snapshots taken at the moment
+of the event. Nothing here runs unless a recorder is active: the hot path checks one list.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import NamedTuple
+
+import numpy as np
+
+from .._grad_mode import STATE
+
+_ENGINE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SNAPSHOT_LIMIT = 20_000  # elements; bigger tensors are recorded without their values (no
+# learner reads 20,000 numbers, and copying them would dominate recording)
+
+
+class Location(NamedTuple):
+    filename: str
+    line: int
+    function: str
+
+
+class TensorInfo(NamedTuple):
+    uid: int
+    shape: tuple
+    dtype: str
+    requires_grad: bool
+    is_leaf: bool
+    grad_fn: int | None  # uid of its grad_fn node
+    grad_fn_name: str | None
+    version: int
+    value: np.ndarray | None  # snapshot; None when too big
+
+
+class ScalarInfo(NamedTuple):
+    """A Python number used as an operand."""
+
+    value: float | int | bool
+
+
+class EdgeInfo(NamedTuple):
+    node: int | None  # uid of the next node, None for (None, 0)
+    name: str | None
+    input_nr: int
+    tensor: int | None  # uid of the leaf behind an AccumulateGrad
+
+
+# ---- tensor events -----------------------------------------------------------------------
+class TensorCreated(NamedTuple):
+    seq: int
+    tensor: TensorInfo
+    how: str  # "tensor", "arange", "randn", ...
+    location: Location | None
+
+
+class RequiresGradSet(NamedTuple):
+    seq: int
+    tensor: TensorInfo
+    location: Location | None
+
+
+class OpRan(NamedTuple):
+    """Forward: one op ran."""
+
+    seq: int
+    op: str  # registry name, e.g. "mul"
+    grad_fn: str | None  # node name when a node was recorded, e.g. "MulBackward0"
+    node: int | None
+    inputs: tuple  # TensorInfo | ScalarInfo per input
+    output: TensorInfo
+    params: dict
+    grad_enabled: bool
+    next_functions: tuple  # EdgeInfo per input
+    saved: tuple  # names of saved tensors, e.g. ("_saved_self",)
+    location: Location | None
+    modules: tuple = ()  # (id, class name) of each nn.Module whose forward ran it, outermost first
+
+
+class Detached(NamedTuple):
+    seq: int
+    source: int  # uid of the original tensor
+    result: TensorInfo
+    in_place: bool
+    location: Location | None
+
+
+class InplaceModified(NamedTuple):
+    seq: int
+    op: str  # "add_", "zero_", ...
+    tensor: TensorInfo  # after the change (version included)
+    grad_enabled: bool
+    location: Location | None
+
+
+class ParamUpdated(NamedTuple):
+    """An optimizer's step() changed one parameter in place (under no_grad)."""
+
+    seq: int
+    optimizer: str  # "SGD", "Adam", ...
+    tensor: TensorInfo  # after the update (version included)
+    old: np.ndarray | None
+    grad: np.ndarray | None
+    buffers: dict  # the optimizer's state for it after the step: momentum_buffer, exp_avg, ...
+    hyper: dict  # lr, momentum, betas, ...
+    rule: str  # the update in symbols: "w ← w − lr·g"
+    location: Location | None
+
+
+class GradZeroed(NamedTuple):
+    seq: int
+    owner: int  # uid of the leaf whose .grad was zeroed
+    grad: TensorInfo
+    location: Location | None
+
+
+class GradSet(NamedTuple):
+    seq: int
+    owner: int
+    grad: TensorInfo | None  # None for `x.grad = None`
+    location: Location | None
+
+
+# ---- backward events ---------------------------------------------------------------------
+class BackwardStarted(NamedTuple):
+    seq: int
+    call: str  # "backward" or "grad"
+    roots: tuple  # TensorInfo of each output
+    seeds: tuple  # np.ndarray per root
+    implicit: tuple  # bool per root: seed created implicitly (ones)
+    retain_graph: bool
+    create_graph: bool
+    location: Location | None
+    seed_uids: tuple = ()  # per root: uid of the gradient= tensor passed, None if implicit
+
+
+class NodeStarted(NamedTuple):
+    seq: int
+    node: int
+    name: str
+    grad_outputs: tuple  # np.ndarray | None per output (fan-in already summed)
+
+
+class GradientSent(NamedTuple):
+    """One edge of the backward pass: node -> next node, carrying a gradient."""
+
+    seq: int
+    node: int
+    name: str
+    slot: int  # index in next_functions
+    to_node: int | None
+    to_name: str | None
+    input_nr: int
+    grad: np.ndarray | None
+    grad_uid: int | None = None  # the gradient tensor (with create_graph, an op's output)
+
+
+class GradsReturned(NamedTuple):
+    """autograd.grad() hands its results to the caller; no .grad is touched."""
+
+    seq: int
+    inputs: tuple  # TensorInfo per input
+    grads: tuple  # TensorInfo | None per input (None: unused, allow_unused=True)
+
+
+class GradAccumulated(NamedTuple):
+    seq: int
+    node: int  # the AccumulateGrad node
+    tensor: int  # uid of the leaf
+    old: np.ndarray | None
+    incoming: np.ndarray
+    new: np.ndarray
+    grad_uid: int
+
+
+class GradRetained(NamedTuple):
+    seq: int
+    tensor: int  # a non-leaf that called retain_grad()
+    grad: np.ndarray
+
+
+class HookFired(NamedTuple):
+    seq: int
+    kind: str  # "tensor", "pre", "post"
+    node: int
+    hook: str  # the hook's name
+    changed: bool  # the hook returned a replacement
+
+
+class BuffersFreed(NamedTuple):
+    seq: int
+    node: int
+    name: str
+    saved: tuple  # names of the freed saved tensors
+
+
+class BackwardFinished(NamedTuple):
+    seq: int
+    call: str
+    error: str | None
+
+
+class Recorder:
+    """Collects events while active. Use through `engine.autograd.record()`."""
+
+    def __init__(self, max_events: int = 500_000, snapshots: bool = True) -> None:
+        self.events: list = []
+        self.max_events = max_events
+        self.snapshots = snapshots
+        self.truncated = False
+
+    def __enter__(self) -> Recorder:
+        STATE.recorders = [*STATE.recorders, self]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        STATE.recorders = [r for r in STATE.recorders if r is not self]
+
+    def __iter__(self):
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def _add(self, cls, *args) -> None:
+        events = self.events
+        if len(events) >= self.max_events:
+            self.truncated = True
+            return
+        events.append(cls(len(events), *args))  # seq is the event's index
+
+
+def record(max_events: int = 500_000, snapshots: bool = True) -> Recorder:
+    """Record engine events inside a `with` block."""
+    return Recorder(max_events, snapshots)
+
+
+# ---- helpers called by the engine (only when a recorder is active) ----------------------
+def _emit(cls, *args) -> None:
+    for r in STATE.recorders:
+        r._add(cls, *args)
+
+
+def _emit_to(recorders: list, cls, *args) -> None:
+    for r in recorders:
+        r._add(cls, *args)
+
+
+def location() -> Location | None:
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename.startswith(_ENGINE_DIR):
+        f = f.f_back
+    if f is None:
+        return None
+    return Location(f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+
+
+def snapshot(arr) -> np.ndarray | None:
+    if arr is None:
+        return None
+    if arr.__class__ is not np.ndarray:
+        arr = np.asarray(arr)
+    if arr.size > SNAPSHOT_LIMIT:
+        return None
+    return arr.copy()
+
+
+def info(t) -> TensorInfo:
+    fn = t.grad_fn
+    return TensorInfo(
+        t._uid,
+        tuple(t._data.shape),
+        t._dtype.name,
+        t.requires_grad_flag,
+        fn is None,
+        fn.uid if fn is not None else None,
+        fn.name() if fn is not None else None,
+        t._vc[0],
+        snapshot(t._data),
+    )
+
+
+def _operand(x):
+    return info(x) if hasattr(x, "_data") else ScalarInfo(x)
+
+
+def _edge_info(edge) -> EdgeInfo:
+    node, nr = edge
+    if node is None:
+        return EdgeInfo(None, None, nr, None)
+    var = getattr(node, "variable", None)
+    return EdgeInfo(node.uid, node.name(), nr, var._uid if var is not None else None)
+
+
+def _slice_text(s: slice) -> str:
+    """1:3, ::2 — a slice as the learner typed it."""
+    text = f"{'' if s.start is None else s.start}:{'' if s.stop is None else s.stop}"
+    return text + (f":{s.step}" if s.step not in (None, 1) else "")
+
+
+def op_ran(op, inputs, result, node, params) -> None:
+    _emit(
+        OpRan,
+        op.name,
+        node.name() if node is not None else None,
+        node.uid if node is not None else None,
+        tuple(_operand(x) for x in inputs),
+        info(result),
+        {
+            k: _slice_text(v) if v.__class__ is slice else v
+            for k, v in params.items()
+            if isinstance(v, (int, float, bool, str, tuple, type(None), slice))
+        },
+        STATE.grad_enabled,
+        tuple(_edge_info(e) for e in node.next_functions) if node is not None else (),
+        node.saved_names if node is not None else (),
+        location(),
+        tuple((id(m), type(m).__name__) for m in STATE.modules),
+    )
+
+
+def tensor_created(t, how: str) -> None:
+    _emit(TensorCreated, info(t), how, location())
+
+
+def requires_grad_set(t) -> None:
+    _emit(RequiresGradSet, info(t), location())
+
+
+def detached(src, out, in_place: bool) -> None:
+    _emit(Detached, src._uid, info(out), in_place, location())
+
+
+def inplace(t, op: str) -> None:
+    _emit(InplaceModified, op, info(t), STATE.grad_enabled, location())
+
+
+def param_updated(optimizer, t, old, grad, buffers: dict, hyper: dict, rule: str) -> None:
+    _emit(
+        ParamUpdated,
+        type(optimizer).__name__,
+        info(t),
+        snapshot(old),
+        snapshot(grad),
+        {k: snapshot(v) for k, v in buffers.items()},
+        dict(hyper),
+        rule,
+        location(),
+    )
+
+
+def grad_zeroed(grad_tensor) -> None:
+    _emit(GradZeroed, grad_tensor._grad_of, info(grad_tensor), location())
+
+
+def grad_set(t) -> None:
+    g = t._grad
+    _emit(GradSet, t._uid, info(g) if g is not None else None, location())
