@@ -403,6 +403,10 @@ class BuilderPanel(QWidget):
             self.message_label.setText(self.message)
             self.message_label.show()
             self.view.message = self.message
+            self.undo_stack.clear()  # nothing to undo in a view of code it cannot show
+            self.selected, self.pending = None, None
+            self._clear_form()
+            self.form_box.setTitle("The script stays as code")
             self._refresh(emit=False)
             return False
         model.ensure_import()
@@ -442,6 +446,7 @@ class BuilderPanel(QWidget):
         self.code_view.setPlainText(code)
         self.setEnabled(True)
         self.palette_tree.setEnabled(self.expressible)
+        self.form_box.setEnabled(self.expressible)
         if emit and self.expressible:
             self.codeChanged.emit(code)
 
@@ -768,52 +773,71 @@ def set_editor_text(editor, text: str) -> None:
     cursor.insertText(text)
 
 
-def install(window) -> BuilderPanel:
-    """Put the builder next to the script editor (View → Builder, Ctrl+B)."""
+def install(window) -> None:
+    """Put the builder next to the script editor (View → Builder, Ctrl+B). The panel (and
+    the engine it loads for the palette) is made the first time the builder is opened."""
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QStackedWidget
 
-    panel = BuilderPanel()
     stack = QStackedWidget()
     dock = getattr(window, "editor_dock", None)
     if dock is None:  # the editor sits in a splitter: the stack takes its place there
         splitter = window.editor_panel.parentWidget()
         splitter.insertWidget(splitter.indexOf(window.editor_panel), stack)
     stack.addWidget(window.editor_panel)
-    stack.addWidget(panel)
     if dock is not None:
         dock.setWidget(stack)
     action = QAction("&Builder", window, checkable=True)
     action.setShortcut(QKeySequence("Ctrl+B"))
     action.setStatusTip("Build a function by clicking; the script follows every edit")
+    window.builder, window.builder_action, window.builder_stack = None, action, stack
+
+    def panel() -> BuilderPanel:
+        if window.builder is None:
+            made = BuilderPanel()
+            stack.addWidget(made)
+            made.codeChanged.connect(lambda code: set_editor_text(window.editor, code))
+            made.runRequested.connect(window.run)
+            made.codeModeRequested.connect(lambda: action.setChecked(False))
+            window.builder = made
+        return window.builder
 
     def toggle(on: bool) -> None:
         if on:
-            panel.load_code(window.editor.toPlainText())
-        stack.setCurrentWidget(panel if on else window.editor_panel)
+            panel().load_code(window.editor.toPlainText())
+        stack.setCurrentWidget(panel() if on else window.editor_panel)
         if dock is not None:
             dock.setWindowTitle("Builder" if on else "Script")
-            horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-            window.resizeDocks([dock], [640 if on else 360], horizontal)
+            window.resizeDocks([dock], [640 if on else 360], Qt.Orientation.Horizontal)
             if on:  # the builder wants the column's height; the docks under it keep a little
-                QTimer.singleShot(
-                    0, lambda: window.resizeDocks([dock], [window.height() - 200], vertical)
-                )
-        line = on and not panel.expressible and _line_of(panel.message)
+                QTimer.singleShot(60, lambda: _tall(window, dock))
+        line = on and not panel().expressible and _line_of(panel().message)
         if line:
             window.editor.select_line(line)
         action.setChecked(on)
 
     action.toggled.connect(toggle)
-    panel.codeChanged.connect(lambda code: set_editor_text(window.editor, code))
-    panel.runRequested.connect(window.run)
-    panel.codeModeRequested.connect(lambda: action.setChecked(False))
     _add_to_view_menu(window, action)
     toolbar = getattr(window, "toolbar", None)
     if toolbar is not None:
         toolbar.addAction(action)
-    window.builder, window.builder_action, window.builder_stack = panel, action, stack
-    return panel
+
+
+def _tall(window, dock) -> None:
+    """Give the builder most of its column; a dock split under it keeps a strip."""
+    below = [
+        d
+        for d in window.findChildren(type(dock))
+        if d is not dock
+        and d.isVisible()
+        and not d.isFloating()
+        and window.dockWidgetArea(d) == window.dockWidgetArea(dock)
+        and d.geometry().top() > dock.geometry().top()
+    ]
+    if below:
+        tallest = max(below, key=lambda d: d.height())
+        total = dock.height() + tallest.height()
+        window.resizeDocks([dock, tallest], [total - 170, 170], Qt.Orientation.Vertical)
 
 
 def _add_to_view_menu(window, action) -> None:

@@ -423,6 +423,19 @@ class WhatIfPanel(QWidget):
 
     def _on_updated(self, seconds: float) -> None:
         self.status.setText(f"Forward and backward ran again: {seconds * 1000:.0f} ms.")
+        # The fields follow an edit made elsewhere (a drag on the box or the plot), but
+        # never under the learner's hands.
+        value = self.controller.value_of(self.leaf_box.currentText())
+        if value is None:
+            return
+        if not self.value_edit.hasFocus():
+            self.value_edit.setText(_wi().literal(value))
+        flat = value.reshape(-1)
+        if len(self._scrubs) == flat.size:
+            for field, v in zip(self._scrubs, flat):
+                if field._press is None:
+                    field.value = float(v)
+                    field._show()
 
 
 class CanvasScrubber(QObject):

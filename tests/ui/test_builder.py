@@ -200,6 +200,7 @@ def test_code_it_cannot_show_gets_a_plain_message(qtbot, panel):
     assert panel.message_label.text().startswith("Line 4: a `for` loop.")
     assert "left as it is" in panel.message_label.text()
     assert not panel.palette_tree.isEnabled()
+    assert panel.undo_stack.count() == 0 and not panel.form_box.isEnabled()
 
 
 def test_builder_mode_in_the_window(qtbot, window):

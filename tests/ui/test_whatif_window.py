@@ -143,6 +143,7 @@ def test_the_plot_follows_and_its_point_drags(qtbot, window):
     (x * engine.sin(x)).backward()
     assert float(leaf_box(window).grad) == pytest.approx(float(x.grad), abs=1e-3)
     assert plot.current == pytest.approx((value,))
+    assert float(window.whatif.value_edit.text()) == pytest.approx(value, abs=1e-4)  # follows
 
 
 def _line_samples() -> Samples:
