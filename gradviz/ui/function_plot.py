@@ -84,7 +84,7 @@ class FunctionPlot(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(170)
+        self.setMinimumHeight(60)  # a short dock must not hold up the docks beside it
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.mode = "empty"
         self.message = "Run a script whose output comes from one or two scalar leaves."
