@@ -896,7 +896,7 @@ class _Episode:
                 self.g.edge(
                     StoryEdge(f"gseed{e.seq}_{i}", f"t{given}", sid, "seed", 0, "gradient=")
                 )
-                self.g.nodes[sid].subtitle = f"v = {b.label(self.w.tensors[given])}"
+                self.g.nodes[sid].subtitle = f"gradient={b.label(self.w.tensors[given])}"
             focus += [sid, rid]
             edges.append(eid)
             updates += self.value_updates(sid, seed, root.dtype)
