@@ -33,6 +33,7 @@ from gradviz.ui.function_plot import FunctionPlot
 from gradviz.ui.run_controller import RunController
 
 FLASH_MS = 1600
+PLOT_DOCK_H = 380
 MAX_SCRUB_ELEMENTS = 6
 SCRUB_PER_PX = 0.02  # value change per pixel of horizontal drag (Shift: 10× finer)
 
@@ -522,4 +523,14 @@ def install(window) -> WhatIfPanel:
             panel.select_leaf(box.title)
 
     window.canvas.boxClicked.connect(clicked)
+
+    def room_for_plot() -> None:
+        # A plot to show: the dock takes a readable height (not while building).
+        building = getattr(window, "builder_action", None)
+        if building is not None and building.isChecked():
+            return
+        if dock.isVisible() and dock.height() < PLOT_DOCK_H:
+            window.resizeDocks([dock], [PLOT_DOCK_H], Qt.Orientation.Vertical)
+
+    controller.samplesReady.connect(room_for_plot)
     return panel
