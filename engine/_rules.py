@@ -84,6 +84,29 @@ def _np_cond(c):
     return np.asarray(c._data if hasattr(c, "_data") else c, dtype=bool)
 
 
+def pow_scalar(x, n):
+    """x ** n on numpy, rounded as torch's CPU kernel rounds it for a Python-number exponent:
+    2, 3 and -2 are multiplications (x*x, x*x*x, 1/(x*x)), -1 and -0.5 a reciprocal (of x,
+    of sqrt(x)); other exponents, and tensor exponents, go through pow (checked bit for bit
+    against torch 2.13 in float32 and float64)."""
+    if (n.__class__ is int or n.__class__ is float) and x.dtype in _TORCH_POW_DTYPES:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # torch is silent
+            if n == 2:
+                return x * x
+            if n == 3:
+                return x * x * x
+            if n == -1:
+                return np.reciprocal(x)
+            if n == -2:
+                return np.reciprocal(x * x)
+            if n == -0.5:
+                return np.reciprocal(np.sqrt(x))
+    return np.power(x, n)
+
+
+_TORCH_POW_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 class NUMPY:  # noqa: N801 - used as a namespace, `m`
     """Rules on numpy arrays."""
 
@@ -120,7 +143,7 @@ class NUMPY:  # noqa: N801 - used as a namespace, `m`
 
     @staticmethod
     def pow(x, n):
-        return np.power(x, n)
+        return pow_scalar(x, n)
 
     @staticmethod
     def where(cond, a, b):

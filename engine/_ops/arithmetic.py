@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._registry import apply, register
-from .._rules import Elementwise, elementwise
+from .._rules import Elementwise, elementwise, pow_scalar
 from .._tensor import Tensor
 from ._util import arr
 
@@ -192,7 +192,7 @@ class Pow(Elementwise):
             base = base.astype(np.float32)
         elif isinstance(exponent, int) and exponent < 0 and base.dtype.kind in "iu":
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        return np.power(base, exponent)
+        return pow_scalar(base, exponent)
 
 
 def _pow_self_grad(m, g, x, r, p):
