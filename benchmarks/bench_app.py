@@ -961,6 +961,7 @@ def bench_robustness(repeat: int) -> dict[str, list[float]]:
         out.setdefault("autosave before Run (120 kB)", []).append(saved)
         out.setdefault("bare write + os.replace", []).append(bare)
         out.setdefault("keystroke → autosave file", []).append(_keystroke_to_file_ms(window))
+    window.files.confirm_discard = lambda: True  # no modal "save changes?" on close
     window.close()
     return out
 

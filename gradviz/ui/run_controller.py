@@ -117,6 +117,9 @@ class RunController(QObject):
     def _on_tick(self) -> None:
         if self.run is not None:
             self.tick.emit(self.run.elapsed)
+            # A safety net only: the notifiers deliver results; should one ever miss
+            # (an fd number reused before Qt dropped an old notifier), this catches it.
+            self._pump()
 
     def _disable_notifiers(self) -> None:
         for notifier in self._notifiers:
