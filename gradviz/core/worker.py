@@ -112,7 +112,8 @@ def run_job(job: dict, fd: int) -> None:
     del reserve
     try:
         _callbacks.clear()  # the script's gc callbacks must not run inside our code
-        _collect()
+        if result is None or (result.error is not None and result.error.kind == "memory"):
+            _collect()  # room to write the result; otherwise not worth its ~10 ms
         if result is None:
             result = TraceResult.failed("memory", MEMORY_MESSAGE.format(mb=memory_mb))
         elif result.error is not None and (
