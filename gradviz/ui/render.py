@@ -81,22 +81,21 @@ class Polyline:
 
 
 def _exit_point(inside: QPointF, outside: QPointF, rect: QRectF) -> QPointF:
-    """Where the segment inside -> outside crosses the border of `rect` (bisection)."""
-    lo, hi = 0.0, 1.0
-    for _ in range(24):
-        mid = (lo + hi) / 2
-        p = QPointF(
-            inside.x() + (outside.x() - inside.x()) * mid,
-            inside.y() + (outside.y() - inside.y()) * mid,
-        )
-        if rect.contains(p):
-            lo = mid
-        else:
-            hi = mid
-    return QPointF(
-        inside.x() + (outside.x() - inside.x()) * hi,
-        inside.y() + (outside.y() - inside.y()) * hi,
-    )
+    """Where the segment inside -> outside crosses the border of `rect` (the nearest
+    border line the segment reaches, in closed form)."""
+    x0, y0 = inside.x(), inside.y()
+    dx, dy = outside.x() - x0, outside.y() - y0
+    t = 1.0
+    if dx > 0:
+        t = min(t, (rect.right() - x0) / dx)
+    elif dx < 0:
+        t = min(t, (rect.left() - x0) / dx)
+    if dy > 0:
+        t = min(t, (rect.bottom() - y0) / dy)
+    elif dy < 0:
+        t = min(t, (rect.top() - y0) / dy)
+    t = max(t, 0.0)
+    return QPointF(x0 + dx * t, y0 + dy * t)
 
 
 def clip_polyline(
