@@ -148,7 +148,6 @@ def _shaped(result: tuple, is_tuple: bool):
 def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), v^T J): the vector-Jacobian product, as torch.autograd.functional.vjp."""
     from .._grad_mode import enable_grad
-    from . import grad
 
     is_tuple_in = isinstance(inputs, (list, tuple))
     with enable_grad():
@@ -157,17 +156,7 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         is_tuple_out = isinstance(out, (list, tuple))
         outs = _tuple(out)
         vs = _check_v(v, outs, "user-provided function returns", "v")
-        diff = [(o, w) for o, w in zip(outs, vs) if o.requires_grad]
-        if diff:
-            gs = grad(
-                [o for o, _ in diff],
-                ins,
-                grad_outputs=[w for _, w in diff],
-                create_graph=create_graph,
-                allow_unused=True,
-            )
-        else:
-            gs = (None,) * len(ins)
+        gs = _weighted_grad(outs, vs, ins, create_graph)
         _strict_check(gs, strict, "output")
     return _shaped(_finish(outs, create_graph), is_tuple_out), _shaped(
         _finish(gs, create_graph, ins), is_tuple_in
@@ -178,7 +167,6 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), J v): by the double-backward trick, as torch computes it."""
     from .. import _creation
     from .._grad_mode import enable_grad
-    from . import grad
 
     with enable_grad():
         ins = _prepare(inputs, create_graph)
@@ -187,31 +175,28 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         is_tuple_out = isinstance(out, (list, tuple))
         outs = _tuple(out)
         dummies = tuple(_creation.zeros_like(o).requires_grad_(True) for o in outs)
-        diff = [(o, d) for o, d in zip(outs, dummies) if o.requires_grad]
-        if diff:
-            gs = grad(
-                [o for o, _ in diff],
-                ins,
-                grad_outputs=[d for _, d in diff],
-                create_graph=True,
-                allow_unused=True,
-            )
-        else:
-            gs = (None,) * len(ins)
+        gs = _weighted_grad(outs, dummies, ins, True)
         _strict_check(gs, strict, "output")
-        pairs = [(g, w) for g, w in zip(gs, vs) if g is not None and g.requires_grad]
-        if pairs:
-            jv = grad(
-                [g for g, _ in pairs],
-                dummies,
-                grad_outputs=[w for _, w in pairs],
-                create_graph=create_graph,
-                allow_unused=True,
-            )
-        else:
-            jv = (None,) * len(outs)
+        jv = _weighted_grad(gs, vs, dummies, create_graph)
     return _shaped(_finish(outs, create_graph), is_tuple_out), _shaped(
         _finish(jv, create_graph, outs), is_tuple_out
+    )
+
+
+def _weighted_grad(outs, weights, wrt, create_graph: bool) -> tuple:
+    """grad of the differentiable `outs` w.r.t. `wrt`, each weighted by its partner in
+    `weights`; Nones when none can be differentiated (the step these helpers share)."""
+    from . import grad
+
+    pairs = [(o, w) for o, w in zip(outs, weights) if o is not None and o.requires_grad]
+    if not pairs:
+        return (None,) * len(wrt)
+    return grad(
+        [o for o, _ in pairs],
+        wrt,
+        grad_outputs=[w for _, w in pairs],
+        create_graph=create_graph,
+        allow_unused=True,
     )
 
 
@@ -239,17 +224,7 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         else:
             gs = (None,) * len(ins)
         _strict_check(gs, strict, "output")
-        pairs = [(g, w) for g, w in zip(gs, vs) if g is not None and g.requires_grad]
-        if pairs:
-            res = grad(
-                [g for g, _ in pairs],
-                ins,
-                grad_outputs=[w for _, w in pairs],
-                create_graph=create_graph,
-                allow_unused=True,
-            )
-        else:
-            res = (None,) * len(ins)
+        res = _weighted_grad(gs, vs, ins, create_graph)
     return _finish((out,), create_graph)[0], _shaped(_finish(res, create_graph, ins), is_tuple_in)
 
 
@@ -270,27 +245,6 @@ def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
             gs = (None,) * len(ins)
         _strict_check(gs, strict, "output")
         dummies = tuple(_creation.zeros_like(x).requires_grad_(True) for x in ins)
-        pairs = [(g, d) for g, d in zip(gs, dummies) if g is not None and g.requires_grad]
-        if pairs:
-            gd = grad(
-                [g for g, _ in pairs],
-                ins,
-                grad_outputs=[d for _, d in pairs],
-                create_graph=True,
-                allow_unused=True,
-            )
-            used = [(a, w) for a, w in zip(gd, vs) if a is not None and a.requires_grad]
-            res = (
-                grad(
-                    [a for a, _ in used],
-                    dummies,
-                    grad_outputs=[w for _, w in used],
-                    create_graph=create_graph,
-                    allow_unused=True,
-                )
-                if used
-                else (None,) * len(ins)
-            )
-        else:
-            res = (None,) * len(ins)
+        gd = _weighted_grad(gs, dummies, ins, True)
+        res = _weighted_grad(gd, vs, dummies, create_graph)
     return _finish((out,), create_graph)[0], _shaped(_finish(res, create_graph, ins), is_tuple_in)
