@@ -56,6 +56,22 @@ def freeze_and_kill(pid: int) -> None:
     _send_all(pid, found + late, signal.SIGKILL)
 
 
+def terminate_tree(pid: int) -> list[int]:
+    """SIGTERM pid's group and every descendant, so a script's own handlers may tidy up;
+    returns the descendants seen, to be killed after the grace period even if the
+    worker is gone by then (its orphans no longer hang below it)."""
+    found = descendants(pid)
+    _send_all(pid, found, signal.SIGTERM)
+    return found
+
+
+def kill_known(pids: list[int]) -> None:
+    """SIGKILL processes found earlier that may have outlived their parent."""
+    for target in pids:
+        with contextlib.suppress(OSError):
+            os.kill(target, signal.SIGKILL)
+
+
 def _send_all(pid: int, targets: list[int], sig: int) -> None:
     with contextlib.suppress(OSError):
         os.killpg(pid, sig)

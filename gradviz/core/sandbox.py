@@ -37,6 +37,7 @@ DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MEMORY_MB = 1024
 CPU_BACKSTOP_S = 5
 RSS_ALLOWANCE_MB = 200  # the interpreter, numpy and the engine, on top of the learner's limit
+GRACE_S = 0.3  # from SIGTERM to SIGKILL when a run is stopped or over its limits
 WATCH_INTERVAL_S = 0.1  # how often the resident size is checked
 STARTUP_LIMIT_S = 60.0  # the worker's own start-up (imports), before the script's clock
 LOG_TAIL_BYTES = 4096
@@ -146,6 +147,8 @@ class _Worker:
         finally:
             os.close(write_fd)
         self.pidfd: int | None = None
+        self.kill_at: float | None = None  # when a terminated worker's grace period ends
+        self.known: list[int] = []  # its descendants when it was terminated
         with contextlib.suppress(AttributeError, OSError):
             self.pidfd = os.pidfd_open(self.process.pid)
 
@@ -162,15 +165,34 @@ class _Worker:
 
     def kill(self) -> None:
         """Freeze the whole tree (no more forks), then kill it. Never waits."""
+        self.kill_at = None
         if self.process.returncode is None:
             procs.freeze_and_kill(self.process.pid)
         else:
             with contextlib.suppress(OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
+        procs.kill_known(self.known)
+        self.known = []
+
+    def terminate(self, grace_s: float = GRACE_S) -> None:
+        """Ask the whole tree to end (SIGTERM); `escalate()` kills it once grace_s has
+        passed. Never waits: the event loop (or reap_dying) drives the rest."""
+        if self.process.poll() is not None or grace_s <= 0:
+            self.kill()
+            return
+        self.known = procs.terminate_tree(self.process.pid)
+        self.kill_at = time.monotonic() + grace_s
+
+    def escalate(self) -> None:
+        """SIGKILL a terminated tree whose grace period is over."""
+        if self.kill_at is not None and time.monotonic() >= self.kill_at:
+            self.kill()
 
     def reaped(self) -> bool:
-        """Collect the exit status if the process is gone; release everything once it is."""
-        if self.process.poll() is None:
+        """Collect the exit status if the process is gone and its grace period over;
+        release everything once it is."""
+        self.escalate()
+        if self.kill_at is not None or self.process.poll() is None:
             return False
         self.release()
         return True
@@ -435,9 +457,13 @@ class SandboxRun:
         self._finished_at = time.monotonic()
         self._result = result
         _live.discard(self)
-        # Whatever the script left behind (children, threads) ends with the run.
+        # Whatever the script left behind (children, threads) ends with the run. A script
+        # that finished has nothing to tidy up: kill at once; one stopped gets a grace.
         worker = self._worker
-        worker.kill()
+        if result is None:
+            worker.kill()
+        else:
+            worker.terminate()
         if not worker.reaped():
             _dying.append(worker)
         reap_dying()

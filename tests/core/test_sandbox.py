@@ -78,6 +78,33 @@ def test_cancel_ends_the_run_within_a_second() -> None:
     assert _gone(run.pid)
 
 
+def test_stop_asks_first_and_kills_after_the_grace_period(tmp_path) -> None:
+    """SIGTERM first, so a script's handler may tidy up; SIGKILL once the grace is over,
+    even for a script that ignores SIGTERM. cancel() itself never waits."""
+    tidied = tmp_path / "tidied"
+    source = (
+        "import signal, time\n"
+        "def tidy(*_):\n"
+        f"    open({str(tidied)!r}, 'w').write('yes')\n"
+        "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "signal.signal(signal.SIGTERM, tidy)\n"
+        "print('ready', flush=True)\n"
+        "while True:\n"
+        "    time.sleep(0.01)\n"
+    )
+    run = start_run(source, timeout_s=60, allow_writes=True)
+    deadline = time.monotonic() + 20
+    while run._script_started is None and time.monotonic() < deadline:
+        run.poll()
+        time.sleep(0.02)
+    time.sleep(0.3)
+    run.cancel()
+    assert run.poll().error.kind == "timeout"
+    assert not _gone(run.pid, within_s=sandbox.GRACE_S / 3)  # still in its grace period
+    assert _gone(run.pid, within_s=sandbox.GRACE_S + 2.0)
+    assert tidied.read_text() == "yes"
+
+
 @pytest.mark.parametrize(
     ("setsid", "ending"),
     [(True, "timeout"), (True, "finished"), (False, "finished")],
