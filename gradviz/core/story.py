@@ -16,6 +16,8 @@ Schema (version 1), as written by `Story.to_dict()`:
              "math": [str],   # the chain rule written out with numbers, one line each
              "seq": int | null}   # the recorded event the step tells
     Story.default_step: where a viewer opens (the end of the last backward episode)
+    Story.series: the loss, leaf values and printed scalars per iteration, covering every
+        iteration even when the middle ones are summarised (see training_series.py)
 
 A step's `updates` set a node's `value`, `grad`, `note` or `state` from that step on,
 within its episode; the state at step k is the fold of its episode's updates up to k.
@@ -95,6 +97,7 @@ class Story:
     error: ErrorInfo | None = None
     truncated: bool = False
     default_step: int = 0  # where a viewer opens: the end of the last episode with a backward
+    series: dict = field(default_factory=dict)  # training_series.compute: every iteration
 
     @classmethod
     def empty(cls, source: str = "", error: ErrorInfo | None = None) -> Story:
@@ -144,4 +147,5 @@ class Story:
             error,
             data.get("truncated", False),
             data.get("default_step", 0),
+            data.get("series") or {},
         )

@@ -19,7 +19,7 @@ import numpy as np
 import engine
 from engine.autograd import recording as ev
 
-from . import chain_rule
+from . import chain_rule, training_series
 from . import names as naming
 from . import narrator as say_
 from .errors import ErrorInfo
@@ -215,6 +215,7 @@ class StoryBuilder:
             error,
             truncated,
             self.default_step(),
+            training_series.compute(events, self.steps, self.names.of),
         )
 
     def number_first_iterations(self) -> None:

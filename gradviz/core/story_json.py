@@ -22,6 +22,7 @@ import dataclasses
 import json
 import math
 
+from . import series_check
 from .layout import Layout
 from .player import Player
 from .story import SCHEMA_VERSION, Episode, Step, Story, StoryEdge, StoryNode
@@ -202,6 +203,7 @@ class _Checker:
         self.integer(
             story.get("default_step", 0), "story.default_step", high=max(0, len(steps) - 1)
         )
+        series_check.check(story.get("series", {}), self.fail)
         layouts = self.lst(data["layouts"], "layouts")
         if len(layouts) != len(episodes):
             self.fail("layouts", f"{len(layouts)} layouts for {len(episodes)} episodes")

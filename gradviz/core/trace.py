@@ -20,6 +20,7 @@ import sys
 import tokenize
 import traceback
 import warnings
+from dataclasses import replace
 
 import engine
 
@@ -29,6 +30,7 @@ from .result import TraceResult
 from .story import Story
 from .story_builder import build_story
 from .torch_alias import torch_is_engine  # every `torch.X` import is `engine.X`
+from .training_series import with_logged
 
 __all__ = ["ErrorInfo", "TraceResult", "trace_source", "split_cells", "torch_is_engine"]
 
@@ -244,6 +246,8 @@ def trace_source(source: str, filename: str = "<editor>") -> TraceResult:
         story = build_story(
             recorder.events, source, filename, namespace, error, truncated=recorder.truncated
         )
+        # The engine does not record .item(): printed scalars are read from the output.
+        story = replace(story, series=with_logged(story.series, output.text()))
     except Exception as exc:  # noqa: BLE001 - a bug in telling the story must not lose the run
         story = Story.empty(source=source, error=error)
         output.add(

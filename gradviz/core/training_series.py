@@ -1,0 +1,240 @@
+"""Numbers over a training loop: the loss per backward call, each leaf's value and .grad
+after every iteration, and the scalars the script printed.
+
+Computed from ALL the recorded events (one linear pass), so the series covers every
+iteration even when the story tells only the first and last episodes in full; each point
+names the story step to jump to (the iteration's seed step, or the summary step that
+stands for it).
+
+The engine does not record `.item()` calls, so "logged scalars" are read from what the
+script printed: lines such as `0 0.69956`, `epoch 3 loss 0.12` or `step 10: acc=0.9`.
+Lines of the same shape (numbers aside) that occur at least twice form one family; a
+leading integer (or one after epoch/step/iter/i) is its x, every other number a series
+named after the word before it (x is a 0-based iteration index: a counter that starts at
+1 is shifted down; without a counter, x is the line's rank in its family). Anything else
+printed is ignored.
+
+Shape of `Story.series` (empty when nothing was trained):
+
+    {"iterations": n,
+     "loss": {"name": str, "values": [float | None] * n},   # None: not a finite scalar
+     "steps": [int] * n,                                   # step to jump to per iteration
+     "told": [bool] * n,                                   # False: inside the summary
+     "params": {name: {"shape": [int], "kind": "values" | "norm",
+                        "value": [...] * n, "grad": [...] * n}},
+     "logged": {label: {"x": [float], "y": [float]}}}
+
+"values" entries are flat lists of the tensor's elements (≤ SMALL elements), "norm"
+entries its L2 norm; either is None where unknown (no .grad yet, or too big to record).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from engine.autograd import recording as ev
+
+SMALL = 16  # elements: up to this many, every element gets a sparkline; above, the norm
+MAX_LOGGED = 8  # series read from printed lines, at most
+_COUNTER_WORDS = {"epoch", "step", "iter", "iteration", "it", "i", "n", "batch", "k", "t"}
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")
+_WORD = re.compile(r"([A-Za-z_][\w.]*)\W*$")
+
+
+def _f32(x) -> float | None:
+    """A number as float32 says it (shortest text that reads back the same), or None."""
+    x = float(x)
+    if not math.isfinite(x):
+        return None
+    return float(str(np.float32(x)))
+
+
+def _sample(arr, small: bool):
+    if arr is None:
+        return None
+    a = np.asarray(arr, dtype=np.float64).ravel()
+    if small:
+        out = [_f32(v) for v in a]
+        return out if all(v is not None for v in out) else None
+    return _f32(np.sqrt(np.dot(a, a)))
+
+
+def _tensor_infos(e):
+    """TensorInfo objects an event carries about a tensor's current value."""
+    if isinstance(e, (ev.TensorCreated, ev.RequiresGradSet)):
+        return (e.tensor,)
+    if isinstance(e, ev.ParamUpdated):
+        return (e.tensor,)
+    if isinstance(e, ev.InplaceModified):
+        return (e.tensor,)
+    if isinstance(e, ev.Detached):
+        return (e.result,)
+    if isinstance(e, ev.OpRan):
+        return (e.output,)
+    return ()
+
+
+def compute(events: list, steps, name_of) -> dict:
+    """The series of a run. `steps` are the story's steps (to map an event to the step
+    that tells it), `name_of(uid)` the story's name of a tensor (None if unnamed)."""
+    step_of_seq = {}
+    summary = None
+    for s in steps:
+        if s.kind == "summary":
+            summary = s.index
+        elif s.kind == "seed" and s.seq is not None:
+            step_of_seq.setdefault(s.seq, s.index)
+
+    values: dict[int, object] = {}  # uid -> latest value of a leaf that requires grad
+    shapes: dict[int, tuple] = {}
+    grads: dict[int, object] = {}  # uid -> its .grad now
+    tracked: dict[str, int] = {}  # story name -> uid of the leaf that has it now
+    losses, jump, told = [], [], []
+    root_names: dict[str, int] = {}
+    grad_rows: list[dict] = []  # per iteration: name -> .grad just after its backward
+    value_rows: list[dict] = []  # per iteration: name -> value when the next one starts
+
+    def snapshot_values() -> dict:
+        return {n: values.get(uid) for n, uid in tracked.items()}
+
+    for e in events:
+        for t in _tensor_infos(e):
+            if t.is_leaf and t.requires_grad:
+                values[t.uid] = t.value
+                shapes[t.uid] = tuple(t.shape)
+                name = name_of(t.uid)
+                if name in tracked:  # `w = (w - lr * g).detach().requires_grad_()`
+                    tracked[name] = t.uid
+        if isinstance(e, ev.BackwardStarted):
+            if losses:
+                value_rows.append(snapshot_values())
+            root = e.roots[0] if e.roots else None
+            loss = None
+            if root is not None and root.value is not None and np.size(root.value) == 1:
+                loss = _f32(np.asarray(root.value).reshape(()))
+            losses.append(loss)
+            name = name_of(root.uid) if root is not None else None
+            if name:
+                root_names[name] = root_names.get(name, 0) + 1
+            if e.seq in step_of_seq:
+                jump.append(step_of_seq[e.seq])
+                told.append(True)
+            else:
+                jump.append(summary if summary is not None else -1)
+                told.append(False)
+            grad_rows.append({})
+        elif isinstance(e, ev.GradAccumulated):
+            grads[e.tensor] = e.new
+            name = name_of(e.tensor)
+            if name:
+                tracked[name] = e.tensor
+                shapes.setdefault(e.tensor, tuple(np.shape(e.new)))
+        elif isinstance(e, ev.GradZeroed):
+            grads[e.owner] = e.grad.value
+        elif isinstance(e, ev.GradSet):
+            grads[e.owner] = e.grad.value if e.grad is not None else None
+        elif isinstance(e, ev.BackwardFinished) and grad_rows:
+            grad_rows[-1] = {n: grads.get(uid) for n, uid in tracked.items()}
+    if losses:
+        value_rows.append(snapshot_values())
+
+    n = len(losses)
+    if n == 0:
+        return {}
+    # Any step that does not exist (a truncated story) jumps to the last one.
+    last = len(steps) - 1
+    jump = [k if 0 <= k <= last else max(last, 0) for k in jump]
+    params = {}
+    for name, uid in tracked.items():
+        shape = shapes.get(uid, ())
+        small = int(np.prod(shape, dtype=np.int64)) <= SMALL
+        params[name] = {
+            "shape": [int(d) for d in shape],
+            "kind": "values" if small else "norm",
+            "value": [_sample(row.get(name), small) for row in value_rows],
+            "grad": [_sample(row.get(name), small) for row in grad_rows],
+        }
+    loss_name = max(root_names, key=root_names.get) if root_names else "output"
+    return {
+        "iterations": n,
+        "loss": {"name": loss_name, "values": losses},
+        "steps": jump,
+        "told": told,
+        "params": params,
+        "logged": {},
+    }
+
+
+# ---- printed scalars ----------------------------------------------------------------------
+
+
+def parse_logged(stdout: str) -> dict:
+    """Numeric series from printed lines (see the module docstring for the rules)."""
+    families: dict[str, list] = {}
+    for line in stdout.splitlines():
+        found = list(_NUMBER.finditer(line))
+        if not found or len(found) > 6 or len(line) > 200:
+            continue
+        template = _NUMBER.sub("#", line).strip()
+        families.setdefault(template, []).append((line, found))
+    out: dict[str, dict] = {}
+    for rows in families.values():
+        if len(rows) < 2:
+            continue
+        _add_family(rows, out)
+        if len(out) >= MAX_LOGGED:
+            break
+    return dict(list(out.items())[:MAX_LOGGED])
+
+
+def _add_family(rows: list, out: dict) -> None:
+    first_line, first = rows[0]
+    labels = [_label(first_line, m) for m in first]
+    counter = None
+    if _is_int(first[0].group()) and (labels[0] is None or labels[0].lower() in _COUNTER_WORDS):
+        counter = 0
+    columns = [i for i in range(len(first)) if i != counter]
+    # x is a 0-based iteration index: a counter printed as `epoch + 1` starts at 1.
+    shift = 1.0 if counter is not None and float(first[0].group()) == 1.0 else 0.0
+    if not columns:
+        return
+    for i in columns:
+        label = labels[i] or ("printed value" if len(columns) == 1 else f"printed value {i + 1}")
+        xs, ys = [], []
+        for k, (_line, found) in enumerate(rows):
+            y = _f32(found[i].group())
+            if y is None:
+                continue
+            xs.append(float(found[counter].group()) - shift if counter is not None else float(k))
+            ys.append(y)
+        if len(ys) < 2:
+            continue
+        key, n = label, 2
+        while key in out:
+            key, n = f"{label} ({n})", n + 1
+        out[key] = {"x": xs, "y": ys}
+
+
+def _label(line: str, match: re.Match) -> str | None:
+    """The word just before a number (`loss` in `loss = 0.5`), if any."""
+    m = _WORD.search(line[: match.start()])
+    if m is None or m.group(1) == "tensor":
+        return None
+    before = line[: match.start()][m.end(1) :]
+    if any(ch.isdigit() for ch in before):
+        return None
+    return m.group(1)
+
+
+def _is_int(text: str) -> bool:
+    return re.fullmatch(r"[-+]?\d+", text) is not None
+
+
+def with_logged(series: dict, stdout: str) -> dict:
+    """The series plus the scalars printed on stdout (only when there was training)."""
+    if not series:
+        return series
+    return {**series, "logged": parse_logged(stdout)}

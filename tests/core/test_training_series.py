@@ -1,0 +1,163 @@
+"""The training series: every iteration's loss, leaf values and printed scalars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gradviz.core import story_json
+from gradviz.core.player import Player
+from gradviz.core.story import Story
+from gradviz.core.trace import trace_source
+from gradviz.core.training_series import parse_logged
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from training_scripts import LINREG, XOR  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def linreg():
+    return trace_source(LINREG, "linreg.py")
+
+
+@pytest.fixture(scope="module")
+def xor():
+    return trace_source(XOR, "xor_sgd.py")
+
+
+def _printed(stdout: str) -> dict[int, float]:
+    """{iteration: loss} from the script's own `print(i, repr(loss.item()))` lines."""
+    out = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit():
+            out[int(parts[0])] = float(parts[1])
+    return out
+
+
+def test_loss_values_are_the_scripts_printed_losses(linreg):
+    series = linreg.story.series
+    printed = _printed(linreg.stdout)
+    assert series["iterations"] == 100 == len(printed)
+    assert series["loss"]["name"] == "loss"
+    values = series["loss"]["values"]
+    for i, loss in printed.items():
+        assert np.float32(values[i]) == np.float32(loss), i
+    assert values[-1] < values[0] / 100  # it trained
+
+
+def test_every_iteration_jumps_to_its_episode_or_the_summary(linreg):
+    story, series = linreg.story, linreg.story.series
+    told = series["told"]
+    assert told == [True] * 30 + [False] * 40 + [True] * 30
+    summary = [s.index for s in story.steps if s.kind == "summary"]
+    assert len(summary) == 1
+    seeds = [s.index for s in story.steps if s.kind == "seed"]
+    assert len(seeds) == 60
+    assert series["steps"][:30] == seeds[:30]
+    assert series["steps"][30:70] == summary * 40
+    assert series["steps"][70:] == seeds[30:]
+    # A told iteration's step sits in the episode titled with that iteration's number.
+    for i in (0, 29, 70, 99):
+        title = story.episodes[story.steps[series["steps"][i]].episode].title
+        assert title.endswith(f"iteration {i + 1}"), (i, title)
+
+
+def test_leaf_series_end_at_the_engines_final_values(linreg):
+    params = linreg.story.series["params"]
+    assert sorted(params) == ["b", "w"]
+    final = linreg.stdout.splitlines()[-1].split()
+    w, b = params["w"], params["b"]
+    assert w["kind"] == "values" and w["shape"] == []
+    assert np.float32(w["value"][-1][0]) == np.float32(float(final[1]))
+    assert np.float32(b["value"][-1][0]) == np.float32(float(final[2]))
+    # value after iteration k = value after k-1 − lr · grad of k (the manual update)
+    for k in range(1, 100):
+        expected = np.float32(w["value"][k - 1][0]) - np.float32(0.5) * np.float32(w["grad"][k][0])
+        assert np.isclose(w["value"][k][0], expected, rtol=1e-5, atol=1e-6), k
+    assert w["value"][0][0] == pytest.approx(-0.5 * w["grad"][0][0], rel=1e-6)
+
+
+def test_the_printed_losses_become_a_logged_series(linreg):
+    logged = linreg.story.series["logged"]
+    assert list(logged) == ["printed value"]  # `final w b` is printed once: not a series
+    assert logged["printed value"]["x"] == [float(i) for i in range(100)]
+    assert logged["printed value"]["y"] == linreg.story.series["loss"]["values"]
+
+
+def test_xor_mlp_with_sgd(xor):
+    series = xor.story.series
+    assert series["iterations"] == 300
+    printed = _printed(xor.stdout)
+    assert sorted(printed) == [0, 100, 200]
+    for i, loss in printed.items():
+        assert np.float32(series["loss"]["values"][i]) == np.float32(loss)
+    params = series["params"]
+    assert sorted(params) == ["model.0.bias", "model.0.weight", "model.2.bias", "model.2.weight"]
+    assert params["model.0.weight"]["shape"] == [4, 2]
+    weight = np.array(params["model.0.weight"]["value"], dtype=np.float32)
+    grad = np.array(params["model.0.weight"]["grad"], dtype=np.float32)
+    assert weight.shape == grad.shape == (300, 8)
+    # optim.SGD(lr=0.5): each iteration's value is the last one minus 0.5 · its .grad
+    np.testing.assert_allclose(weight[1:], weight[:-1] - 0.5 * grad[1:], rtol=1e-5, atol=1e-6)
+    assert xor.story.series["logged"]["printed value"]["x"] == [0.0, 100.0, 200.0]
+
+
+def test_big_tensors_are_summarised_by_their_norm():
+    source = (
+        "import torch\n"
+        "w = torch.ones(5, 5, requires_grad=True)\n"
+        "for i in range(3):\n"
+        "    loss = (w * w).sum()\n"
+        "    loss.backward()\n"
+        "    with torch.no_grad():\n"
+        "        w -= 0.1 * w.grad\n"
+        "    w.grad = None\n"
+    )
+    series = trace_source(source, "big.py").story.series
+    w = series["params"]["w"]
+    assert w["kind"] == "norm" and w["shape"] == [5, 5]
+    assert w["grad"][0] == pytest.approx(10.0)  # ‖2·ones(5, 5)‖ = 2 · 5
+    assert w["value"][0] == pytest.approx(5 * 0.8)
+    assert w["value"][2] == pytest.approx(5 * 0.8**3, rel=1e-6)
+
+
+def test_no_backward_no_series():
+    assert trace_source("import torch\nx = torch.ones(3)\nprint(1)\nprint(2)\n").story.series == {}
+
+
+def test_parse_logged_reads_labels_and_counters():
+    text = "".join(f"epoch {e + 1}: loss={0.5 / (e + 1)} acc {e / 10}\n" for e in range(3))
+    text += "tensor([1., 2.])\nonce 5\nDone.\n"
+    logged = parse_logged(text)
+    assert list(logged) == ["loss", "acc"]
+    assert logged["loss"]["x"] == [0.0, 1.0, 2.0]  # the counter starts at 1: shifted
+    assert logged["loss"]["y"] == [0.5, 0.25, pytest.approx(0.16666667)]
+    assert logged["acc"]["y"] == [0.0, 0.1, 0.2]
+
+
+def test_series_survive_a_story_file(linreg):
+    story = linreg.story
+    text = story_json.dumps(Player(story))
+    assert story_json.loads(text).story.series == story.series
+    assert Story.from_dict(json.loads(json.dumps(story.to_dict()))).series == story.series
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s["loss"]["values"].pop(),
+        lambda s: s["steps"].__setitem__(0, -1),
+        lambda s: s["params"]["w"]["value"].__setitem__(0, ["x"]),
+        lambda s: s["logged"]["printed value"]["y"].append(1.0),
+    ],
+)
+def test_a_bad_series_in_a_story_file_is_refused(linreg, change):
+    data = json.loads(story_json.dumps(Player(linreg.story)))
+    change(data["story"]["series"])
+    with pytest.raises(story_json.StoryFileError, match="series"):
+        story_json.loads(json.dumps(data))
