@@ -13,6 +13,22 @@ from .errors import ErrorInfo
 from .story import Story
 
 _ERROR_FIELDS = {f.name for f in fields(ErrorInfo)}
+LINES_MAGIC = "gradviz-result-lines"
+
+
+def _magic(text: str | bytes) -> str | bytes:
+    return LINES_MAGIC.encode() if isinstance(text, bytes) else LINES_MAGIC
+
+
+def _from_lines(text: str | bytes) -> dict:
+    """The dict of `to_bytes()`'s JSON lines, one small `loads` per line."""
+    lines = text.split(b"\n" if isinstance(text, bytes) else "\n")
+    data = _loads(lines[1])
+    story = data["story"]
+    count = story["episodes"]
+    story["episodes"] = [_loads(line) for line in lines[2 : 2 + count]]
+    story["steps"] = [_loads(line) for line in lines[2 + count :]]
+    return data
 
 
 @dataclass(frozen=True)
@@ -39,12 +55,22 @@ class TraceResult:
         return _dumps(self.to_dict())
 
     def to_bytes(self) -> bytes:
-        """UTF-8 JSON; any lone surrogate left in the story becomes '?' (never an error)."""
-        return _dumps(self.to_dict(), ensure_ascii=False).encode("utf-8", "replace")
+        """UTF-8 JSON lines: the result without its story's episodes and steps, then one
+        line per episode and per step. A reader decodes it line by line, so no single
+        decoding call holds the GIL for long (the window keeps painting). Any lone
+        surrogate left in the story becomes '?' (never an error)."""
+        data = self.to_dict()
+        story = data["story"]
+        episodes, steps = story.pop("episodes"), story.pop("steps")
+        story["episodes"] = len(episodes)
+        lines = [LINES_MAGIC, _dumps(data, ensure_ascii=False)]
+        lines += [_dumps(item, ensure_ascii=False) for item in episodes]
+        lines += [_dumps(item, ensure_ascii=False) for item in steps]
+        return "\n".join(lines).encode("utf-8", "replace")
 
     @classmethod
     def from_json(cls, text: str | bytes) -> TraceResult:
-        data = _loads(text)
+        data = _from_lines(text) if text[: len(LINES_MAGIC)] == _magic(text) else _loads(text)
         error = data.get("error")
         error = (
             ErrorInfo(**{k: v for k, v in error.items() if k in _ERROR_FIELDS}) if error else None

@@ -140,14 +140,28 @@ def with_value(source: str, site: LeafSite, value_text: str) -> str:
 
 def leaf_value(story: Story, name: str, step: int | None = None) -> np.ndarray | None:
     """The value of the leaf called `name`, as the story recorded it."""
+    raw = _first_leaf_values(story, name).get(name)
+    return decode(raw) if raw is not None else None
+
+
+def _first_leaf_values(story: Story, only: str | None = None) -> dict[str, object]:
+    """Leaf title -> the first full value the story recorded for it, in one pass over
+    each episode's steps (a 1,500-box story has hundreds of leaves)."""
+    found: dict[str, object] = {}
     for ep in story.episodes:
-        for n in ep.nodes:
-            if n.role == "leaf" and n.title == name:
-                for s in story.steps[ep.first_step : ep.last_step + 1]:
-                    for target, field, raw in s.updates:
-                        if target == n.id and field == "value_full":
-                            return decode(raw)
-    return None
+        wanted = {
+            n.id: n.title
+            for n in ep.nodes
+            if n.role == "leaf" and n.title not in found and only in (None, n.title)
+        }
+        if not wanted:
+            continue
+        for s in story.steps[ep.first_step : ep.last_step + 1]:
+            for target, field, raw in s.updates:
+                title = wanted.get(target)
+                if title is not None and field == "value_full" and title not in found:
+                    found[title] = raw
+    return found
 
 
 def leaf_names(story: Story) -> list[str]:
@@ -190,7 +204,7 @@ class PinnedPlayer(Player):
     old positions as anchors."""
 
     def __init__(self, story: Story, previous: Player) -> None:
-        super().__init__(story, direction=previous.direction)
+        super().__init__(story, direction=previous.direction, collapsed=previous.collapsed)
         self.previous = previous
 
     def layout(self, index: int) -> Layout:
@@ -349,8 +363,9 @@ def sample(source: str, leaves: list[str], points: list[tuple], **limits) -> Sam
 def scalar_leaves(story: Story) -> list[str]:
     """Leaves holding one number (the ones an f/f′ plot or a contour can sweep)."""
     out = []
+    values = _first_leaf_values(story)
     for name in leaf_names(story):
-        value = leaf_value(story, name)
+        value = decode(values[name]) if name in values else None
         if value is not None and value.size == 1 and value.dtype.kind == "f":
             out.append(name)
     return out

@@ -34,11 +34,12 @@ from gradviz.ui.autosave import AutoSave, RecoveryBar
 from gradviz.ui.canvas import GraphCanvas
 from gradviz.ui.console import Console
 from gradviz.ui.editor import CodeEditor
-from gradviz.ui.episodes import EpisodeList, initial_step
+from gradviz.ui.episodes import EpisodeList
 from gradviz.ui.files import DropOpener, FileController, RecentFilesMenu
 from gradviz.ui.fonts import mono_font, ui_font
 from gradviz.ui.inspector import Inspector
 from gradviz.ui.legend import Legend
+from gradviz.ui.opening import ViewInputs, choose_direction, opening_step, prepare_opening
 from gradviz.ui.run_controller import RunController, prewarm_imports
 from gradviz.ui.settings import DIRECTIONS, Settings
 from gradviz.ui.transport import Transport
@@ -47,7 +48,6 @@ if TYPE_CHECKING:  # the player pulls in networkx and numpy: loaded with the fir
     from gradviz.core.player import Player
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "examples"  # package data
-AUTO_DIRECTION_MAX_NODES = 400  # bigger stories lay out once, left to right (then fold)
 PREWARM_DELAY_MS = 200  # after the first paint, so start-up stays quick
 WELCOME = (
     "Write PyTorch code on the left (or pick one from Examples) and press Ctrl+Enter. "
@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self._selected_box: str | None = None
         self.runner = RunController(self)  # results arrive by notifier, never by polling
         self.runner.finished.connect(self._on_result)
+        self.runner.prepare = self._opening_job
         self.runner.tick.connect(lambda s: self.elapsed_label.setText(f"{s:.1f} s"))
 
         self._build_widgets()
@@ -455,7 +456,10 @@ class MainWindow(QMainWindow):
             )
             self.console_dock.show()
             self.console_dock.raise_()  # a tab next to the inspector: bring it forward
-        self._load_story(result.story)
+        opening = self.runner.prepared
+        if opening is not None and opening.story is not result.story:
+            opening = None
+        self._load_story(result.story, opening)
 
     def _set_idle(self, text: str) -> None:
         self.state_label.setText(text)
@@ -468,13 +472,17 @@ class MainWindow(QMainWindow):
 
     # -- the story ----------------------------------------------------------------------
 
-    def _load_story(self, story) -> None:
+    def _load_story(self, story, opening=None) -> None:
+        """Show a story; `opening` (from the decoding thread) has its player ready."""
         self._story = story
         self._selected_box = None
         try:
             from gradviz.core.player import Player
 
-            self.player = Player(story, direction=self._direction_for(story))
+            if opening is not None:
+                self.player = opening.player
+            else:
+                self.player = Player(story, direction=self._direction_for(story))
         except Exception as exc:  # noqa: BLE001 - a story we cannot show must not kill the UI
             self.player = None
             self.transport.set_story(0, [])
@@ -500,10 +508,7 @@ class MainWindow(QMainWindow):
             self.editor.highlight_line(None)
             return
         failed = self.result is not None and self.result.error is not None
-        step = initial_step(episodes, count, failed)
-        default = getattr(story, "default_step", None)
-        if not failed and default is not None and 0 < default < count:
-            step = default  # the story knows where to open: the end of its last backward
+        step = opening.step if opening is not None else opening_step(self.player, story, failed)
         self.transport.show_step(step)
         self.show_step(step, animate=False)
         self.canvas.fit_to_view()
@@ -751,27 +756,17 @@ class MainWindow(QMainWindow):
         self.canvas.fit_to_view()
 
     def _direction_for(self, story) -> str:
-        """The layout direction: the chosen one, or with "auto" the one whose layout
-        fills the canvas at the larger zoom (a wide window suits left to right)."""
-        choice = self.settings.direction()
-        if choice != "auto":
-            return choice
-        from gradviz.core.player import Player
+        return choose_direction(story, self.view_inputs())
 
-        episodes = getattr(story, "episodes", ())
-        if not episodes or sum(len(e.nodes) for e in episodes) > AUTO_DIRECTION_MAX_NODES:
-            return "LR"
+    def view_inputs(self) -> ViewInputs:
+        """What choosing a direction reads from the window (GUI thread only)."""
         view = self.canvas.viewport().size()
-        vw, vh = max(view.width(), 1), max(view.height(), 1)
-        default = getattr(story, "default_step", 0)
-        index = story.steps[default].episode if 0 <= default < len(story.steps) else 0
-        best, best_zoom = "LR", 0.0
-        for direction in ("LR", "TB"):
-            lay = Player(story, direction=direction).layout(index)
-            zoom = min(vw / max(lay.width, 1.0), vh / max(lay.height, 1.0))
-            if zoom > best_zoom * 1.05:  # LR unless TB is clearly better
-                best, best_zoom = direction, zoom
-        return best
+        return ViewInputs(self.settings.direction(), view.width(), view.height())
+
+    def _opening_job(self):
+        """Run by the run controller in its decoding thread: the result's opening."""
+        view = self.view_inputs()
+        return lambda result: prepare_opening(result.story, view, result.error is not None)
 
     def box_tooltip(self, box_id: str) -> str:
         from gradviz.ui.render import box_tooltip_text

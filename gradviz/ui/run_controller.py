@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
@@ -34,6 +35,10 @@ class RunController(QObject):
         self.run: sandbox.SandboxRun | None = None
         self._decoding = False
         self._decoded.connect(self._on_decoded)  # queued: emitted from another thread
+        # Set by the window: called in the GUI thread when a result arrives, it returns a
+        # job the decoding thread runs on the result (its layout and first scene).
+        self.prepare: Callable[[], Callable[[TraceResult], object]] | None = None
+        self.prepared: object = None  # what that job made, for the result being delivered
         self._notifiers: list[QSocketNotifier] = []
         self._wake = QTimer(self)
         self._wake.setSingleShot(True)
@@ -99,20 +104,30 @@ class RunController(QObject):
             # handed back every few ms, so the window keeps painting meanwhile).
             self._decoding = True
             self._disable_notifiers()
+            job = self.prepare() if self.prepare is not None else None
             threading.Thread(
-                target=lambda: self._decoded.emit(run, run.decode(outcome)),
-                name="gradviz-decode",
-                daemon=True,
+                target=self._decode, args=(run, outcome, job), name="gradviz-decode", daemon=True
             ).start()
         elif outcome is not None:
             self._deliver(run)
         else:
             self._schedule()
 
-    def _on_decoded(self, run: sandbox.SandboxRun, _result: TraceResult) -> None:
+    def _decode(self, run: sandbox.SandboxRun, payload: bytes, job) -> None:
+        """In the decoding thread: the result, then what the window opens it with."""
+        result = run.decode(payload)
+        prepared = None
+        if job is not None:
+            try:
+                prepared = job(result)
+            except Exception:  # noqa: BLE001 - the window lays it out again and says why
+                prepared = None
+        self._decoded.emit(run, prepared)
+
+    def _on_decoded(self, run: sandbox.SandboxRun, prepared: object) -> None:
         self._decoding = False
         if run is self.run:
-            self._deliver(run)
+            self._deliver(run, prepared)
 
     def _on_tick(self) -> None:
         if self.run is not None:
@@ -136,10 +151,14 @@ class RunController(QObject):
         # The next spare worker starts once the result is shown, not in the same slot.
         QTimer.singleShot(SPARE_DELAY_MS, sandbox.prewarm_if_wanted)
 
-    def _deliver(self, run: sandbox.SandboxRun) -> None:
+    def _deliver(self, run: sandbox.SandboxRun, prepared: object = None) -> None:
         result: TraceResult = run.pump()
         self._detach()
-        self.finished.emit(result, run.elapsed)
+        self.prepared = prepared
+        try:
+            self.finished.emit(result, run.elapsed)
+        finally:
+            self.prepared = None
 
     def _reap(self) -> None:
         if sandbox.reap_dying() == 0:

@@ -181,6 +181,7 @@ def test_json_round_trip_and_pure_seek(example):
     result = run((EXAMPLES / example).read_text())
     again = TraceResult.from_json(result.to_json())
     assert again == result
+    assert TraceResult.from_json(result.to_bytes()) == result  # the worker's JSON lines
     assert Story.from_dict(json.loads(json.dumps(result.story.to_dict()))) == result.story
     player, other = Player(result.story), Player(again.story)
     for k in result.story and range(len(result.story.steps)):

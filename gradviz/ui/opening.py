@@ -1,0 +1,75 @@
+"""What the window opens a story with: its player, layout direction and first step.
+
+Pure (no Qt calls), so the run controller can prepare it in its decoding thread: a big
+story's layout and first scene are then ready before the event loop sees the result,
+and the window only draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gradviz.ui.episodes import initial_step
+
+AUTO_DIRECTION_MAX_NODES = 400  # bigger stories lay out once, left to right (then fold)
+
+
+@dataclass(frozen=True)
+class ViewInputs:
+    """What the choice depends on in the window, read in the GUI thread."""
+
+    direction: str  # "LR", "TB" or "auto"
+    width: int  # the canvas viewport, in pixels
+    height: int
+
+
+@dataclass
+class Opening:
+    story: object
+    player: object  # gradviz.core.player.Player, its opening scene already built
+    step: int
+
+
+def choose_direction(story, view: ViewInputs) -> str:
+    """The chosen direction, or with "auto" the one whose layout fills the canvas at the
+    larger zoom (a wide window suits left to right)."""
+    if view.direction != "auto":
+        return view.direction
+    from gradviz.core.player import Player
+
+    episodes = getattr(story, "episodes", ())
+    if not episodes or sum(len(e.nodes) for e in episodes) > AUTO_DIRECTION_MAX_NODES:
+        return "LR"
+    vw, vh = max(view.width, 1), max(view.height, 1)
+    default = getattr(story, "default_step", 0)
+    index = story.steps[default].episode if 0 <= default < len(story.steps) else 0
+    best, best_zoom = "LR", 0.0
+    for direction in ("LR", "TB"):
+        lay = Player(story, direction=direction).layout(index)
+        zoom = min(vw / max(lay.width, 1.0), vh / max(lay.height, 1.0))
+        if zoom > best_zoom * 1.05:  # LR unless TB is clearly better
+            best, best_zoom = direction, zoom
+    return best
+
+
+def opening_step(player, story, failed: bool) -> int:
+    """Where a story opens: the step it names (the end of its last backward), else the
+    first backward step; a failed script at its last step."""
+    episodes = player.episodes()
+    count = player.step_count
+    step = initial_step(episodes, count, failed)
+    default = getattr(story, "default_step", None)
+    if not failed and default is not None and 0 < default < count:
+        step = default
+    return step
+
+
+def prepare_opening(story, view: ViewInputs, failed: bool) -> Opening:
+    """Player, direction and first step, with the first scene laid out and built."""
+    from gradviz.core.player import Player
+
+    player = Player(story, direction=choose_direction(story, view))
+    step = opening_step(player, story, failed)
+    if 0 <= step < player.step_count:
+        player.scene(step)  # cached: the window's show_step finds it ready
+    return Opening(story, player, step)
