@@ -25,7 +25,7 @@ within its episode; the state at step k is the fold of its episode's updates up 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from .errors import ErrorInfo
 
@@ -104,7 +104,12 @@ class Story:
         return cls(source, "<editor>", (), (), error)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        """The schema's dict. Built by hand, not with `asdict` (which deep-copies every
+        tuple and was most of a run's encoding time); values are JSON-ready as they are."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["episodes"] = [_episode_dict(e) for e in self.episodes]
+        data["steps"] = [_step_dict(s) for s in self.steps]
+        data["error"] = asdict(self.error) if self.error is not None else None
         data["version"] = SCHEMA_VERSION
         return data
 
@@ -149,3 +154,21 @@ class Story:
             data.get("default_step", 0),
             data.get("series") or {},
         )
+
+
+def _shallow(obj) -> dict:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def _episode_dict(e: Episode) -> dict:
+    data = _shallow(e)
+    data["nodes"] = [_shallow(n) for n in e.nodes]
+    data["edges"] = [_shallow(x) for x in e.edges]
+    return data
+
+
+def _step_dict(s: Step) -> dict:
+    data = _shallow(s)
+    if s.token is not None:
+        data["token"] = _shallow(s.token)
+    return data
