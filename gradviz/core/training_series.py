@@ -92,6 +92,7 @@ def compute(events: list, steps, name_of) -> dict:
     shapes: dict[int, tuple] = {}
     grads: dict[int, object] = {}  # uid -> its .grad now
     tracked: dict[str, int] = {}  # story name -> uid of the leaf that has it now
+    first_uid: dict[str, int] = {}
     losses, jump, told = [], [], []
     root_names: dict[str, int] = {}
     grad_rows: list[dict] = []  # per iteration: name -> .grad just after its backward
@@ -131,6 +132,7 @@ def compute(events: list, steps, name_of) -> dict:
             name = name_of(e.tensor)
             if name:
                 tracked[name] = e.tensor
+                first_uid.setdefault(name, e.tensor)  # params are listed as created
                 shapes.setdefault(e.tensor, tuple(np.shape(e.new)))
         elif isinstance(e, ev.GradZeroed):
             grads[e.owner] = e.grad.value
@@ -148,7 +150,7 @@ def compute(events: list, steps, name_of) -> dict:
     last = len(steps) - 1
     jump = [k if 0 <= k <= last else max(last, 0) for k in jump]
     params = {}
-    for name, uid in tracked.items():
+    for name, uid in sorted(tracked.items(), key=lambda item: first_uid[item[0]]):
         shape = shapes.get(uid, ())
         small = int(np.prod(shape, dtype=np.int64)) <= SMALL
         params[name] = {

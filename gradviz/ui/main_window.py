@@ -99,10 +99,11 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         chrome.install(self)  # toolbar, Edit and Help menus, theme, plain keys, tooltips
-        from gradviz.ui import builder_panel, whatif_edit  # light: they load core on first use
+        from gradviz.ui import builder_panel, loss_panel, whatif_edit  # light: core on first use
 
         builder_panel.install(self)  # View → Builder (Ctrl+B), switchable with the editor
         whatif_edit.install(self)  # the What-if dock: edit a leaf's value, f and f′ plots
+        loss_panel.install(self)  # Loss and Parameter history docks, shown for a training loop
         self.set_theme(self.settings.theme())
 
         self.autosave = AutoSave(self.editor)
