@@ -53,6 +53,15 @@ def _export_parser() -> argparse.ArgumentParser:
         help="draw the story's end: the last step of its last backward (where the window opens)",
     )
     parser.add_argument("--direction", choices=("LR", "TB"), default="LR")
+    parser.add_argument(
+        "--collapse",
+        nargs="?",
+        const="1",
+        metavar="PATHS",
+        help="show nn.Modules as one box each: every module at depth 1 (no value), or the "
+        "comma-separated module paths given (model.0,model.fc1); --step counts the "
+        "collapsed steps",
+    )
     from gradviz.ui.export_cli import add_picture_options  # no Qt import until drawing
 
     add_picture_options(parser)
@@ -72,6 +81,17 @@ def _export_parser() -> argparse.ArgumentParser:
 def _fail(message: str, code: int) -> int:
     print(f"gradviz export: {message}", file=sys.stderr)
     return code
+
+
+def _collapsed(story, choice: str | None) -> frozenset[str]:
+    """The module paths --collapse names: none, every one at depth 1 ("1"), or a list."""
+    if not choice:
+        return frozenset()
+    from gradviz.core import module_view
+
+    if choice == "1":
+        return module_view.paths_at_depth(story, 1)
+    return frozenset(p.strip() for p in choice.split(",") if p.strip())
 
 
 def export(argv: list[str]) -> int:
@@ -113,7 +133,7 @@ def export(argv: list[str]) -> int:
     if result.story.steps:  # no steps: say so without loading the player (networkx)
         from gradviz.core.player import Player
 
-        player = Player(result.story, direction=args.direction)
+        player = Player(result.story, args.direction, _collapsed(result.story, args.collapse))
     count = player.step_count if player is not None else 0
     if count == 0:
         if error is not None:

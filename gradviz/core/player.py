@@ -12,6 +12,7 @@ import networkx as nx
 
 from . import scene_types as st
 from .layout import Layout, layout_graph
+from .module_view import ROLE_MODULE, ModuleView, collapse
 from .story import Episode, Story
 from .values import full_text
 
@@ -46,13 +47,35 @@ def _box_size(node, texts: dict) -> tuple[float, float]:
 
 
 class Player:
-    def __init__(self, story: Story, direction: str = "LR") -> None:
-        self.story = story
+    def __init__(self, story: Story, direction: str = "LR", collapsed=()) -> None:
+        # With collapsed modules (paths such as "model.0") the player plays the derived
+        # story of module_view, in which each of them is one box; `source` is the story run.
+        self.source = story
+        self.view: ModuleView | None = collapse(story, collapsed) if collapsed else None
+        self.story = self.view.story if self.view is not None else story
+        self.collapsed: frozenset[str] = self.view.collapsed if self.view else frozenset()
         self.direction = direction
-        self.step_count = len(story.steps)
+        self.step_count = len(self.story.steps)
         self._layouts: dict[int, Layout] = {}
         self._structures: dict[int, tuple] = {}
         self._scene = lru_cache(maxsize=256)(self._build_scene)
+
+    # ----- collapsed modules -------------------------------------------------------------
+    def with_collapsed(self, paths, step: int | None = None) -> tuple[Player, int | None]:
+        """A player of the same story with these modules collapsed, and the step that
+        shows what `step` shows here (the collapsed step containing it, or the last step
+        an expanded one stood for)."""
+        other = Player(self.source, self.direction, paths)
+        if step is None or not 0 <= step < self.step_count:
+            return other, None
+        return other, other.view_step(self.source_step(step))
+
+    def source_step(self, k: int) -> int:
+        """The step of the source story whose state step k shows."""
+        return self.view.source_step(k) if self.view is not None else k
+
+    def view_step(self, source_k: int) -> int:
+        return self.view.view_step(source_k) if self.view is not None else source_k
 
     # ----- navigation --------------------------------------------------------------------
     def episodes(self) -> list[EpisodeInfo]:
@@ -97,6 +120,9 @@ class Player:
         step = self.story.steps[k]
         if step.math and box_id in step.focus:  # the chain rule of the step being shown
             rows.insert(1, ("this step", "\n".join(step.math)))
+        if self.view is not None and node.role == ROLE_MODULE:  # its inputs, outputs, grads
+            rows += self.view.details(ep.index, box_id, self.state(k))
+            return rows + ([("line", str(node.line))] if node.line else [])
         now = self.state(k).get(box_id, {})
         if "value_full" in now:
             rows.append(("value", full_text(now["value_full"])))

@@ -18,6 +18,7 @@ ROLE_GRAD_FN = "grad_fn"  # an op that recorded a grad_fn such as MulBackward0
 ROLE_ACCUMULATE = "accumulate"  # AccumulateGrad for a leaf
 ROLE_SEED = "seed"  # the gradient that starts backward (1 or gradient=v)
 ROLES = (ROLE_LEAF, ROLE_TENSOR, ROLE_CONSTANT, ROLE_OP, ROLE_GRAD_FN, ROLE_ACCUMULATE, ROLE_SEED)
+ROLE_MODULE = "module"  # a collapsed nn.Module standing for its boxes (core.module_view)
 
 # Box states at the current step.
 STATE_HIDDEN = "hidden"  # not computed yet in the forward pass: drawn faint

@@ -32,6 +32,7 @@ FULL_EPISODES = 60  # more backward passes than this: the middle ones become one
 FULL_OPS = 2_000  # more ops than this in one episode: the middle ones become one summary box
 EXPRESSION_DEPTH = 3  # unnamed results are named by their expression, this many ops deep
 LONG_LABEL = 36  # characters; a longer expression keeps only its outer op
+MODULE_CHAIN_SEP = " › "  # between the modules of a box's "modules" detail row
 
 
 def split_episodes(events: list) -> list[list]:
@@ -111,6 +112,8 @@ class StoryBuilder:
         self._labels: dict[int, str] = {}
         self.renamed: dict[int, str] = {}  # uid -> name with a subscript, in this episode
         self.module_paths: dict[int, str] = {}  # id of an nn.Module -> model.fc1
+        self.module_classes: dict[str, str] = {}  # model.fc1 -> Linear
+        self.param_owners: dict[int, str] = {}  # uid of a parameter -> model.fc1
         self.last_backward: tuple | None = None  # (line, code) of the last episode's backward
         self.iteration = 0  # how many episodes in a row ran that same backward line
         self.current_code = ""  # the source line of the event being told
@@ -190,10 +193,22 @@ class StoryBuilder:
     def root_label(self) -> str:
         return self._root
 
+    def module_chain(self, path: str | None) -> str:
+        """Machine-readable nesting of a module path, outermost first, for the "modules"
+        detail row: "model (Net) › model.encoder (Sequential) › model.encoder.0 (Linear)"."""
+        if not path:
+            return ""
+        parts = path.split(".")
+        prefixes = (".".join(parts[: i + 1]) for i in range(len(parts)))
+        return MODULE_CHAIN_SEP.join(
+            f"{p} ({self.module_classes[p]})" for p in prefixes if p in self.module_classes
+        )
+
     # ----- the whole story ---------------------------------------------------------------
     def build(self, events: list, error: ErrorInfo | None, truncated: bool) -> Story:
         self.names.learn(events, self.filename, self.namespace)
         self.module_paths = _module_paths(self.namespace)
+        self.module_classes, self.param_owners = _module_facts(self.namespace, self.module_paths)
         self.names.learn_parameters(self.module_paths, self.namespace)
         groups = split_episodes(events)
         keep = FULL_EPISODES // 2
@@ -426,6 +441,8 @@ class _Episode:
         }
         if created is not None:
             detail["created by"] = b.code(line) or created.how
+        if info.uid in b.param_owners:  # a parameter: part of its module's box
+            detail["modules"] = b.module_chain(b.param_owners[info.uid])
         self.g.node(
             _NodeDraft(nid, role, name, subtitle, line, info.shape, info.dtype, detail, appears)
         )
@@ -445,6 +462,8 @@ class _Episode:
                 "local rule": f"{name}.grad = {name}.grad + incoming (or incoming if None)",
                 "variable": name,
             }
+            if "modules" in self.g.nodes[leaf].detail:
+                detail["modules"] = self.g.nodes[leaf].detail["modules"]
             self.g.node(
                 _NodeDraft(
                     nid, "accumulate", "AccumulateGrad", f"→ {name}.grad",
@@ -479,6 +498,8 @@ class _Episode:
             mid, cls = e.modules[-1]
             path = b.module_paths.get(mid)
             detail["module"] = f"{path} ({cls})" if path else cls
+            if path:
+                detail["modules"] = b.module_chain(path)
         rules = self.rule_texts(e, opdef)
         if rules:
             detail["local rule"] = rules
@@ -1084,6 +1105,28 @@ def _module_paths(namespace: dict) -> dict[int, str]:
             for sub, module in value.named_modules():
                 paths.setdefault(id(module), f"{name}.{sub}" if sub else name)
     return paths
+
+
+def _module_facts(namespace: dict, paths: dict[int, str]) -> tuple[dict, dict]:
+    """({module path: class name}, {parameter uid: path of the module that owns it})."""
+    module_type = getattr(getattr(engine, "nn", None), "Module", None)
+    classes: dict[str, str] = {}
+    owners: dict[int, str] = {}
+    if module_type is None:
+        return classes, owners
+    for value in namespace.values():
+        if not isinstance(value, module_type):
+            continue
+        for _, module in value.named_modules():
+            path = paths.get(id(module))
+            if path is None:
+                continue
+            classes.setdefault(path, type(module).__name__)
+            for p in module._parameters.values():
+                uid = getattr(p, "_uid", None)
+                if uid is not None:
+                    owners.setdefault(uid, path)
+    return classes, owners
 
 
 def _made(e) -> int | None:

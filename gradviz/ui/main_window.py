@@ -103,6 +103,9 @@ class MainWindow(QMainWindow):
 
         builder_panel.install(self)  # View → Builder (Ctrl+B), switchable with the editor
         whatif_edit.install(self)  # the What-if dock: edit a leaf's value, f and f′ plots
+        from gradviz.ui import module_collapse  # View → Collapse Modules, a box's menu
+
+        module_collapse.install(self)
         loss_panel.install(self)  # Loss and Parameter history docks, shown for a training loop
         self.set_theme(self.settings.theme())
 
@@ -566,7 +569,8 @@ class MainWindow(QMainWindow):
         step = self.current_step
         from gradviz.core.player import Player
 
-        self.player = Player(self._story, direction=self._direction_for(self._story))
+        collapsed = self.player.collapsed if self.player is not None else ()
+        self.player = Player(self._story, self._direction_for(self._story), collapsed)
         self.show_step(step, animate=False)
         self.canvas.fit_to_view()
 

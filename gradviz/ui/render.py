@@ -274,6 +274,7 @@ class _Wanted:
 # A row too wide for its box may shrink this many pixels below its height-fitted size
 # before it is elided; more would break the title > body size hierarchy.
 WIDTH_SHRINK_PX = 2
+MODULE_BORDER_GAP = 3.5  # between the two borders of a collapsed module's box
 
 
 def layout_box(box: SceneBox) -> BoxLayout:
@@ -551,6 +552,15 @@ def paint_box(
         theme.BOX_RADIUS - inset,
         theme.BOX_RADIUS - inset,
     )
+    if box.role == st.ROLE_MODULE:  # a collapsed module: a double border
+        pen.setWidthF(min(pen.widthF(), theme.BOX_BORDER))
+        painter.setPen(pen)
+        gap = inset + MODULE_BORDER_GAP
+        painter.drawRoundedRect(
+            rect.adjusted(gap, gap, -gap, -gap),
+            theme.BOX_RADIUS - gap,
+            theme.BOX_RADIUS - gap,
+        )
 
     title = layout.rows[0] if layout.rows else None
     if title is not None and readable(title.font.pixelSize(), lod):

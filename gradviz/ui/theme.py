@@ -229,7 +229,9 @@ def apply_theme(name: str) -> None:
 
 
 def role_style(role: str) -> RoleStyle:
-    return ROLE_STYLES.get(role, ROLE_STYLES[st.ROLE_TENSOR])
+    # A collapsed module is drawn in the colours of the ops it holds (and a double border).
+    fallback = st.ROLE_GRAD_FN if role == st.ROLE_MODULE else st.ROLE_TENSOR
+    return ROLE_STYLES.get(role, ROLE_STYLES[fallback])
 
 
 def state_style(state: str) -> StateStyle:
