@@ -37,6 +37,7 @@ DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MEMORY_MB = 1024
 CPU_BACKSTOP_S = 5
 RSS_ALLOWANCE_MB = 200  # the interpreter, numpy and the engine, on top of the learner's limit
+LIMIT_KEYS = ("memory_mb", "cpu_s", "allow_network", "allow_writes")  # what a spare is confined to
 GRACE_S = 0.3  # from SIGTERM to SIGKILL when a run is stopped or over its limits
 WATCH_INTERVAL_S = 0.1  # how often the resident size is checked
 STARTUP_LIMIT_S = 60.0  # the worker's own start-up (imports), before the script's clock
@@ -107,9 +108,13 @@ def clean_stale_dirs() -> int:
 
 
 class _Worker:
-    """A started worker process: its private folder, its result pipe, its pidfd."""
+    """A started worker process: its private folder, its result pipe, its pidfd.
 
-    def __init__(self) -> None:
+    Given the limits of the run it will serve (`limits`), it confines itself as soon as
+    it has started, before its job arrives, so that a run does not wait for that."""
+
+    def __init__(self, limits: dict | None = None) -> None:
+        self.limits = limits
         if not _cleaned[0]:
             _cleaned[0] = True
             clean_stale_dirs()
@@ -131,6 +136,7 @@ class _Worker:
                         str(write_fd),
                         "--parent",
                         str(os.getpid()),
+                        *(["--limits", json.dumps(limits)] if limits else []),
                     ],
                     stdin=subprocess.PIPE,
                     stdout=log,
@@ -211,6 +217,7 @@ class _Worker:
 _cleaned = [False]
 _spare: list[_Worker | None] = [None]  # the one prewarmed worker, if prewarm() was asked for
 _keep_warm = [False]
+_spare_limits: list[dict | None] = [None]  # the limits of the last run: the next spare's
 _dying: list[_Worker] = []  # killed, not yet reaped
 _live: set[SandboxRun] = set()
 
@@ -224,7 +231,7 @@ def prewarm() -> None:
     if spare is None or not spare.alive():
         if spare is not None:
             _bury(spare)
-        _spare[0] = _Worker()
+        _spare[0] = _Worker(_spare_limits[0])
 
 
 def prewarm_if_wanted() -> None:
@@ -266,9 +273,11 @@ def end_everything(wait_s: float = 1.0) -> None:
 atexit.register(end_everything)
 
 
-def _take_spare() -> _Worker | None:
+def _take_spare(limits: dict) -> _Worker | None:
+    """The spare, if it is alive and confined for these limits."""
+    _spare_limits[0] = limits
     spare, _spare[0] = _spare[0], None
-    if spare is not None and not spare.alive():
+    if spare is not None and (not spare.alive() or spare.limits not in (None, limits)):
         _bury(spare)
         return None
     return spare
@@ -307,10 +316,11 @@ class SandboxRun:
             "allow_network": bool(allow_network),
             "allow_writes": bool(allow_writes),
         }
-        worker = _take_spare()
+        limits = {k: job[k] for k in LIMIT_KEYS}
+        worker = _take_spare(limits)
         for attempt in range(2):
             if worker is None:
-                worker = _Worker()
+                worker = _Worker(limits)
             job["workdir"] = str(worker.workdir)
             script = worker.workdir / SCRIPT_NAME
             script.write_text(source, encoding="utf-8", errors="surrogatepass", newline="")

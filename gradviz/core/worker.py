@@ -81,8 +81,9 @@ def _confine(job: dict) -> str:
     return "; ".join(notes)
 
 
-def run_job(job: dict, fd: int) -> None:
-    """Trace the job's script and send its result; never returns."""
+def run_job(job: dict, fd: int, confined: str | None = None) -> None:
+    """Trace the job's script and send its result; never returns. `confined`: what the
+    worker already enforces (it confined itself before the job came), else None."""
     from gradviz.core.result import TraceResult
     from gradviz.core.trace import trace_source
 
@@ -93,7 +94,7 @@ def run_job(job: dict, fd: int) -> None:
         source = src.read()
     os.unlink(source_path)  # the working folder is the learner's
     os.chdir(job["workdir"])
-    sandbox = _confine(job)
+    sandbox = confined if confined is not None else _confine(job)
     # Spare memory to give back when the script exhausts it, so that the
     # result can still be serialised and written.
     reserve = bytearray(8 * 1024 * 1024)
@@ -157,16 +158,22 @@ def main(argv: list[str]) -> int:
     os.set_inheritable(fd, False)  # the script's own child processes never get it
     import gradviz.core.trace  # noqa: F401 - the imports are most of a cold start
 
+    confined = None
+    limits = json.loads(argv[argv.index("--limits") + 1]) if "--limits" in argv else None
+    if limits is not None:  # confine now, while no run waits for it
+        confined = _confine({**limits, "parent": parent, "workdir": os.getcwd()})
     line = sys.stdin.readline()
     if not line.strip():
         return 0  # the app went away before giving us a job
     job = json.loads(line)
     job["parent"] = parent
+    if limits is not None and any(job.get(k) != v for k, v in limits.items()):
+        return EXIT_USAGE  # not the limits it was confined for (the sandbox never does this)
     # input() in the script sees end-of-file rather than waiting on our pipe.
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    run_job(job, fd)
+    run_job(job, fd, confined)
     return 0  # not reached
 
 

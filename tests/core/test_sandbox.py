@@ -78,6 +78,33 @@ def test_cancel_ends_the_run_within_a_second() -> None:
     assert _gone(run.pid)
 
 
+def _data_limit(pid: int) -> str:
+    with open(f"/proc/{pid}/limits") as limits:
+        return next(line for line in limits if line.startswith("Max data size")).split()[3]
+
+
+def test_a_spare_is_confined_before_its_job_and_serves_only_its_own_limits() -> None:
+    sandbox.prewarm()
+    try:
+        first = run_sandboxed("x = 1\n", timeout_s=30, memory_mb=SMALL_MB)
+        assert first.error is None
+        sandbox.prewarm_if_wanted()  # the next spare, confined for the last run's limits
+        spare = sandbox._spare[0]
+        deadline = time.monotonic() + 30
+        while _data_limit(spare.process.pid) == "unlimited" and time.monotonic() < deadline:
+            time.sleep(0.05)  # it confines itself once its imports are done
+        assert int(_data_limit(spare.process.pid)) < (SMALL_MB + 512) * 1024 * 1024
+        same = start_run("print('same')\n", timeout_s=30, memory_mb=SMALL_MB)
+        assert same._worker is spare and "same" in same.wait().stdout
+        sandbox.prewarm_if_wanted()
+        other_spare = sandbox._spare[0]
+        bigger = start_run("print('bigger')\n", timeout_s=30, memory_mb=2 * SMALL_MB)
+        assert bigger._worker is not other_spare  # confined for other limits: not used
+        assert "bigger" in bigger.wait().stdout
+    finally:
+        sandbox.shutdown_prewarmed()
+
+
 def test_stop_asks_first_and_kills_after_the_grace_period(tmp_path) -> None:
     """SIGTERM first, so a script's handler may tidy up; SIGKILL once the grace is over,
     even for a script that ignores SIGTERM. cancel() itself never waits."""
