@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+MAX_ELEMENTS = 16  # training_series.SMALL: bigger tensors are stored as norms
+
 
 def check(series, fail) -> None:
     """Calls fail(where, what) for anything that is not a well-formed series."""
@@ -43,12 +45,22 @@ def check(series, fail) -> None:
         at = f"story.series.params[{name!r}]"
         if not isinstance(p, dict) or p.get("kind") not in ("values", "norm"):
             fail(at, "expected {shape, kind, value, grad}")
+        shape = p.get("shape")
+        if not isinstance(shape, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in shape
+        ):
+            fail(f"{at}.shape", "expected a list of sizes")
+        size = math.prod(shape)
+        if p["kind"] == "values" and size > MAX_ELEMENTS:
+            fail(f"{at}.shape", f"more than {MAX_ELEMENTS} elements listed one by one")
         for key in ("value", "grad"):
             rows = p.get(key)
             if not isinstance(rows, list) or len(rows) != n:
                 fail(f"{at}.{key}", f"expected {n} entries")
             for j, row in enumerate(rows):
                 items = row if isinstance(row, list) and p["kind"] == "values" else [row]
+                if p["kind"] == "values" and row is not None and len(items) != size:
+                    fail(f"{at}.{key}[{j}]", f"expected {size} numbers")
                 for v in items:
                     num_or_none(v, f"{at}.{key}[{j}]")
     logged = series.get("logged", {})

@@ -26,6 +26,8 @@ Shape of `Story.series` (empty when nothing was trained):
 
 "values" entries are flat lists of the tensor's elements (≤ SMALL elements), "norm"
 entries its L2 norm; either is None where unknown (no .grad yet, or too big to record).
+Past MAX_NUMBERS numbers (a long loop over many tensors) every tensor gets norms, and
+parameters that still do not fit are left out: the loss always covers every iteration.
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ import numpy as np
 
 from engine.autograd import recording as ev
 
-SMALL = 16  # elements: up to this many, every element gets a sparkline; above, the norm
+from .series_check import MAX_ELEMENTS
+
+SMALL = MAX_ELEMENTS  # elements: up to 16, every element gets a sparkline; above, the norm
 MAX_LOGGED = 8  # series read from printed lines, at most
+MAX_NUMBERS = 200_000  # values + grads of all params over all iterations, at most
 _COUNTER_WORDS = {"epoch", "step", "iter", "iteration", "it", "i", "n", "batch", "k", "t"}
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")
 _WORD = re.compile(r"([A-Za-z_][\w.]*)\W*$")
@@ -150,9 +155,15 @@ def compute(events: list, steps, name_of) -> dict:
     last = len(steps) - 1
     jump = [k if 0 <= k <= last else max(last, 0) for k in jump]
     params = {}
-    for name, uid in sorted(tracked.items(), key=lambda item: first_uid[item[0]]):
+    ordered = sorted(tracked.items(), key=lambda item: first_uid[item[0]])
+    sizes = [int(np.prod(shapes.get(uid, ()), dtype=np.int64)) for _name, uid in ordered]
+    # A long loop over many small tensors: norms only, so the story stays small.
+    elementwise = 2 * n * sum(size for size in sizes if size <= SMALL) <= MAX_NUMBERS
+    for (name, uid), size in zip(ordered, sizes):
+        if 2 * n * (len(params) + 1) > MAX_NUMBERS:
+            break  # even as norms, no more fit
         shape = shapes.get(uid, ())
-        small = int(np.prod(shape, dtype=np.int64)) <= SMALL
+        small = size <= SMALL and elementwise
         params[name] = {
             "shape": [int(d) for d in shape],
             "kind": "values" if small else "norm",

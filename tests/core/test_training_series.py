@@ -154,6 +154,8 @@ def test_series_survive_a_story_file(linreg):
         lambda s: s["steps"].__setitem__(0, -1),
         lambda s: s["params"]["w"]["value"].__setitem__(0, ["x"]),
         lambda s: s["logged"]["printed value"]["y"].append(1.0),
+        lambda s: s["params"]["w"].__setitem__("shape", [10**9]),
+        lambda s: s["params"]["w"]["grad"].__setitem__(3, [1.0, 2.0]),
     ],
 )
 def test_a_bad_series_in_a_story_file_is_refused(linreg, change):
@@ -161,3 +163,33 @@ def test_a_bad_series_in_a_story_file_is_refused(linreg, change):
     change(data["story"]["series"])
     with pytest.raises(story_json.StoryFileError, match="series"):
         story_json.loads(json.dumps(data))
+
+
+def test_a_long_loop_keeps_the_series_small(monkeypatch):
+    from gradviz.core import training_series
+
+    source = (
+        "import torch\n"
+        "w = torch.ones(4, requires_grad=True)\n"
+        "b = torch.zeros((), requires_grad=True)\n"
+        "for i in range(10):\n"
+        "    loss = ((w * 2 + b) ** 2).sum()\n"
+        "    loss.backward()\n"
+        "    with torch.no_grad():\n"
+        "        w -= 0.01 * w.grad\n"
+        "        b -= 0.01 * b.grad\n"
+        "    w.grad = None\n"
+        "    b.grad = None\n"
+    )
+    full = trace_source(source, "loop.py").story.series
+    assert [p["kind"] for p in full["params"].values()] == ["values", "values"]
+    # 2 × 10 × (4 + 1) numbers elementwise; 2 × 10 × 2 as norms
+    monkeypatch.setattr(training_series, "MAX_NUMBERS", 40)
+    series = trace_source(source, "loop.py").story.series
+    assert [p["kind"] for p in series["params"].values()] == ["norm", "norm"]
+    w = np.array(full["params"]["w"]["value"])
+    assert series["params"]["w"]["value"] == pytest.approx(np.linalg.norm(w, axis=1).tolist())
+    monkeypatch.setattr(training_series, "MAX_NUMBERS", 39)  # room for one param only
+    series = trace_source(source, "loop.py").story.series
+    assert list(series["params"]) == ["w"]
+    assert len(series["loss"]["values"]) == 10
