@@ -1,0 +1,108 @@
+"""A long loop told lazily: every untold iteration, told on demand and spliced in, reads
+exactly as the eager builder tells it, and telling one tells no other."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import textwrap
+from dataclasses import replace
+
+import pytest
+
+import engine
+from gradviz.core import deferred, story_builder
+from gradviz.core.story_builder import build_story
+from gradviz.core.torch_alias import torch_is_engine
+
+FILENAME = "<lazy>"
+
+LINEAR = """
+import torch
+torch.manual_seed(0)
+x = torch.linspace(0, 1, 5)
+y = 3 * x + 2
+w = torch.tensor(0.0, requires_grad=True)
+b = torch.tensor(0.0, requires_grad=True)
+for i in range({n}):
+    loss = ((w * x + b - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+        b -= 0.1 * b.grad
+    w.grad.zero_()
+    b.grad.zero_()
+print(w.item())
+"""
+
+XOR = """
+import torch
+import torch.nn as nn
+torch.manual_seed(0)
+X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
+model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1), nn.Sigmoid())
+opt = torch.optim.{opt}(model.parameters(), lr=0.1)
+for epoch in range({n}):
+    opt.zero_grad()
+    loss = nn.functional.binary_cross_entropy(model(X), y)
+    loss.backward()
+    opt.step()
+"""
+
+
+def _record(source: str):
+    source = textwrap.dedent(source).lstrip("\n")
+    namespace = {"__name__": "__main__"}
+    with torch_is_engine(), engine.autograd.record() as rec:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(source, FILENAME, "exec"), namespace)  # noqa: S102
+    return source, list(rec.events), namespace
+
+
+def _without_index(story):
+    """Steps and episodes with their indices dropped (they move when splicing)."""
+    steps = [replace(s, index=0) for s in story.steps]
+    episodes = [(e.title, e.backward_step is not None, e.nodes, e.edges) for e in story.episodes]
+    return steps, episodes
+
+
+@pytest.mark.parametrize(
+    "source",
+    [LINEAR.format(n=90), XOR.format(n=80, opt="SGD"), XOR.format(n=70, opt="Adam")],
+    ids=["linear-regression", "xor-sgd", "xor-adam"],
+)
+def test_every_untold_iteration_reads_as_the_eager_story(source, monkeypatch) -> None:
+    source, events, namespace = _record(source)
+    lazy, builder = deferred.build_lazy_story(events, source, FILENAME, namespace, None)
+    untold = [e.index for e in lazy.episodes if deferred.is_untold(lazy, e.index)]
+    assert len(untold) == len(lazy.episodes) - story_builder.FULL_EPISODES
+    monkeypatch.setattr(story_builder, "FULL_EPISODES", 10**9)
+    eager = build_story(events, source, FILENAME, namespace, None)
+    assert len(eager.episodes) == len(lazy.episodes)
+    # Tell them out of order, as a learner jumping around would.
+    for index in sorted(untold, key=lambda k: (k * 7919) % len(untold)):
+        episode, steps = builder.tell(index)
+        lazy = deferred.splice(lazy, episode, steps)
+    assert lazy.steps == eager.steps  # indices included: splicing renumbers exactly
+    assert _without_index(lazy) == _without_index(eager)
+    assert lazy.episodes == eager.episodes
+    assert lazy.default_step == eager.default_step
+
+
+def test_telling_one_episode_tells_no_other() -> None:
+    source, events, namespace = _record(LINEAR.format(n=400))
+    story, builder = deferred.build_lazy_story(events, source, FILENAME, namespace, None)
+    told_before = len([e for e in story.episodes if e.nodes])
+    assert told_before == story_builder.FULL_EPISODES
+    middle = len(story.episodes) // 2
+    assert deferred.is_untold(story, middle)
+    assert "iteration" in story.episodes[middle].title
+    assert "loss = " in story.steps[story.episodes[middle].first_step].narration
+    episode, steps = builder.tell(middle)
+    assert builder.tell_count == 1
+    assert episode.nodes and len(steps) > 5
+    spliced = deferred.splice(story, episode, steps)
+    assert len([e for e in spliced.episodes if e.nodes]) == told_before + 1
+    assert not deferred.is_untold(spliced, middle)
+    assert deferred.is_untold(spliced, middle + 1)
