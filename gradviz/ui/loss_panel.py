@@ -137,7 +137,8 @@ class LossPlot(QWidget):
             return bool(pairs) and all(
                 0 <= int(x) < len(losses)
                 and losses[int(x)] is not None
-                and math.isclose(losses[int(x)], y, rel_tol=1e-6, abs_tol=1e-12)
+                # printed with fewer digits (f"{loss:.4f}") still counts as the loss
+                and math.isclose(losses[int(x)], y, rel_tol=1e-3, abs_tol=5e-5)
                 for x, y in pairs
             )
 
@@ -231,12 +232,16 @@ class LossPlot(QWidget):
         band.setAlpha(40)
         r = QRectF(x0, ax.rect.top(), x1 - x0, ax.rect.height()).intersected(ax.rect)
         p.fillRect(r, band)
+        label = "summarised"
+        w = p.fontMetrics().horizontalAdvance(label) + 8
+        if w > r.width():
+            return
+        tag = QRectF(r.center().x() - w / 2, r.top() + 2, w, 15)
+        bg = QColor(theme.PALETTE.canvas_bg)
+        bg.setAlpha(200)
+        p.fillRect(tag, bg)
         p.setPen(QColor(theme.PALETTE.text_muted))
-        p.drawText(
-            r.adjusted(2, 2, -2, 0),
-            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-            "summarised",
-        )
+        p.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
 
     def _frame(self, p: QPainter, ax: _Axes) -> None:
         pal = theme.PALETTE
@@ -327,19 +332,42 @@ class LossPlot(QWidget):
     def _legend(self, p: QPainter, ax: _Axes) -> None:
         if self.current is not None and self.current[0] == self.current[1]:
             self._after_curves_marker(p, self.current[0], QColor(colors()["now"]))
+        curves = self.curves()
         metrics = p.fontMetrics()
-        y = ax.rect.top() + 6
-        for label, _xs, _ys, color in self.curves():
-            w = metrics.horizontalAdvance(label)
-            x = ax.rect.right() - w - 30
-            bg = QColor(theme.PALETTE.canvas_bg)
-            bg.setAlpha(215)
-            p.fillRect(QRectF(x - 4, y - 1, w + 32, 16), bg)
+        width = max(metrics.horizontalAdvance(c[0]) for c in curves) + 34
+        box = self._legend_box(ax, curves, width, 16.0 * len(curves) + 4)
+        bg = QColor(theme.PALETTE.canvas_bg)
+        bg.setAlpha(225)
+        p.fillRect(box, bg)
+        y = box.top() + 2
+        for label, _xs, _ys, color in curves:
+            x = box.left() + 4
             p.setPen(QPen(color, 2.5))
-            p.drawLine(QPointF(x, y + 7), QPointF(x + 18, y + 7))
+            p.drawLine(QPointF(x, y + 8), QPointF(x + 18, y + 8))
             p.setPen(QColor(theme.PALETTE.text))
-            p.drawText(QRectF(x + 22, y - 1, w + 6, 16), Qt.AlignmentFlag.AlignVCenter, label)
+            p.drawText(QRectF(x + 22, y, width - 26, 16), Qt.AlignmentFlag.AlignVCenter, label)
             y += 16
+
+    def _legend_box(self, ax: _Axes, curves: list, w: float, h: float) -> QRectF:
+        """The corner of the plot where the legend covers the fewest points of the curves."""
+        r = ax.rect.adjusted(4, 4, -4, -4)
+        corners = [
+            QRectF(r.right() - w, r.top(), w, h),
+            QRectF(r.right() - w, r.bottom() - h, w, h),
+            QRectF(r.left(), r.bottom() - h, w, h),
+            QRectF(r.left(), r.top(), w, h),
+        ]
+        points = []
+        for _label, xs, ys, _color in curves:
+            step = max(1, len(xs) // 200)  # a sample is enough to judge
+            for x, v in list(zip(xs, ys))[::step]:
+                y = self._ty(v)
+                if math.isfinite(y):
+                    points.append(ax.to_px(x, y))
+        covered = [
+            sum(1 for pt in points if box.adjusted(-3, -3, 3, 3).contains(pt)) for box in corners
+        ]
+        return corners[covered.index(min(covered))]
 
     def _hover(self, p: QPainter, ax: _Axes) -> None:
         i = self.hover
@@ -468,7 +496,8 @@ class TrainingView:
     def size_docks(self) -> None:
         """The curve gets 60 % of the width under the graph, the history the rest."""
         try:
-            self.window.resizeDocks([self.docks[0]], [DOCK_H], Qt.Orientation.Vertical)
+            height = max(DOCK_H, self.window.height() // 4)  # taller on a big screen
+            self.window.resizeDocks([self.docks[0]], [height], Qt.Orientation.Vertical)
             room = self.docks[0].width() + self.docks[1].width()
             sizes = [int(room * 0.6), room - int(room * 0.6)]
             self.window.resizeDocks(list(self.docks), sizes, Qt.Orientation.Horizontal)
