@@ -156,3 +156,27 @@ def test_hover_outside_the_plot_shows_nothing(qtbot, linreg_story):
     assert panel.plot.iteration_at(QPointF(panel.plot.width() - 13, 50)) == 99
     with qtbot.assertNotEmitted(panel.plot.iterationClicked):
         qtbot.mouseClick(panel.plot, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
+
+
+def test_printed_scalars_are_extra_curves_unless_they_repeat_the_loss(qtbot):
+    series = {
+        "iterations": 3,
+        "loss": {"name": "loss", "values": [0.9, 0.5, 0.25]},
+        "steps": [0, 1, 2],
+        "told": [True, True, True],
+        "params": {},
+        "logged": {
+            "printed value": {"x": [0.0, 2.0], "y": [0.9, 0.25]},  # print(i, loss.item())
+            "loss": {"x": [0.0, 1.0, 2.0], "y": [0.9, 0.5, 0.2500004]},  # f"{loss:.7f}"
+            "acc": {"x": [0.0, 1.0, 2.0], "y": [0.5, 0.75, 1.0]},
+        },
+    }
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.set_series(series)
+    labels = [c[0] for c in panel.plot.curves()]
+    assert labels == ["loss", "acc (printed)"]
+    acc = panel.plot.curves()[1]
+    assert acc[1] == [1.0, 2.0, 3.0] and acc[2] == [0.5, 0.75, 1.0]  # x: iteration numbers
+    assert "printed are this loss" in panel.caption.toolTip()
+    assert not panel.log_box.isChecked()  # 0.25 to 1: no decades to span
