@@ -114,6 +114,8 @@ class ParamUpdated(NamedTuple):
     hyper: dict  # lr, momentum, betas, ...
     rule: str  # the update in symbols: "w ← w − lr·g"
     location: Location | None
+    old_buffers: dict = {}  # the same state before the step (a buffer made by it is absent)
+    step: int | None = None  # the optimizer's step count t for it after the step (Adam, ...)
 
 
 class GradZeroed(NamedTuple):
@@ -344,7 +346,17 @@ def inplace(t, op: str) -> None:
     _emit(InplaceModified, op, info(t), STATE.grad_enabled, location())
 
 
-def param_updated(optimizer, t, old, grad, buffers: dict, hyper: dict, rule: str) -> None:
+def param_updated(
+    optimizer,
+    t,
+    old,
+    grad,
+    buffers: dict,
+    hyper: dict,
+    rule: str,
+    old_buffers: dict | None = None,
+    step: int | None = None,
+) -> None:
     _emit(
         ParamUpdated,
         type(optimizer).__name__,
@@ -355,6 +367,8 @@ def param_updated(optimizer, t, old, grad, buffers: dict, hyper: dict, rule: str
         dict(hyper),
         rule,
         location(),
+        {k: snapshot(v) for k, v in (old_buffers or {}).items()},
+        step,
     )
 
 

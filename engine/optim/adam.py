@@ -49,7 +49,15 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    _told_hyper = ("lr", "betas", "eps", "weight_decay")
+    _told_hyper = (
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "amsgrad",
+        "maximize",
+        "decoupled_weight_decay",
+    )
 
     def _rule(self, group: dict) -> str:
         return (

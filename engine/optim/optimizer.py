@@ -157,20 +157,31 @@ class Optimizer:
         """The same update, plus one ParamUpdated event per parameter for recorders."""
         from ..autograd import _record_module as record
 
-        before = [(p, p._data.copy(), p._grad._data.copy()) for p in params_with_grad(group)]
+        # The buffers before the step too: the update is told as old buffers -> new ones.
+        before = [
+            (p, p._data.copy(), p._grad._data.copy(), self._buffers(p))
+            for p in params_with_grad(group)
+        ]
         _TOLD_BY_STEP.append(self)
         try:
             self._update_group(group)
         finally:
             _TOLD_BY_STEP.pop()
-        for p, old, grad in before:
-            buffers = {
-                k: v._data.copy()
-                for k, v in self.state.get(p, {}).items()
-                if isinstance(v, Tensor) and k != "step"
-            }
-            hyper = {k: v for k, v in group.items() if k in self._told_hyper}
-            record.param_updated(self, p, old, grad, buffers, hyper, self._rule(group))
+        hyper = {k: v for k, v in group.items() if k in self._told_hyper}
+        for p, old, grad, old_buffers in before:
+            step = self.state.get(p, {}).get("step")
+            step = int(float(step._data)) if isinstance(step, Tensor) else step
+            record.param_updated(
+                self, p, old, grad, self._buffers(p), hyper, self._rule(group), old_buffers, step
+            )
+
+    def _buffers(self, p: Tensor) -> dict:
+        """Copies of p's state tensors (momentum_buffer, exp_avg, ...), the step count aside."""
+        return {
+            k: v._data.copy()
+            for k, v in self.state.get(p, {}).items()
+            if isinstance(v, Tensor) and k != "step"
+        }
 
     _told_hyper: tuple = ("lr",)
 

@@ -46,10 +46,16 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    _told_hyper = ("lr", "alpha", "eps", "momentum")
+    _told_hyper = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
 
     def _rule(self, group: dict) -> str:
-        return "v ← α·v + (1 − α)·g²;  w ← w − lr·g / (√v + ε)"
+        root = "√(v − ḡ²)" if group["centered"] else "√v"
+        rule = "v ← α·v + (1 − α)·g²;  "
+        if group["centered"]:
+            rule += "ḡ ← α·ḡ + (1 − α)·g;  "
+        if group["momentum"] > 0:
+            return rule + f"buf ← μ·buf + g / ({root} + ε);  w ← w − lr·buf"
+        return rule + f"w ← w − lr·g / ({root} + ε)"
 
     def _update_group(self, group: dict) -> None:
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]

@@ -44,12 +44,12 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    _told_hyper = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
+    _told_hyper = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
 
     def _rule(self, group: dict) -> str:
-        g = "g + weight_decay·w" if group["weight_decay"] else "g"
+        g = "(g + weight_decay·w)" if group["weight_decay"] else "g"
         if not group["momentum"]:
-            return f"w ← w − lr·({g})" if group["weight_decay"] else "w ← w − lr·g"
+            return f"w ← w − lr·{g}"
         step = "(g + momentum·buf)" if group["nesterov"] else "buf"
         return (
             f"buf ← momentum·buf + (1 − dampening)·{g}  (buf = {g} at the first step); "

@@ -106,6 +106,13 @@ class TensorNames:
                 made_on_line = 0
         if last_on_line:
             self._bind(*last_on_line)
+        # `model = nn.Sequential(...)` makes tensors, but binds a module: not a tensor's name.
+        objects = {
+            name
+            for name, value in namespace.items()
+            if hasattr(value, "named_parameters") or hasattr(value, "param_groups")
+        }
+        self.names = {uid: name for uid, name in self.names.items() if name not in objects}
         for name, value in namespace.items():
             uid = getattr(value, "_uid", None)
             if uid is None or name.startswith("_"):

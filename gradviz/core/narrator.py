@@ -7,6 +7,7 @@ it stood before the event, the learner's names, and the source lines.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,7 +16,7 @@ import numpy as np
 import engine
 from engine.autograd import recording as ev
 
-from . import chain_rule
+from . import chain_rule, optim_math
 from . import names as naming
 from .values import say
 from .world import World
@@ -126,21 +127,16 @@ def param_updated(t: Telling, e: ev.ParamUpdated, code: str) -> Words:
     """optimizer.step(): one parameter's update, in symbols and then with its numbers."""
     name = t.name(e.tensor.uid, "a parameter")
     hyper = ", ".join(f"{k} = {v}" for k, v in e.hyper.items() if v not in (0, False))
+    rule = re.sub(r"\bw\b", lambda _: name, e.rule)  # not the w of weight_decay
+    step = f" at step t = {e.step}" if e.step is not None else ""
     text = (
-        f"{code or 'step()'}: {e.optimizer} updates {name} in place, {e.rule.replace('w', name)}"
+        f"{code or 'step()'}: {e.optimizer} updates {name} in place{step}, {rule}"
         f" ({hyper}). {name} is now {say(e.tensor.value)}."
     )
-    math = []
-    plain = e.optimizer == "SGD" and not any(e.hyper.get(k) for k in ("momentum", "weight_decay"))
-    if plain and e.old is not None and e.grad is not None:
-        lr = e.hyper.get("lr")
-        math.append(f"{name} ← {name} − lr·{name}.grad")
-        math.append(f"= {say(e.old)} − {lr} · {say(e.grad)}")
-        math.append(f"= {say(e.tensor.value)}")
-    else:
-        math.append(f"{name}: {say(e.old)} → {say(e.tensor.value)}  (g = {say(e.grad)})")
-        for key, value in e.buffers.items():
-            math.append(f"{key} = {say(value)}")
+    math = optim_math.update_lines(e, name)
+    if math is None:  # no values recorded (a huge tensor) or an optimiser we cannot tell
+        math = [f"{name}: {say(e.old)} → {say(e.tensor.value)}  (g = {say(e.grad)})"]
+        math += [f"{key} = {say(value)}" for key, value in e.buffers.items()]
     return Words(text, tuple(math))
 
 

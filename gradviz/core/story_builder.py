@@ -38,12 +38,14 @@ MODULE_CHAIN_SEP = " › "  # between the modules of a box's "modules" detail ro
 def split_episodes(events: list) -> list[list]:
     """One group per backward()/grad() call. Work after the last backward that never leads
     to another one (a closing print) stays with that backward as its closing steps."""
-    groups, current, closed = [], [], False
+    groups, current, closed, backward_at = [], [], False, None
     for e in events:
-        if closed and _starts_forward(e):
+        if closed and (_starts_forward(e) or _resets_for_next(e, backward_at)):
             groups.append(current)
             current, closed = [], False
         current.append(e)
+        if isinstance(e, ev.BackwardStarted):
+            backward_at = e.location
         if isinstance(e, ev.BackwardFinished):
             closed = True
     if current:
@@ -53,6 +55,15 @@ def split_episodes(events: list) -> list[list]:
         else:
             groups.append(current)
     return groups
+
+
+def _resets_for_next(e, backward_at) -> bool:
+    """optimizer.zero_grad() above the backward line (a loop's first statement) opens the
+    next iteration; a reset below it (w.grad.zero_() after the update) ends this one."""
+    if not isinstance(e, (ev.GradZeroed, ev.GradSet)) or e.location is None:
+        return False
+    at = backward_at
+    return at is not None and e.location.filename == at.filename and e.location.line < at.line
 
 
 def _starts_forward(e) -> bool:
@@ -243,7 +254,7 @@ class StoryBuilder:
     def summarise(self, groups: list[list]) -> None:
         """One step for many episodes: the world still folds every event, so the episodes
         told after it show the right values, but no graph or step is built for them."""
-        losses = []
+        losses, line = [], None  # line: the summarised loop's backward call
         for group in groups:
             for e in group:
                 self.world.apply(e)
@@ -263,7 +274,7 @@ class StoryBuilder:
             name = losses[0][0]
             text += f" Over them, {name} went from {say(losses[0][1])} to {say(losses[-1][1])}."
         index = len(self.episodes)
-        step = Step(len(self.steps), index, "update", "summary", text, None)
+        step = Step(len(self.steps), index, "update", "summary", text, line)
         self.steps.append(step)
         title = f"{index + 1}. … {len(groups):,} episodes summarised"
         self.episodes.append(Episode(index, title, step.index, step.index, None, (), ()))
@@ -1025,7 +1036,8 @@ class _Episode:
             return
         name = b.name(e.tensor)
         incoming = w.sent_to.get(e.node, [])
-        line = self.g.nodes[leaf].line
+        # A module's parameter has no creating line of the learner's: point at backward().
+        line = self.g.nodes[leaf].line or self.backward_line
         if len(incoming) > 1:
             # The sum gets a step of its own, so the learner sees it before .grad changes.
             edges = [

@@ -546,7 +546,7 @@ CASES = [
         opt.step()
         """,
         # ∂loss/∂w = 4(2w − 5) = −12 → w = 1 − 0.1·(−12) = 2.2
-        ["SGD updates w in place", "w ← w − lr·w.grad", "= 1 − 0.1 · -12", "= 2.2"],
+        ["SGD updates w in place", "g = w.grad = -12", "w ← w − lr·g = 1 − 0.1 · -12 = 2.2"],
     ),
     (
         "optimizer_adam_buffers",
@@ -558,7 +558,11 @@ CASES = [
         opt.step()
         """,
         # first Adam step moves each weight by lr against its gradient's sign
-        ["Adam updates w in place", "exp_avg = [0.2, -0.2]", "w: [1, -1] → [0.9, -0.9]"],
+        [
+            "Adam updates w in place at step t = 1",
+            "m ← β₁·m + (1 − β₁)·g = 0.9 · 0 + (1 − 0.9) · 2 = 0.2",
+            "w: [1, -1] → [0.9, -0.9]",
+        ],
     ),
     (
         "where_selects",
