@@ -126,16 +126,32 @@ class ModuleView:
     def module_box(self, episode: int, box: str) -> ModuleBox | None:
         return self.boxes.get((episode, box))
 
-    def details(self, episode: int, box: str, state: dict) -> list[tuple[str, str]]:
-        """Inspector rows of a module box from the state at a step: its inputs and
-        outputs, the gradient it received, and each parameter with its .grad."""
+    def source_state(self, k: int) -> dict:
+        """The source story's state (every box, inside modules too) that step k shows."""
+        if not self.source.steps:
+            return {}
+        last = self.source_step(k)
+        ep = self.source.episodes[self.source.steps[last].episode]
+        out: dict[str, dict] = {}
+        for step in self.source.steps[ep.first_step : last + 1]:
+            for target, name, value in step.updates:
+                out.setdefault(target, {})[name] = value
+        return out
+
+    def details(self, k: int, box: str) -> list[tuple[str, str]]:
+        """Inspector rows of a module box at derived step k: its inputs and outputs, the
+        gradient it received, and each parameter with its .grad."""
+        episode = self.story.steps[k].episode
         mb = self.boxes.get((episode, box))
         if mb is None:
             return []
+        state = self.source_state(k)
         title = self.titles.get
         rows = []
         for nid in mb.inputs:
-            full = state.get(nid, {}).get("value_full")
+            inner = self.boxes.get((episode, nid))  # another module: its output
+            shown = inner.outputs[0] if inner is not None and inner.outputs else nid
+            full = state.get(shown, {}).get("value_full")
             if full is not None:
                 rows.append((f"input {title((episode, nid), nid)}", full_text(full)))
         for nid in mb.outputs:
@@ -178,8 +194,9 @@ def collapse(story: Story, paths) -> ModuleView:
             titles.setdefault((ep.index, n.id), n.title)
         for mb in plan.boxes.values():
             boxes[(ep.index, mb.id)] = mb
-        steps += _Teller(plan, titles, ep.index).steps(runs, len(steps))
-        edges = tuple(e for e in plan.edges)
+        edges = tuple(plan.edges)
+        shown = {n.id for n in nodes} | {e.id for e in edges}
+        steps += _Teller(plan, titles, ep.index, shown).steps(runs, len(steps))
         episodes.append(
             replace(
                 ep,
@@ -336,8 +353,9 @@ def _runs(story: Story, ep: Episode, plan: _Plan) -> list[tuple[str | None, list
 class _Teller:
     """Writes the derived steps of one episode, with the module boxes' own updates."""
 
-    def __init__(self, plan: _Plan, titles: dict, episode: int) -> None:
+    def __init__(self, plan: _Plan, titles: dict, episode: int, shown: set[str]) -> None:
         self.plan = plan
+        self.ids = shown  # the derived episode's boxes and edges: what updates may name
         self.titles = titles
         self.episode = episode
         self.state: dict[str, dict] = {}  # the source state, folded step by step
@@ -346,11 +364,14 @@ class _Teller:
     def steps(self, runs, first_index: int) -> list[Step]:
         out = []
         for path, run in runs:
+            touched = set()
             for s in run:
                 for target, name, value in s.updates:
                     self.state.setdefault(target, {})[name] = value
+                    touched.add(target)
             index = first_index + len(out)
-            updates = tuple(u for s in run for u in s.updates) + tuple(self.box_updates())
+            updates = tuple(u for s in run for u in s.updates if u[0] in self.ids)
+            updates += tuple(self.box_updates(touched))
             if path is None:
                 out.append(self.remapped(run[0], index, updates))
             else:
@@ -358,9 +379,12 @@ class _Teller:
         return out
 
     # -- what a module box shows ------------------------------------------------------------
-    def box_updates(self) -> list:
+    def box_updates(self, touched: set[str]) -> list:
+        """Updates for the module boxes whose inner boxes this step changed."""
         out = []
         for mb in self.plan.boxes.values():
+            if touched.isdisjoint(mb.members):
+                continue
             want = self.fields(mb)
             was = self.shown.setdefault(mb.id, {})
             for name, value in want.items():

@@ -121,7 +121,7 @@ class Player:
         if step.math and box_id in step.focus:  # the chain rule of the step being shown
             rows.insert(1, ("this step", "\n".join(step.math)))
         if self.view is not None and node.role == ROLE_MODULE:  # its inputs, outputs, grads
-            rows += self.view.details(ep.index, box_id, self.state(k))
+            rows += self.view.details(k, box_id)
             return rows + ([("line", str(node.line))] if node.line else [])
         now = self.state(k).get(box_id, {})
         if "value_full" in now:
