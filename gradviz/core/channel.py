@@ -14,6 +14,8 @@ HEADER = struct.Struct(">4scQ")
 RESULT = b"R"  # the TraceResult as UTF-8 JSON
 MEMORY = b"M"  # the worker ran out of memory while writing its result
 READY = b"S"  # the worker received its job and is about to run the script
+SERVING = b"V"  # sent before RESULT: the worker stays to tell untold episodes on request
+TOLD = b"T"  # one told episode, as JSON (these queue up: see FrameReader.told)
 MAX_FRAME = 512 * 1024 * 1024
 
 
@@ -29,6 +31,7 @@ class FrameReader:
         self._need: int | None = None  # payload length of the frame being read
         self._kind = b""
         self.frames: dict[bytes, bytes] = {}
+        self.told: list[bytes] = []  # TOLD frames, in order, until taken
         self.corrupt = False
 
     def feed(self, data: bytes) -> None:
@@ -46,6 +49,10 @@ class FrameReader:
                 self._need, self._kind = length, kind
             if len(self._buffer) < self._need:
                 return
-            self.frames[self._kind] = bytes(self._buffer[: self._need])
+            payload = bytes(self._buffer[: self._need])
+            if self._kind == TOLD:
+                self.told.append(payload)
+            else:
+                self.frames[self._kind] = payload
             del self._buffer[: self._need]
             self._need = None

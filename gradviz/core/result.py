@@ -5,7 +5,7 @@ Kept apart from the tracer so the app can read results without importing the eng
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from json import dumps as _dumps  # bound at import: the script may patch json
 from json import loads as _loads
 
@@ -37,6 +37,8 @@ class TraceResult:
     stdout: str
     error: ErrorInfo | None
     sandbox: str = ""  # what the worker enforced, e.g. "network: off; writes: working folder"
+    # In the worker only, never sent: tells the story's untold episodes on demand.
+    teller: object = field(default=None, compare=False, repr=False)
 
     def sandbox_note(self) -> str | None:
         """What the worker could not enforce on this platform (each part says why)."""

@@ -125,6 +125,8 @@ class _Worker:
         read_fd, write_fd = os.pipe()
         os.set_blocking(read_fd, False)
         self.fd = read_fd
+        ask_fd, self.requests = os.pipe()  # the app asks the worker for untold episodes
+        os.set_blocking(self.requests, False)  # asking never blocks the window
         try:
             with open(self.log_path, "wb") as log:
                 self.process = subprocess.Popen(
@@ -136,6 +138,8 @@ class _Worker:
                         str(write_fd),
                         "--parent",
                         str(os.getpid()),
+                        "--requests",
+                        str(ask_fd),
                         *(["--limits", json.dumps(limits)] if limits else []),
                     ],
                     stdin=subprocess.PIPE,
@@ -143,15 +147,17 @@ class _Worker:
                     stderr=subprocess.STDOUT,
                     cwd=str(self.workdir),
                     env=child_env(str(self.workdir)),
-                    pass_fds=(write_fd,),
+                    pass_fds=(write_fd, ask_fd),
                     start_new_session=True,  # its own session and group: we end it whole
                 )
         except BaseException:
             os.close(read_fd)
+            os.close(self.requests)
             shutil.rmtree(self.dir, ignore_errors=True)
             raise
         finally:
             os.close(write_fd)
+            os.close(ask_fd)
         self.pidfd: int | None = None
         self.kill_at: float | None = None  # when a terminated worker's grace period ends
         self.known: list[int] = []  # its descendants when it was terminated
@@ -206,6 +212,10 @@ class _Worker:
     def release(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
+        if self.requests >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.requests)
+            self.requests = -1
         for fd in (self.fd, self.pidfd):
             if fd is not None and fd >= 0:
                 with contextlib.suppress(OSError):
@@ -220,6 +230,7 @@ _keep_warm = [False]
 _spare_limits: list[dict | None] = [None]  # the limits of the last run: the next spare's
 _dying: list[_Worker] = []  # killed, not yet reaped
 _live: set[SandboxRun] = set()
+_servers: set[SandboxRun] = set()  # finished runs whose workers tell untold episodes
 
 
 def prewarm() -> None:
@@ -264,6 +275,8 @@ def end_everything(wait_s: float = 1.0) -> None:
     """Kill every run and spare of this process and reap them (at exit, on Ctrl+C)."""
     for run in list(_live):
         run.cancel()
+    for run in list(_servers):
+        run.close_server()
     shutdown_prewarmed()
     deadline = time.monotonic() + wait_s
     while reap_dying() and time.monotonic() < deadline:
@@ -295,8 +308,10 @@ class SandboxRun:
         cwd: str | None = None,  # kept for callers; the script runs in a private folder
         allow_network: bool = False,
         allow_writes: bool = False,
+        lazy: bool = False,
     ) -> None:
         self.timeout_s = timeout_s
+        self._serving = False  # the worker stays after its result, to tell episodes
         self.memory_mb = memory_mb
         self._started = time.monotonic()
         self._finished_at: float | None = None
@@ -315,6 +330,7 @@ class SandboxRun:
             "cpu_s": math.ceil(timeout_s) + CPU_BACKSTOP_S,
             "allow_network": bool(allow_network),
             "allow_writes": bool(allow_writes),
+            "lazy": bool(lazy),
         }
         limits = {k: job[k] for k in LIMIT_KEYS}
         worker = _take_spare(limits)
@@ -403,6 +419,7 @@ class SandboxRun:
         if self._script_started is None and channel.READY in frames:
             self._script_started = time.monotonic()
         if channel.RESULT in frames:
+            self._serving = channel.SERVING in frames
             self._payload = frames[channel.RESULT]
             self._finish(None)
             return self._payload
@@ -435,6 +452,45 @@ class SandboxRun:
         self._finish(
             TraceResult.failed("timeout", f"Stopped after {self.elapsed:.1f} s: you pressed Stop.")
         )
+
+    # -- a finished run's worker, telling untold episodes ------------------------------
+
+    @property
+    def serving(self) -> bool:
+        """Does the worker stay to tell this story's untold episodes (and is it alive)?"""
+        return self._serving and self._worker.process.poll() is None
+
+    def ask(self, index: int) -> bool:
+        """Ask for the untold episode `index`; its answer comes from `told()`. Never blocks."""
+        if not self.serving:
+            return False
+        try:
+            os.write(self._worker.requests, f"{int(index)}\n".encode())
+        except OSError:
+            return False
+        return True
+
+    def told(self) -> list[dict]:
+        """Answers that have arrived: {"index", "episode": dict | None, "steps": [dict]}."""
+        self._drain()
+        answers = []
+        while self._reader.told:
+            try:
+                answers.append(json.loads(self._reader.told.pop(0)))
+            except ValueError:
+                continue
+        return answers
+
+    def close_server(self) -> None:
+        """End the worker that tells episodes (a new run, or the window closes)."""
+        if not self._serving:
+            return
+        self._serving = False
+        _servers.discard(self)
+        worker = self._worker
+        worker.kill()
+        if not worker.reaped():
+            _dying.append(worker)
 
     def wait(self) -> TraceResult:
         """Block until the run is over (for scripts and the CLI, not for a GUI)."""
@@ -470,6 +526,9 @@ class SandboxRun:
         # Whatever the script left behind (children, threads) ends with the run. A script
         # that finished has nothing to tidy up: kill at once; one stopped gets a grace.
         worker = self._worker
+        if result is None and self._serving:
+            _servers.add(self)  # it stays to tell untold episodes, until close_server()
+            return
         if result is None:
             worker.kill()
         else:
@@ -545,8 +604,10 @@ def start_run(
     cwd: str | None = None,
     allow_network: bool = False,
     allow_writes: bool = False,
+    lazy: bool = False,
 ) -> SandboxRun:
-    """Start running source in a worker process and return at once."""
+    """Start running source in a worker process and return at once. lazy: a long loop's
+    middle iterations stay untold, and the worker stays to tell them (`ask`, `told`)."""
     return SandboxRun(
         source,
         timeout_s,
@@ -555,6 +616,7 @@ def start_run(
         cwd=cwd,
         allow_network=allow_network,
         allow_writes=allow_writes,
+        lazy=lazy,
     )
 
 

@@ -107,8 +107,8 @@ class Story:
         """The schema's dict. Built by hand, not with `asdict` (which deep-copies every
         tuple and was most of a run's encoding time); values are JSON-ready as they are."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["episodes"] = [_episode_dict(e) for e in self.episodes]
-        data["steps"] = [_step_dict(s) for s in self.steps]
+        data["episodes"] = [episode_to_dict(e) for e in self.episodes]
+        data["steps"] = [step_to_dict(s) for s in self.steps]
         data["error"] = asdict(self.error) if self.error is not None else None
         data["version"] = SCHEMA_VERSION
         return data
@@ -118,31 +118,8 @@ class Story:
         version = data.get("version")
         if version != SCHEMA_VERSION:
             raise ValueError(f"unsupported story version {version!r} (expected {SCHEMA_VERSION})")
-        episodes = tuple(
-            Episode(
-                e["index"],
-                e["title"],
-                e["first_step"],
-                e["last_step"],
-                e["backward_step"],
-                tuple(StoryNode(**{**n, "shape": tuple(n["shape"])}) for n in e["nodes"]),
-                tuple(StoryEdge(**x) for x in e["edges"]),
-            )
-            for e in data["episodes"]
-        )
-        steps = tuple(
-            Step(
-                **{
-                    **s,
-                    "focus": tuple(s["focus"]),
-                    "edges": tuple(s["edges"]),
-                    "token": Token(**s["token"]) if s["token"] else None,
-                    "updates": tuple(tuple(u) for u in s["updates"]),
-                    "math": tuple(s.get("math", ())),
-                }
-            )
-            for s in data["steps"]
-        )
+        episodes = tuple(episode_from_dict(e) for e in data["episodes"])
+        steps = tuple(step_from_dict(s) for s in data["steps"])
         error = ErrorInfo(**data["error"]) if data.get("error") else None
         return cls(
             data["source"],
@@ -160,14 +137,39 @@ def _shallow(obj) -> dict:
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
-def _episode_dict(e: Episode) -> dict:
+def episode_from_dict(e: dict) -> Episode:
+    return Episode(
+        e["index"],
+        e["title"],
+        e["first_step"],
+        e["last_step"],
+        e["backward_step"],
+        tuple(StoryNode(**{**n, "shape": tuple(n["shape"])}) for n in e["nodes"]),
+        tuple(StoryEdge(**x) for x in e["edges"]),
+    )
+
+
+def step_from_dict(s: dict) -> Step:
+    return Step(
+        **{
+            **s,
+            "focus": tuple(s["focus"]),
+            "edges": tuple(s["edges"]),
+            "token": Token(**s["token"]) if s["token"] else None,
+            "updates": tuple(tuple(u) for u in s["updates"]),
+            "math": tuple(s.get("math", ())),
+        }
+    )
+
+
+def episode_to_dict(e: Episode) -> dict:
     data = _shallow(e)
     data["nodes"] = [_shallow(n) for n in e.nodes]
     data["edges"] = [_shallow(x) for x in e.edges]
     return data
 
 
-def _step_dict(s: Step) -> dict:
+def step_to_dict(s: Step) -> dict:
     data = _shallow(s)
     if s.token is not None:
         data["token"] = _shallow(s.token)

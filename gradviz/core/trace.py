@@ -24,6 +24,7 @@ from dataclasses import replace
 
 import engine
 
+from .deferred import build_lazy_story
 from .errors import MESSAGE_CAP, ErrorInfo, explain_exception
 from .output import CappedOutput, clean_text
 from .result import TraceResult
@@ -219,8 +220,11 @@ def _run_cells(compiled, namespace: dict, output: CappedOutput, filename: str):
     return None
 
 
-def trace_source(source: str, filename: str = "<editor>") -> TraceResult:
-    """Run `source` and return its story, its printed output and its error, if any."""
+def trace_source(source: str, filename: str = "<editor>", lazy: bool = False) -> TraceResult:
+    """Run `source` and return its story, its printed output and its error, if any.
+
+    lazy: a long loop's middle iterations are left untold, and the result's `teller`
+    tells them on demand (gradviz.core.deferred)."""
     source = source.removeprefix("\ufeff")  # a BOM is not code (CPython skips it too)
     lines = physical_lines(source)
     try:
@@ -242,10 +246,16 @@ def trace_source(source: str, filename: str = "<editor>") -> TraceResult:
                 error = _run_cells(compiled, namespace, output, filename)
             finally:
                 restore()
+    teller = None
     try:
-        story = build_story(
-            recorder.events, source, filename, namespace, error, truncated=recorder.truncated
-        )
+        if lazy:
+            story, teller = build_lazy_story(
+                recorder.events, source, filename, namespace, error, recorder.truncated
+            )
+        else:
+            story = build_story(
+                recorder.events, source, filename, namespace, error, truncated=recorder.truncated
+            )
         # The engine does not record .item(): printed scalars are read from the output.
         story = replace(story, series=with_logged(story.series, output.text()))
     except Exception as exc:  # noqa: BLE001 - a bug in telling the story must not lose the run
@@ -254,4 +264,6 @@ def trace_source(source: str, filename: str = "<editor>") -> TraceResult:
             "stderr",
             f"\n[gradviz could not tell this run as a story: {type(exc).__name__}: {exc}]\n",
         )
-    return TraceResult(story, output.text(), error)
+    return TraceResult(
+        story, output.text(), error, teller=teller if teller and teller.untold else None
+    )

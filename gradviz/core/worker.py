@@ -101,7 +101,8 @@ def run_job(job: dict, fd: int, confined: str | None = None) -> None:
     result = None
     _send(fd, channel.frame(channel.READY, b""))  # the time limit counts from here
     try:
-        result = trace_source(source, job.get("filename") or "<editor>")
+        lazy = job.get("requests_fd") is not None
+        result = trace_source(source, job.get("filename") or "<editor>", lazy=lazy)
     except MemoryError:
         pass  # no "as": the traceback would keep the script's frames (and memory) alive
     except BaseException as exc:  # noqa: BLE001 - a script that broke gradviz's own code
@@ -124,12 +125,55 @@ def run_job(job: dict, fd: int, confined: str | None = None) -> None:
             # Say which limit was hit and how to change it, keeping the line.
             result = _as_memory_failure(result, memory_mb)
         payload = TraceResult(result.story, result.stdout, result.error, sandbox).to_bytes()
+        teller = result.teller if job.get("requests_fd") is not None else None
+        if teller is not None:
+            _send(fd, channel.frame(channel.SERVING, b""))
         _send(fd, channel.frame(channel.RESULT, payload))
     except MemoryError:
         _send(fd, out_of_memory)
-    _close(fd)
+        teller = None
     _end_descendants()
+    if teller is not None:
+        del result, payload
+        _serve(teller, int(job["requests_fd"]), fd)
+    _close(fd)
     _exit(0)
+
+
+def _serve(teller, requests: int, fd: int) -> None:
+    """Tell untold episodes as the app asks for them (one index per line), until it
+    closes the request pipe or goes away."""
+    from gradviz.core.story import episode_to_dict, step_to_dict
+
+    pending = b""
+    while True:
+        try:
+            data = os.read(requests, 4096)
+        except InterruptedError:
+            continue
+        except OSError:
+            return
+        if not data:
+            return
+        pending += data
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            try:
+                index = int(line)
+                told = teller.tell(index)
+            except Exception:  # noqa: BLE001 - a bad request or a tell that failed
+                told = None
+                index = -1
+            answer = {"index": index, "episode": None, "steps": []}
+            if told is not None:
+                episode, steps = told
+                answer = {
+                    "index": index,
+                    "episode": episode_to_dict(episode),
+                    "steps": [step_to_dict(s) for s in steps],
+                }
+            text = json.dumps(answer, ensure_ascii=False).encode("utf-8", "replace")
+            _send(fd, channel.frame(channel.TOLD, text))
 
 
 def _end_descendants() -> None:
@@ -167,6 +211,13 @@ def main(argv: list[str]) -> int:
         return 0  # the app went away before giving us a job
     job = json.loads(line)
     job["parent"] = parent
+    if "--requests" in argv:  # the pipe on which the app asks for untold episodes
+        requests = int(argv[argv.index("--requests") + 1])
+        os.set_inheritable(requests, False)
+        if job.get("lazy"):
+            job["requests_fd"] = requests
+        else:
+            os.close(requests)
     if limits is not None and any(job.get(k) != v for k, v in limits.items()):
         return EXIT_USAGE  # not the limits it was confined for (the sandbox never does this)
     # input() in the script sees end-of-file rather than waiting on our pipe.

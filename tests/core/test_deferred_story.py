@@ -106,3 +106,46 @@ def test_telling_one_episode_tells_no_other() -> None:
     assert len([e for e in spliced.episodes if e.nodes]) == told_before + 1
     assert not deferred.is_untold(spliced, middle)
     assert deferred.is_untold(spliced, middle + 1)
+
+
+def test_the_worker_stays_to_tell_untold_episodes_and_ends_when_closed() -> None:
+    import os
+    import select
+    import time
+
+    from gradviz.core import sandbox
+    from gradviz.core.story import episode_from_dict, step_from_dict
+
+    source = textwrap.dedent(LINEAR.format(n=150)).lstrip("\n")
+    run = sandbox.start_run(source, timeout_s=60, lazy=True)
+    result = run.wait()
+    assert result.error is None and run.serving
+    story = result.story
+    middle = len(story.episodes) // 2
+    assert deferred.is_untold(story, middle)
+    assert run.ask(middle)
+    answers: list = []
+    deadline = time.monotonic() + 30
+    while not answers and time.monotonic() < deadline:
+        select.select([run.fileno()], [], [], 0.5)
+        answers = run.told()
+    (answer,) = answers
+    assert answer["index"] == middle
+    episode = episode_from_dict(answer["episode"])
+    told = deferred.splice(story, episode, tuple(step_from_dict(s) for s in answer["steps"]))
+    assert not deferred.is_untold(told, middle)
+    assert told.episodes[middle].title == story.episodes[middle].title
+    pid = run.pid
+    run.close_server()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        sandbox.reap_dying()
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.02)
+    else:
+        raise AssertionError("the telling worker outlived close_server()")
+    eager = sandbox.run_sandboxed(source, timeout_s=60)  # not lazy: everything told
+    assert not any(deferred.is_untold(eager.story, e.index) for e in eager.story.episodes)
