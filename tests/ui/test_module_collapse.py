@@ -159,3 +159,22 @@ def test_a_collapsed_mlp_matches_its_golden(qapp) -> None:
     scene = player.scene(k)
     assert sum(b.role == "module" for b in scene.boxes) == 4
     assert_matches_golden(render_image(scene, ExportOptions()), "module_collapsed_xor_mlp")
+
+
+def test_export_collapse_option(tmp_path) -> None:
+    from test_cli import cli
+
+    from gradviz.__main__ import _collapsed
+    from gradviz.core import story_json
+
+    script = tmp_path / "xor.py"
+    script.write_text(XOR_ONCE, encoding="utf-8")
+    out = tmp_path / "story.json"
+    done = cli(str(script), "-o", str(out), "--collapse")
+    assert done.returncode == 0, done.stderr
+    player = story_json.loads(out.read_text(encoding="utf-8"))
+    titles = {n.title for n in player.story.episodes[0].nodes if n.role == "module"}
+    assert titles == {"model.0 · Linear", "model.1 · Tanh", "model.2 · Linear", "model.3 · Sigmoid"}
+    story = record_story(XOR_ONCE)[0]
+    assert _collapsed(story, None) == frozenset()
+    assert _collapsed(story, "model.0, model.2") == {"model.0", "model.2"}
