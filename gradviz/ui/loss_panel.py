@@ -509,7 +509,11 @@ class TrainingView:
         if not self.series:
             return
         story = getattr(self.window, "_story", None)
-        current = iterations_at_step(self.series, story, self.window.current_step, self._ranges)
+        step = self.window.current_step
+        player = getattr(self.window, "player", None)
+        if player is not None:  # collapsed modules: the step of the story run
+            step = player.source_step(step)
+        current = iterations_at_step(self.series, story, step, self._ranges)
         self.panel.plot.set_current(current)
         self.history.history.set_current(current)
 
@@ -518,7 +522,9 @@ class TrainingView:
         steps = self.series.get("steps", ())
         if not 0 <= i < len(steps):
             return
-        self.window.transport.go_to(steps[i])
+        player = getattr(self.window, "player", None)
+        # With collapsed modules the timeline counts the collapsed story's steps.
+        self.window.transport.go_to(player.view_step(steps[i]) if player else steps[i])
         told = self.series.get("told", ())
         if i < len(told) and not told[i]:
             hidden = [k for k, t in enumerate(told) if not t]

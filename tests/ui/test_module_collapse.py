@@ -115,6 +115,11 @@ def test_view_menu_collapses_every_module_at_depth_one(qtbot, window) -> None:  
     window.transport.show_step(k)
     window.show_step(k, animate=False)
     assert window.narration.text().startswith("model.2 (Linear) receives ∂loss/∂model.2.addmm")
+    # The loss curve's iterations follow the collapsed timeline.
+    window.training.jump(0)
+    assert window.player.story.steps[window.current_step].episode == 0
+    window.training.jump(1)
+    assert window.player.story.steps[window.current_step].episode == 1
     window.module_collapse.expand_action.trigger()
     assert window.player.collapsed == frozenset()
     assert not any(b.role == "module" for b in window.current_scene().boxes)
