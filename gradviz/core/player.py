@@ -77,6 +77,18 @@ class Player:
     def view_step(self, source_k: int) -> int:
         return self.view.view_step(source_k) if self.view is not None else source_k
 
+    def adopt_layouts(self, other: Player, changed: int) -> None:
+        """Reuse another player's layouts for a story that differs from its story only in
+        episode `changed` (an untold iteration, told): nothing else is laid out again."""
+        if other.direction != self.direction or len(other.story.episodes) != len(
+            self.story.episodes
+        ):
+            return
+        for cache in ("_layouts", "_structures", "_drawn"):
+            mine, theirs = getattr(self, cache, None), getattr(other, cache, None)
+            if isinstance(mine, dict) and isinstance(theirs, dict):
+                mine.update((k, v) for k, v in theirs.items() if k != changed)
+
     # ----- navigation --------------------------------------------------------------------
     def episodes(self) -> list[EpisodeInfo]:
         return [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -42,14 +43,28 @@ class EpisodeList(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._episodes: list[EpisodeLike] = []
+        self._firsts: list[int] = []  # each episode's first step, for a bisect
         self.setAlternatingRowColors(False)
+        self.setUniformItemSizes(
+            True
+        )  # every row is two lines: a long loop's 1,000 rows stay quick
         self.setWordWrap(True)
         self.setSpacing(2)
         self.itemClicked.connect(self._on_item)
         self.itemActivated.connect(self._on_item)
 
     def set_episodes(self, episodes: Sequence[EpisodeLike]) -> None:
-        self._episodes = list(episodes)
+        old, self._episodes = self._episodes, list(episodes)
+        self._firsts = [e.first_step for e in self._episodes]
+        if len(old) == len(self._episodes) == self.count():
+            # The same episodes, one of them told (a long loop): update rows in place.
+            for row, (before, episode) in enumerate(zip(old, self._episodes)):
+                if before != episode:
+                    item = self.item(row)
+                    item.setText(_label(row, episode))
+                    item.setData(Qt.ItemDataRole.UserRole, episode.first_step)
+                    item.setToolTip(episode.title)
+            return
         self.clear()
         for index, episode in enumerate(self._episodes):
             item = QListWidgetItem(_label(index, episode))
@@ -60,10 +75,10 @@ class EpisodeList(QListWidget):
     def set_current_step(self, step: int) -> None:
         """Select the episode that holds step, without emitting episodeActivated."""
         self.blockSignals(True)
-        for row, episode in enumerate(self._episodes):
-            if episode.first_step <= step <= episode.last_step:
+        row = bisect.bisect_right(self._firsts, step) - 1
+        if 0 <= row < len(self._episodes) and step <= self._episodes[row].last_step:
+            if self.currentRow() != row:
                 self.setCurrentRow(row)
-                break
         else:
             self.clearSelection()
         self.blockSignals(False)

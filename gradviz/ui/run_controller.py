@@ -27,6 +27,7 @@ class RunController(QObject):
     """Start, stop and watch a run; emits ``finished(result, elapsed_s)`` exactly once."""
 
     finished = Signal(object, float)
+    told = Signal(object)  # the worker told an untold episode: {"index", "episode", "steps"}
     tick = Signal(float)  # seconds elapsed, while running
     _decoded = Signal(object, object)  # from the decoding thread: (run, result)
 
@@ -39,6 +40,9 @@ class RunController(QObject):
         # job the decoding thread runs on the result (its layout and first scene).
         self.prepare: Callable[[], Callable[[TraceResult], object]] | None = None
         self.prepared: object = None  # what that job made, for the result being delivered
+        # The finished run whose worker stays to tell a long loop's untold episodes.
+        self.server: sandbox.SandboxRun | None = None
+        self._server_notifiers: list[QSocketNotifier] = []
         self._notifiers: list[QSocketNotifier] = []
         self._wake = QTimer(self)
         self._wake.setSingleShot(True)
@@ -54,10 +58,12 @@ class RunController(QObject):
     def running(self) -> bool:
         return self.run is not None
 
-    def start(self, source: str, **options) -> None:
-        """Start source in the sandbox (any current run is stopped first)."""
+    def start(self, source: str, lazy: bool = True, **options) -> None:
+        """Start source in the sandbox (any current run is stopped first). lazy: a long
+        loop's middle iterations are told when asked for (`request_episode`)."""
         self.stop(report=False)
-        run = sandbox.start_run(source, **options)
+        self.close_server()
+        run = sandbox.start_run(source, lazy=lazy, **options)
         self.run = run
         for fd in (run.fileno(), run.pidfd):
             if fd is None or fd < 0:
@@ -69,7 +75,10 @@ class RunController(QObject):
         self._schedule()
 
     def stop(self, report: bool = True) -> None:
-        """Stop the run now (the worker is killed, not waited for)."""
+        """Stop the run now (the worker is killed, not waited for). Without a report (a
+        new run, or the window closing) the worker telling episodes ends too."""
+        if not report:
+            self.close_server()
         run = self.run
         if run is None:
             return
@@ -155,10 +164,46 @@ class RunController(QObject):
         result: TraceResult = run.pump()
         self._detach()
         self.prepared = prepared
+        if run.serving:
+            self._serve(run)
         try:
             self.finished.emit(result, run.elapsed)
         finally:
             self.prepared = None
+
+    # -- a finished run's worker, telling untold episodes -------------------------------
+
+    def request_episode(self, index: int) -> bool:
+        """Ask for an untold episode; it arrives by `told`. False: nobody can tell it."""
+        return self.server is not None and self.server.ask(index)
+
+    def close_server(self) -> None:
+        for notifier in self._server_notifiers:
+            notifier.setEnabled(False)
+            notifier.deleteLater()
+        self._server_notifiers.clear()
+        if self.server is not None:
+            self.server.close_server()
+            self.server = None
+            self._reaper.start()
+
+    def _serve(self, run: sandbox.SandboxRun) -> None:
+        self.server = run
+        for fd in (run.fileno(), run.pidfd):
+            if fd is None or fd < 0:
+                continue
+            notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
+            notifier.activated.connect(self._on_server_readable)
+            self._server_notifiers.append(notifier)
+
+    def _on_server_readable(self, *_args) -> None:
+        server = self.server
+        if server is None:
+            return
+        for answer in server.told():
+            self.told.emit(answer)
+        if not server.serving:  # it died (its CPU limit): untold episodes stay untold
+            self.close_server()
 
     def _reap(self) -> None:
         if sandbox.reap_dying() == 0:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -54,6 +54,8 @@ class TimelineSlider(QSlider):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self._episodes: list[EpisodeLike] = []
+        self._bands_key: tuple | None = None
+        self._bands: QPixmap | None = None
         self.setMinimumHeight(26)
         self.setPageStep(1)
         # A plain groove: the style's coloured "elapsed" fill would hide the episode bands.
@@ -61,12 +63,8 @@ class TimelineSlider(QSlider):
 
     def set_episodes(self, episodes: Sequence[EpisodeLike]) -> None:
         self._episodes = list(episodes)
+        self._bands_key = None
         self.update()
-
-    def _x_of(self, value: int, groove: QRect, handle: int) -> int:
-        span = groove.width() - handle
-        pos = QStyle.sliderPositionFromValue(self.minimum(), self.maximum(), value, span)
-        return groove.left() + handle // 2 + pos
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         # Groove, then the episode bands, then the handle on top of them.
@@ -77,10 +75,25 @@ class TimelineSlider(QSlider):
         option.subControls = QStyle.SubControl.SC_SliderGroove
         style.drawComplexControl(QStyle.ComplexControl.CC_Slider, option, painter, self)
         if self._episodes and self.maximum() > self.minimum():
-            self._paint_bands(painter, option)
+            painter.drawPixmap(0, 0, self._bands_pixmap(option))
         option.subControls = QStyle.SubControl.SC_SliderHandle
         style.drawComplexControl(QStyle.ComplexControl.CC_Slider, option, painter, self)
         painter.end()
+
+    def _bands_pixmap(self, option: QStyleOptionSlider) -> QPixmap:
+        """The bands, drawn once per size and story: a 1,000-iteration loop has 1,000
+        episodes, too many to draw on every move of the handle."""
+        key = (self.size(), self.minimum(), self.maximum(), id(self._episodes))
+        if self._bands_key != key:
+            ratio = self.devicePixelRatioF()
+            pixmap = QPixmap(self.size() * ratio)
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            self._paint_bands(painter, option)
+            painter.end()
+            self._bands_key, self._bands = key, pixmap
+        return self._bands
 
     def _paint_bands(self, painter: QPainter, option: QStyleOptionSlider) -> None:
         style = self.style()
@@ -92,11 +105,17 @@ class TimelineSlider(QSlider):
         ).width()
         top, height = groove.center().y() - 5, 10
         painter.setPen(Qt.PenStyle.NoPen)
+        # Qt's sliderPositionFromValue, in plain arithmetic: it runs for every episode.
+        low, span = self.minimum(), max(1, self.maximum() - self.minimum())
+        left, width = groove.left() + handle // 2, groove.width() - handle
+
+        def x_of(value: int) -> int:
+            return left + round((value - low) * width / span)
+
         for episode in self._episodes:
-            start = self._x_of(episode.first_step, groove, handle)
-            end = self._x_of(episode.last_step, groove, handle)
+            start, end = x_of(episode.first_step), x_of(episode.last_step)
             back = episode.backward_step
-            split = self._x_of(back, groove, handle) if back is not None else end
+            split = x_of(back) if back is not None else end
             painter.fillRect(QRect(start, top, max(2, split - start), height), FORWARD_BAND)
             if back is not None:
                 painter.fillRect(QRect(split, top, max(2, end - split), height), BACKWARD_BAND)
