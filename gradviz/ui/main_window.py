@@ -43,6 +43,7 @@ from gradviz.ui.opening import ViewInputs, choose_direction, opening_step, prepa
 from gradviz.ui.run_controller import RunController, prewarm_imports
 from gradviz.ui.settings import DIRECTIONS, Settings
 from gradviz.ui.transport import Transport
+from gradviz.ui.untold import UntoldEpisodes, same_place, with_story
 
 if TYPE_CHECKING:  # the player pulls in networkx and numpy: loaded with the first story
     from gradviz.core.player import Player
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.runner = RunController(self)  # results arrive by notifier, never by polling
         self.runner.finished.connect(self._on_result)
         self.runner.prepare = self._opening_job
+        self.untold = UntoldEpisodes(self)  # a long loop's iterations, told when reached
         self.runner.tick.connect(lambda s: self.elapsed_label.setText(f"{s:.1f} s"))
 
         self._build_widgets()
@@ -537,6 +539,26 @@ class MainWindow(QMainWindow):
         if self.transport.step != step:
             self.transport.show_step(step)
         self._refresh_inspector()
+        self.untold.check(step)
+
+    def adopt_story(self, story, changed_episode: int) -> None:
+        """Take a story that differs from the shown one in one episode (an untold loop
+        iteration, now told): the same view and place, the other layouts kept."""
+        from gradviz.core.player import Player
+
+        old, step, playing = self.player, self.current_step, self.transport.playing
+        self._story = story
+        self.result = with_story(self.result, story)
+        self.player = Player(story, old.direction, old.collapsed)
+        self.player.adopt_layouts(old, changed_episode)
+        episodes = self.player.episodes()
+        self.transport.set_story(self.player.step_count, episodes)
+        self.episodes.set_episodes(episodes)
+        step = same_place(old.story, self.player.story, step, changed_episode)
+        self.transport.show_step(step)
+        self.show_step(step, animate=False)
+        if playing:
+            self.transport.play()
 
     def _refresh_inspector(self) -> None:
         ids = {box.id for box in self._scene.boxes}
