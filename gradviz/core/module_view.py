@@ -270,6 +270,8 @@ def _plan(ep: Episode, collapsed: frozenset[str]) -> _Plan:
                 if member.get(e.source) == path and member.get(e.target) != path
             )
         )
+        # Nothing used its result (yet): the last op it ran stands for its output.
+        outputs = outputs or ops[-1:]
         plan.boxes[path] = ModuleBox(
             path, classes.get(path, ""), bid, inside, ops, params, inputs, outputs
         )
@@ -498,9 +500,11 @@ class _Teller:
             text += f": the op inside it ({what}) gives"
         else:
             text += f": the {len(ops)} ops inside it ({what}) give"
-        text += (
-            f" its output {out}." if out is not None and mb.outputs[0] in ops else " its result."
-        )
+        used = any(e.source == mb.id for e in self.plan.edges)
+        if out is None or mb.outputs[0] not in ops:
+            text += " its result."
+        else:  # a result nothing used yet (the script stopped) is not called its output
+            text += f" its output {out}." if used else f" {out}."
         return text, tuple(math)
 
     def backward_words(self, mb: ModuleBox, run: list[Step]) -> tuple[str, tuple]:
