@@ -68,6 +68,7 @@ _LIGHT = Palette(
         st.ROLE_CONSTANT: ("#FBF7E1", "#B59A00", "#5C4B00", "#D4B400"),
         st.ROLE_OP: ("#EFF1F4", "#6B7686", "#2E3A48", "#6B7686"),
         st.ROLE_GRAD_FN: ("#F7E9F1", "#B0588F", "#6E2457", "#CC79A7"),
+        st.ROLE_MODULE: ("#F7E9F1", "#B0588F", "#6E2457", "#CC79A7"),  # ops, collapsed
         st.ROLE_ACCUMULATE: ("#E1F4EC", "#00876A", "#00513F", "#009E73"),
         st.ROLE_SEED: ("#FDEBDD", "#D55E00", "#8A3C00", "#D55E00"),
     },
@@ -120,6 +121,7 @@ _DARK = Palette(
         st.ROLE_CONSTANT: ("#2D2914", "#C9AE1C", "#F2DF7A", "#D4B400"),
         st.ROLE_OP: ("#252B33", "#8592A3", "#D3DAE3", "#8592A3"),
         st.ROLE_GRAD_FN: ("#33202C", "#CC79A7", "#F2BCD9", "#CC79A7"),
+        st.ROLE_MODULE: ("#33202C", "#CC79A7", "#F2BCD9", "#CC79A7"),  # ops, collapsed
         st.ROLE_ACCUMULATE: ("#10302A", "#2BBF95", "#93E6CB", "#2BBF95"),
         st.ROLE_SEED: ("#3A2414", "#E69F00", "#FFC894", "#E69F00"),
     },
