@@ -3,7 +3,8 @@
 A box's context menu offers "Collapse model.0" for every module the box lies in (innermost
 first) and "Expand model.0" on a collapsed module's box; View → Collapse Modules collapses
 every module at depth 1 and View → Expand All Modules shows every box again. A story with
-an episode of more than 60 boxes opens with its modules collapsed at depth 1.
+an episode of more than 60 boxes opens with its modules collapsed at depth 1, until the
+learner chooses; that choice then holds for the next runs.
 
 The window's player is replaced by a player of the same story with another set of
 collapsed modules (core: `Player(story, collapsed=…)`, gradviz.core.module_view); the step
@@ -31,6 +32,9 @@ class ModuleCollapse(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
+        # The learner's last choice, kept for the next run of the script (None: none yet,
+        # so a big graph opens collapsed).
+        self.chosen: frozenset[str] | None = None
         self.collapse_action = QAction("&Collapse Modules", window)
         self.collapse_action.setStatusTip("Show every nn.Module at depth 1 as one box")
         self.collapse_action.triggered.connect(self.collapse_all)
@@ -96,7 +100,8 @@ class ModuleCollapse(QObject):
         """Show the story with exactly these modules collapsed, at the same moment."""
         w = self.window
         player = w.player
-        if player is None or frozenset(paths) == self.collapsed():
+        self.chosen = frozenset(paths)
+        if player is None or self.chosen == self.collapsed():
             return
         new, step = player.with_collapsed(paths, w.current_step)
         self._show(new, step)
@@ -117,11 +122,16 @@ class ModuleCollapse(QObject):
             w.show_step(step, animate=False)
 
     def apply_default(self) -> None:
-        """A story with a big episode opens with its modules collapsed at depth 1."""
+        """A new run shows the modules the learner collapsed before (those it still has);
+        before any choice, a story with a big episode opens collapsed at depth 1."""
         player = self.window.player
         if player is None or player.collapsed or not player.step_count:
             return
-        paths = _mv().default_collapsed(player.source)
+        mv = _mv()
+        if self.chosen is not None:
+            paths = self.chosen & set(mv.module_classes(player.source))
+        else:
+            paths = mv.default_collapsed(player.source)
         if paths:
             new, step = player.with_collapsed(paths, self.window.current_step)
             self._show(new, step)

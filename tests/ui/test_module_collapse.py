@@ -120,6 +120,9 @@ def test_view_menu_collapses_every_module_at_depth_one(qtbot, window) -> None:  
     assert window.player.story.steps[window.current_step].episode == 0
     window.training.jump(1)
     assert window.player.story.steps[window.current_step].episode == 1
+    # A new run of the script keeps the modules collapsed.
+    run_code(qtbot, window, XOR)
+    assert window.player.collapsed == {"model.0", "model.1", "model.2", "model.3"}
     window.module_collapse.expand_action.trigger()
     assert window.player.collapsed == frozenset()
     assert not any(b.role == "module" for b in window.current_scene().boxes)
@@ -130,6 +133,10 @@ def test_a_graph_of_more_than_60_boxes_opens_collapsed(qtbot, window) -> None:  
     assert max(len(e.nodes) for e in window.player.source.episodes) > 60
     assert window.player.collapsed == {f"model.{i}" for i in range(20)}
     assert len(window.current_scene().boxes) < 30
+    # Expanded by the learner, it stays expanded when the script runs again.
+    window.module_collapse.expand_action.trigger()
+    run_code(qtbot, window, DEEP)
+    assert window.player.collapsed == frozenset()
 
 
 # One iteration, the MLP made in a function: no line binds a name to one of its parameters.
