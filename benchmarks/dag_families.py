@@ -45,6 +45,31 @@ def rnn(nodes: int, seed: int = 0) -> nx.DiGraph:
     return graph
 
 
+def rnn_shared(nodes: int, seed: int = 0) -> nx.DiGraph:
+    """An unrolled RNN cell ``h = tanh(W_h @ h + W_x @ xs[t] + b)`` as a story draws it.
+
+    The leaves W_h, W_x and b each feed their AccumulateGrad, which feeds every step;
+    the input tensor xs feeds one select per step. Each step: select, mv(W_x, x_t),
+    mv(W_h, h), add, add(b), tanh; the last hidden state is summed into the seed.
+    """
+    del seed
+    graph = nx.DiGraph()
+    for leaf in ("W_h", "W_x", "b"):
+        graph.add_edge(leaf, f"AccumulateGrad({leaf})")
+    hidden = "h0"
+    graph.add_nodes_from(["xs", hidden])
+    for t in range(max(1, (nodes - 11) // 6)):
+        sel, mv_x, mv_h = f"select{t}", f"mv_x{t}", f"mv_h{t}"
+        add, add_b, tanh = f"add{t}", f"add_b{t}", f"tanh{t}"
+        graph.add_edges_from([("xs", sel), (sel, mv_x), ("AccumulateGrad(W_x)", mv_x)])
+        graph.add_edges_from([(hidden, mv_h), ("AccumulateGrad(W_h)", mv_h)])
+        graph.add_edges_from([(mv_h, add), (mv_x, add), (add, add_b)])
+        graph.add_edges_from([("AccumulateGrad(b)", add_b), (add_b, tanh)])
+        hidden = tanh
+    graph.add_edges_from([(hidden, "sum"), ("sum", "seed")])
+    return graph
+
+
 def residual(nodes: int, seed: int = 0) -> nx.DiGraph:
     """Residual stack: blocks of op(weight) -> op(weight) -> add(skip).
 
@@ -86,4 +111,10 @@ def random_dag(nodes: int, seed: int = 0) -> nx.DiGraph:
     return graph
 
 
-FAMILIES = {"mlp": mlp, "residual": residual, "random": random_dag, "rnn": rnn}
+FAMILIES = {
+    "mlp": mlp,
+    "residual": residual,
+    "random": random_dag,
+    "rnn": rnn,
+    "rnn_shared": rnn_shared,
+}

@@ -15,6 +15,8 @@ kept small, so a 300-box story stays well under 1 MB:
 - ``boxes``: ``[id, role, title, subtitle, x, y, w, h, line, muted, details]``,
   one entry per distinct box geometry; ``details`` indexes ``details``, the
   inspector rows that never change (flat ``[name, text, ...]`` string indices).
+  A box of a node drawn several times (a shared leaf, see shared_refs.py) has a
+  twelfth item, the node's id (the boxes' ids differ).
 - ``edges``: ``[id, source, target, [x0, y0, x1, y1, ...], label, kind]``.
 - ``episodes``: ``[title, first step, last step, backward step or null]``.
 - ``steps``: ``{"ep", "ph", "n", "m", "f", "l"}`` (episode, phase, narration, math
@@ -158,7 +160,7 @@ class _Payload:
 
     def box_static(self, b, node) -> int:
         key = (b.id, b.role, b.title, b.subtitle, b.x, b.y, b.width, b.height, b.line)
-        key += (bool(getattr(b, "muted", False)),)
+        key += (getattr(b, "ref_of", None), bool(getattr(b, "muted", False)))
         index = self.box_index.get(key)
         if index is None:
             detail = getattr(node, "detail", None) or {}
@@ -171,6 +173,9 @@ class _Payload:
             details = self.detail_sets.add(flat, list(flat)) if flat else -1
             geometry = [_num(b.x), _num(b.y), _num(b.width), _num(b.height)]
             item = [b.id, b.role, b.title, b.subtitle, *geometry, b.line, int(key[-1]), details]
+            ref = getattr(b, "ref_of", None)
+            if ref is not None:  # one of the boxes of a shared node (shared_refs.py)
+                item.append(ref)
             index = self.box_index[key] = self.boxes.add(key, item)
         return index
 
@@ -183,7 +188,7 @@ class _Payload:
             index = self.edge_index[key] = self.edges.add(key, item)
         return index
 
-    def box_row(self, static: int, node, k: int, step, now: dict) -> tuple:
+    def box_row(self, static: int, node, k: int, step, now: dict, shared: bool = False) -> tuple:
         # The rules of Player.scene for one box.
         s = now.get(node.id, {})
         appears = node.detail.get("appears")
@@ -196,6 +201,8 @@ class _Payload:
         badges = (st.BADGE_FREED,) if s.get("freed") else ()
         if state == st.STATE_FREED:  # stories saved before the freed badge existed
             state, badges = st.STATE_DONE, (st.BADGE_FREED,)
+        if shared:
+            badges = (*badges, st.BADGE_SHARED)
         grad = s.get("grad")
         if node.role == "leaf" and grad is None:
             grad = "None"
@@ -227,7 +234,9 @@ class _Payload:
         prev_boxes: list[tuple] | None = None
         prev_edges: list[tuple] | None = None
         episode, now = -1, {}
-        box_at: dict[str, tuple] = {}  # node id -> (position in the rows, node, static index)
+        # node id -> [(position in the rows, node, static index, shared)]: a shared node
+        # has several boxes
+        box_at: dict[str, list] = {}
         edge_at: dict[str, tuple] = {}
         appearing: dict[int, list] = {}  # step -> node ids that stop being hidden there
         touched: set = set()  # ids the previous step was about
@@ -247,13 +256,14 @@ class _Payload:
                 box_at, edge_at, appearing = {}, {}, {}
                 box_rows, edge_rows = [], []
                 for i, b in enumerate(scene.boxes):
-                    node = nodes[b.id]
+                    ref = getattr(b, "ref_of", None)
+                    node = nodes[ref or b.id]
                     static = self.box_static(b, node)
-                    box_at[b.id] = (i, node, static)
-                    box_rows.append(self.box_row(static, node, k, step, now))
+                    box_at.setdefault(node.id, []).append((i, node, static, ref is not None))
+                    box_rows.append(self.box_row(static, node, k, step, now, ref is not None))
                     appears = node.detail.get("appears")
                     if appears is not None and appears > k:
-                        appearing.setdefault(appears, []).append(b.id)
+                        appearing.setdefault(appears, []).append(node.id)
                 for i, e in enumerate(scene.edges):
                     static = self.edge_static(e, base[e.id].kind)
                     edge_at[e.id] = (i, base[e.id], static)
@@ -269,11 +279,11 @@ class _Payload:
                 changed_boxes, changed_edges = [], []
                 for target in dirty:
                     if target in box_at:
-                        i, node, static = box_at[target]
-                        row = self.box_row(static, node, k, step, now)
-                        if row != box_rows[i]:
-                            box_rows[i] = row
-                            changed_boxes.append(i)
+                        for i, node, static, shared in box_at[target]:
+                            row = self.box_row(static, node, k, step, now, shared)
+                            if row != box_rows[i]:
+                                box_rows[i] = row
+                                changed_boxes.append(i)
                     elif target in edge_at:
                         i, edge, static = edge_at[target]
                         row = self.edge_row(static, edge, step, now)

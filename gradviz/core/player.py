@@ -13,6 +13,7 @@ import networkx as nx
 from . import scene_types as st
 from .layout import Layout, layout_graph
 from .module_view import ROLE_MODULE, ModuleView, collapse
+from .shared_refs import COPY_MARK, original_of, split_shared
 from .story import Episode, Story
 from .values import full_text
 
@@ -22,6 +23,8 @@ PAD_X, PAD_Y = 22.0, 14.0
 MIN_W, MAX_W = 96.0, 380.0
 PARALLEL_GAP = 16.0
 TOKEN_ROOM = 64.0  # extra room between layers, so a gradient token fits on its edge
+# Roles a shared node may have to be drawn once per group of consumers (shared_refs.py).
+SHAREABLE = (st.ROLE_LEAF, st.ROLE_TENSOR, st.ROLE_CONSTANT, st.ROLE_ACCUMULATE)
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,21 @@ class EpisodeInfo:
     backward_step: int | None
 
 
-def _box_size(node, texts: dict) -> tuple[float, float]:
-    widths = [len(node.title) * CHAR_W["title"], len(node.subtitle) * CHAR_W["body"]]
+def _shared_titles(ep: Episode, shared) -> dict[str, str]:
+    """Titles of shared AccumulateGrad nodes, which name their leaf: "AccumulateGrad (W_h)"
+    tells a step's reference box from the other parameters' at any zoom."""
+    titles = {n.id: n.title for n in ep.nodes}
+    roles = {n.id: n.role for n in ep.nodes}
+    out = {}
+    for e in ep.edges:
+        if e.target in shared and roles.get(e.target) == st.ROLE_ACCUMULATE:
+            out[e.target] = f"{titles[e.target]} ({titles.get(e.source, e.source)})"
+    return out
+
+
+def _box_size(node, texts: dict, title: str | None = None) -> tuple[float, float]:
+    title = node.title if title is None else title
+    widths = [len(title) * CHAR_W["title"], len(node.subtitle) * CHAR_W["body"]]
     lines = 2
     for field in ("value", "grad", "note"):
         longest = max((len(t) for t in texts.get(field, ())), default=0)
@@ -58,6 +74,7 @@ class Player:
         self.step_count = len(self.story.steps)
         self._layouts: dict[int, Layout] = {}
         self._structures: dict[int, tuple] = {}
+        self._drawn: dict[int, tuple[dict, dict, dict]] = {}
         self._scene = lru_cache(maxsize=256)(self._build_scene)
 
     # ----- collapsed modules -------------------------------------------------------------
@@ -105,6 +122,7 @@ class Player:
         return self.story.steps[k].line
 
     def box_line(self, box_id: str) -> int | None:
+        box_id = box_id.rsplit(COPY_MARK, 1)[0]  # a reference box: its node's line
         for ep in self.story.episodes:
             for n in ep.nodes:
                 if n.id == box_id:
@@ -125,6 +143,7 @@ class Player:
         if not 0 <= k < self.step_count:
             return []
         ep = self.episode_of(k)
+        box_id = original_of(box_id, {n.id for n in ep.nodes})  # a copy: its node's rows
         node = next((n for n in ep.nodes if n.id == box_id), None)
         if node is None:
             return []
@@ -184,12 +203,16 @@ class Player:
             graph = nx.DiGraph()
             graph.add_nodes_from(n.id for n in ep.nodes)
             graph.add_edges_from((e.source, e.target) for e in ep.edges)
+            roles = {n.id: n.role for n in ep.nodes}
+            split = split_shared(graph, lambda v: roles[v] in SHAREABLE)
             texts = self._texts(ep)
-            sizes = {n.id: _box_size(n, texts.get(n.id, {})) for n in ep.nodes}
+            titles = _shared_titles(ep, split.copies)
+            sizes = {n.id: _box_size(n, texts.get(n.id, {}), titles.get(n.id)) for n in ep.nodes}
+            sizes.update({ref: sizes[node] for ref, node in split.ref_of.items()})
             # Boxes are laid out a little longer along the flow: wider gaps between layers.
             dx, dy = (TOKEN_ROOM, 0.0) if self.direction == "LR" else (0.0, TOKEN_ROOM)
             padded = {k: (w + dx, h + dy) for k, (w, h) in sizes.items()}
-            lay = layout_graph(graph, self.direction, padded, anchors or None)
+            lay = layout_graph(split.graph, self.direction, padded, anchors or None)
             self._layouts[index] = Layout(
                 lay.positions, sizes, lay.edge_points, lay.width, lay.height
             )
@@ -208,11 +231,18 @@ class Player:
         """The layout of episode `source`, with its box ids renamed to episode `index`'s."""
         lay = self.layout(source)
         src_nodes, nodes = self.story.episodes[source].nodes, self.story.episodes[index].nodes
-        rename = {a.id: b.id for a, b in zip(src_nodes, nodes)}
+        names = {a.id: b.id for a, b in zip(src_nodes, nodes)}
+
+        def rename(drawn: str) -> str:  # a reference box keeps its copy number
+            if drawn in names:
+                return names[drawn]
+            base, k = drawn.rsplit(COPY_MARK, 1)
+            return names[base] + COPY_MARK + k
+
         return Layout(
-            {rename[k]: v for k, v in lay.positions.items()},
-            {rename[k]: v for k, v in lay.sizes.items()},
-            {(rename[a], rename[b]): pts for (a, b), pts in lay.edge_points.items()},
+            {rename(k): v for k, v in lay.positions.items()},
+            {rename(k): v for k, v in lay.sizes.items()},
+            {(rename(a), rename(b)): pts for (a, b), pts in lay.edge_points.items()},
             lay.width,
             lay.height,
         )
@@ -224,6 +254,24 @@ class Player:
                 if isinstance(text, str):
                     texts.setdefault(target, {}).setdefault(field, set()).add(text)
         return texts
+
+    def drawn(self, index: int) -> tuple[dict, dict, dict]:
+        """The boxes drawn for an episode's shared nodes: {node id: (its box ids)}, its
+        reference boxes after its own; {(source, target): drawn source} of the edges from a
+        reference box; and {node id: title} of shared AccumulateGrad nodes."""
+        if index not in self._drawn:
+            lay = self.layout(index)
+            ids = {n.id for n in self.story.episodes[index].nodes}
+            boxes: dict[str, list] = {}
+            for drawn in lay.positions:
+                if drawn not in ids:
+                    boxes.setdefault(original_of(drawn, ids), []).append(drawn)
+            for refs in boxes.values():
+                refs.sort(key=lambda d: int(d.rsplit(COPY_MARK, 1)[1]))
+            sources = {(original_of(u, ids), v): u for u, v in lay.edge_points if u not in ids}
+            titles = _shared_titles(self.story.episodes[index], boxes)
+            self._drawn[index] = ({k: (k, *v) for k, v in boxes.items()}, sources, titles)
+        return self._drawn[index]
 
     # ----- scene -------------------------------------------------------------------------
     def scene(self, k: int) -> st.Scene:
@@ -237,10 +285,9 @@ class Player:
         lay = self.layout(step.episode)
         now = self.state(k)
         focus = set(step.focus)
+        shared, sources, titles = self.drawn(step.episode)
         boxes = []
         for n in ep.nodes:
-            x, y = lay.positions[n.id]
-            w, h = lay.sizes[n.id]
             s = now.get(n.id, {})
             appears = n.detail.get("appears")
             if appears is not None and appears > k:
@@ -255,31 +302,40 @@ class Player:
             grad = s.get("grad")
             if n.role == "leaf" and grad is None:
                 grad = "None"
-            boxes.append(
-                st.SceneBox(
-                    n.id,
-                    n.role,
-                    n.title,
-                    n.subtitle,
-                    s.get("value"),
-                    grad,
-                    x,
-                    y,
-                    w,
-                    h,
-                    state,
-                    n.line,
-                    s.get("note"),
-                    n.muted,
-                    badges,
+            group = shared.get(n.id)
+            ref = None
+            if group is not None:  # one node, several boxes: each marked, all alike
+                ref, badges = n.id, (*badges, st.BADGE_SHARED)
+            for drawn in group or (n.id,):
+                x, y = lay.positions[drawn]
+                w, h = lay.sizes[drawn]
+                boxes.append(
+                    st.SceneBox(
+                        drawn,
+                        n.role,
+                        titles.get(n.id, n.title),
+                        n.subtitle,
+                        s.get("value"),
+                        grad,
+                        x,
+                        y,
+                        w,
+                        h,
+                        state,
+                        n.line,
+                        s.get("note"),
+                        n.muted,
+                        badges,
+                        ref,
+                    )
                 )
-            )
         edges = []
         parallel: dict[tuple, list] = {}
         for e in ep.edges:
             parallel.setdefault((e.source, e.target), []).append(e.id)
         for e in ep.edges:
-            points = tuple(lay.edge_points.get((e.source, e.target), ()))
+            source = sources.get((e.source, e.target), e.source)
+            points = tuple(lay.edge_points.get((source, e.target), ()))
             group = parallel[(e.source, e.target)]
             if len(group) > 1:
                 points = _offset(points, (group.index(e.id) - (len(group) - 1) / 2) * PARALLEL_GAP)
@@ -292,7 +348,7 @@ class Player:
             token = st.Token(step.token.text) if step.token and step.token.edge == e.id else None
             edges.append(
                 st.SceneEdge(
-                    e.id, e.source, e.target, kind, points, e.id in step.edges, token, e.label
+                    e.id, source, e.target, kind, points, e.id in step.edges, token, e.label
                 )
             )
         phase = step.phase if step.phase != "update" else "between"

@@ -36,6 +36,7 @@ EDGE_SEED = "seed"  # a gradient= tensor flowing into the seed it becomes
 
 # Badges: small marks on a box that are not emphasis (the halo is only for the step's focus).
 BADGE_FREED = "freed"  # backward freed the tensors this node saved
+BADGE_SHARED = "shared"  # one node drawn as several boxes, one per group of its consumers
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class SceneBox:
     note: str | None = None  # e.g. "0 + [1,1] = [1,1]" at AccumulateGrad, fan-in sums
     muted: bool = False  # on no gradient path: drawn faint, legend "not on any gradient path"
     badges: tuple[str, ...] = ()  # e.g. (BADGE_FREED,)
+    # A node drawn as several boxes (a leaf shared by many steps): the story node id all
+    # of them stand for (ids: the node's, then f"{node}#ref{k}"); None for a single box.
+    ref_of: str | None = None
 
 
 @dataclass(frozen=True)

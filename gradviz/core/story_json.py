@@ -25,6 +25,7 @@ import math
 from . import series_check
 from .layout import Layout
 from .player import Player
+from .shared_refs import original_of
 from .story import SCHEMA_VERSION, Episode, Step, Story, StoryEdge, StoryNode
 
 FORMAT = "gradviz-story"
@@ -329,6 +330,10 @@ class _Checker:
         self.obj(lay, where, fields, fields)
         self.number(lay["width"], f"{where}.width")
         self.number(lay["height"], f"{where}.height")
+        # A shared leaf is drawn as several boxes: the node's and its copies (shared_refs.py).
+        positions = lay["positions"] if isinstance(lay["positions"], dict) else {}
+        copies = {k for k in positions if k not in nodes and original_of(k, nodes) in nodes}
+        nodes = nodes | copies
         for name in ("positions", "sizes"):
             table = lay[name]
             if not isinstance(table, dict):

@@ -496,6 +496,8 @@ def box_badges(box: SceneBox) -> list[tuple[str, QColor]]:
     for badge in box.badges:
         if badge == st.BADGE_FREED and badge not in (t for t, _ in out):
             out.append((badge, theme.state_style(st.STATE_FREED).badge_color))
+        elif badge == st.BADGE_SHARED:  # one of the boxes of a node shared by many steps
+            out.append((badge, theme.role_style(box.role).accent))
     return out
 
 
@@ -519,6 +521,12 @@ def paint_box(
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     if state.glow is not None and not muted:
         _paint_glow(painter, rect, state.glow)
+
+    if box.ref_of is not None and not muted:
+        # One of several boxes of one shared node: drawn as a stack of cards.
+        painter.setPen(QPen(role.border, 1.0))
+        painter.setBrush(role.fill)
+        painter.drawRoundedRect(rect.translated(4.0, -4.0), theme.BOX_RADIUS, theme.BOX_RADIUS)
 
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(theme.MUTED_FILL if muted else (state.fill or role.fill))

@@ -45,6 +45,7 @@ function boxInfo(index) {
   return {
     id: s[0], role: s[1], title: s[2], subtitle: s[3], x: s[4], y: s[5], w: s[6], h: s[7],
     line: s[8], muted: !!s[9], details: s[10],
+    ref: s.length > 11 ? s[11] : null, // the node a shared leaf's boxes all stand for
   };
 }
 
@@ -61,7 +62,7 @@ function detailRows(info, row, step) {
   const fixed = info.details >= 0 ? DATA.details[info.details] : [];
   for (let k = 0; k + 1 < fixed.length; k += 2) rows.push([STR[fixed[k]], STR[fixed[k + 1]]]);
   // The chain rule of the step shown, on the boxes it is about (second, as in the app).
-  if (step.m && step.f && step.f.indexOf(info.id) >= 0) {
+  if (step.m && step.f && step.f.indexOf(info.ref || info.id) >= 0) {
     rows.splice(Math.min(1, rows.length), 0, ["this step", step.m.map((m) => STR[m]).join("\n")]);
   }
   const valueFull = str(row[5]), gradFull = str(row[6]), note = str(row[4]);

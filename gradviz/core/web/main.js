@@ -48,6 +48,8 @@ function showLine(line) {
 
 function select(id) {
   SCENE.selected = id === undefined ? null : id;
+  const entry = SCENE.selected === null ? null : SCENE.byId.get(SCENE.selected);
+  SCENE.selectedRef = entry ? entry.info.ref : null;
   render(P.index, false);
 }
 

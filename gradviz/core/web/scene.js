@@ -11,6 +11,7 @@ const SCENE = {
   elist: null,
   tokens: [],
   selected: null,
+  selectedRef: null, // the node of the selected box, when it is one of a shared node's boxes
   titlePx: 13, // the title's size in scene pixels (13 = as designed; more when zoomed out)
 };
 
@@ -38,7 +39,7 @@ function redrawBox(entry, row) {
   const state = str(row[1]), value = str(row[2]), grad = str(row[3]), note = str(row[4]);
   const hidden = state === "hidden";
   entry.row = row;
-  entry.sel = SCENE.selected === b.id;
+  entry.sel = isSelected(b);
   g.setAttribute("class", "box role-" + cls(b.role) + " state-" + cls(state) + (b.muted ? " muted" : ""));
   g.replaceChildren();
   svgEl("title", {}, g).textContent = b.title + (b.subtitle ? " — " + b.subtitle : "");
@@ -46,6 +47,8 @@ function redrawBox(entry, row) {
   if (state === "active") {
     svgEl("rect", { class: "halo", x: -4, y: -4, width: b.w + 8, height: b.h + 8, rx: 11 }, g);
   }
+  // One of several boxes of one shared node: a stack of cards.
+  if (b.ref) svgEl("rect", { class: "body stack", x: 4, y: -4, width: b.w, height: b.h, rx: 7 }, g);
   svgEl("rect", { class: "body", width: b.w, height: b.h, rx: 7 }, g);
   if (entry.sel) {
     svgEl("rect", { class: "sel", x: -7, y: -7, width: b.w + 14, height: b.h + 14, rx: 13 }, g);
@@ -73,12 +76,15 @@ function redrawBox(entry, row) {
   }
   if (state === "done") svgText(g, b.w - 6, 11, "✓", "tag", "end");
   if (state === "error") svgText(g, b.w - 6, 11, "error", "tag", "end");
-  const badges = str(row[7]);
-  if (state === "freed" || (badges !== null && badges.split(",").indexOf("freed") >= 0)) {
+  const badges = str(row[7]) === null ? [] : str(row[7]).split(",");
+  let right = b.w - 4;
+  for (const badge of ["freed", "shared"]) {
+    if (badges.indexOf(badge) < 0 && !(badge === "freed" && state === "freed")) continue;
     // A badge, not a halo: freed is a lasting state, the halo is this step's focus.
-    const w = textWidth("freed", FONTS.badge) + 10;
-    svgEl("rect", { class: "badge-bg", x: b.w - w - 4, y: -7, width: w, height: 14, rx: 7 }, g);
-    svgText(g, b.w - 4 - w / 2, 3, "freed", "badge-t");
+    const w = textWidth(badge, FONTS.badge) + 10;
+    svgEl("rect", { class: "badge-bg", x: right - w, y: -7, width: w, height: 14, rx: 7 }, g);
+    svgText(g, right - w / 2, 3, badge, "badge-t");
+    right -= w + 3;
   }
   if (note !== null && !hidden) {
     const text = fit(note, FONTS.note, Math.max(b.w * 2, 160));
@@ -105,6 +111,12 @@ function sizeTitle(entry) {
   t.setAttribute("y", b.h / 2 + px * 0.36);
   const text = px > b.h - 4 ? "" : fit(b.title, "600 " + px + "px " + SANS, b.w - 8);
   t.textContent = text === "…" ? "" : text;
+}
+
+// Selecting one box of a shared node selects all of them: they are one node.
+function isSelected(info) {
+  if (SCENE.selected === null) return false;
+  return SCENE.selected === info.id || (!!info.ref && info.ref === SCENE.selectedRef);
 }
 
 function setTitleSize(px) {
@@ -171,7 +183,7 @@ function drawScene(i) {
   }
   for (const r of rows.b) {
     const entry = boxEntry(r[0]);
-    if (entry.row !== r || entry.sel !== (SCENE.selected === entry.info.id)) redrawBox(entry, r);
+    if (entry.row !== r || entry.sel !== isSelected(entry.info)) redrawBox(entry, r);
     else if (entry.titlePx !== SCENE.titlePx) sizeTitle(entry);
     if (!boxesSame) {
       gBoxes.appendChild(entry.g);
