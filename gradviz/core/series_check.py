@@ -28,16 +28,15 @@ def check(series, fail) -> None:
     loss = series.get("loss")
     if not isinstance(loss, dict) or not isinstance(loss.get("name"), str):
         fail("story.series.loss", "expected {name, values}")
-    for key in ("steps", "told"):
-        if not isinstance(series.get(key), list) or len(series[key]) != n:
-            fail(f"story.series.{key}", f"expected {n} entries")
+    if not isinstance(series.get("episodes"), list) or len(series["episodes"]) != n:
+        fail("story.series.episodes", f"expected {n} entries")
     if not isinstance(loss.get("values"), list) or len(loss["values"]) != n:
         fail("story.series.loss.values", f"expected {n} entries")
     for j, v in enumerate(loss["values"]):
         num_or_none(v, f"story.series.loss.values[{j}]")
-    for j, k in enumerate(series["steps"]):
+    for j, k in enumerate(series["episodes"]):
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:
-            fail(f"story.series.steps[{j}]", "expected a step index")
+            fail(f"story.series.episodes[{j}]", "expected an episode index")
     params = series.get("params", {})
     if not isinstance(params, dict):
         fail("story.series.params", "expected an object")

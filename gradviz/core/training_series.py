@@ -3,8 +3,8 @@ after every iteration, and the scalars the script printed.
 
 Computed from ALL the recorded events (one linear pass), so the series covers every
 iteration even when the story tells only the first and last episodes in full; each point
-names the story step to jump to (the iteration's seed step, or the summary step that
-stands for it).
+names the story episode that tells it: its own, the "untold" one that stands for it in a
+lazy story (told on demand; episode indices never move), or the one summary episode.
 
 The engine does not record `.item()` calls, so "logged scalars" are read from what the
 script printed: lines such as `0 0.69956`, `epoch 3 loss 0.12` or `step 10: acc=0.9`.
@@ -18,8 +18,7 @@ Shape of `Story.series` (empty when nothing was trained):
 
     {"iterations": n,
      "loss": {"name": str, "values": [float | None] * n},   # None: not a finite scalar
-     "steps": [int] * n,                                   # step to jump to per iteration
-     "told": [bool] * n,                                   # False: inside the summary
+     "episodes": [int] * n,              # the story episode that tells each iteration
      "params": {name: {"shape": [int], "kind": "values" | "norm",
                         "value": [...] * n, "grad": [...] * n}},
      "logged": {label: {"x": [float], "y": [float]}}}
@@ -79,23 +78,41 @@ _VALUE_FIELD = {
 }
 
 
+def _episodes_of_backwards(events: list, steps) -> list[int]:
+    """The story episode of each backward call, in order. A told one has a seed step
+    (found by its event's seq); the iterations of a long loop's middle have none: they
+    map, group by group, to the "untold" episodes that stand for them one each (a lazy
+    story), or all to the one "summary" episode."""
+    from .story_builder import split_episodes  # (imported here: it imports this module)
+
+    seeds = {s.seq: s.episode for s in steps if s.kind == "seed" and s.seq is not None}
+    stand_ins = [s.episode for s in steps if s.kind in ("summary", "untold")]
+    out, hidden = [], 0
+    for group in split_episodes(events):
+        seqs = [e.seq for e in group if e.__class__ is ev.BackwardStarted]
+        if not seqs:
+            continue
+        told = next((seeds[q] for q in seqs if q in seeds), None)
+        if told is not None:
+            out += [seeds.get(q, told) for q in seqs]
+            continue
+        standing = stand_ins[min(hidden, len(stand_ins) - 1)] if stand_ins else -1
+        hidden += 1
+        out += [standing] * len(seqs)
+    return out
+
+
 def compute(events: list, steps, name_of) -> dict:
     """The series of a run. `steps` are the story's steps (to map an event to the step
     that tells it), `name_of(uid)` the story's name of a tensor (None if unnamed)."""
-    step_of_seq = {}
-    summary = None
-    for s in steps:
-        if s.kind == "summary":
-            summary = s.index
-        elif s.kind == "seed" and s.seq is not None:
-            step_of_seq.setdefault(s.seq, s.index)
+    episode_of = iter(_episodes_of_backwards(events, steps))
 
     values: dict[int, object] = {}  # uid -> latest value of a leaf that requires grad
     shapes: dict[int, tuple] = {}
     grads: dict[int, object] = {}  # uid -> its .grad now
     tracked: dict[str, int] = {}  # story name -> uid of the leaf that has it now
     first_uid: dict[str, int] = {}
-    losses, jump, told = [], [], []
+    losses, episodes = [], []
     root_names: dict[str, int] = {}
     grad_rows: list[dict] = []  # per iteration: name -> .grad just after its backward
     value_rows: list[dict] = []  # per iteration: name -> value when the next one starts
@@ -126,12 +143,7 @@ def compute(events: list, steps, name_of) -> dict:
             name = name_of(root.uid) if root is not None else None
             if name:
                 root_names[name] = root_names.get(name, 0) + 1
-            if e.seq in step_of_seq:
-                jump.append(step_of_seq[e.seq])
-                told.append(True)
-            else:
-                jump.append(summary if summary is not None else -1)
-                told.append(False)
+            episodes.append(next(episode_of, -1))
             grad_rows.append({})
         elif cls is ev.GradAccumulated:
             grads[e.tensor] = e.new
@@ -152,9 +164,9 @@ def compute(events: list, steps, name_of) -> dict:
     n = len(losses)
     if n == 0:
         return {}
-    # Any step that does not exist (a truncated story) jumps to the last one.
-    last = len(steps) - 1
-    jump = [k if 0 <= k <= last else max(last, 0) for k in jump]
+    # An iteration with no episode (a truncated story) belongs to the last one.
+    last = steps[-1].episode if steps else 0
+    episodes = [k if k >= 0 else last for k in episodes]
     params = {}
     ordered = sorted(tracked.items(), key=lambda item: first_uid[item[0]])
     sizes = [int(np.prod(shapes.get(uid, ()), dtype=np.int64)) for _name, uid in ordered]
@@ -175,8 +187,7 @@ def compute(events: list, steps, name_of) -> dict:
     return {
         "iterations": n,
         "loss": {"name": loss_name, "values": losses},
-        "steps": jump,
-        "told": told,
+        "episodes": episodes,
         "params": params,
         "logged": {},
     }

@@ -4,7 +4,8 @@ Core computes the numbers (`Story.series`, see gradviz/core/training_series.py):
 of every backward call, the scalars the script printed, and for each iteration the step
 to jump to. This widget draws them, marks the iteration the timeline is on, shows the
 point under the mouse, and turns a click into `iterationClicked(i)` (0-based).
-Iterations inside the story's summary are shaded: clicking one jumps to the summary step.
+Iterations not told step by step (a long loop's middle: one summary step, or untold
+episodes told when opened) are shaded; clicking one jumps to the step that stands for it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from gradviz.core import series_view
 from gradviz.ui import theme
 from gradviz.ui.fonts import ui_font
 from gradviz.ui.function_plot import _Axes, nice_ticks
@@ -46,32 +48,6 @@ def decade(t: float) -> str:
     return f"{10**t:g}"
 
 
-def iteration_ranges(series: dict, story) -> dict[int, tuple[int, int]]:
-    """episode index -> (first, last) iteration it tells (the summary tells many)."""
-    out: dict[int, tuple[int, int]] = {}
-    steps = getattr(story, "steps", ())
-    for i, k in enumerate(series.get("steps", ())):
-        if not 0 <= k < len(steps):
-            continue
-        ep = steps[k].episode
-        lo, _hi = out.get(ep, (i, i))
-        out[ep] = (lo, i)
-    return out
-
-
-def iterations_at_step(series: dict, story, step: int, ranges: dict | None = None):
-    """The iterations the timeline's step belongs to, (first, last), or None."""
-    steps = getattr(story, "steps", ())
-    if not series or not 0 <= step < len(steps):
-        return None
-    ranges = iteration_ranges(series, story) if ranges is None else ranges
-    hit = ranges.get(steps[step].episode)
-    if hit is not None:
-        return hit
-    before = [i for i, k in enumerate(series.get("steps", ())) if k <= step]
-    return (before[-1], before[-1]) if before else None
-
-
 class LossPlot(QWidget):
     """The loss (and printed scalars) per iteration; x is the iteration number, 1-based."""
 
@@ -84,17 +60,28 @@ class LossPlot(QWidget):
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.series: dict = {}
+        self.hidden: list[int] = []  # iterations not told step by step (series_view)
+        self.hidden_kind = "summary"  # or "untold": told when opened
         self.log_y = False
         self.current: tuple[int, int] | None = None
         self.hover: int | None = None
         self._axes: _Axes | None = None
 
     # -- data -----------------------------------------------------------------------------
-    def set_series(self, series: dict) -> None:
+    def set_series(self, series: dict, story=None) -> None:
         self.series = series or {}
+        self.set_story(story)
         self.hover = None
         self.current = None
         self.log_y = self.spans_decades()
+        self.update()
+
+    def set_story(self, story) -> None:
+        """Which iterations the story does not tell step by step (now: a lazy story's
+        untold episodes get told as they are opened)."""
+        self.hidden = series_view.hidden_iterations(self.series, story) if story else []
+        kinds = {series_view.stand_in(self.series, story, i) for i in self.hidden[:1]}
+        self.hidden_kind = kinds.pop() if kinds else "summary"
         self.update()
 
     def set_log_y(self, on: bool) -> None:
@@ -222,26 +209,29 @@ class LossPlot(QWidget):
         p.end()
 
     def _summary_band(self, p: QPainter, ax: _Axes) -> None:
-        told = self.series.get("told", ())
-        hidden = [i for i, t in enumerate(told) if not t]
-        if not hidden:
-            return
-        x0 = ax.to_px(hidden[0] + 0.5, ax.yr[0]).x()
-        x1 = ax.to_px(hidden[-1] + 1.5, ax.yr[0]).x()
+        runs: list[list[int]] = []  # contiguous runs of hidden iterations
+        for i in self.hidden:
+            if runs and runs[-1][1] == i - 1:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i])
         band = QColor(colors()["band"])
         band.setAlpha(40)
-        r = QRectF(x0, ax.rect.top(), x1 - x0, ax.rect.height()).intersected(ax.rect)
-        p.fillRect(r, band)
-        label = "summarised"
-        w = p.fontMetrics().horizontalAdvance(label) + 8
-        if w > r.width():
-            return
-        tag = QRectF(r.center().x() - w / 2, r.top() + 2, w, 15)
-        bg = QColor(theme.PALETTE.canvas_bg)
-        bg.setAlpha(200)
-        p.fillRect(tag, bg)
-        p.setPen(QColor(theme.PALETTE.text_muted))
-        p.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
+        label = "summarised" if self.hidden_kind == "summary" else "told when opened"
+        for lo, hi in runs:
+            x0 = ax.to_px(lo + 0.5, ax.yr[0]).x()
+            x1 = ax.to_px(hi + 1.5, ax.yr[0]).x()
+            r = QRectF(x0, ax.rect.top(), x1 - x0, ax.rect.height()).intersected(ax.rect)
+            p.fillRect(r, band)
+            w = p.fontMetrics().horizontalAdvance(label) + 8
+            if w > r.width():
+                continue
+            tag = QRectF(r.center().x() - w / 2, r.top() + 2, w, 15)
+            bg = QColor(theme.PALETTE.canvas_bg)
+            bg.setAlpha(200)
+            p.fillRect(tag, bg)
+            p.setPen(QColor(theme.PALETTE.text_muted))
+            p.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
 
     def _frame(self, p: QPainter, ax: _Axes) -> None:
         pal = theme.PALETTE
@@ -393,8 +383,9 @@ class LossPlot(QWidget):
         v = values[i] if i < len(values) else None
         name = self.series.get("loss", {}).get("name", "loss")
         shown = fmt(v) if v is not None else "—"
-        told = self.series.get("told", ())
-        note = "" if i >= len(told) or told[i] else "  (summarised)"
+        note = ""
+        if i in self.hidden:
+            note = "  (summarised)" if self.hidden_kind == "summary" else "  (told when opened)"
         return f"iteration {i + 1}: {name} = {shown}{note}"
 
     # -- mouse ----------------------------------------------------------------------------
@@ -440,15 +431,16 @@ class LossPanel(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.plot, 1)
 
-    def set_series(self, series: dict) -> None:
-        self.plot.set_series(series)
+    def set_series(self, series: dict, story=None) -> None:
+        self.plot.set_series(series, story)
         n = self.plot.count
         name = (series or {}).get("loss", {}).get("name", "loss")
-        told = (series or {}).get("told", ())
-        hidden = sum(1 for t in told if not t)
+        hidden = len(self.plot.hidden)
         text = f"{name} over {n:,} iterations"
-        if hidden:
+        if hidden and self.plot.hidden_kind == "summary":
             text += f" ({hidden:,} summarised)"
+        elif hidden:
+            text += f" ({hidden:,} told when opened)"
         tip = "Click a point to jump to that iteration; hover to read its value."
         repeated = len((series or {}).get("logged", {}) or {}) - len(self.plot.logged())
         if repeated:
@@ -472,6 +464,8 @@ class TrainingView:
         self.window, self.panel, self.history, self.docks = window, panel, history, docks
         self.series: dict = {}
         self._ranges: dict = {}
+        self._story = None  # the story the shading was computed for
+        self._pending: int | None = None  # a clicked iteration whose episode is being told
 
     def refresh(self) -> None:
         """After a run: the new story's series; the docks show only for a training loop."""
@@ -480,10 +474,9 @@ class TrainingView:
         if int(series.get("iterations", 0) or 0) < 2:
             series = {}
         self.series = series
-        self._ranges = {}
-        if series:
-            self._ranges = iteration_ranges(series, story)
-        self.panel.set_series(series)
+        self._ranges = series_view.iteration_ranges(series, story) if series else {}
+        self._story = story
+        self.panel.set_series(series, story)
         self.history.set_series(series)
         appearing = bool(series) and not self.docks[0].isVisible()
         for dock in self.docks:
@@ -509,33 +502,53 @@ class TrainingView:
         if not self.series:
             return
         story = getattr(self.window, "_story", None)
+        if story is not self._story:  # an untold episode was told and spliced in
+            self._story = story
+            self.panel.plot.set_story(story)
         step = self.window.current_step
         player = getattr(self.window, "player", None)
         if player is not None:  # collapsed modules: the step of the story run
             step = player.source_step(step)
-        current = iterations_at_step(self.series, story, step, self._ranges)
+        current = series_view.iterations_at_step(self.series, story, step, self._ranges)
         self.panel.plot.set_current(current)
         self.history.history.set_current(current)
 
     def jump(self, i: int) -> None:
-        """A click on the curve: the timeline goes to iteration i's episode (or summary)."""
-        steps = self.series.get("steps", ())
-        if not 0 <= i < len(steps):
+        """A click on the curve: the timeline goes to iteration i's episode (its seed
+        step), or to the step that stands for it (an untold one is then told)."""
+        story = getattr(self.window, "_story", None)
+        step = series_view.jump_step(self.series, story, i) if story is not None else None
+        if step is None:
             return
+        kind = series_view.stand_in(self.series, story, i)
         player = getattr(self.window, "player", None)
         # With collapsed modules the timeline counts the collapsed story's steps.
-        self.window.transport.go_to(player.view_step(steps[i]) if player else steps[i])
-        told = self.series.get("told", ())
-        if i < len(told) and not told[i]:
-            hidden = [k for k, t in enumerate(told) if not t]
+        self._pending = i if kind == "untold" else None
+        self.window.transport.go_to(player.view_step(step) if player else step)
+        if kind == "summary":
+            hidden = series_view.hidden_iterations(self.series, story)
             self.window.statusBar().showMessage(
                 f"Iteration {i + 1} is summarised: iterations {hidden[0] + 1}–{hidden[-1] + 1} "
                 "are told as one summary step (the curve still shows each one).",
                 8000,
             )
-        else:
+        elif kind is None:
             self.window.statusBar().showMessage(f"Iteration {i + 1}", 3000)
         self.follow_step()
+
+    def told(self, *_args) -> None:
+        """An untold episode was told (and spliced in by the window, whose slot ran
+        first): the shading follows, and a clicked iteration goes on to its seed step."""
+        self.follow_step()
+        i, self._pending = self._pending, None
+        story = getattr(self.window, "_story", None)
+        if i is None or story is None or series_view.stand_in(self.series, story, i):
+            return
+        step = series_view.jump_step(self.series, story, i)
+        player = getattr(self.window, "player", None)
+        if step is not None:
+            self.window.transport.go_to(player.view_step(step) if player else step)
+            self.follow_step()
 
     def box_clicked(self, box_id: str) -> None:
         box = next((b for b in self.window.current_scene().boxes if b.id == box_id), None)
@@ -577,6 +590,9 @@ def install(window) -> TrainingView:
     # Connected after the window's own slots: the story is loaded when these run.
     window.runner.finished.connect(lambda *_: view.refresh())
     window.transport.stepRequested.connect(view.follow_step)
+    told = getattr(window.runner, "told", None)  # a lazy story's episode, told on demand
+    if told is not None:
+        told.connect(view.told)
     window.canvas.boxClicked.connect(view.box_clicked)
     panel.plot.iterationClicked.connect(view.jump)
     theme.on_theme_changed(view.repaint)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradviz.core import story_json
+from gradviz.core import series_view, story_json
 from gradviz.core.player import Player
 from gradviz.core.story import Story
 from gradviz.core.trace import trace_source
@@ -52,19 +52,43 @@ def test_loss_values_are_the_scripts_printed_losses(linreg):
 
 def test_every_iteration_jumps_to_its_episode_or_the_summary(linreg):
     story, series = linreg.story, linreg.story.series
-    told = series["told"]
-    assert told == [True] * 30 + [False] * 40 + [True] * 30
-    summary = [s.index for s in story.steps if s.kind == "summary"]
+    summary = [s for s in story.steps if s.kind == "summary"]
     assert len(summary) == 1
-    seeds = [s.index for s in story.steps if s.kind == "seed"]
-    assert len(seeds) == 60
-    assert series["steps"][:30] == seeds[:30]
-    assert series["steps"][30:70] == summary * 40
-    assert series["steps"][70:] == seeds[30:]
-    # A told iteration's step sits in the episode titled with that iteration's number.
-    for i in (0, 29, 70, 99):
-        title = story.episodes[story.steps[series["steps"][i]].episode].title
-        assert title.endswith(f"iteration {i + 1}"), (i, title)
+    episodes = series["episodes"]
+    assert episodes == [*range(30), *[30] * 40, *range(31, 61)]
+    assert series_view.hidden_iterations(series, story) == list(range(30, 70))
+    for i in range(100):
+        step = series_view.jump_step(series, story, i)
+        if 30 <= i < 70:
+            assert step == summary[0].index
+            assert series_view.stand_in(series, story, i) == "summary"
+            continue
+        # A told iteration jumps to its seed step, in the episode titled with its number.
+        assert story.steps[step].kind == "seed"
+        assert story.episodes[story.steps[step].episode].title.endswith(f"iteration {i + 1}")
+        assert series_view.iterations_at_step(series, story, step) == (i, i)
+    assert series_view.iterations_at_step(series, story, summary[0].index) == (30, 69)
+
+
+def test_a_lazy_storys_untold_iterations_keep_their_place_when_told():
+    from gradviz.core import deferred
+
+    result = trace_source(LINREG, "linreg.py", lazy=True)
+    story, series = result.story, result.story.series
+    assert series["episodes"] == list(range(100))  # one episode per iteration
+    assert series_view.stand_in(series, story, 50) == "untold"
+    assert series_view.jump_step(series, story, 50) == story.episodes[50].first_step
+    assert story.steps[story.episodes[50].first_step].kind == "untold"
+    # Told and spliced in: every step after it moves, the series still points right.
+    told = deferred.splice(story, *result.teller.tell(50))
+    assert told.series is story.series
+    step = series_view.jump_step(series, told, 50)
+    assert told.steps[step].kind == "seed"
+    assert told.episodes[told.steps[step].episode].title.endswith("iteration 51")
+    late = series_view.jump_step(series, told, 80)
+    assert told.episodes[told.steps[late].episode].title.endswith("iteration 81")
+    assert 50 not in series_view.hidden_iterations(series, told)
+    assert 49 in series_view.hidden_iterations(series, told)
 
 
 def test_leaf_series_end_at_the_engines_final_values(linreg):
@@ -151,7 +175,7 @@ def test_series_survive_a_story_file(linreg):
     "change",
     [
         lambda s: s["loss"]["values"].pop(),
-        lambda s: s["steps"].__setitem__(0, -1),
+        lambda s: s["episodes"].__setitem__(0, -1),
         lambda s: s["params"]["w"]["value"].__setitem__(0, ["x"]),
         lambda s: s["logged"]["printed value"]["y"].append(1.0),
         lambda s: s["params"]["w"].__setitem__("shape", [10**9]),

@@ -10,8 +10,10 @@ from fixtures_app import data_dir, run_code, window  # noqa: F401 - the fixtures
 from golden import assert_matches_golden
 from PySide6.QtCore import QPoint, QPointF, Qt
 
+from gradviz.core import series_view
+from gradviz.core.series_view import iterations_at_step
 from gradviz.ui import theme
-from gradviz.ui.loss_panel import LossPanel, iterations_at_step
+from gradviz.ui.loss_panel import LossPanel
 from gradviz.ui.param_history import ParamPanel, element_labels
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
@@ -42,21 +44,36 @@ def test_clicking_the_curve_jumps_to_that_iterations_episode(qtbot, window):  # 
     qtbot.waitUntil(lambda: plot.width() > 300)
     _click(qtbot, plot, 4)
     step = window.current_step
-    assert step == series["steps"][4]
+    assert step == series_view.jump_step(series, window._story, 4)
+    assert window._story.steps[step].kind == "seed"
     story = window._story
     assert story.episodes[story.steps[step].episode].title.endswith("iteration 5")
     assert plot.current == (4, 4)
     # The timeline moved by the click is the one the window shows.
     assert window.current_scene().step == step
-    # An iteration inside the summary: the summary step, and a note saying so.
+    # An iteration of the loop's middle is untold at first (the window's story is lazy):
+    # the click opens its stand-in step, which the worker tells; the window then shows it.
+    assert 49 in plot.hidden and plot.hidden_kind == "untold"
+    assert "told when opened" in plot.hover_text(49)
     _click(qtbot, plot, 49)
-    assert story.steps[window.current_step].kind == "summary"
-    assert plot.current == (30, 69)
-    assert "Iteration 50 is summarised" in window.statusBar().currentMessage()
+    assert story.steps[window.current_step].kind == "untold"
+    if hasattr(window, "untold"):  # the window has the worker tell it
+
+        def told_50() -> bool:
+            now = window._story
+            return now.episodes[now.steps[window.current_step].episode].title.endswith(
+                "iteration 50"
+            ) and not series_view.stand_in(series, now, 49)
+
+        qtbot.waitUntil(told_50, timeout=20000)
+        story = window._story
+        qtbot.waitUntil(lambda: window._story.steps[window.current_step].kind == "seed")
+        qtbot.waitUntil(lambda: plot.current == (49, 49))
+        assert 49 not in plot.hidden and 48 in plot.hidden  # the shading follows the story
     # And back to a told one near the end; the mark follows the timeline too.
     _click(qtbot, plot, 98)
     assert story.episodes[story.steps[window.current_step].episode].title.endswith("iteration 99")
-    window.transport.go_to(series["steps"][2])
+    window.transport.go_to(series_view.jump_step(series, story, 2))
     assert plot.current == (2, 2)
 
 
@@ -89,7 +106,7 @@ def test_the_mark_follows_the_timeline(linreg_story):
     story, series = linreg_story, linreg_story.series
     summary = next(s.index for s in story.steps if s.kind == "summary")
     assert iterations_at_step(series, story, summary) == (30, 69)
-    assert iterations_at_step(series, story, series["steps"][7]) == (7, 7)
+    assert iterations_at_step(series, story, series_view.jump_step(series, story, 7)) == (7, 7)
     last_ep = story.episodes[-1]
     assert iterations_at_step(series, story, last_ep.last_step) == (99, 99)
     assert iterations_at_step(series, story, 0) == (0, 0)
@@ -116,7 +133,7 @@ def test_loss_panel_golden(qtbot, linreg_story):
     panel = LossPanel()
     qtbot.addWidget(panel)
     panel.resize(640, 220)
-    panel.set_series(linreg_story.series)
+    panel.set_series(linreg_story.series, linreg_story)
     assert panel.log_box.isChecked()  # the loss spans eight decades
     panel.plot.set_current((20, 20))
     panel.show()
@@ -150,7 +167,7 @@ def test_hover_outside_the_plot_shows_nothing(qtbot, linreg_story):
     panel = LossPanel()
     qtbot.addWidget(panel)
     panel.resize(400, 200)
-    panel.set_series(linreg_story.series)
+    panel.set_series(linreg_story.series, linreg_story)
     panel.show()
     assert panel.plot.iteration_at(QPointF(2, 2)) is None
     assert panel.plot.iteration_at(QPointF(panel.plot.width() - 13, 50)) == 99
@@ -162,8 +179,7 @@ def test_printed_scalars_are_extra_curves_unless_they_repeat_the_loss(qtbot):
     series = {
         "iterations": 3,
         "loss": {"name": "loss", "values": [0.9, 0.5, 0.25]},
-        "steps": [0, 1, 2],
-        "told": [True, True, True],
+        "episodes": [0, 1, 2],
         "params": {},
         "logged": {
             "printed value": {"x": [0.0, 2.0], "y": [0.9, 0.25]},  # print(i, loss.item())
