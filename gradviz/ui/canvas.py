@@ -248,8 +248,9 @@ class GraphCanvas(QGraphicsView):
 
     def select_box(self, box_id: str | None) -> None:
         """Highlight one box (None clears the selection)."""
-        if self._selected is not None and self._selected in self._items.boxes:
-            self._items.boxes[self._selected].set_selected(False)
+        if self._selected is not None:
+            for twin in self._twins(self._selected):
+                self._items.boxes[twin].set_selected(False)
         self._selected = box_id
         if box_id is not None:
             self._mark_selected(box_id)
@@ -258,9 +259,19 @@ class GraphCanvas(QGraphicsView):
         return self._selected
 
     def _mark_selected(self, box_id: str) -> None:
-        item = self._items.boxes.get(box_id)
-        if item is not None:
-            item.set_selected(True)
+        for twin in self._twins(box_id):
+            self._items.boxes[twin].set_selected(True)
+
+    def _twins(self, box_id: str) -> list[str]:
+        """The box and, for a node shared by many steps, all its other boxes: one node."""
+        boxes = self._items.boxes
+        item = boxes.get(box_id)
+        if item is None:
+            return []
+        ref = item.box.ref_of
+        if ref is None:
+            return [box_id]
+        return [k for k, other in boxes.items() if other.box.ref_of == ref]
 
     def box_at(self, pos: QPoint) -> str | None:
         """The id of the box under a viewport position, if any."""
