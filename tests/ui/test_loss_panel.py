@@ -77,7 +77,7 @@ def test_clicking_the_curve_jumps_to_that_iterations_episode(qtbot, window):  # 
     assert plot.current == (2, 2)
 
 
-def test_selecting_a_parameter_fills_the_small_multiples(qtbot, window):  # noqa: F811
+def test_selecting_a_parameter_fills_the_small_multiples_and_panels_hide_after(qtbot, window):  # noqa: F811
     window.set_time_limit_s(60)  # 300 iterations of an MLP: seconds on a busy machine
     run_code(qtbot, window, XOR, timeout_ms=60000)
     assert window.result.error is None
@@ -94,10 +94,9 @@ def test_selecting_a_parameter_fills_the_small_multiples(qtbot, window):  # noqa
     assert [c[2][-1] for c in cells] == p["grad"][-1]
     history.chooser.setCurrentText("model.0.bias")
     assert len(history.history.columns()) == 4
-
-
-def test_the_panels_hide_without_a_training_loop(qtbot, window):  # noqa: F811
+    # A script with one backward call is no training loop: the panels go away.
     run_code(qtbot, window, SINGLE)
+    assert window.result.error is None
     assert not window.loss_dock.isVisible()
     assert not window.history_dock.isVisible()
 
