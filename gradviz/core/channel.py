@@ -14,6 +14,7 @@ HEADER = struct.Struct(">4scQ")
 RESULT = b"R"  # the TraceResult as UTF-8 JSON
 MEMORY = b"M"  # the worker ran out of memory while writing its result
 READY = b"S"  # the worker received its job and is about to run the script
+PREVIEW = b"P"  # a long run's first episode, as a TraceResult, while the run goes on
 SERVING = b"V"  # sent before RESULT: the worker stays to tell untold episodes on request
 TOLD = b"T"  # one told episode, as JSON (these queue up: see FrameReader.told)
 MAX_FRAME = 512 * 1024 * 1024

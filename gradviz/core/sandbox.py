@@ -312,6 +312,7 @@ class SandboxRun:
     ) -> None:
         self.timeout_s = timeout_s
         self._serving = False  # the worker stays after its result, to tell episodes
+        self._preview_taken = False
         self.memory_mb = memory_mb
         self._started = time.monotonic()
         self._finished_at: float | None = None
@@ -452,6 +453,20 @@ class SandboxRun:
         self._finish(
             TraceResult.failed("timeout", f"Stopped after {self.elapsed:.1f} s: you pressed Stop.")
         )
+
+    def take_preview(self):
+        """The story of a long run's first episode, once, if it came before the result."""
+        if self._preview_taken or self.done:
+            return None
+        self._drain()
+        payload = self._reader.frames.get(channel.PREVIEW)
+        if payload is None:
+            return None
+        self._preview_taken = True
+        try:
+            return TraceResult.from_json(payload).story
+        except Exception:  # noqa: BLE001 - a preview that cannot be read is no preview
+            return None
 
     # -- a finished run's worker, telling untold episodes ------------------------------
 

@@ -17,6 +17,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import tokenize
 import traceback
 import warnings
@@ -29,7 +30,7 @@ from .errors import MESSAGE_CAP, ErrorInfo, explain_exception
 from .output import CappedOutput, clean_text
 from .result import TraceResult
 from .story import Story
-from .story_builder import build_story
+from .story_builder import build_story, split_episodes
 from .torch_alias import torch_is_engine  # every `torch.X` import is `engine.X`
 from .training_series import with_logged
 
@@ -220,11 +221,39 @@ def _run_cells(compiled, namespace: dict, output: CappedOutput, filename: str):
     return None
 
 
-def trace_source(source: str, filename: str = "<editor>", lazy: bool = False) -> TraceResult:
+PREVIEW_POLL_S = 0.05  # how often a long run is checked for its first finished episode
+
+
+def _watch_first_episode(recorder, source, filename, namespace, send, done) -> None:
+    """In a thread, while the script runs: once its first episode is over (a backward,
+    then the next iteration's work), tell that episode alone and `send` it, so a long loop
+    shows its first iteration long before it ends. Telling records no engine events."""
+    seen = 0
+    while not done.wait(PREVIEW_POLL_S):
+        events = recorder.events[:]  # one atomic copy: the script appends meanwhile
+        if len(events) == seen:
+            continue
+        seen = len(events)
+        groups = split_episodes(events)
+        if len(groups) < 2:
+            continue
+        try:
+            story = build_story(groups[0], source, filename, dict(namespace), None)
+        except Exception:  # noqa: BLE001 - a preview is a nicety; the result will come
+            return
+        if story.steps:
+            send(story)
+        return
+
+
+def trace_source(
+    source: str, filename: str = "<editor>", lazy: bool = False, preview=None
+) -> TraceResult:
     """Run `source` and return its story, its printed output and its error, if any.
 
     lazy: a long loop's middle iterations are left untold, and the result's `teller`
-    tells them on demand (gradviz.core.deferred)."""
+    tells them on demand (gradviz.core.deferred). preview: called (from another thread)
+    with a story of the first episode alone, if the run is still going once it is over."""
     source = source.removeprefix("\ufeff")  # a BOM is not code (CPython skips it too)
     lines = physical_lines(source)
     try:
@@ -237,7 +266,15 @@ def trace_source(source: str, filename: str = "<editor>", lazy: bool = False) ->
     output = CappedOutput()
     namespace = {"__name__": "__main__", "__file__": filename}
     restore = _snapshot()
+    done = threading.Event()
     with torch_is_engine(), engine.autograd.record() as recorder:
+        watcher = None
+        if preview is not None:
+            args = (recorder, source, filename, namespace, preview, done)
+            watcher = threading.Thread(
+                target=_watch_first_episode, args=args, name="gradviz-preview", daemon=True
+            )
+            watcher.start()
         with (
             contextlib.redirect_stdout(output.stream("stdout")),
             contextlib.redirect_stderr(output.stream("stderr")),
@@ -245,7 +282,10 @@ def trace_source(source: str, filename: str = "<editor>", lazy: bool = False) ->
             try:
                 error = _run_cells(compiled, namespace, output, filename)
             finally:
+                done.set()
                 restore()
+        if watcher is not None:
+            watcher.join(timeout=5.0)  # it may be telling: the story is built after it
     teller = None
     try:
         if lazy:

@@ -17,6 +17,7 @@ import gc
 import json
 import os
 import sys
+import threading
 
 from gradviz.core import channel
 
@@ -34,12 +35,14 @@ MEMORY_HINT = (
 _write, _exit, _close = os.write, os._exit, os.close
 _collect = gc.collect
 _callbacks = gc.callbacks
+_sending = threading.Lock()
 
 
 def _send(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[_write(fd, view) :]
+    with _sending:  # a preview may be sent from another thread: frames never interleave
+        view = memoryview(data)
+        while view:
+            view = view[_write(fd, view) :]
 
 
 def _is_memory_error(error: object) -> bool:
@@ -102,7 +105,8 @@ def run_job(job: dict, fd: int, confined: str | None = None) -> None:
     _send(fd, channel.frame(channel.READY, b""))  # the time limit counts from here
     try:
         lazy = job.get("requests_fd") is not None
-        result = trace_source(source, job.get("filename") or "<editor>", lazy=lazy)
+        preview = _previewer(fd) if lazy else None  # a window: show a long loop early
+        result = trace_source(source, job.get("filename") or "<editor>", lazy, preview)
     except MemoryError:
         pass  # no "as": the traceback would keep the script's frames (and memory) alive
     except BaseException as exc:  # noqa: BLE001 - a script that broke gradviz's own code
@@ -138,6 +142,17 @@ def run_job(job: dict, fd: int, confined: str | None = None) -> None:
         _serve(teller, int(job["requests_fd"]), fd)
     _close(fd)
     _exit(0)
+
+
+def _previewer(fd: int):
+    """Sends the story of a long run's first episode while the run goes on."""
+    from gradviz.core.result import TraceResult
+
+    def send(story) -> None:
+        payload = TraceResult(story, "", None).to_bytes()
+        _send(fd, channel.frame(channel.PREVIEW, payload))
+
+    return send
 
 
 def _serve(teller, requests: int, fd: int) -> None:

@@ -89,6 +89,8 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self._on_result)
         self.runner.prepare = self._opening_job
         self.untold = UntoldEpisodes(self)  # a long loop's iterations, told when reached
+        self.runner.preview.connect(self._on_preview)
+        self._previewing = False  # showing a running loop's first iteration
         self.runner.tick.connect(lambda s: self.elapsed_label.setText(f"{s:.1f} s"))
 
         self._build_widgets()
@@ -465,7 +467,20 @@ class MainWindow(QMainWindow):
         opening = self.runner.prepared
         if opening is not None and opening.story is not result.story:
             opening = None
-        self._load_story(result.story, opening)
+        # After a preview the learner stays where they are (its first episode is the same).
+        keep = self.current_step if self._previewing and self.player is not None else None
+        self._previewing = False
+        if keep is not None and not result.story.steps:
+            return  # stopped or failed with nothing told: the preview stays on show
+        self._load_story(result.story, opening, keep)
+
+    def _on_preview(self, story) -> None:
+        """A long loop's first iteration, told while the loop still runs."""
+        if not self.running:
+            return
+        self._previewing = True
+        self._load_story(story)
+        self.state_label.setText("Running (its first iteration is ready)")
 
     def _set_idle(self, text: str) -> None:
         self.state_label.setText(text)
@@ -478,8 +493,9 @@ class MainWindow(QMainWindow):
 
     # -- the story ----------------------------------------------------------------------
 
-    def _load_story(self, story, opening=None) -> None:
-        """Show a story; `opening` (from the decoding thread) has its player ready."""
+    def _load_story(self, story, opening=None, keep_step: int | None = None) -> None:
+        """Show a story; `opening` (from the decoding thread) has its player ready;
+        `keep_step`: the step to stay on (a preview was shown), if the story has it."""
         self._story = story
         self._selected_box = None
         try:
@@ -515,6 +531,8 @@ class MainWindow(QMainWindow):
             return
         failed = self.result is not None and self.result.error is not None
         step = opening.step if opening is not None else opening_step(self.player, story, failed)
+        if keep_step is not None and 0 <= keep_step < count and not failed:
+            step = keep_step
         self.transport.show_step(step)
         self.show_step(step, animate=False)
         self.canvas.fit_to_view()

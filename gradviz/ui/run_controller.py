@@ -27,6 +27,7 @@ class RunController(QObject):
     """Start, stop and watch a run; emits ``finished(result, elapsed_s)`` exactly once."""
 
     finished = Signal(object, float)
+    preview = Signal(object)  # a long run's first episode (a Story), while it still runs
     told = Signal(object)  # the worker told an untold episode: {"index", "episode", "steps"}
     tick = Signal(float)  # seconds elapsed, while running
     _decoded = Signal(object, object)  # from the decoding thread: (run, result)
@@ -120,6 +121,9 @@ class RunController(QObject):
         elif outcome is not None:
             self._deliver(run)
         else:
+            story = run.take_preview()
+            if story is not None:
+                self.preview.emit(story)
             self._schedule()
 
     def _decode(self, run: sandbox.SandboxRun, payload: bytes, job) -> None:

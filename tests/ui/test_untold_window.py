@@ -53,6 +53,23 @@ def test_reaching_an_untold_iteration_tells_it_in_place(qtbot, window) -> None:
     assert deferred.is_untold(window._story, middle + 1)
     window.transport.go_to(told.last_step + 1)
     qtbot.waitUntil(lambda: not deferred.is_untold(window._story, middle + 1), timeout=20000)
-    assert len([e for e in window._story.episodes if e.nodes]) == (
-        story_builder.FULL_EPISODES + 2
-    )
+    assert len([e for e in window._story.episodes if e.nodes]) == (story_builder.FULL_EPISODES + 2)
+
+
+SLOW_LOOP = LOOP.replace(
+    "for i in range(120):\n", "import time\nfor i in range(120):\n    time.sleep(0.02)\n"
+)
+
+
+def test_a_long_loop_shows_its_first_iteration_while_it_runs(qtbot, window) -> None:
+    window.files.set_text(SLOW_LOOP)
+    window.run()
+    qtbot.waitUntil(lambda: window._previewing, timeout=20000)
+    assert window.running  # the loop goes on; its first iteration is on the canvas
+    preview = window._story
+    assert len(preview.episodes) == 1 and window.current_scene().boxes
+    window.transport.go_to(2)
+    qtbot.waitUntil(lambda: not window.running, timeout=60000)
+    assert len(window._story.episodes) == 120
+    assert window.current_step == 2  # the learner stays where they were
+    assert window._story.steps[2] == preview.steps[2]
