@@ -64,6 +64,7 @@ KEY_COMMANDS = {
     Qt.Key.Key_PageDown: "next_episode",
     Qt.Key.Key_PageUp: "previous_episode",
     Qt.Key.Key_F: "fit",
+    Qt.Key.Key_Z: "zoom_episode",
 }
 
 

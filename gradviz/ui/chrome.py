@@ -286,6 +286,9 @@ def on_key_command(window: MainWindow, command: str) -> None:
     if command == "play":
         transport.toggle_play()
         return
+    if command == "zoom_episode":  # playback goes on in the zoomed timeline
+        transport.set_zoomed(not transport.zoomed)
+        return
     transport.pause()
     {
         "next": transport.step_forward,

@@ -161,6 +161,9 @@ class Transport(QWidget):
         self.next_button = _button("Step forward", pixmap.SP_MediaSeekForward)
         self.backward_button = _button("Start of this episode's backward pass", text="backward ⇥")
         self.end_button = _button("Last step", pixmap.SP_MediaSkipForward)
+        # A long loop has thousands of steps: the timeline can show one episode at a time.
+        self.zoom_button = _button("Zoom the timeline into this episode (Z)", text="⌕ episode")
+        self.zoom_button.setCheckable(True)
         self.slider = TimelineSlider()
         self.step_label = QLabel()
         self.step_label.setMinimumWidth(96)
@@ -184,6 +187,7 @@ class Transport(QWidget):
             self.next_button,
             self.backward_button,
             self.end_button,
+            self.zoom_button,
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -203,6 +207,7 @@ class Transport(QWidget):
         self.play_button.clicked.connect(self.toggle_play)
         self.forward_button.clicked.connect(self.jump_to_forward)
         self.backward_button.clicked.connect(self.jump_to_backward)
+        self.zoom_button.toggled.connect(lambda _on: self._sync())
         self.slider.valueChanged.connect(self._on_slider)
         self.speed_box.currentIndexChanged.connect(self._on_speed_box)
         self._sync()
@@ -229,6 +234,14 @@ class Transport(QWidget):
     def interval_ms(self) -> int:
         return max(20, round(BASE_INTERVAL_MS / self._speed))
 
+    @property
+    def zoomed(self) -> bool:
+        return self.zoom_button.isChecked()
+
+    def set_zoomed(self, zoomed: bool) -> None:
+        """The timeline spans the current episode only (or the whole story)."""
+        self.zoom_button.setChecked(zoomed)
+
     def set_story(self, step_count: int, episodes: Sequence[EpisodeLike]) -> None:
         """Take a new story's size and episodes; the step goes back to 0 without a signal."""
         self.pause()
@@ -241,6 +254,13 @@ class Transport(QWidget):
         self.slider.blockSignals(False)
         self.slider.set_episodes(self._episodes)
         self._sync()
+
+    def _span(self) -> tuple[int, int]:
+        """The steps the timeline spans: the whole story, or (zoomed) this episode."""
+        episode = self.current_episode() if self.zoomed else None
+        if episode is not None and episode.last_step > episode.first_step:
+            return episode.first_step, episode.last_step
+        return 0, max(0, self._count - 1)
 
     def set_speed(self, speed: float) -> None:
         speed = min(SPEEDS, key=lambda s: abs(s - speed))
@@ -391,4 +411,13 @@ class Transport(QWidget):
             )
             self.play_button.setIcon(self.style().standardIcon(pixmap))
         self.play_button.setToolTip("Pause" if self.playing else "Play")
-        self.step_label.setText(f"step {self._step + 1} of {self._count}" if has else "no steps")
+        low, high = self._span()
+        if (self.slider.minimum(), self.slider.maximum()) != (low, high):
+            self.slider.blockSignals(True)
+            self.slider.setRange(low, high)
+            self.slider.setValue(self._step)
+            self.slider.blockSignals(False)
+        text = f"step {self._step + 1} of {self._count}" if has else "no steps"
+        if self.zoomed and episode is not None:
+            text += f" · episode {self._episodes.index(episode) + 1}"
+        self.step_label.setText(text)

@@ -125,3 +125,33 @@ def test_initial_step_is_the_first_backward_step() -> None:
     assert initial_step([Episode("a", 0, 3, None)], 4) == 0
     assert initial_step([], 0) == 0
     assert initial_step(EPISODES, 15, failed=True) == 14
+
+
+def test_zooming_the_timeline_spans_the_current_episode_and_follows_it(transport) -> None:
+    transport.show_step(3)
+    assert (transport.slider.minimum(), transport.slider.maximum()) == (0, 14)
+    transport.zoom_button.click()
+    assert transport.zoomed
+    assert (transport.slider.minimum(), transport.slider.maximum()) == (0, 9)
+    assert "episode 1" in transport.step_label.text()
+    transport.go_to(11)  # into the next episode: the timeline follows it
+    assert (transport.slider.minimum(), transport.slider.maximum()) == (10, 14)
+    assert transport.slider.value() == 11
+    transport.slider.setValue(13)  # dragging within the zoomed span steps as usual
+    assert transport.step == 13
+    transport.set_zoomed(False)
+    assert (transport.slider.minimum(), transport.slider.maximum()) == (0, 14)
+    assert transport.slider.value() == 13
+
+
+def test_episode_list_updates_rows_in_place_for_the_same_episodes(qtbot) -> None:
+    episodes = EpisodeList()
+    qtbot.addWidget(episodes)
+    episodes.set_episodes(EPISODES)
+    first_item = episodes.item(0)
+    told = [EPISODES[0], Episode("z = x.sum() · told", 10, 20, 15)]
+    episodes.set_episodes(told)
+    assert episodes.item(0) is first_item  # not rebuilt
+    assert "told" in episodes.item(1).text() and "steps 11–21" in episodes.item(1).text()
+    episodes.set_current_step(18)
+    assert episodes.currentRow() == 1
