@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from gradviz.core import deferred
 from gradviz.core.story import episode_from_dict, step_from_dict
 
 TELLING_MESSAGE_MS = 3000
+SETTLE_MS = 120  # scrubbing across untold episodes asks only for the one it stops on
 
 
 class UntoldEpisodes(QObject):
@@ -24,17 +25,31 @@ class UntoldEpisodes(QObject):
         self.window = window
         self.asked: set[int] = set()  # episodes asked for, for the story shown now
         self.story = None  # the story those questions were about
+        self.waiting: int | None = None  # the untold episode shown, until it settles
+        self.settle = QTimer(self)
+        self.settle.setSingleShot(True)
+        self.settle.setInterval(SETTLE_MS)
+        self.settle.timeout.connect(self._ask)
         window.runner.told.connect(self.on_told)
 
     def check(self, step: int) -> None:
-        """Called for every step shown: ask for its episode if it is untold."""
+        """Called for every step shown: ask for its episode if it is untold and the
+        learner stays on it (not while scrubbing past)."""
         w = self.window
+        self.waiting = None
         if w.player is None or w._story is None:
             return
         if self.story is not w._story:
             self.story, self.asked = w._story, set()
         episode = w.player.story.steps[step].episode
         if not deferred.is_untold(w.player.story, episode) or episode in self.asked:
+            return
+        self.waiting = episode
+        self.settle.start()
+
+    def _ask(self) -> None:
+        w, episode = self.window, self.waiting
+        if episode is None or w.player is None or self.story is not w._story:
             return
         if w.runner.request_episode(episode):
             self.asked.add(episode)

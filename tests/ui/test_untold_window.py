@@ -73,3 +73,31 @@ def test_a_long_loop_shows_its_first_iteration_while_it_runs(qtbot, window) -> N
     assert len(window._story.episodes) == 120
     assert window.current_step == 2  # the learner stays where they were
     assert window._story.steps[2] == preview.steps[2]
+
+
+def test_scrubbing_a_thousand_iteration_loop_keeps_every_box_in_place(qtbot, window) -> None:
+    run_code(qtbot, window, LOOP.replace("range(120)", "range(1000)"), timeout_ms=120000)
+    story = window._story
+    assert len(story.episodes) == 1000 and window.episodes.count() == 1000
+    # Scrub across the whole timeline: untold episodes passed over are not asked for.
+    for step in range(0, window.player.step_count, 23):
+        window.transport.go_to(step)
+    qtbot.wait(300)
+    told = [e.index for e in window._story.episodes if e.nodes]
+    assert len(told) <= story_builder.FULL_EPISODES + 1
+    # Stop on iteration 500: it is told, and drawn exactly where iteration 2 was.
+    window.transport.go_to(window._story.episodes[499].first_step)
+    qtbot.waitUntil(lambda: not deferred.is_untold(window._story, 499), timeout=20000)
+
+    def boxes_at(episode: int) -> dict:
+        ep = window._story.episodes[episode]
+        window.transport.go_to(ep.backward_step)
+        scene = window.current_scene()
+        return {(b.title, round(b.x), round(b.y)) for b in scene.boxes}
+
+    assert boxes_at(499) == boxes_at(1)
+    window.transport.set_zoomed(True)
+    ep = window._story.episodes[499]
+    window.transport.go_to(ep.first_step + 2)
+    assert window.transport.slider.minimum() == ep.first_step
+    assert window.transport.slider.maximum() == ep.last_step
