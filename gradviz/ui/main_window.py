@@ -806,7 +806,9 @@ class MainWindow(QMainWindow):
     def view_inputs(self) -> ViewInputs:
         """What choosing a direction reads from the window (GUI thread only)."""
         view = self.canvas.viewport().size()
-        return ViewInputs(self.settings.direction(), view.width(), view.height())
+        control = getattr(self, "module_collapse", None)
+        chosen = control.chosen if control is not None else None
+        return ViewInputs(self.settings.direction(), view.width(), view.height(), chosen)
 
     def _opening_job(self):
         """Run by the run controller in its decoding thread: the result's opening."""

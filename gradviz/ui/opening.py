@@ -21,6 +21,9 @@ class ViewInputs:
     direction: str  # "LR", "TB" or "auto"
     width: int  # the canvas viewport, in pixels
     height: int
+    # Modules to open collapsed: the learner's last choice, or None for the default (big
+    # graphs collapsed at depth 1); see gradviz/ui/module_collapse.py.
+    chosen_modules: frozenset | None = None
 
 
 @dataclass
@@ -64,12 +67,25 @@ def opening_step(player, story, failed: bool) -> int:
     return step
 
 
+def collapsed_modules(story, chosen: frozenset | None) -> frozenset:
+    """The modules a story opens with collapsed: the learner's choice (those it has), or
+    before any choice the default."""
+    from gradviz.core import module_view
+
+    if chosen is not None:
+        return frozenset(chosen) & set(module_view.module_classes(story))
+    return module_view.default_collapsed(story)
+
+
 def prepare_opening(story, view: ViewInputs, failed: bool) -> Opening:
-    """Player, direction and first step, with the first scene laid out and built."""
+    """Player, direction and first step, with the first scene laid out and built (with
+    its modules collapsed as the window will show them: laid out once, not twice)."""
     from gradviz.core.player import Player
 
-    player = Player(story, direction=choose_direction(story, view))
-    step = opening_step(player, story, failed)
+    direction = choose_direction(story, view)
+    paths = collapsed_modules(story, view.chosen_modules) if story.steps else frozenset()
+    player = Player(story, direction, paths) if paths else Player(story, direction)
+    step = opening_step(player, player.story, failed)
     if 0 <= step < player.step_count:
         player.scene(step)  # cached: the window's show_step finds it ready
     return Opening(story, player, step)
