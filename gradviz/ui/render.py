@@ -1018,20 +1018,21 @@ class TokenItem(QGraphicsItem):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.source_text: str | None = None  # as given; `text` is what fits
+        self.share = 1.0  # of the widest pill: less when the gap between boxes is narrow
         self.text = ""
         self._rect = QRectF()
         self._bounds = QRectF()
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.set_text(text)
 
-    def set_text(self, text: str) -> None:
-        if text == self.source_text:
+    def set_text(self, text: str, share: float = 1.0) -> None:
+        if text == self.source_text and share == self.share:
             return
         self.prepareGeometryChange()
-        self.source_text = text
+        self.source_text, self.share = text, share
         font = _font("bold", _px(theme.TOKEN_PT))
         fm = QFontMetricsF(font)
-        max_text = theme.TOKEN_MAX_WIDTH - 2 * theme.TOKEN_PAD_X
+        max_text = theme.TOKEN_MAX_WIDTH * share - 2 * theme.TOKEN_PAD_X
         self.text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max_text)
         self._rect = token_rect(self.text, QPointF(0, 0))
         # Its rim and drop shadow, and room to grow readable when zoomed out.
@@ -1127,6 +1128,7 @@ def edge_tooltip_text(edge: SceneEdge, scene: Scene | None, crossed: str | None 
 
 Z_EDGE, Z_BOX, Z_TOKEN = 0.0, 10.0, 20.0
 TOKEN_SPOTS = (0.5, 0.35, 0.65, 0.25, 0.75)  # resting places tried, middle first
+TOKEN_NARROWER = (0.75, 0.55, 0.4)  # shares of the widest pill tried when none fits
 
 
 class SceneItems:
@@ -1310,7 +1312,9 @@ class SceneItems:
             else:
                 item.set_text(token.text)
             item.setZValue(Z_TOKEN + i * step)
-            fraction = self._free_fraction(edge_id, item, placed)
+            fraction = self._free_fraction(edge_id, item, placed, strict=True)
+            if fraction is None:
+                fraction = self._narrower(edge_id, item, placed)
             self.rest_fraction[edge_id] = fraction
             item.setPos(self.rest_point(edge_id))
             item.setOpacity(1.0)
@@ -1320,10 +1324,24 @@ class SceneItems:
                 self._changed(rect)
             self._token_rects = placed
 
-    def _free_fraction(self, edge_id: str, token: TokenItem, placed: list[QRectF]) -> float:
+    def _narrower(self, edge_id: str, token: TokenItem, placed: list[QRectF]) -> float:
+        """No spot covers no box text (two wide boxes close together): a shorter pill, its
+        text elided further, may fit the gap; else the widest pill where it covers least."""
+        for share in TOKEN_NARROWER:
+            token.set_text(token.source_text or "", share)
+            fraction = self._free_fraction(edge_id, token, placed, strict=True)
+            if fraction is not None:
+                return fraction
+        token.set_text(token.source_text or "")
+        return self._free_fraction(edge_id, token, placed)
+
+    def _free_fraction(
+        self, edge_id: str, token: TokenItem, placed: list[QRectF], strict: bool = False
+    ) -> float | None:
         """The middle of the edge, or the nearest spot along it that covers nothing hard
         (arrowheads, cut marks, other tokens), no preferred label place and no box text,
-        else nothing hard and no box text, else nothing hard, else the middle."""
+        else nothing hard and no box text, else (unless strict: None) nothing hard, else
+        the middle."""
         polyline = self.edges[edge_id].geometry.polyline
         rect = token.pill_rect()
         spots = [(f, rect.translated(polyline.point_at(f))) for f in TOKEN_SPOTS]
@@ -1331,14 +1349,19 @@ class SceneItems:
         def hard(spot: QRectF) -> bool:
             return self._hard_grid.hits(spot) or any(spot.intersects(o) for o in placed)
 
-        for soft, text in ((True, True), (False, True), (False, False)):
+        levels = (
+            ((True, True), (False, True))
+            if strict
+            else ((True, True), (False, True), (False, False))
+        )
+        for soft, text in levels:
             for fraction, spot in spots:
                 if hard(spot) or (text and self._text_grid.hits(spot)):
                     continue
                 if soft and self._soft_grid.hits(spot):
                     continue
                 return fraction
-        return 0.5
+        return None if strict else 0.5
 
     def _place(self, edge_id: str, rect: QRectF | None, order: int | None) -> None:
         """Record a label's place; a move marks both places dirty for later labels."""

@@ -175,7 +175,10 @@ def test_every_example_exports_small_and_whole() -> None:
     for path in sorted(EXAMPLES.glob("*.py")):
         player = player_of(path.read_text(encoding="utf-8"), path.name)
         page = export_html(player, path.name)
-        assert len(page.encode()) < 300_000, path.name
+        # A training loop (examples 11-13) tells FULL_EPISODES iterations step by step:
+        # thousands of steps, so its page gets a bigger but still bounded budget.
+        loop = any(s.kind == "summary" for s in player.story.steps)
+        assert len(page.encode()) < (1_500_000 if loop else 300_000), path.name
         assert len(embedded(page)["steps"]) == player.step_count > 0, path.name
 
 

@@ -47,7 +47,13 @@ def test_labels_never_overlap_each_other_or_box_text(qapp, players, example) -> 
     graphics = QGraphicsScene()
     items = SceneItems(graphics)
     problems = {}
-    for k in range(player.step_count):
+    steps = range(player.step_count)
+    if any(s.kind == "summary" for s in player.story.steps):
+        # A training loop (examples 11-13): thousands of steps whose iterations share one
+        # layout; its first two iterations and its last one are checked.
+        told = {0, 1, len(player.story.episodes) - 1}
+        steps = [k for k in steps if player.story.steps[k].episode in told]
+    for k in steps:
         scene = player.scene(k)
         if items.scene is not None and items.scene.episode != scene.episode:
             items.clear()
