@@ -575,6 +575,8 @@ class MainWindow(QMainWindow):
         step = same_place(old.story, self.player.story, step, changed_episode)
         self.transport.show_step(step)
         self.show_step(step, animate=False)
+        if self.player.story.steps[step].episode == changed_episode:
+            self.canvas.fit_to_view()  # its graph appears only now: show all of it
         if playing:
             self.transport.play()
 
