@@ -272,7 +272,7 @@ def test_an_xor_iteration_is_zero_grad_forward_backward_step_in_one_episode():
     assert all(any("← " in line for line in s.math) for s in updated)
     # The last iteration (after the summary of the middle ones) is told the same way.
     last = story.episodes[-1]
-    assert last.title.endswith("· iteration 300")
+    assert last.title.endswith("· iteration 1000")
     assert _phases(story, last)[:4] == ["zero", "forward", "backward", "step"]
 
 

@@ -11,12 +11,12 @@ loss_fn = nn.BCELoss()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
 
 # One iteration: zero the gradients, forward, backward, step.
-for epoch in range(300):
+for epoch in range(1000):
     optimizer.zero_grad()
     loss = loss_fn(model(X), y)
     loss.backward()
     optimizer.step()
-    if epoch % 100 == 0:
+    if epoch % 200 == 0:
         print(f"epoch {epoch:3d}  loss {loss.item():.4f}")
 
 # The predictions for (0, 0), (0, 1), (1, 0), (1, 1): close to 0, 1, 1, 0.
