@@ -106,8 +106,9 @@ def detached(t: Telling, e: ev.Detached) -> Words:
     )
 
 
-def inplace(t: Telling, e: ev.InplaceModified, by: str | None) -> Words:
-    """`by`: the label of the operand that changed it (w -= lr * w.grad: 'lr * w.grad')."""
+def inplace(t: Telling, e: ev.InplaceModified, by: str | None, old=None, operand=None) -> Words:
+    """`by`: the label of the operand that changed it (w -= lr * w.grad: 'lr * w.grad');
+    `old`, `operand`: their values, when known, for the arithmetic."""
     info = e.tensor
     name = t.name(info.uid, "a tensor")
     code = t.code(t.line_of(e.location))
@@ -120,7 +121,22 @@ def inplace(t: Telling, e: ev.InplaceModified, by: str | None) -> Words:
         text += " It runs under no_grad, so the update itself is not part of any graph."
     elif info.grad_fn_name:
         text += f" Its grad_fn is now {info.grad_fn_name}."
-    return Words(text)
+    return Words(text, inplace_math(name, e, by, old, operand))
+
+
+_INPLACE_SYMBOLS = {"sub_": "−", "add_": "+", "mul_": "·", "div_": "/"}
+
+
+def inplace_math(name: str, e: ev.InplaceModified, by: str | None, old, operand) -> tuple:
+    """`w -= lr * w.grad` with its numbers: w ← w − lr * w.grad = 1 − 0.1 · -4.02 = 1.402."""
+    symbol = _INPLACE_SYMBOLS.get(e.op)
+    if symbol is None or by is None or old is None or operand is None:
+        return ()
+    return (
+        f"{name} ← {name} {symbol} {by}",
+        f"= {say(old)} {symbol} {say(operand)}",
+        f"= {say(e.tensor.value)}",
+    )
 
 
 def param_updated(t: Telling, e: ev.ParamUpdated, code: str) -> Words:

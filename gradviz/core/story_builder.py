@@ -854,7 +854,30 @@ class _Episode:
         if owner is not None:
             focus.append(f"t{owner}")
         by = self.inplace_operand(line, t.uid)
-        self.add(e, "update", "inplace", say_.inplace(self.b, e, by), line, focus, updates=updates)
+        old, operand = self.inplace_values(e, by)
+        words = say_.inplace(self.b, e, by, old, operand)
+        self.add(e, "update", "inplace", words, line, focus, updates=updates)
+
+    def inplace_values(self, e: ev.InplaceModified, by: str | None) -> tuple:
+        """The tensor's value before the change, and the operand's: the op just run on
+        the same line (lr * w.grad), or a number written there (w -= 0.1)."""
+        before = self.w.before_inplace
+        old = before.value if before is not None and before.uid == e.tensor.uid else None
+        if by is None:
+            return old, None
+        try:
+            return old, float(by)
+        except ValueError:
+            pass
+        op = self.w.last_op
+        if op is None or op.output.uid == e.tensor.uid or op.location is None:
+            return old, None
+        if e.location is None or (op.location.filename, op.location.line) != (
+            e.location.filename,
+            e.location.line,
+        ):
+            return old, None
+        return old, op.output.value
 
     def inplace_operand(self, line: int | None, uid: int) -> str | None:
         """The right-hand side of `w -= lr * w.grad` or `w.add_(g, alpha=…)` on this line."""

@@ -27,6 +27,8 @@ class World:
     freed: set[int] = field(default_factory=set)  # node uids whose saved tensors are gone
     in_backward: ev.BackwardStarted | None = None  # the backward call in progress
     returned: dict[int, int | None] = field(default_factory=dict)  # grad(): input -> result
+    last_op: ev.OpRan | None = None  # the latest op (the right-hand side of `w -= lr * g`)
+    before_inplace: ev.TensorInfo | None = None  # the tensor an in-place change just changed
     # Within the backward call in progress:
     upstream: dict[int, np.ndarray | None] = field(default_factory=dict)  # node -> ∂root/∂out
     sent_to: dict[int, list] = field(default_factory=dict)  # node -> gradients sent to it
@@ -64,6 +66,7 @@ def _op_ran(w: World, e: ev.OpRan) -> None:
         w.see(inp)
     w.see(e.output)
     w.produced[e.output.uid] = e
+    w.last_op = e
     if e.node is not None:
         w.ops[e.node] = e
         for x in e.next_functions:
@@ -77,6 +80,7 @@ def _detached(w: World, e: ev.Detached) -> None:
 
 
 def _inplace(w: World, e: ev.InplaceModified) -> None:
+    w.before_inplace = w.tensors.get(e.tensor.uid)
     w.see(e.tensor)
     owner = w.grad_owner.get(e.tensor.uid)
     if owner is not None:  # an in-place change to a .grad tensor changes the leaf's .grad
