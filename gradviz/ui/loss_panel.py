@@ -66,6 +66,7 @@ class LossPlot(QWidget):
         self.current: tuple[int, int] | None = None
         self.hover: int | None = None
         self._axes: _Axes | None = None
+        self._paths: dict[tuple, QPainterPath] = {}  # drawn curves: they stay while stepping
 
     # -- data -----------------------------------------------------------------------------
     def set_series(self, series: dict, story=None) -> None:
@@ -202,8 +203,8 @@ class LossPlot(QWidget):
         self._summary_band(p, ax)
         self._frame(p, ax)
         self._current(p, ax)
-        for _label, xs, ys, color in reversed(self.curves()):
-            self._curve(p, ax, xs, ys, color)
+        for label, xs, ys, color in reversed(self.curves()):
+            self._curve(p, ax, xs, ys, color, label)
         self._legend(p, ax)
         self._hover(p, ax)
         p.end()
@@ -269,7 +270,30 @@ class LossPlot(QWidget):
         ticks = [float(t) for t in range(lo, hi + 1) if t % every == 0]
         return ticks if len(ticks) >= 2 else nice_ticks(*ax.yr, count=3)
 
-    def _curve(self, p: QPainter, ax: _Axes, xs: list, ys: list, color: QColor) -> None:
+    def _curve(
+        self, p: QPainter, ax: _Axes, xs: list, ys: list, color: QColor, label: str = ""
+    ) -> None:
+        rect = ax.rect
+        key = (id(self.series), label, rect.getRect(), ax.xr, ax.yr, self.log_y)
+        path = self._paths.get(key)
+        if path is None:
+            if len(self._paths) > 64:
+                self._paths.clear()
+            path = self._paths[key] = self._path(ax, xs, ys)
+        p.save()
+        p.setClipRect(ax.rect.adjusted(-2, -2, 2, 2))
+        p.setPen(QPen(color, 1.8))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+        if len(xs) <= 40:  # few points (printed every N steps): show each one
+            p.setBrush(color)
+            for x, v in zip(xs, ys):
+                y = self._ty(v)
+                if math.isfinite(y):
+                    p.drawEllipse(ax.to_px(x, y), 2.5, 2.5)
+        p.restore()
+
+    def _path(self, ax: _Axes, xs: list, ys: list) -> QPainterPath:
         path = QPainterPath()
         pen_down = False
         for x, v in zip(xs, ys):
@@ -283,18 +307,7 @@ class LossPlot(QWidget):
             else:
                 path.moveTo(pt)
                 pen_down = True
-        p.save()
-        p.setClipRect(ax.rect.adjusted(-2, -2, 2, 2))
-        p.setPen(QPen(color, 1.8))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawPath(path)
-        if len(xs) <= 40:  # few points (printed every N steps): show each one
-            p.setBrush(color)
-            for x, v in zip(xs, ys):
-                y = self._ty(v)
-                if math.isfinite(y):
-                    p.drawEllipse(ax.to_px(x, y), 2.5, 2.5)
-        p.restore()
+        return path
 
     def _current(self, p: QPainter, ax: _Axes) -> None:
         if self.current is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from gradviz.ui import theme
@@ -61,6 +61,11 @@ class ParamHistory(QWidget):
         self.series: dict = {}
         self.name: str | None = None
         self.current: tuple[int, int] | None = None
+        # What stays the same while the learner steps: the cells' series and their drawn
+        # lines (a 1,000-iteration loop has 1,000 points per sparkline, dozens of them).
+        self._cells: tuple[tuple, list] | None = None
+        self._paths: dict[tuple, QPainterPath] = {}
+        self._static: tuple[tuple, QPixmap] | None = None
         self.setMinimumHeight(int(CELL_H + LEGEND_H + GAP))
 
     # -- data -----------------------------------------------------------------------------
@@ -90,6 +95,13 @@ class ParamHistory(QWidget):
 
     def columns(self, n: int | None = None) -> list[list]:
         """Per cell: (label, value series, grad series), each a list over iterations."""
+        key = (self.name, id(self.series))
+        if self._cells is None or self._cells[0] != key:
+            self._cells = (key, self._columns())
+            self._paths.clear()
+        return self._cells[1]
+
+    def _columns(self) -> list[list]:
         p = self.params().get(self.name or "")
         if p is None:
             return []
@@ -138,15 +150,38 @@ class ParamHistory(QWidget):
             p.end()
             return
         self._legend(p)
+        p.drawPixmap(0, 0, self._static_pixmap(cells))  # frames, labels, sparklines
+        for rect, cell in self._cell_rects(cells):
+            self._cell(p, rect, *cell, static=False)  # the iteration shown, its numbers
+        p.end()
+
+    def _cell_rects(self, cells: list) -> list:
         cols, _rows = self._grid()
         width = (self.width() - GAP * (cols + 1)) / cols
+        out = []
         for k, cell in enumerate(cells):
             r, c = divmod(k, cols)
             rect = QRectF(
                 GAP + c * (width + GAP), LEGEND_H + GAP / 2 + r * (CELL_H + GAP), width, CELL_H
             )
-            self._cell(p, rect, *cell)
-        p.end()
+            out.append((rect, cell))
+        return out
+
+    def _static_pixmap(self, cells: list) -> QPixmap:
+        """What does not change as the learner steps, drawn once per size and series."""
+        key = (self.size(), id(cells), theme.PALETTE.canvas_bg, self.devicePixelRatioF())
+        if self._static is None or self._static[0] != key:
+            ratio = self.devicePixelRatioF()
+            pixmap = QPixmap(self.size() * ratio)
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pixmap)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            for rect, cell in self._cell_rects(cells):
+                self._cell(p, rect, *cell, static=True)
+            p.end()
+            self._static = (key, pixmap)
+        return self._static[1]
 
     def shown_iteration(self) -> int:
         n = int(self.series.get("iterations", 0) or 0)
@@ -180,19 +215,23 @@ class ParamHistory(QWidget):
                 note,
             )
 
-    def _cell(self, p: QPainter, rect: QRectF, label: str, values: list, grads: list) -> None:
+    def _cell(
+        self, p: QPainter, rect: QRectF, label: str, values: list, grads: list, static: bool
+    ) -> None:
+        """static: the frame, label and sparklines; else the iteration shown and its numbers."""
         pal = theme.PALETTE
         c = colors()
-        p.setPen(QPen(QColor(pal.minimap_border), 1))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRoundedRect(rect, 4, 4)
-        p.setPen(QColor(pal.text))
         p.setFont(mono_font(8.5))
-        p.drawText(
-            QRectF(rect.left() + 6, rect.top() + 2, rect.width() - 12, 15),
-            Qt.AlignmentFlag.AlignVCenter,
-            label,
-        )
+        if static:
+            p.setPen(QPen(QColor(pal.minimap_border), 1))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(rect, 4, 4)
+            p.setPen(QColor(pal.text))
+            p.drawText(
+                QRectF(rect.left() + 6, rect.top() + 2, rect.width() - 12, 15),
+                Qt.AlignmentFlag.AlignVCenter,
+                label,
+            )
         i = self.shown_iteration()
         spark_w = rect.width() - 12
         text_w = min(64.0, spark_w * 0.42)
@@ -200,7 +239,9 @@ class ParamHistory(QWidget):
         h = (rect.height() - 22) / 2
         for row, (data, color) in enumerate(((values, c["value"]), (grads, c["grad"]))):
             line = QRectF(rect.left() + 6, top + row * h + 1, spark_w - text_w - 4, h - 3)
-            self._spark(p, line, data, QColor(color))
+            self._spark(p, line, data, QColor(color), static)
+            if static:
+                continue
             now = data[i] if 0 <= i < len(data) else None
             p.setPen(QColor(color))
             p.drawText(
@@ -210,12 +251,13 @@ class ParamHistory(QWidget):
             )
         p.setFont(ui_font(8.5))
 
-    def _spark(self, p: QPainter, rect: QRectF, data: list, color: QColor) -> None:
-        finite = [v for v in data if v is not None and math.isfinite(v)]
+    def _spark(
+        self, p: QPainter, rect: QRectF, data: list, color: QColor, static: bool = True
+    ) -> None:
         n = len(data)
         if n == 0:
             return
-        lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
+        lo, hi = self._range(data)
         if hi - lo < 1e-30:
             lo, hi = lo - 1.0, hi + 1.0
 
@@ -223,11 +265,11 @@ class ParamHistory(QWidget):
             x = rect.left() + (k / max(1, n - 1)) * rect.width()
             return QPointF(x, rect.bottom() - (v - lo) / (hi - lo) * rect.height())
 
-        if lo < 0 < hi:  # zero, faintly
+        if static and lo < 0 < hi:  # zero, faintly
             zero = at(0, 0.0).y()
             p.setPen(QPen(QColor(theme.PALETTE.minimap_border), 1, Qt.PenStyle.DotLine))
             p.drawLine(QPointF(rect.left(), zero), QPointF(rect.right(), zero))
-        if self.current is not None:
+        if not static and self.current is not None:
             a, b = self.current
             now = QColor(colors()["now"])
             if b > a:
@@ -238,19 +280,32 @@ class ParamHistory(QWidget):
                 x = at(a, lo).x()
                 p.setPen(QPen(now, 1, Qt.PenStyle.DashLine))
                 p.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
-        path, down = QPainterPath(), False
-        for k, v in enumerate(data):
-            if v is None or not math.isfinite(v):
-                down = False
-                continue
-            if down:
-                path.lineTo(at(k, v))
-            else:
-                path.moveTo(at(k, v))
-                down = True
+        if not static:
+            return
+        key = (id(data), rect.left(), rect.top(), rect.width(), rect.height())
+        path = self._paths.get(key)
+        if path is None:
+            path, down = QPainterPath(), False
+            for k, v in enumerate(data):
+                if v is None or not math.isfinite(v):
+                    down = False
+                    continue
+                if down:
+                    path.lineTo(at(k, v))
+                else:
+                    path.moveTo(at(k, v))
+                    down = True
+            self._paths[key] = path
         p.setPen(QPen(color, 1.4))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(path)
+
+    def _range(self, data: list) -> tuple[float, float]:
+        key = ("range", id(data))
+        if key not in self._paths:
+            finite = [v for v in data if v is not None and math.isfinite(v)]
+            self._paths[key] = (min(finite), max(finite)) if finite else (0.0, 1.0)
+        return self._paths[key]
 
 
 class ParamPanel(QWidget):
