@@ -257,7 +257,14 @@ class BackwardNode(Node):
             names = tuple(f"_saved_{n}" for n in op.saved_names)
             if isinstance(op, type):  # not custom Functions' per-call adapters
                 _ATTR_NAMES[op] = names
-        return tuple([n for n, s in zip(names, self.ctx.saved) if s is not None])
+        saved = self.ctx.saved
+        # The common cases without building a list: every slot saved, or none.
+        n_saved = len(saved) - saved.count(None)
+        if n_saved == len(saved):
+            return names[:n_saved]
+        if n_saved == 0:
+            return ()
+        return tuple([n for n, s in zip(names, saved) if s is not None])
 
     def __getattr__(self, attr: str):
         # _raw_saved_<name>: the SavedTensor itself (register_hooks on one saved tensor).

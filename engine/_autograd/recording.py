@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._grad_mode import STATE
+from .graph import AccumulateGrad, BackwardNode
 
 _ENGINE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SNAPSHOT_LIMIT = 20_000  # elements; bigger tensors are recorded without their values (no
@@ -247,6 +248,21 @@ def record(max_events: int = 500_000, snapshots: bool = True) -> Recorder:
 
 
 # ---- helpers called by the engine (only when a recorder is active) ----------------------
+# Recording runs once per op and per backward edge, so these are written for speed: events
+# are built with tuple.__new__ (what a NamedTuple's own __new__ does, without its Python
+# frame), and what never changes for a code line or a node is looked up once.
+_new = tuple.__new__
+_ndarray = np.ndarray
+_SCALARS = frozenset({int, float, bool})
+_PARAM_TYPES = (int, float, bool, str, tuple, type(None), slice)
+_CODES: dict = {}  # id(code object) -> _ENGINE, or {instruction offset: Location} for user code
+_KEPT: list = []  # the code objects in _CODES: alive, so that their ids are not reused
+_ENGINE = object()
+# Keyed by id(): hashing a code object hashes all its constants (microseconds for a script's
+# module). Keyed by instruction offset: a frame's line number is computed only once per call site.
+_CACHE_LIMIT = 20_000  # code objects; the cache starts again past this (long-lived processes)
+
+
 def _emit(cls, *args) -> None:
     for r in STATE.recorders:
         r._add(cls, *args)
@@ -257,19 +273,49 @@ def _emit_to(recorders: list, cls, *args) -> None:
         r._add(cls, *args)
 
 
+def _push(recorders: list, cls, args: tuple) -> None:
+    """Recorder._add for events whose every field is given: `args` is all but `seq`."""
+    for r in recorders:
+        events = r.events
+        n = len(events)
+        if n >= r.max_events:
+            r.truncated = True
+        else:
+            events.append(_new(cls, (n, *args)))  # seq is the event's index
+
+
 def location() -> Location | None:
+    """Where the user's code called into the engine: the innermost frame outside it."""
     f = sys._getframe(1)
-    while f is not None and f.f_code.co_filename.startswith(_ENGINE_DIR):
+    codes = _CODES
+    while f is not None:
+        code = f.f_code
+        lines = codes.get(id(code))
+        if lines is None:
+            lines = _code_entry(code)
+        if lines is not _ENGINE:
+            offset = f.f_lasti
+            loc = lines.get(offset)
+            if loc is None:
+                loc = lines[offset] = _new(Location, (code.co_filename, f.f_lineno, code.co_name))
+            return loc  # immutable, so one object serves every event of that call site
         f = f.f_back
-    if f is None:
-        return None
-    return Location(f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+    return None
+
+
+def _code_entry(code):
+    if len(_KEPT) > _CACHE_LIMIT:
+        _CODES.clear()
+        _KEPT.clear()
+    _KEPT.append(code)
+    entry = _CODES[id(code)] = _ENGINE if code.co_filename.startswith(_ENGINE_DIR) else {}
+    return entry
 
 
 def snapshot(arr) -> np.ndarray | None:
     if arr is None:
         return None
-    if arr.__class__ is not np.ndarray:
+    if arr.__class__ is not _ndarray:
         arr = np.asarray(arr)
     if arr.size > SNAPSHOT_LIMIT:
         return None
@@ -278,29 +324,52 @@ def snapshot(arr) -> np.ndarray | None:
 
 def info(t) -> TensorInfo:
     fn = t.grad_fn
-    return TensorInfo(
-        t._uid,
-        tuple(t._data.shape),
-        t._dtype.name,
-        t.requires_grad_flag,
-        fn is None,
-        fn.uid if fn is not None else None,
-        fn.name() if fn is not None else None,
-        t._vc[0],
-        snapshot(t._data),
+    arr = t._data
+    if arr.__class__ is _ndarray:
+        shape = arr.shape
+        value = arr.copy() if arr.size <= SNAPSHOT_LIMIT else None
+    else:
+        shape = tuple(arr.shape)
+        value = snapshot(arr)
+    if fn is None:
+        return _new(
+            TensorInfo,
+            (t._uid, shape, t._dtype.name, t.requires_grad_flag, True, None, None, t._vc[0], value),
+        )
+    return _new(
+        TensorInfo,
+        (
+            t._uid,
+            shape,
+            t._dtype.name,
+            t.requires_grad_flag,
+            False,
+            fn.uid,
+            fn.name(),
+            t._vc[0],
+            value,
+        ),
     )
 
 
 def _operand(x):
-    return info(x) if hasattr(x, "_data") else ScalarInfo(x)
+    if x.__class__ in _SCALARS or not hasattr(x, "_data"):
+        return _new(ScalarInfo, (x,))
+    return info(x)
 
 
 def _edge_info(edge) -> EdgeInfo:
     node, nr = edge
     if node is None:
-        return EdgeInfo(None, None, nr, None)
-    var = getattr(node, "variable", None)
-    return EdgeInfo(node.uid, node.name(), nr, var._uid if var is not None else None)
+        return _new(EdgeInfo, (None, None, nr, None))
+    cls = node.__class__
+    if cls is AccumulateGrad:
+        var = node._variable()
+    elif cls is BackwardNode:  # its __getattr__ would raise: only its own dict can hold one
+        var = node.__dict__.get("variable")
+    else:
+        var = getattr(node, "variable", None)
+    return _new(EdgeInfo, (node.uid, node.name(), nr, var._uid if var is not None else None))
 
 
 def _slice_text(s: slice) -> str:
@@ -309,25 +378,38 @@ def _slice_text(s: slice) -> str:
     return text + (f":{s.step}" if s.step not in (None, 1) else "")
 
 
+def _params(params: dict) -> dict:
+    return {
+        k: _slice_text(v) if v.__class__ is slice else v
+        for k, v in params.items()
+        if isinstance(v, _PARAM_TYPES)
+    }
+
+
 def op_ran(op, inputs, result, node, params) -> None:
-    _emit(
-        OpRan,
-        op.name,
-        node.name() if node is not None else None,
-        node.uid if node is not None else None,
-        tuple(_operand(x) for x in inputs),
-        info(result),
-        {
-            k: _slice_text(v) if v.__class__ is slice else v
-            for k, v in params.items()
-            if isinstance(v, (int, float, bool, str, tuple, type(None), slice))
-        },
-        STATE.grad_enabled,
-        tuple(_edge_info(e) for e in node.next_functions) if node is not None else (),
-        node.saved_names if node is not None else (),
-        location(),
-        tuple((id(m), type(m).__name__) for m in STATE.modules),
+    operands = tuple(
+        [
+            _new(ScalarInfo, (x,))
+            if x.__class__ in _SCALARS or not hasattr(x, "_data")
+            else info(x)
+            for x in inputs
+        ]
     )
+    modules = STATE.modules
+    args = (
+        op.name,
+        None if node is None else node.name(),
+        None if node is None else node.uid,
+        operands,
+        info(result),
+        _params(params) if params else {},
+        STATE.grad_enabled,
+        () if node is None else tuple([_edge_info(e) for e in node.next_functions]),
+        () if node is None else node.saved_names,
+        location(),
+        tuple([(id(m), type(m).__name__) for m in modules]) if modules else (),
+    )
+    _push(STATE.recorders, OpRan, args)
 
 
 def tensor_created(t, how: str) -> None:

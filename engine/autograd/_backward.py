@@ -18,6 +18,9 @@ _ACCUMULATE_PRIORITY = float("inf")  # PyTorch runs AccumulateGrad as soon as it
 _active_recorders: list = []  # recorders of the backward pass in progress
 
 
+_push, _snapshot = rec._push, rec.snapshot  # the hot recording helpers, one lookup each
+
+
 def _emit(cls, *args) -> None:
     rec._emit_to(_active_recorders, cls, *args)
 
@@ -114,14 +117,10 @@ def _accumulate(node: AccumulateGrad, g, create_graph: bool, recording: bool) ->
         for fn in list(post.values()):
             fn(var)
     if recording:
-        _emit(
+        _push(
+            _active_recorders,
             rec.GradAccumulated,
-            node.uid,
-            var._uid,
-            old_snap,
-            rec.snapshot(g._data),
-            rec.snapshot(new._data),
-            new._uid,
+            (node.uid, var._uid, old_snap, _snapshot(g._data), _snapshot(new._data), new._uid),
         )
 
 
@@ -204,7 +203,7 @@ def _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, rec
         while ready:
             node = heappop(ready)[2]
             grads = buffers.pop(node, None) or {}
-            if recording or node in capture or _has_hooks(node):
+            if node in capture or _has_hooks(node):
                 _run_node(
                     node,
                     grads,
@@ -216,6 +215,8 @@ def _propagate(roots, seeds, retain_graph, create_graph, inputs, accumulate, rec
                     recording,
                     buffers,
                 )
+            elif recording:
+                _run_recorded_node(node, grads, create_graph, retain_graph, accumulate, buffers)
             else:
                 _run_plain_node(node, grads, create_graph, retain_graph, accumulate, buffers)
             for nxt, _ in node.next_functions:
@@ -273,6 +274,79 @@ def _run_plain_node(node, grads: dict, create_graph, retain_graph, accumulate, b
         node._release()
 
 
+def _run_recorded_node(node, grads: dict, create_graph, retain_graph, accumulate, buffers) -> None:
+    """_run_node for a node without hooks, nothing captured, under a recorder: the same
+    events, without the hook and capture bookkeeping (recording runs it for every node)."""
+    recorders = _active_recorders
+    if len(grads) == 1 and 0 in grads:
+        g = grads[0]
+        grad_outputs = (g,)
+        snaps = (None if g is None else _snapshot(g._data),)
+    else:
+        n_out = (max(grads) + 1) if grads else 1
+        grad_outputs = tuple([grads.get(i) for i in range(n_out)])
+        snaps = tuple([None if g is None else _snapshot(g._data) for g in grad_outputs])
+    uid, name = node.uid, node.name()
+    _push(recorders, rec.NodeStarted, (uid, name, snaps))
+    for g in grad_outputs:
+        if g is not None:
+            break
+    else:
+        return  # no gradient reached this node
+    if isinstance(node, AccumulateGrad):
+        if accumulate:
+            _accumulate(node, grad_outputs[0], create_graph, True)
+        grad_inputs = ()
+    else:
+        for g in grad_outputs:
+            if g is None:  # some outputs got no gradient: zeros (or the node's own filler)
+                grad_outputs = tuple(
+                    [
+                        g if g is not None else _zeros_for(node, i)
+                        for i, g in enumerate(grad_outputs)
+                    ]
+                )
+                break
+        grad_inputs = node.apply(grad_outputs)
+        if ANOMALY.enabled:
+            check_grads(node, grad_inputs)
+    slot = 0
+    for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+        if nxt is None:
+            _push(
+                recorders,
+                rec.GradientSent,
+                (uid, name, slot, None, None, nr, None, None if g is None else g._uid),
+            )
+        else:
+            _push(
+                recorders,
+                rec.GradientSent,
+                (
+                    uid,
+                    name,
+                    slot,
+                    nxt.uid,
+                    nxt.name(),
+                    nr,
+                    None if g is None else _snapshot(g._data),
+                    None if g is None else g._uid,
+                ),
+            )
+            if g is not None:
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buffers[nxt] = {nr: g}
+                else:
+                    old = buf.get(nr)
+                    buf[nr] = g if old is None else old + g
+        slot += 1
+    if not retain_graph and isinstance(node, BackwardNode):
+        names = node.saved_names
+        if node._release():
+            _push(recorders, rec.BuffersFreed, (uid, name, names))
+
+
 def _run_node(
     node, grads: dict, capture, captured, create_graph, retain_graph, accumulate, recording, buffers
 ) -> None:
@@ -297,11 +371,15 @@ def _run_node(
     n_out = (max(grads) + 1) if grads else 1
     grad_outputs = tuple(grads.get(i) for i in range(n_out))
     if recording:
-        _emit(
+        name = node.name()
+        _push(
+            _active_recorders,
             rec.NodeStarted,
-            node.uid,
-            node.name(),
-            tuple(rec.snapshot(g._data) if g is not None else None for g in grad_outputs),
+            (
+                node.uid,
+                name,
+                tuple([None if g is None else _snapshot(g._data) for g in grad_outputs]),
+            ),
         )
     if all(g is None for g in grad_outputs):
         return
@@ -341,16 +419,19 @@ def _run_node(
                 grad_inputs = tuple(out)
     for slot, ((nxt, nr), g) in enumerate(zip(node.next_functions, grad_inputs)):
         if recording:
-            _emit(
+            _push(
+                _active_recorders,
                 rec.GradientSent,
-                node.uid,
-                node.name(),
-                slot,
-                nxt.uid if nxt is not None else None,
-                nxt.name() if nxt is not None else None,
-                nr,
-                rec.snapshot(g._data) if g is not None and nxt is not None else None,
-                g._uid if g is not None else None,
+                (
+                    node.uid,
+                    name,
+                    slot,
+                    None if nxt is None else nxt.uid,
+                    None if nxt is None else nxt.name(),
+                    nr,
+                    None if g is None or nxt is None else _snapshot(g._data),
+                    None if g is None else g._uid,
+                ),
             )
         if nxt is None or g is None:
             continue
@@ -359,7 +440,7 @@ def _run_node(
     if not retain_graph and isinstance(node, BackwardNode):
         names = node.saved_names if recording else ()
         if node._release() and recording:
-            _emit(rec.BuffersFreed, node.uid, node.name(), names)
+            _push(_active_recorders, rec.BuffersFreed, (node.uid, name, names))
 
 
 def _zeros_for(node, i):
