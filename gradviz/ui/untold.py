@@ -8,6 +8,7 @@ episodes' layouts) and the window moves to the same place in it, now told in ful
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, QTimer
@@ -16,7 +17,7 @@ from gradviz.core import deferred
 from gradviz.core.story import episode_from_dict, step_from_dict
 
 TELLING_MESSAGE_MS = 3000
-SETTLE_MS = 120  # scrubbing across untold episodes asks only for the one it stops on
+SETTLE_MS = 120  # steps closer than this are scrubbing: ask only for the one it stops on
 
 
 class UntoldEpisodes(QObject):
@@ -26,6 +27,7 @@ class UntoldEpisodes(QObject):
         self.asked: set[int] = set()  # episodes asked for, for the story shown now
         self.story = None  # the story those questions were about
         self.waiting: int | None = None  # the untold episode shown, until it settles
+        self._last_check = 0.0  # when a step was last shown (monotonic seconds)
         self.settle = QTimer(self)
         self.settle.setSingleShot(True)
         self.settle.setInterval(SETTLE_MS)
@@ -37,15 +39,23 @@ class UntoldEpisodes(QObject):
         learner stays on it (not while scrubbing past)."""
         w = self.window
         self.waiting = None
+        now = time.monotonic()
+        rapid = now - self._last_check < SETTLE_MS / 1000
+        self._last_check = now
         if w.player is None or w._story is None:
             return
         if self.story is not w._story:
             self.story, self.asked = w._story, set()
+            rapid = False
         episode = w.player.story.steps[step].episode
         if not deferred.is_untold(w.player.story, episode) or episode in self.asked:
             return
         self.waiting = episode
-        self.settle.start()
+        if rapid:  # scrubbing or a held key: ask once the learner stops
+            self.settle.start()
+        else:  # a click, a jump, one step: ask at once
+            self.settle.stop()
+            self._ask()
 
     def _ask(self) -> None:
         w, episode = self.window, self.waiting
