@@ -54,6 +54,13 @@ def _export_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--direction", choices=("LR", "TB"), default="LR")
     parser.add_argument(
+        "--iterations",
+        default="60",
+        metavar="N",
+        help="a training loop's iterations told step by step: the first N/2 and the last "
+        "N/2 (default 60, or 'all'); the others show only their loss",
+    )
+    parser.add_argument(
         "--collapse",
         nargs="?",
         const="1",
@@ -110,8 +117,15 @@ def export(argv: list[str]) -> int:
     except ScriptFileError as exc:
         return _fail(f"cannot read {source_path}: {exc}", EXIT_USAGE)
 
+    from gradviz.core.export_story import parse_iterations
     from gradviz.core.sandbox import start_run
 
+    try:
+        told = parse_iterations(args.iterations)
+    except ValueError:
+        return _fail(
+            f"--iterations {args.iterations}: use a count (0 or more) or 'all'", EXIT_USAGE
+        )
     run = start_run(
         source,
         timeout_s=args.time_limit,
@@ -119,6 +133,7 @@ def export(argv: list[str]) -> int:
         filename=source_path.name,
         allow_network=args.allow_network,
         allow_writes=args.allow_writes,
+        told=told,
     )
     try:
         result = run.wait()

@@ -43,13 +43,22 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gradviz.core import palette
+from gradviz.core import page_pack, palette, series_view
 from gradviz.core import scene_types as st
 from gradviz.core.player import Player
 from gradviz.core.values import full_text
 
 FORMAT = "gradviz-page/2"
-WEB_FILES = ("util.js", "data.js", "scene.js", "view.js", "panels.js", "main.js")
+WEB_FILES = (
+    "util.js",
+    "pack.js",
+    "data.js",
+    "scene.js",
+    "view.js",
+    "panels.js",
+    "lossplot.js",
+    "main.js",
+)
 
 # Dark-theme fills: each role's hue over the dark panel, so boxes keep their colour.
 _DARK_BG = (0x1B, 0x20, 0x27)
@@ -126,7 +135,23 @@ def story_data(
         "edges": payload.edges.items,
         "episodes": [[e.title, e.first_step, e.last_step, e.backward_step] for e in story.episodes],
         "steps": steps,
+        "series": page_series(story),
     }
+
+
+def page_series(story) -> dict[str, Any] | None:
+    """What the page's loss panel draws (lossplot.js): the loss and printed scalars per
+    iteration and each iteration's episode, for a loop of two iterations or more."""
+    series = getattr(story, "series", None) or {}
+    count = series.get("iterations", 0)
+    if count < 2:
+        return None
+    out = {k: series[k] for k in ("iterations", "loss", "episodes", "logged") if k in series}
+    # Where a click on iteration i goes, and whether it is told step by step there
+    # (series_view.py's rules; "" = told, else "summary" / "untold").
+    out["jump"] = [series_view.jump_step(series, story, i) for i in range(count)]
+    out["standIn"] = [series_view.stand_in(series, story, i) or "" for i in range(count)]
+    return out
 
 
 class _Payload:
@@ -431,8 +456,10 @@ def page_html(data: dict[str, Any]) -> str:
 
 
 def export_html(player: Player, title: str, source: str | None = None, output: str = "") -> str:
-    """One self-contained HTML document that plays the story offline."""
-    return page_html(story_data(player, title, source, output))
+    """One self-contained HTML document that plays the story offline; a loop's iterations
+    of one shape are packed (page_pack.py)."""
+    data = story_data(player, title, source, output)
+    return page_html(page_pack.pack(data) or data)
 
 
 def write_html(

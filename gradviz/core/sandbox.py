@@ -309,6 +309,7 @@ class SandboxRun:
         allow_network: bool = False,
         allow_writes: bool = False,
         lazy: bool = False,
+        told: int | str | None = None,
     ) -> None:
         self.timeout_s = timeout_s
         self._serving = False  # the worker stays after its result, to tell episodes
@@ -332,6 +333,7 @@ class SandboxRun:
             "allow_network": bool(allow_network),
             "allow_writes": bool(allow_writes),
             "lazy": bool(lazy),
+            "told": told,  # an export's iterations told in full (export_story.py)
         }
         limits = {k: job[k] for k in LIMIT_KEYS}
         worker = _take_spare(limits)
@@ -620,9 +622,11 @@ def start_run(
     allow_network: bool = False,
     allow_writes: bool = False,
     lazy: bool = False,
+    told: int | str | None = None,
 ) -> SandboxRun:
     """Start running source in a worker process and return at once. lazy: a long loop's
-    middle iterations stay untold, and the worker stays to tell them (`ask`, `told`)."""
+    middle iterations stay untold, and the worker stays to tell them (`ask`, `told`).
+    told: an export's iterations told in full (an int or "all"), see export_story.py."""
     return SandboxRun(
         source,
         timeout_s,
@@ -632,6 +636,7 @@ def start_run(
         allow_network=allow_network,
         allow_writes=allow_writes,
         lazy=lazy,
+        told=told,
     )
 
 

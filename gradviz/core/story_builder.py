@@ -110,6 +110,8 @@ class _Graph:
 
 
 class StoryBuilder:
+    full_episodes: int | None = FULL_EPISODES  # told in full (first half, last half); None: all
+
     def __init__(self, source: str, filename: str, namespace: dict) -> None:
         self.source = source
         self.filename = filename
@@ -222,12 +224,13 @@ class StoryBuilder:
         self.module_classes, self.param_owners = _module_facts(self.namespace, self.module_paths)
         self.names.learn_parameters(self.module_paths, self.namespace)
         groups = split_episodes(events)
-        keep = FULL_EPISODES // 2
-        if len(groups) > FULL_EPISODES:  # a long loop: tell its start and its end in full
-            for group in groups[:keep]:
+        full = self.full_episodes
+        if full is not None and len(groups) > full:  # a long loop: tell its start and end
+            first, end = (full + 1) // 2, len(groups) - full // 2
+            for group in groups[:first]:
                 _Episode(self, len(self.episodes)).tell(group)
-            self.summarise(groups[keep:-keep])
-            groups = groups[-keep:]
+            self.summarise(groups[first:end])
+            groups = groups[end:]
         for group in groups:
             _Episode(self, len(self.episodes)).tell(group)
         self.number_first_iterations()

@@ -25,6 +25,7 @@ from dataclasses import replace
 
 import engine
 
+from . import export_story
 from .deferred import build_lazy_story
 from .errors import MESSAGE_CAP, ErrorInfo, explain_exception
 from .output import CappedOutput, clean_text
@@ -247,7 +248,7 @@ def _watch_first_episode(recorder, source, filename, namespace, send, done) -> N
 
 
 def trace_source(
-    source: str, filename: str = "<editor>", lazy: bool = False, preview=None
+    source: str, filename: str = "<editor>", lazy: bool = False, preview=None, told=None
 ) -> TraceResult:
     """Run `source` and return its story, its printed output and its error, if any.
 
@@ -288,7 +289,11 @@ def trace_source(
             watcher.join(timeout=5.0)  # it may be telling: the story is built after it
     teller = None
     try:
-        if lazy:
+        if told is not None:  # an export: `told` iterations in full ("all"), see export_story
+            story = export_story.build(
+                recorder.events, source, filename, namespace, error, recorder.truncated, told
+            )
+        elif lazy:
             story, teller = build_lazy_story(
                 recorder.events, source, filename, namespace, error, recorder.truncated
             )

@@ -106,7 +106,8 @@ def run_job(job: dict, fd: int, confined: str | None = None) -> None:
     try:
         lazy = job.get("requests_fd") is not None
         preview = _previewer(fd) if lazy else None  # a window: show a long loop early
-        result = trace_source(source, job.get("filename") or "<editor>", lazy, preview)
+        told = job.get("told")  # an export: how many iterations to tell in full
+        result = trace_source(source, job.get("filename") or "<editor>", lazy, preview, told)
     except MemoryError:
         pass  # no "as": the traceback would keep the script's frames (and memory) alive
     except BaseException as exc:  # noqa: BLE001 - a script that broke gradviz's own code

@@ -37,6 +37,7 @@ try:  # QtWebEngine must be imported before any QApplication exists (collection 
 except Exception as exc:  # pragma: no cover - depends on the machine
     WEBENGINE_ERROR = f"QtWebEngine is not available (pip install PySide6-Addons): {exc}"
 
+from gradviz.core import page_pack  # noqa: E402
 from gradviz.core.player import Player  # noqa: E402
 from gradviz.core.trace import trace_source  # noqa: E402
 
@@ -60,7 +61,9 @@ def embedded(page: str) -> dict:
         r'<script id="gradviz-data" type="application/json">(.*?)</script>', page, re.S
     )
     assert len(found) == 1
-    return json.loads(found[0])
+    data = json.loads(found[0])
+    # A loop's iterations are packed (page_pack.py): the tests read the page's own form.
+    return page_pack.unpack(data) if data.get("format") == page_pack.FORMAT else data
 
 
 # ---- QtWebEngine ------------------------------------------------------------------------

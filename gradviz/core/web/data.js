@@ -2,8 +2,9 @@
 // Rows that did not change between steps stay the very same arrays, so the renderer
 // can skip them with one identity check.
 
+/* global unpackPayload */
 /* exported DATA, STR, N, ROWS, EPISODES, str, episodeAt, boxInfo, edgeInfo, detailRows */
-const DATA = JSON.parse(document.getElementById("gradviz-data").textContent);
+const DATA = unpackPayload(JSON.parse(document.getElementById("gradviz-data").textContent));
 const STR = DATA.strings;
 const N = DATA.steps.length;
 

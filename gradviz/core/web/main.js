@@ -40,6 +40,7 @@ function render(i, animate) {
   if (markEpisode(st.ep)) fitView();
   else if (animate) followActive();
   showInspector(SCENE.selected, showLine, st);
+  markLossIteration(i);
 }
 
 function showLine(line) {
@@ -106,6 +107,7 @@ function setTheme(theme) {
 buildSource();
 buildOutput();
 buildEpisodes(go);
+buildLossPlot((i) => { pause(); go(i); });
 installPanZoom((id) => select(id));
 const slider = $("slider");
 slider.max = String(Math.max(0, N - 1));
@@ -165,5 +167,8 @@ window.gradviz = Object.freeze({
   view: () => ({ k: VIEW.k, tx: VIEW.tx, ty: VIEW.ty, lod: VIEW.lod }),
   theme: effectiveTheme, setTheme,
   inspector: () => Array.from(document.querySelectorAll("#details dt")).map((dt) => [dt.textContent, dt.nextElementSibling.textContent]),
+  payload: () => DATA, // the story as the page decoded it (tests compare it with the export)
+  iteration: () => (P.index >= 0 ? iterationAtStep(P.index) : null), // [first, last], 0-based
+  goIteration: (i) => { const s = DATA.series; if (s && s.jump[i] !== null && s.jump[i] !== undefined) go(s.jump[i]); },
   timeStep: (i) => { const t0 = performance.now(); render(i, false); return performance.now() - t0; },
 });
