@@ -10,7 +10,11 @@ Then, in QtWebEngine (Chromium inside Qt), for the generated stories:
   ratio          step / empty
 Timings are medians over every step of the story (or up to 400 of them), in ms.
 
-Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_html.py
+With --loops, instead: the 1,000-iteration loops of issue 10, exported with 60 and all
+iterations told: page size packed vs the unpacked page/2 encoding, and the export time
+against the traced run (ratios in the same run).
+
+Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_html.py [--loops]
 """
 
 from __future__ import annotations
@@ -64,6 +68,69 @@ def export_row(name: str, source: str) -> tuple[str, Player]:
         f"| {exported * 1000:.0f} | {exported / built:.2f} |"
     )
     return row, player, page
+
+
+# The 1,000-iteration loops of issue 10 (a linear regression and an XOR MLP).
+LINREG = """import torch
+torch.manual_seed(0)
+x = torch.linspace(0, 1, 20)
+y = 3 * x + 2 + 0.1 * torch.randn(20)
+w = torch.tensor(0.0, requires_grad=True)
+b = torch.tensor(0.0, requires_grad=True)
+lr = 0.1
+for i in range(1000):
+    y_hat = w * x + b
+    loss = ((y_hat - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        w -= lr * w.grad
+        b -= lr * b.grad
+    w.grad.zero_()
+    b.grad.zero_()
+print(w.item(), b.item())
+"""
+XOR = """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
+model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid())
+loss_fn = nn.BCELoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+for epoch in range(1000):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), y)
+    loss.backward()
+    optimizer.step()
+    if epoch % 100 == 0:
+        print(epoch, loss.item())
+print(model(X).detach().flatten())
+"""
+
+
+def loop_rows() -> list[str]:
+    """Per loop and --iterations: page size packed (page/3) and as page/2 (the old
+    encoding), and export time against the traced run that made the story."""
+    from gradviz.core.html_export import page_html, story_data
+
+    rows = []
+    for name, source in (("linear regression x1000", LINREG), ("XOR MLP x1000", XOR)):
+        for told in (60, "all"):
+            t0 = time.perf_counter()
+            result = trace_source(source, name, told=told)
+            traced = time.perf_counter() - t0
+            player = Player(result.story)
+            t0 = time.perf_counter()
+            page = export_html(player, name, source, result.stdout)
+            exported = time.perf_counter() - t0
+            old = page_html(story_data(player, name, source, result.stdout))
+            size, old_size = len(page.encode()), len(old.encode())
+            rows.append(
+                f"| {name} | {told} | {player.step_count} | {size / 1e6:.2f} "
+                f"| {old_size / 1e6:.2f} | {size / old_size:.3f} | {traced:.1f} "
+                f"| {exported / traced:.2f} |"
+            )
+    return rows
 
 
 def browser_times(pages: list[tuple[str, str]]) -> list[str]:
@@ -129,6 +196,15 @@ def browser_times(pages: list[tuple[str, str]]) -> list[str]:
 
 
 def main() -> None:
+    if "--loops" in sys.argv:  # only the training loops (slow: a minute or two)
+        print(
+            "| loop | --iterations | steps | page MB | page/2 MB | ratio "
+            "| traced s | export / traced |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        for row in loop_rows():
+            print(row)
+        return
     print("| story | boxes | steps | page KB | export ms | export / story build |")
     print("|---|---|---|---|---|---|")
     generated = []
