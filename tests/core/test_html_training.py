@@ -33,7 +33,7 @@ for i in range({n}):
     w.grad.zero_()
     b.grad.zero_()
     if i % 10 == 0:
-        print(i, loss.item())
+        print(f"step {{i}} loss {{loss.item():.4f}} w {{w.item():.3f}}")
 print(w.item(), b.item())
 """
 
@@ -149,6 +149,9 @@ def test_page_decodes_the_story_and_links_the_loss_curve(qtbot, loop40, tmp_path
         assert b.js("document.getElementById('loss-panel').hidden") is False
         assert b.js("document.querySelectorAll('#loss-plot .loss-line').length") == 1
         assert b.js("document.querySelectorAll('#loss-plot .loss-band').length") == 1
+        # The printed w is drawn too; the printed loss only repeats the loss: not twice.
+        assert set(story.series["logged"]) == {"loss", "w"}
+        assert b.js("document.querySelectorAll('#loss-plot .loss-logged').length") == 1
         series = story.series
         for i in (2, 20, 39):  # told, untold, told
             b.js(f"gradviz.goIteration({i}); 0")

@@ -50,6 +50,14 @@ function buildLossPlot(goTo) {
   LOSS.goTo = goTo;
   $("loss-panel").hidden = false;
   $("loss-name").textContent = (s.loss.name || "loss") + " per iteration";
+  const head = $("loss-name").parentNode;
+  lossCurves(s).slice(1).forEach((c) => {
+    // A key for each printed series (dashed, in its colour), before the readout.
+    const key = document.createElement("span");
+    key.className = "loss-key " + c.cls;
+    key.textContent = "╌ " + c.label + " (printed)";
+    head.insertBefore(key, $("loss-readout"));
+  });
   const svg = $("loss-plot");
   const draw = () => drawLoss(svg);
   if (window.ResizeObserver) new ResizeObserver(draw).observe(svg);
