@@ -41,7 +41,7 @@ def build(
 ) -> Story:
     """The story of a run with `told` iterations in full ("all": every one)."""
     builder = LazyStoryBuilder(source, filename, namespace)
-    builder.full_episodes = None if told == ALL else max(0, int(told))
+    builder.told_in_full = ALL if told == ALL else max(0, int(told))
     story = builder.build(list(events), error, truncated)
     return for_export(story)
 

@@ -110,7 +110,9 @@ class _Graph:
 
 
 class StoryBuilder:
-    full_episodes: int | None = FULL_EPISODES  # told in full (first half, last half); None: all
+    # Episodes told in full (first half, last half); "all"; None: FULL_EPISODES, read at
+    # build time (an export sets it, see export_story.py).
+    told_in_full: int | str | None = None
 
     def __init__(self, source: str, filename: str, namespace: dict) -> None:
         self.source = source
@@ -224,8 +226,8 @@ class StoryBuilder:
         self.module_classes, self.param_owners = _module_facts(self.namespace, self.module_paths)
         self.names.learn_parameters(self.module_paths, self.namespace)
         groups = split_episodes(events)
-        full = self.full_episodes
-        if full is not None and len(groups) > full:  # a long loop: tell its start and end
+        full = FULL_EPISODES if self.told_in_full is None else self.told_in_full
+        if isinstance(full, int) and len(groups) > full:  # a long loop: tell start and end
             first, end = (full + 1) // 2, len(groups) - full // 2
             for group in groups[:first]:
                 _Episode(self, len(self.episodes)).tell(group)
