@@ -26,6 +26,11 @@ kept small, so a 300-box story stays well under 1 MB:
   ``[box, state, value, grad, note, value printout, grad printout, badges]`` and edge
   rows ``[edge, kind, active, token]``.
 - ``defaultStep``: where the page opens, the same step as the app.
+- ``series``: a loop's loss and printed scalars per iteration, each iteration's episode,
+  the step a click on it goes to and whether it is told there (`page_series`), or null.
+
+`export_html` writes a training loop's payload packed (page_pack.py, "gradviz-page/3":
+iterations of one shape stored once, each as its numbers); pack.js unpacks it in the page.
 
 The inspector rows the page shows are the rows of ``Player.details``.
 """
