@@ -162,7 +162,9 @@ class Transport(QWidget):
         self.backward_button = _button("Start of this episode's backward pass", text="backward ⇥")
         self.end_button = _button("Last step", pixmap.SP_MediaSkipForward)
         # A long loop has thousands of steps: the timeline can show one episode at a time.
-        self.zoom_button = _button("Zoom the timeline into this episode (Z)", text="zoom to episode")
+        self.zoom_button = _button(
+            "Zoom the timeline into this episode (Z)", text="zoom to episode"
+        )
         self.zoom_button.setCheckable(True)
         self.slider = TimelineSlider()
         self.step_label = QLabel()
