@@ -439,19 +439,19 @@ def op_ran(op, inputs, result, node, params) -> None:
 
 
 def tensor_created(t, how: str) -> None:
-    _emit(TensorCreated, info(t), how, location())
+    _push(STATE.recorders, TensorCreated, (info(t), how, location()))
 
 
 def requires_grad_set(t) -> None:
-    _emit(RequiresGradSet, info(t), location())
+    _push(STATE.recorders, RequiresGradSet, (info(t), location()))
 
 
 def detached(src, out, in_place: bool) -> None:
-    _emit(Detached, src._uid, info(out), in_place, location())
+    _push(STATE.recorders, Detached, (src._uid, info(out), in_place, location()))
 
 
 def inplace(t, op: str) -> None:
-    _emit(InplaceModified, op, info(t), STATE.grad_enabled, location())
+    _push(STATE.recorders, InplaceModified, (op, info(t), STATE.grad_enabled, location()))
 
 
 def param_updated(
@@ -465,25 +465,28 @@ def param_updated(
     old_buffers: dict | None = None,
     step: int | None = None,
 ) -> None:
-    _emit(
+    _push(
+        STATE.recorders,
         ParamUpdated,
-        type(optimizer).__name__,
-        info(t),
-        snapshot(old),
-        snapshot(grad),
-        {k: snapshot(v) for k, v in buffers.items()},
-        dict(hyper),
-        rule,
-        location(),
-        {k: snapshot(v) for k, v in (old_buffers or {}).items()},
-        step,
+        (
+            type(optimizer).__name__,
+            info(t),
+            snapshot(old),
+            snapshot(grad),
+            {k: snapshot(v) for k, v in buffers.items()},
+            dict(hyper),
+            rule,
+            location(),
+            {k: snapshot(v) for k, v in (old_buffers or {}).items()},
+            step,
+        ),
     )
 
 
 def grad_zeroed(grad_tensor) -> None:
-    _emit(GradZeroed, grad_tensor._grad_of, info(grad_tensor), location())
+    _push(STATE.recorders, GradZeroed, (grad_tensor._grad_of, info(grad_tensor), location()))
 
 
 def grad_set(t) -> None:
     g = t._grad
-    _emit(GradSet, t._uid, info(g) if g is not None else None, location())
+    _push(STATE.recorders, GradSet, (t._uid, info(g) if g is not None else None, location()))
