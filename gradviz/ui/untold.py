@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, QTimer
 
-from gradviz.core import deferred
+from gradviz.core import untold_steps as deferred  # light: no engine at start-up
 from gradviz.core.story import episode_from_dict, step_from_dict
 
 TELLING_MESSAGE_MS = 3000
