@@ -225,7 +225,7 @@ class StoryBuilder:
         self.module_paths = _module_paths(self.namespace)
         self.module_classes, self.param_owners = _module_facts(self.namespace, self.module_paths)
         self.names.learn_parameters(self.module_paths, self.namespace)
-        groups = split_episodes(events)
+        groups = all_groups = split_episodes(events)
         full = FULL_EPISODES if self.told_in_full is None else self.told_in_full
         if isinstance(full, int) and len(groups) > full:  # a long loop: tell start and end
             first, end = (full + 1) // 2, len(groups) - full // 2
@@ -246,7 +246,7 @@ class StoryBuilder:
             error,
             truncated,
             self.default_step(),
-            training_series.compute(events, self.steps, self.names.of),
+            training_series.compute(events, self.steps, self.names.of, all_groups),
         )
 
     def number_first_iterations(self) -> None:

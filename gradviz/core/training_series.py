@@ -78,7 +78,7 @@ _VALUE_FIELD = {
 }
 
 
-def _episodes_of_backwards(events: list, steps) -> list[int]:
+def _episodes_of_backwards(events: list, steps, groups: list | None = None) -> list[int]:
     """The story episode of each backward call, in order. A told one has a seed step
     (found by its event's seq); the iterations of a long loop's middle have none: they
     map, group by group, to the "untold" episodes that stand for them one each (a lazy
@@ -88,7 +88,7 @@ def _episodes_of_backwards(events: list, steps) -> list[int]:
     seeds = {s.seq: s.episode for s in steps if s.kind == "seed" and s.seq is not None}
     stand_ins = [s.episode for s in steps if s.kind in ("summary", "untold")]
     out, hidden = [], 0
-    for group in split_episodes(events):
+    for group in split_episodes(events) if groups is None else groups:
         seqs = [e.seq for e in group if e.__class__ is ev.BackwardStarted]
         if not seqs:
             continue
@@ -102,10 +102,11 @@ def _episodes_of_backwards(events: list, steps) -> list[int]:
     return out
 
 
-def compute(events: list, steps, name_of) -> dict:
+def compute(events: list, steps, name_of, groups: list | None = None) -> dict:
     """The series of a run. `steps` are the story's steps (to map an event to the step
-    that tells it), `name_of(uid)` the story's name of a tensor (None if unnamed)."""
-    episode_of = iter(_episodes_of_backwards(events, steps))
+    that tells it), `name_of(uid)` the story's name of a tensor (None if unnamed);
+    `groups`: split_episodes(events), when the caller has them already."""
+    episode_of = iter(_episodes_of_backwards(events, steps, groups))
 
     values: dict[int, object] = {}  # uid -> latest value of a leaf that requires grad
     shapes: dict[int, tuple] = {}
