@@ -205,6 +205,27 @@ def _end_descendants() -> None:
             pass
 
 
+WARM_UP = (
+    "import torch\n"
+    "x = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+    "y = (x * x + 1).sin().sum()\n"
+    "y.backward()\n"
+    "print(x.grad)\n"
+)
+
+
+def _warm_up() -> None:
+    """Trace a tiny script once, so that the learner's run finds the tracer's lazy
+    imports, compiled patterns and caches already made (it uses no random numbers, so
+    the generator's state is as in a fresh process)."""
+    from gradviz.core.trace import trace_source
+
+    try:
+        trace_source(WARM_UP, "<warm-up>", lazy=True).to_bytes()
+    except Exception:  # noqa: BLE001 - a warm-up that fails only leaves the caches cold
+        pass
+
+
 def main(argv: list[str]) -> int:
     try:
         fd = int(argv[argv.index("--fd") + 1])
@@ -220,8 +241,9 @@ def main(argv: list[str]) -> int:
 
     confined = None
     limits = json.loads(argv[argv.index("--limits") + 1]) if "--limits" in argv else None
-    if limits is not None:  # confine now, while no run waits for it
+    if limits is not None:  # a spare: confine now and warm up, while no run waits for it
         confined = _confine({**limits, "parent": parent, "workdir": os.getcwd()})
+        _warm_up()
     line = sys.stdin.readline()
     if not line.strip():
         return 0  # the app went away before giving us a job

@@ -36,23 +36,29 @@ class Opening:
 def choose_direction(story, view: ViewInputs) -> str:
     """The chosen direction, or with "auto" the one whose layout fills the canvas at the
     larger zoom (a wide window suits left to right)."""
+    return _choose(story, view)[0]
+
+
+def _choose(story, view: ViewInputs):
+    """(direction, the player that laid it out to choose it, or None)."""
     if view.direction != "auto":
-        return view.direction
+        return view.direction, None
     from gradviz.core.player import Player
 
     episodes = getattr(story, "episodes", ())
     if not episodes or sum(len(e.nodes) for e in episodes) > AUTO_DIRECTION_MAX_NODES:
-        return "LR"
+        return "LR", None
     vw, vh = max(view.width, 1), max(view.height, 1)
     default = getattr(story, "default_step", 0)
     index = story.steps[default].episode if 0 <= default < len(story.steps) else 0
-    best, best_zoom = "LR", 0.0
+    best, best_zoom, best_player = "LR", 0.0, None
     for direction in ("LR", "TB"):
-        lay = Player(story, direction=direction).layout(index)
+        player = Player(story, direction=direction)
+        lay = player.layout(index)
         zoom = min(vw / max(lay.width, 1.0), vh / max(lay.height, 1.0))
         if zoom > best_zoom * 1.05:  # LR unless TB is clearly better
-            best, best_zoom = direction, zoom
-    return best
+            best, best_zoom, best_player = direction, zoom, player
+    return best, best_player
 
 
 def opening_step(player, story, failed: bool) -> int:
@@ -82,9 +88,12 @@ def prepare_opening(story, view: ViewInputs, failed: bool) -> Opening:
     its modules collapsed as the window will show them: laid out once, not twice)."""
     from gradviz.core.player import Player
 
-    direction = choose_direction(story, view)
+    direction, laid_out = _choose(story, view)
     paths = collapsed_modules(story, view.chosen_modules) if story.steps else frozenset()
-    player = Player(story, direction, paths) if paths else Player(story, direction)
+    if paths:
+        player = Player(story, direction, paths)
+    else:  # the player that chose the direction has laid its episode out already
+        player = laid_out if laid_out is not None else Player(story, direction)
     step = opening_step(player, player.story, failed)
     if 0 <= step < player.step_count:
         player.scene(step)  # cached: the window's show_step finds it ready

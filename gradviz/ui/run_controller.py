@@ -21,6 +21,9 @@ from gradviz.core.result import TraceResult
 TICK_MS = 100  # the elapsed-time label; also the longest the watchdog waits
 REAP_MS = 50
 SPARE_DELAY_MS = 150
+# A small result (the examples: 10-60 kB) decodes and lays out in a few ms: in the event
+# loop, it skips a thread's GIL hand-offs; a big one goes to the decoding thread.
+INLINE_DECODE_BYTES = 128 * 1024
 
 
 class RunController(QObject):
@@ -115,6 +118,9 @@ class RunController(QObject):
             self._decoding = True
             self._disable_notifiers()
             job = self.prepare() if self.prepare is not None else None
+            if len(outcome) <= INLINE_DECODE_BYTES:
+                self._decode(run, outcome, job)  # quicker here than a thread's hand-offs
+                return
             threading.Thread(
                 target=self._decode, args=(run, outcome, job), name="gradviz-decode", daemon=True
             ).start()
