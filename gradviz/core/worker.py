@@ -218,12 +218,23 @@ def _warm_up() -> None:
     """Trace a tiny script once, so that the learner's run finds the tracer's lazy
     imports, compiled patterns and caches already made (it uses no random numbers, so
     the generator's state is as in a fresh process)."""
+    import itertools
+
+    from engine import _tensor
+    from engine._autograd import graph
     from gradviz.core.trace import trace_source
 
+    # The learner's tensors and nodes are numbered as in a fresh process: story ids, and
+    # with them the layout's tie-breaks, do not depend on the warm-up.
+    counters = [(_tensor, "_uids"), (graph, "_node_counter"), (graph.RemovableHandle, "_ids")]
+    starts = [next(getattr(owner, name)) for owner, name in counters]
     try:
         trace_source(WARM_UP, "<warm-up>", lazy=True).to_bytes()
     except Exception:  # noqa: BLE001 - a warm-up that fails only leaves the caches cold
         pass
+    finally:
+        for (owner, name), start in zip(counters, starts):
+            setattr(owner, name, itertools.count(start))
 
 
 def main(argv: list[str]) -> int:
