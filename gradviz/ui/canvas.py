@@ -3,6 +3,8 @@ lets the learner pan, zoom, pinch and click boxes."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
@@ -12,6 +14,7 @@ from PySide6.QtCore import (
     QPointF,
     QRectF,
     Qt,
+    QTimer,
     QVariantAnimation,
     Signal,
 )
@@ -51,6 +54,9 @@ from gradviz.ui.render import (
 )
 
 PIXMAP_CACHE_KB = 96 * 1024
+GRADUAL_ITEMS = 400  # a new graph with more boxes and edges is built over several turns
+BUILD_SLICE_S = 0.025  # the time one turn may spend making items (their first paint follows)
+REFIT_TOLERANCE = 0.05  # a built graph is fitted again only if the zoom is this far off
 FOLLOW_MS = 260  # the smooth pan that keeps the step's focus and its neighbours in view
 FOLLOW_MARGIN = 32  # viewport pixels kept free around what the step is about
 
@@ -125,10 +131,24 @@ class GraphCanvas(QGraphicsView):
         self.setToolTip("")  # tooltips come from the box or edge under the mouse
         self.minimap = Minimap(self)
         self.minimap.hide()
+        # A big new graph being built in slices, and the step to show once it is whole.
+        self._building: Iterator[None] | None = None
+        self._pending: Scene | None = None
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(0)
+        self._build_timer.timeout.connect(self._build_some)
+        # Big graphs replaced by a new one, being taken apart in slices.
+        self._discarding: list[tuple[Iterator[None], QGraphicsScene]] = []
+        self._discard_timer = QTimer(self)
+        self._discard_timer.setSingleShot(True)
+        self._discard_timer.setInterval(0)
+        self._discard_timer.timeout.connect(self._discard_some)
 
     def apply_theme(self) -> None:
         """Redraw everything in the current theme's colours (cached pixels are dropped)."""
         self.setBackgroundBrush(theme.CANVAS_BG)
+        self.finish_building()
         scene = self._items.scene
         self._items.clear()
         if scene is not None:
@@ -164,13 +184,23 @@ class GraphCanvas(QGraphicsView):
 
     def show_scene(self, scene: Scene, animate: bool = True) -> None:
         """Show one step. Items of the same episode are updated in place; tokens that are
-        new at this step fly from their edge's target back to its source."""
+        new at this step fly from their edge's target back to its source. A big new graph
+        is built over several turns of the event loop (see _build_some)."""
         previous = self._items.scene
         new_episode = previous is None or _episode_key(previous) != _episode_key(scene)
         self.finish_animation()
+        if self._building is not None:
+            if not new_episode:
+                self._pending = scene  # shown as soon as the graph being built is whole
+                return
+            self._building = self._pending = None
+            self._build_timer.stop()
         if new_episode:
-            self._items.clear()
+            self._clear_items()
             self._selected = None
+            if len(scene.boxes) + len(scene.edges) > GRADUAL_ITEMS:
+                self._start_building(scene)
+                return
         before = {} if new_episode else {e.id: e.token for e in previous.edges}
         self._items.apply(scene)
         self.setSceneRect(scene_rect_with_margin(self._items))
@@ -187,17 +217,101 @@ class GraphCanvas(QGraphicsView):
         self._sync_minimap()
 
     def current_scene(self) -> Scene | None:
-        return self._items.scene
+        return self._pending or self._items.scene
 
     def box_items(self) -> dict[str, BoxItem]:
+        self.finish_building()
         return dict(self._items.boxes)
 
     def edge_items(self) -> dict[str, EdgeItem]:
+        self.finish_building()
         return dict(self._items.edges)
 
     def token_items(self) -> dict[str, TokenItem]:
         """Tokens by the id of the edge carrying them."""
+        self.finish_building()
         return dict(self._items.tokens)
+
+    # -- big graphs, built in slices --------------------------------------------------------
+
+    def is_building(self) -> bool:
+        return self._building is not None
+
+    def finish_building(self) -> None:
+        """Build the rest of a big graph now (for callers that need every item)."""
+        if self._building is not None:
+            for _ in self._building:
+                pass
+            self._building_done()
+
+    def _start_building(self, scene: Scene) -> None:
+        """A graph of thousands of items takes seconds to make and first paint: make it a
+        slice per event-loop turn, so the window stays responsive and the boxes appear as
+        they are made. The view is fitted to the laid-out size first and keeps that zoom,
+        so nothing painted while building is painted again."""
+        self._building = self._items.apply_gradually(scene)
+        self._pending = None
+        margin = theme.RENDER_MARGIN
+        self.setSceneRect(
+            QRectF(0, 0, scene.width, scene.height).adjusted(-margin, -margin, margin, margin)
+        )
+        self.fit_to_view()
+        self._build_some()
+
+    def _build_some(self) -> None:
+        building = self._building
+        if building is None:
+            return
+        deadline = time.perf_counter() + BUILD_SLICE_S
+        for _ in building:
+            if time.perf_counter() >= deadline:
+                self._build_timer.start()
+                return
+        self._building_done()
+
+    def _clear_items(self) -> None:
+        """Remove the shown graph. Thousands of items take a long turn to remove: then a
+        fresh scene is shown at once and the old one is taken apart a slice per turn."""
+        if self._items.item_count() <= GRADUAL_ITEMS:
+            self._items.clear()
+            return
+        old = self._items
+        self._graphics_scene = QGraphicsScene(self)
+        self.setScene(self._graphics_scene)
+        self.minimap.setScene(self._graphics_scene)
+        self._items = SceneItems(self._graphics_scene)
+        self._discarding.append((old.clear_gradually(), old.graphics_scene))
+        self._discard_some()
+
+    def _discard_some(self) -> None:
+        deadline = time.perf_counter() + BUILD_SLICE_S
+        while self._discarding:
+            steps, graphics_scene = self._discarding[0]
+            for _ in steps:
+                if time.perf_counter() >= deadline:
+                    self._discard_timer.start()
+                    return
+            self._discarding.pop(0)
+            graphics_scene.deleteLater()
+
+    def _building_done(self) -> None:
+        self._building = None
+        self._build_timer.stop()
+        fitted = self.zoom()
+        was_fitted = abs(fitted - self.fit_zoom()) < 1e-9
+        self.setSceneRect(scene_rect_with_margin(self._items))
+        # Keep the zoom the graph was built at unless the learner changed it or the final
+        # extent (labels, badges) needs a clearly different one: a new zoom repaints all.
+        if was_fitted and abs(self.fit_zoom() / fitted - 1.0) > REFIT_TOLERANCE:
+            self.fit_to_view()
+        elif was_fitted:
+            self.centerOn(self.sceneRect().center())
+        if self._selected is not None:
+            self._mark_selected(self._selected)
+        self._sync_minimap()
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.show_scene(pending, animate=False)
 
     # -- token animation ------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ The interactive canvas (gradviz.ui.canvas) and image export both build their ite
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -277,6 +278,7 @@ WIDTH_SHRINK_PX = 2
 MODULE_BORDER_GAP = 3.5  # between the two borders of a collapsed module's box
 
 
+@lru_cache(maxsize=8192)
 def layout_box(box: SceneBox) -> BoxLayout:
     """Fit the box's text into its size: shrink all fonts until the rows fit the height
     (dropping the least important rows if even the smallest size is too tall), then let a
@@ -457,7 +459,10 @@ def zoomed_layout(box: SceneBox, px: int) -> BoxLayout:
     return BoxLayout(rect, tuple(rows), strip, strip_row, None)
 
 
-theme.on_theme_changed(zoomed_layout.cache_clear)  # its rows carry the theme's colours
+# Their rows carry the theme's colours. A box's item and its zoomed-out look share one
+# layout_box (a graph's boxes are laid out once, not once per zoom).
+theme.on_theme_changed(zoomed_layout.cache_clear)
+theme.on_theme_changed(layout_box.cache_clear)
 
 
 def _row_text(box: SceneBox, name: str) -> str | None:
@@ -1160,20 +1165,35 @@ class SceneItems:
         self._redo: set[str] = set()  # labels near something that changed: placed again
 
     def apply(self, scene: Scene) -> None:
+        for _ in self.apply_gradually(scene):
+            pass
+
+    def apply_gradually(self, scene: Scene) -> Iterator[None]:
+        """apply(), pausing after every box and edge item it makes or updates, so that a
+        caller can spread a big new graph over several turns of the event loop. Run to its
+        end, it leaves exactly what apply() leaves; `scene` is the target from the start."""
         self.scene = scene
         self._redo = set()
-        self._apply_boxes(scene)
-        self._apply_edges(scene)
+        yield from self._apply_boxes(scene)
+        yield from self._apply_edges(scene)
         self._apply_tokens(scene)
-        self._place_labels()
+        yield from self._place_labels()
 
     def clear(self) -> None:
+        for _ in self.clear_gradually():
+            pass
+
+    def clear_gradually(self) -> Iterator[None]:
+        """clear(), pausing after every item it removes (see apply_gradually)."""
         for table in (self.tokens, self.edges, self.boxes):
-            for item in table.values():
-                self.graphics_scene.removeItem(item)
-            table.clear()
+            while table:
+                self.graphics_scene.removeItem(table.popitem()[1])
+                yield
         self.scene = None
         self._reset_placement()
+
+    def item_count(self) -> int:
+        return len(self.boxes) + len(self.edges) + len(self.tokens)
 
     def rest_point(self, edge_id: str) -> QPointF:
         """Where a token rests: the middle of its edge, unless another token is there."""
@@ -1231,7 +1251,7 @@ class SceneItems:
             self._text_grid.add(rect, box_id)
             self._changed(rect)
 
-    def _apply_boxes(self, scene: Scene) -> None:
+    def _apply_boxes(self, scene: Scene) -> Iterator[None]:
         wanted = {b.id for b in scene.boxes}
         for box_id in [k for k in self.boxes if k not in wanted]:
             self.graphics_scene.removeItem(self.boxes.pop(box_id))
@@ -1249,6 +1269,7 @@ class SceneItems:
             if changed:
                 self._box_obstacles(box.id, item.text_rects() + item.badge_rects())
             item.setZValue(Z_BOX + i * step)
+            yield
 
     def _edge_obstacles(self, edge_id: str, geo: EdgeGeometry | None) -> None:
         for grid in (self._hard_grid, self._soft_grid, self._cut_grid):
@@ -1269,7 +1290,7 @@ class SceneItems:
         if geo.label_rect is not None:
             self._soft_grid.add(geo.label_rect, edge_id)
 
-    def _apply_edges(self, scene: Scene) -> None:
+    def _apply_edges(self, scene: Scene) -> Iterator[None]:
         wanted = {e.id for e in scene.edges}
         for edge_id in [k for k in self.edges if k not in wanted]:
             self.graphics_scene.removeItem(self.edges.pop(edge_id))
@@ -1294,6 +1315,7 @@ class SceneItems:
             if item.geometry is not before:
                 self._edge_obstacles(edge.id, item.geometry)
             item.setZValue(Z_EDGE + i * step)
+            yield
 
     def _apply_tokens(self, scene: Scene) -> None:
         carrying = {e.id: e.token for e in scene.edges if e.token is not None}
@@ -1375,7 +1397,7 @@ class SceneItems:
             self._changed(rect)
         self._labels[edge_id] = rect
 
-    def _place_labels(self) -> None:
+    def _place_labels(self) -> Iterator[None]:
         """Put every edge label, in edge order, where it covers no token, cut mark, badge,
         box text or earlier label: its preferred spot, else another beside its edge, else
         leave it out for this step (the tooltip and inspector still name the slot).
@@ -1403,6 +1425,7 @@ class SceneItems:
                 break
             self._place(edge_id, chosen, order)
             item.place_label(chosen)
+            yield
 
 
 class _RectGrid:

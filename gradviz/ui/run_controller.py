@@ -223,9 +223,15 @@ class RunController(QObject):
 def prewarm_imports() -> None:
     """Import what showing a result needs (the player: networkx, numpy) in a background
     thread, so the first result does not freeze the window while it loads."""
+    import gc
     import threading
 
     def load() -> None:
         import gradviz.core.player  # noqa: F401
+
+        # What start-up made lives as long as the app: keep it out of the cyclic
+        # collector's full passes, which would otherwise pause the window for as long
+        # as it takes to scan it all, again and again while a big graph is built.
+        gc.freeze()
 
     threading.Thread(target=load, name="gradviz-prewarm", daemon=True).start()
