@@ -65,8 +65,7 @@ class LazyStoryBuilder(StoryBuilder):
 
     def _add_untold(self, index: int, group: list) -> None:
         started = next((e for e in group if isinstance(e, ev.BackwardStarted)), None)
-        for e in group:
-            self.world.apply(e)
+        self.world.apply_all(group)
         line = self.line_of(started.location) if started is not None else None
         code = self.code(line) or "backward()"
         if started is not None and self.last_backward == (line, code):
@@ -89,8 +88,7 @@ class LazyStoryBuilder(StoryBuilder):
         base = max((c for c in self.checkpoints if c.group <= spot.group), key=lambda c: c.group)
         world = copy_world(base.world)
         for group in self.groups[base.group : spot.group]:
-            for e in group:
-                world.apply(e)
+            world.apply_all(group)
         saved = (self.world, self.steps, self.episodes, self.iteration, self.last_backward)
         saved_freed = self.freed_boxes
         try:

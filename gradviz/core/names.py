@@ -70,6 +70,14 @@ def _assign_targets(source: str) -> tuple[dict[int, str], dict[int, int]]:
     return found, per_run
 
 
+# The field holding the tensor an event makes, for the events that make one.
+MADE = {
+    ev.OpRan: ev.OpRan._fields.index("output"),
+    ev.TensorCreated: ev.TensorCreated._fields.index("tensor"),
+    ev.Detached: ev.Detached._fields.index("result"),
+}
+
+
 class TensorNames:
     """Maps tensor uids to the variable names a learner gave them."""
 
@@ -85,16 +93,14 @@ class TensorNames:
         # The last tensor made by a statement `name = ...` is the one bound to `name`.
         last_on_line: tuple[int, int] | None = None  # (line, uid)
         made_on_line = 0  # tensors made by the current run of that line
+        made = MADE
         for e in events:
-            out = None
-            if isinstance(e, ev.OpRan):
-                out = e.output
-            elif isinstance(e, (ev.TensorCreated, ev.Detached)):
-                out = e.tensor if isinstance(e, ev.TensorCreated) else e.result
-            loc = getattr(e, "location", None)
+            field = made.get(type(e))
+            if field is None:
+                continue  # (only events that make a tensor bind a name)
+            out = e[field]
+            loc = e.location
             line = loc.line if loc is not None and loc.filename == filename else None
-            if out is None:
-                continue
             if last_on_line and last_on_line[0] != line:
                 self._bind(*last_on_line)
                 made_on_line = 0

@@ -25,7 +25,7 @@ from . import narrator as say_
 from .errors import ErrorInfo
 from .story import Episode, Step, Story, StoryEdge, StoryNode, Token
 from .values import full, say, shape_text, short
-from .world import World
+from .world import FOLDS, World
 
 # Bounds that keep telling linear and a story quick to open, however long the script runs.
 FULL_EPISODES = 60  # more backward passes than this: the middle ones become one summary step
@@ -160,13 +160,19 @@ class StoryBuilder:
         """Within one episode, a name bound to several tensors (b = b * 2 in a loop) gets
         a subscript per tensor, b₁, b₂, …, so ∂d/∂b₃ = ∂d/∂b₄ · 2 says which b."""
         seen: dict[str, dict[int, None]] = {}  # name -> its tensors, in order (a set)
+        names, made = self.names.names, naming.MADE
         for e in group:
-            out = _made(e)
-            if out is None:
+            field = made.get(type(e))
+            if field is None:
                 continue
-            name = self.names.of(out)
+            out = e[field].uid
+            name = names.get(out)
             if name:
-                seen.setdefault(name, {})[out] = None
+                uids = seen.get(name)
+                if uids is None:
+                    seen[name] = {out: None}
+                else:
+                    uids[out] = None
         self.renamed = {
             uid: name + _subscript(i + 1)
             for name, uids in seen.items()
@@ -261,9 +267,9 @@ class StoryBuilder:
         told after it show the right values, but no graph or step is built for them."""
         losses, line = [], None  # line: the summarised loop's backward call
         for group in groups:
+            self.world.apply_all(group)  # (what follows reads no world state)
             for e in group:
-                self.world.apply(e)
-                if not isinstance(e, ev.BackwardStarted):
+                if type(e) is not ev.BackwardStarted:
                     continue
                 line = self.line_of(e.location)
                 if self.last_backward == (line, self.code(line)):
@@ -644,17 +650,31 @@ class _Episode:
 
     # ----- telling -----------------------------------------------------------------------
     def tell(self, group: list) -> None:
-        self.b.number_rebindings(group)
+        b, w = self.b, self.w
+        b.number_rebindings(group)
         self.elide(group)
+        # Per event, only what it needs: a call site's code is read once (Location objects
+        # are shared by every event of that site), the world's fold is looked up inline.
+        codes: dict = {}
+        folds, dispatch = FOLDS, self.dispatch
         for e in group:
             self.pending: list = []
             loc = getattr(e, "location", None)
-            self.b.current_code = self.b.code(self.b.line_of(loc)) if loc else ""
-            self.b._labels = {}
-            self.w.apply(e)
-            if self.skipped(e):
+            if loc:
+                code = codes.get(loc)
+                if code is None:
+                    code = codes[loc] = b.code(b.line_of(loc))
+            else:
+                code = ""
+            b.current_code = code
+            b._labels = {}
+            cls = type(e)
+            fold = folds.get(cls)
+            if fold is not None:
+                fold(w, e)
+            if self.elided_outputs and self.skipped(e):
                 continue
-            handler = self.dispatch.get(type(e))
+            handler = dispatch.get(cls)
             if handler is not None:
                 handler(e)
         if not self.steps:
@@ -679,22 +699,25 @@ class _Episode:
         """Events about summarised ops tell nothing of their own (the world still folds them)."""
         if not self.elided_outputs:
             return False
-        if isinstance(e, ev.OpRan) and e.output.uid in self.elided_outputs:
+        cls = type(e)
+        if cls is ev.OpRan:
+            if e.output.uid not in self.elided_outputs:
+                return False
             if e.seq == self.first_elided:
                 self.add_elision_step(e)
             self.feed_elided(e)
             return True
-        node = getattr(e, "node", None)
-        if isinstance(e, (ev.NodeStarted, ev.GradientSent, ev.BuffersFreed, ev.HookFired)):
-            return node in self.elided_nodes
+        if cls in _NODE_EVENTS:
+            return e.node in self.elided_nodes
         return False
 
     def feed_elided(self, e: ev.OpRan) -> None:
         """Tensors from outside the summarised ops that flow into them: edges into its box."""
+        outputs, nodes = self.elided_outputs, self.elided_nodes
         for slot, inp in enumerate(e.inputs):
-            if isinstance(inp, ev.ScalarInfo) or inp.uid in self.elided_outputs:
+            if isinstance(inp, ev.ScalarInfo) or inp.uid in outputs:
                 continue
-            if inp.grad_fn is not None and inp.grad_fn in self.elided_nodes:
+            if inp.grad_fn is not None and inp.grad_fn in nodes:
                 continue
             src, kind = self.input_source(e, slot, inp, self.next_index)
             self.g.edge(StoryEdge(f"into_elided_{src}", src, self.elided_box(), kind, 0, None))
@@ -1169,19 +1192,13 @@ def _module_facts(namespace: dict, paths: dict[int, str]) -> tuple[dict, dict]:
     return classes, owners
 
 
-def _made(e) -> int | None:
-    """The uid of the tensor an event makes, if it makes one."""
-    if isinstance(e, ev.OpRan):
-        return e.output.uid
-    if isinstance(e, ev.TensorCreated):
-        return e.tensor.uid
-    if isinstance(e, ev.Detached):
-        return e.result.uid
-    return None
+# Events about one backward node (a summarised op's are skipped with it).
+_NODE_EVENTS = frozenset({ev.NodeStarted, ev.GradientSent, ev.BuffersFreed, ev.HookFired})
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _subscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    return str(n).translate(_SUBSCRIPTS)
 
 
 def _operand(b: StoryBuilder, info) -> chain_rule.Operand:

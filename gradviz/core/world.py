@@ -13,6 +13,8 @@ import numpy as np
 
 from engine.autograd import recording as ev
 
+_TensorInfo = ev.TensorInfo
+
 
 @dataclass
 class World:
@@ -39,6 +41,15 @@ class World:
         if fold is not None:
             fold(self, e)
 
+    def apply_all(self, events) -> None:
+        """apply() for each event, in order (one dispatch per event, no call of its own:
+        a long loop's summarised iterations fold hundreds of thousands of them)."""
+        folds = _FOLDS
+        for e in events:
+            fold = folds.get(type(e))
+            if fold is not None:
+                fold(self, e)
+
     def see(self, info) -> None:
         if isinstance(info, ev.TensorInfo):
             self.tensors[info.uid] = info
@@ -62,10 +73,13 @@ def _requires_grad_set(w: World, e: ev.RequiresGradSet) -> None:
 
 
 def _op_ran(w: World, e: ev.OpRan) -> None:
+    tensors = w.tensors  # see(), inlined: it runs for every operand of every op
     for inp in e.inputs:
-        w.see(inp)
-    w.see(e.output)
-    w.produced[e.output.uid] = e
+        if isinstance(inp, _TensorInfo):
+            tensors[inp.uid] = inp
+    out = e.output
+    tensors[out.uid] = out
+    w.produced[out.uid] = e
     w.last_op = e
     if e.node is not None:
         w.ops[e.node] = e
@@ -117,7 +131,11 @@ def _node_started(w: World, e: ev.NodeStarted) -> None:
 
 def _gradient_sent(w: World, e: ev.GradientSent) -> None:
     if e.to_node is not None and e.grad is not None:
-        w.sent_to.setdefault(e.to_node, []).append(e.grad)
+        sent = w.sent_to.get(e.to_node)  # (no throw-away list per edge, as setdefault makes)
+        if sent is None:
+            w.sent_to[e.to_node] = [e.grad]
+        else:
+            sent.append(e.grad)
 
 
 def _grad_accumulated(w: World, e: ev.GradAccumulated) -> None:
@@ -143,7 +161,8 @@ def _backward_finished(w: World, e: ev.BackwardFinished) -> None:
     w.in_backward = None
 
 
-_FOLDS = {
+# How each kind of event changes the world (FOLDS: for loops that fold many events inline).
+FOLDS = _FOLDS = {
     ev.TensorCreated: _tensor_created,
     ev.RequiresGradSet: _requires_grad_set,
     ev.OpRan: _op_ran,
