@@ -150,6 +150,7 @@ _repr = repr
 _vars = vars
 _getrecursionlimit, _setrecursionlimit = sys.getrecursionlimit, sys.setrecursionlimit
 _settrace, _setprofile = sys.settrace, sys.setprofile
+_gc_enable, _gc_disable, _gc_isenabled = gc.enable, gc.disable, gc.isenabled
 _KEPT_MODULES = (builtins, sys, os, gc, io, ast, json, re, signal, traceback, linecache, warnings)
 
 
@@ -248,13 +249,21 @@ def _watch_first_episode(recorder, source, filename, namespace, send, done) -> N
 
 
 def trace_source(
-    source: str, filename: str = "<editor>", lazy: bool = False, preview=None, told=None
+    source: str,
+    filename: str = "<editor>",
+    lazy: bool = False,
+    preview=None,
+    told=None,
+    *,
+    hold_gc: bool = False,
 ) -> TraceResult:
     """Run `source` and return its story, its printed output and its error, if any.
 
     lazy: a long loop's middle iterations are left untold, and the result's `teller`
     tells them on demand (gradviz.core.deferred). preview: called (from another thread)
-    with a story of the first episode alone, if the run is still going once it is over."""
+    with a story of the first episode alone, if the run is still going once it is over.
+    hold_gc: return with the garbage collector still paused for the build (see below):
+    the worker turns it back on once the result is sent."""
     source = source.removeprefix("\ufeff")  # a BOM is not code (CPython skips it too)
     lines = physical_lines(source)
     try:
@@ -287,6 +296,24 @@ def trace_source(
                 restore()
         if watcher is not None:
             watcher.join(timeout=5.0)  # it may be telling: the story is built after it
+    collecting = _gc_isenabled()
+    # The recording's objects (millions on a long run) were kept out of the collector's
+    # sight while it ran; the one full collection that walks them all would now come
+    # while the story is built (a third of a 10^5-op chain's build). The build makes no
+    # garbage cycles worth collecting meanwhile, so it runs with the collector paused.
+    _gc_disable()
+    try:
+        story, teller = _build(source, filename, lazy, told, recorder, namespace, error, output)
+    finally:
+        if collecting and not hold_gc:
+            _gc_enable()
+    return TraceResult(
+        story, output.text(), error, teller=teller if teller and teller.untold else None
+    )
+
+
+def _build(source, filename, lazy, told, recorder, namespace, error, output):
+    """(story, teller or None) of a finished run."""
     teller = None
     try:
         if told is not None:  # an export: `told` iterations in full ("all"), see export_story
@@ -309,6 +336,4 @@ def trace_source(
             "stderr",
             f"\n[gradviz could not tell this run as a story: {type(exc).__name__}: {exc}]\n",
         )
-    return TraceResult(
-        story, output.text(), error, teller=teller if teller and teller.untold else None
-    )
+    return story, teller

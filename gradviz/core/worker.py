@@ -34,6 +34,7 @@ MEMORY_HINT = (
 # Private references, taken before any user code runs (it may patch the modules).
 _write, _exit, _close = os.write, os._exit, os.close
 _collect = gc.collect
+_gc_enable, _gc_isenabled = gc.enable, gc.isenabled
 _callbacks = gc.callbacks
 _sending = threading.Lock()
 
@@ -102,12 +103,17 @@ def run_job(job: dict, fd: int, confined: str | None = None) -> None:
     # result can still be serialised and written.
     reserve = bytearray(8 * 1024 * 1024)
     result = None
+    collecting = _gc_isenabled()
     _send(fd, channel.frame(channel.READY, b""))  # the time limit counts from here
     try:
         lazy = job.get("requests_fd") is not None
         preview = _previewer(fd) if lazy else None  # a window: show a long loop early
         told = job.get("told")  # an export: how many iterations to tell in full
-        result = trace_source(source, job.get("filename") or "<editor>", lazy, preview, told)
+        # The collector stays paused from the story's build until the result is sent: its
+        # one full collection of the recording would only delay the result.
+        result = trace_source(
+            source, job.get("filename") or "<editor>", lazy, preview, told, hold_gc=True
+        )
     except MemoryError:
         pass  # no "as": the traceback would keep the script's frames (and memory) alive
     except BaseException as exc:  # noqa: BLE001 - a script that broke gradviz's own code
@@ -138,6 +144,8 @@ def run_job(job: dict, fd: int, confined: str | None = None) -> None:
         _send(fd, out_of_memory)
         teller = None
     _end_descendants()
+    if collecting:
+        _gc_enable()
     if teller is not None:
         del result, payload
         _serve(teller, int(job["requests_fd"]), fd)
