@@ -242,6 +242,10 @@ class BackwardNode(Node):
         self.ctx = ctx
         self.next_functions = next_functions
         self.released = False
+        # PyTorch's AccumulateGrad holds its leaf, so a leaf whose name was rebound still
+        # gets its gradient while the graph lives. Ours holds it weakly (the leaf holds
+        # its AccumulateGrad), so the node that uses the leaf holds it: no cycle.
+        self._leaves = [f._variable() for f, _ in next_functions if f.__class__ is AccumulateGrad]
 
     def name(self) -> str:
         return self.op.grad_fn

@@ -154,6 +154,27 @@ def test_grad_is_none_then_accumulates_across_backward_calls():
     assert same_everywhere(run) == [None, [2.0, 4.0], [4.0, 8.0], True, [0.0, 0.0], [3.0, 3.0]]
 
 
+def test_the_graph_keeps_a_leaf_alive_after_its_name_is_rebound():
+    """A leaf made in a loop and then rebound still gets its gradient: its AccumulateGrad
+    holds it (as PyTorch's does), so hooks fire and .grad is reachable through the graph."""
+
+    def run(T):
+        fired = []
+        h = T.tensor([1.0, 2.0], requires_grad=True)
+        for i in range(3):
+            w = T.full((2,), 0.5 + i, requires_grad=True)
+            w.register_hook(lambda g, i=i: fired.append(i))
+            h = h * w
+        del w
+        mul = h.grad_fn  # h * w3; its input h * w2 holds w2, and so on
+        first = mul.next_functions[0][0].next_functions[0][0]
+        h.sum().backward()
+        accumulate = first.next_functions[1][0]
+        return sorted(fired), accumulate.variable.grad.tolist()
+
+    assert same_everywhere(run) == ([0, 1, 2], [1.5 * 2.5, 2 * 1.5 * 2.5])
+
+
 def test_implicit_seed_only_for_scalar_outputs():
     assert_error(
         lambda T: (T.ones(2, requires_grad=True) * 2).backward(),
