@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGraphicsScene,
     QGraphicsView,
+    QLabel,
     QPinchGesture,
     QToolTip,
     QWidget,
@@ -56,7 +57,7 @@ from gradviz.ui.render import (
 PIXMAP_CACHE_KB = 96 * 1024
 GRADUAL_ITEMS = 400  # a new graph with more boxes and edges is built over several turns
 BUILD_SLICE_S = 0.025  # the time one turn may spend making items (their first paint follows)
-REFIT_TOLERANCE = 0.05  # a built graph is fitted again only if the zoom is this far off
+BUILD_SLACK = 0.02  # room left around a graph being built, as a share of its size
 FOLLOW_MS = 260  # the smooth pan that keeps the step's focus and its neighbours in view
 FOLLOW_MARGIN = 32  # viewport pixels kept free around what the step is about
 
@@ -138,6 +139,11 @@ class GraphCanvas(QGraphicsView):
         self._build_timer.setSingleShot(True)
         self._build_timer.setInterval(0)
         self._build_timer.timeout.connect(self._build_some)
+        self._build_total = self._build_done = self._build_boxes = 0
+        # While a big graph is being built: how far it has got, over the canvas's top.
+        self._progress = QLabel(self)
+        self._progress.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self._progress.hide()
         # Big graphs replaced by a new one, being taken apart in slices.
         self._discarding: list[tuple[Iterator[None], QGraphicsScene]] = []
         self._discard_timer = QTimer(self)
@@ -195,6 +201,7 @@ class GraphCanvas(QGraphicsView):
                 return
             self._building = self._pending = None
             self._build_timer.stop()
+            self._progress.hide()
         if new_episode:
             self._clear_items()
             self._selected = None
@@ -251,7 +258,12 @@ class GraphCanvas(QGraphicsView):
         so nothing painted while building is painted again."""
         self._building = self._items.apply_gradually(scene)
         self._pending = None
-        margin = theme.RENDER_MARGIN
+        # Each box and edge is a step, and so is placing each edge's label.
+        self._build_total = len(scene.boxes) + 2 * len(scene.edges)
+        self._build_done = 0
+        self._build_boxes = len(scene.boxes)
+        # Edges routed around the layout and their labels reach a little beyond it.
+        margin = theme.RENDER_MARGIN + BUILD_SLACK * max(scene.width, scene.height)
         self.setSceneRect(
             QRectF(0, 0, scene.width, scene.height).adjusted(-margin, -margin, margin, margin)
         )
@@ -264,10 +276,24 @@ class GraphCanvas(QGraphicsView):
             return
         deadline = time.perf_counter() + BUILD_SLICE_S
         for _ in building:
+            self._build_done += 1
             if time.perf_counter() >= deadline:
+                self._show_progress()
                 self._build_timer.start()
                 return
         self._building_done()
+
+    def _show_progress(self) -> None:
+        share = min(self._build_done / max(self._build_total, 1), 1.0)
+        self._progress.setText(f"Drawing the graph ({self._build_boxes:,} boxes)… {share:.0%}")
+        self._progress.setStyleSheet(
+            f"color: {theme.TEXT_MUTED.name()}; background: {theme.CANVAS_BG.name()};"
+            "padding: 3px 8px; border-radius: 4px;"
+        )
+        self._progress.adjustSize()
+        self._progress.move((self.width() - self._progress.width()) // 2, 8)
+        self._progress.show()
+        self._progress.raise_()
 
     def _clear_items(self) -> None:
         """Remove the shown graph. Thousands of items take a long turn to remove: then a
@@ -297,12 +323,13 @@ class GraphCanvas(QGraphicsView):
     def _building_done(self) -> None:
         self._building = None
         self._build_timer.stop()
-        fitted = self.zoom()
-        was_fitted = abs(fitted - self.fit_zoom()) < 1e-9
+        self._progress.hide()
+        zoom = self.zoom()
+        was_fitted = abs(zoom - self.fit_zoom()) < 1e-9  # else the learner zoomed meanwhile
         self.setSceneRect(scene_rect_with_margin(self._items))
-        # Keep the zoom the graph was built at unless the learner changed it or the final
-        # extent (labels, badges) needs a clearly different one: a new zoom repaints all.
-        if was_fitted and abs(self.fit_zoom() / fitted - 1.0) > REFIT_TOLERANCE:
+        # Keep the zoom the graph was built at if all of it fits: a new zoom paints every
+        # box again.
+        if was_fitted and self.fit_zoom() < zoom:
             self.fit_to_view()
         elif was_fitted:
             self.centerOn(self.sceneRect().center())
