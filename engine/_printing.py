@@ -132,27 +132,38 @@ class _ElementFormat:
         return text.rjust(self.width)
 
 
+SMALL_PRINT = 64  # elements shown; up to this many, formats are measured without numpy
+
+
 def _choose_format(shown: np.ndarray, precision: int, sci_mode: bool | None) -> _ElementFormat:
     """Pick the format from the flat array of values that will be displayed."""
     if shown.dtype.kind != "f":
         width = max((len(str(v)) for v in np.unique(shown).tolist()), default=1)
         return _ElementFormat("plain", max(width, 1), precision)
 
-    informative = shown[np.isfinite(shown) & (shown != 0)]
-    if informative.size == 0:
-        # Nothing to measure: torch keeps int mode and ignores a forced sci_mode.
-        return _ElementFormat("int", 1, precision)
-
-    magnitudes = np.abs(informative).astype(np.float64)
-    lo, hi = float(magnitudes.min()), float(magnitudes.max())
-    integral = bool(np.all(informative == np.ceil(informative)))
+    if shown.size <= SMALL_PRINT:
+        # The same measures in plain Python: numpy's per-call cost dominates small tensors.
+        informative = [v for v in shown.tolist() if v != 0 and math.isfinite(v)]
+        if not informative:
+            return _ElementFormat("int", 1, precision)
+        lo, hi = min(map(abs, informative)), max(map(abs, informative))
+        integral = all(v == math.ceil(v) for v in informative)
+        values = set(informative)
+    else:
+        informative = shown[np.isfinite(shown) & (shown != 0)]
+        if informative.size == 0:
+            # Nothing to measure: torch keeps int mode and ignores a forced sci_mode.
+            return _ElementFormat("int", 1, precision)
+        magnitudes = np.abs(informative).astype(np.float64)
+        lo, hi = float(magnitudes.min()), float(magnitudes.max())
+        integral = bool(np.all(informative == np.ceil(informative)))
+        # Distinct values are enough to find the widest one.
+        values = np.unique(informative).tolist()
     if sci_mode is None:
         sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
     else:
         sci = sci_mode
 
-    # Distinct values are enough to find the widest one.
-    values = np.unique(informative).tolist()
     if sci:
         kind, width = "sci", max(len(f"{v:.{precision}e}") for v in values)
     elif integral:
