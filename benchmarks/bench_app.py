@@ -6,11 +6,14 @@
 3. animation    frames per second of token playback on a 1280x800 GraphCanvas at 50, 300
                 and 1,500 boxes, against an empty QGraphicsView
 4. memory       peak RSS of a window showing a 1,500-box story, against a bare Qt window
-5. robustness   the longest event-loop gap during Stop of `while True: pass`, a huge print
-                and a 1,500-box result's transport (pipe, notifier, decoding), against an
-                idle window; autosave latency against a bare write + os.replace
+5. robustness   the longest event-loop gap during Stop of `while True: pass`, a huge print,
+                a 1,500-box result's transport (pipe, notifier, decoding) and the same
+                result shown, against an idle window; autosave latency against a bare
+                write + os.replace
+6. chains       story, layout and HTML export of 1,000-, 3,000- and 10,000-op chains
+                against the traced run (bench_chains.py)
 
-Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_app.py [--repeat 5] [--sections 1,2,3,4]
+Run: QT_QPA_PLATFORM=offscreen python benchmarks/bench_app.py [--repeat 5] [--sections 1,2,3,4,5,6]
 Prints one markdown table per section, then a summary with ratios and targets.
 Settings and autosave go to a throwaway folder (GRADVIZ_DATA_DIR), never the user's.
 """
@@ -33,6 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_chains  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PY = sys.executable
@@ -1047,6 +1053,7 @@ def measure_and_report(repeat: int, sections: set[int]) -> None:
     if 3 in sections:
         fps = bench_fps()
     robust = bench_robustness(repeat) if 5 in sections else None
+    chains = bench_chains.measure(min(repeat, 3)) if 6 in sections else None
 
     if cold:
         print(f"## 1. Cold start (median of {repeat})\n\n{report_cold_start(cold)}\n")
@@ -1059,6 +1066,8 @@ def measure_and_report(repeat: int, sections: set[int]) -> None:
         print(f"## 4. Peak memory\n\n{report_memory(memory)}\n")
     if robust:
         print(f"## 5. Robustness (median of {repeat})\n\n{report_robustness(robust)}\n")
+    if chains:
+        print(f"## 6. After the sandbox: chains\n\n{bench_chains.report(chains)}\n")
     print(f"## Summary\n\n{summary(cold, run, fps, memory)}\n")
     print(f"(benchmark took {time.perf_counter() - started:.0f} s)")
 
@@ -1066,7 +1075,7 @@ def measure_and_report(repeat: int, sections: set[int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per median")
-    parser.add_argument("--sections", default="1,2,3,4,5", help="which of 1,2,3,4,5 to run")
+    parser.add_argument("--sections", default="1,2,3,4,5,6", help="which of 1-6 to run")
     parser.add_argument("--child", choices=("memory-app", "memory-bare"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 

@@ -298,8 +298,7 @@ class _Payload:
                     static = self.edge_static(e, base[e.id].kind)
                     edge_at[e.id] = (i, base[e.id], static)
                     edge_rows.append(self.edge_row(static, base[e.id], step, now))
-            else:
-                box_rows, edge_rows = list(box_rows), list(edge_rows)
+            else:  # rows are changed in place: _delta copies what it keeps
                 for target, field, value in step.updates:
                     now.setdefault(target, {})[field] = value
                 dirty = {u[0] for u in step.updates} | set(step.focus) | set(step.edges)
