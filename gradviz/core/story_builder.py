@@ -57,6 +57,40 @@ def split_episodes(events: list) -> list[list]:
     return groups
 
 
+class FirstEpisodeWatch:
+    """split_episodes(events)[0] of a recording that is still growing, reading each event
+    once: `feed(events)` returns it once a second episode exists, else None. (Splitting
+    the whole recording at every look would cost a long run's watcher quadratic time.)"""
+
+    def __init__(self) -> None:
+        self.seen = 0  # events read so far
+        self.closed = False  # split_episodes' state, as it stands after `seen` events
+        self.backward_at = None
+        self.end: int | None = None  # where the second group starts
+        self.second = False  # the second group is a group of its own (not merged back)
+
+    def feed(self, events: list) -> list | None:
+        """`events`: the recording so far (it only ever grows)."""
+        for i in range(self.seen, len(events)):
+            e = events[i]
+            if self.closed and (_starts_forward(e) or _resets_for_next(e, self.backward_at)):
+                if self.end is None:
+                    self.end = i
+                else:
+                    self.second = True  # a third group: the second one stands alone
+                self.closed = False
+            if isinstance(e, ev.BackwardStarted):
+                self.backward_at = e.location
+                if self.end is not None:
+                    self.second = True  # split_episodes merges only a tail without backward
+            if isinstance(e, ev.BackwardFinished):
+                self.closed = True
+            self.seen = i + 1
+            if self.second:
+                return events[: self.end]
+        return None
+
+
 def _resets_for_next(e, backward_at) -> bool:
     """optimizer.zero_grad() above the backward line (a loop's first statement) opens the
     next iteration; a reset below it (w.grad.zero_() after the update) ends this one."""

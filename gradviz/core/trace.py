@@ -31,7 +31,7 @@ from .errors import MESSAGE_CAP, ErrorInfo, explain_exception
 from .output import CappedOutput, clean_text
 from .result import TraceResult
 from .story import Story
-from .story_builder import build_story, split_episodes
+from .story_builder import FirstEpisodeWatch, build_story
 from .torch_alias import torch_is_engine  # every `torch.X` import is `engine.X`
 from .training_series import with_logged
 
@@ -230,17 +230,13 @@ def _watch_first_episode(recorder, source, filename, namespace, send, done) -> N
     """In a thread, while the script runs: once its first episode is over (a backward,
     then the next iteration's work), tell that episode alone and `send` it, so a long loop
     shows its first iteration long before it ends. Telling records no engine events."""
-    seen = 0
+    watch = FirstEpisodeWatch()  # reads each event once: a long run's watcher stays cheap
     while not done.wait(PREVIEW_POLL_S):
-        events = recorder.events[:]  # one atomic copy: the script appends meanwhile
-        if len(events) == seen:
-            continue
-        seen = len(events)
-        groups = split_episodes(events)
-        if len(groups) < 2:
+        first = watch.feed(recorder.events)  # (the script only appends to it meanwhile)
+        if first is None:
             continue
         try:
-            story = build_story(groups[0], source, filename, dict(namespace), None)
+            story = build_story(first, source, filename, dict(namespace), None)
         except Exception:  # noqa: BLE001 - a preview is a nicety; the result will come
             return
         if story.steps:
