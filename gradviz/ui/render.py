@@ -705,6 +705,7 @@ class BoxItem(QGraphicsItem):
         self._bounds = _box_bounds(self.layout)
         self._text_rects: list[QRectF] | None = None
         self.selected = False
+        self.z = 0.0
         # Boxes rarely change while tokens move over them: cache their pixels.
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setPos(box.x, box.y)
@@ -918,6 +919,8 @@ class EdgeItem(QGraphicsItem):
         self.look: EdgeLook | None = None
         self._bounds = QRectF()
         self._key: tuple | None = None
+        self.quick_key: tuple | None = None  # SceneItems' cheap "has anything changed?"
+        self.z = 0.0
         self.label_rect: QRectF | None = None  # where the label is drawn (None: left out)
 
     def place_label(self, rect: QRectF | None) -> None:
@@ -1007,6 +1010,21 @@ def paint_edge(
         painter.setFont(_font("bold", small))
         painter.setPen(theme.CUT_MARK_COLOR)
         _put_text(painter, r, _CENTER, geo.cut_text)
+
+
+def _box_key(item: BoxItem | None) -> tuple | None:
+    """A box item's place and size (what an edge's geometry depends on)."""
+    if item is None:
+        return None
+    box = item.box
+    return (box.x, box.y, box.width, box.height)
+
+
+def _set_z(item: QGraphicsItem, z: float) -> None:
+    """Stacking, set only when it changes (a graph's thousands of items, on every step)."""
+    if item.z != z:
+        item.z = z
+        item.setZValue(z)
 
 
 def _rect_key(rect: QRectF | None) -> tuple[float, float, float, float] | None:
@@ -1163,6 +1181,7 @@ class SceneItems:
         self._labels: dict[str, QRectF | None] = {}  # edge id -> placed label
         self._token_rects: list[QRectF] = []
         self._redo: set[str] = set()  # labels near something that changed: placed again
+        self._static_bounds: QRectF | None = None  # boxes and edges together (bounds())
 
     def apply(self, scene: Scene) -> None:
         for _ in self.apply_gradually(scene):
@@ -1211,7 +1230,18 @@ class SceneItems:
         rect = QRectF()
         if self.scene is not None:
             rect = QRectF(0, 0, self.scene.width, self.scene.height)
-        return rect.united(self.graphics_scene.itemsBoundingRect())
+        # Boxes and edges rarely move within an episode: their extent is kept until one
+        # does (scanning thousands of items on every step costs ~10 ms).
+        if self._static_bounds is None:
+            static = QRectF()
+            for table in (self.boxes, self.edges):
+                for item in table.values():
+                    static = static.united(item.sceneBoundingRect())
+            self._static_bounds = static
+        rect = rect.united(self._static_bounds)
+        for token in self.tokens.values():
+            rect = rect.united(token.sceneBoundingRect())
+        return rect
 
     def label_rects(self, lod: float = 1.0) -> list[tuple[str, QRectF]]:
         """Everything drawn on top of the graph as a label, in scene coordinates:
@@ -1239,6 +1269,12 @@ class SceneItems:
             for rect in item.text_rects()
         ]
 
+    def _grow_bounds(self, item: QGraphicsItem) -> None:
+        """An item was added or changed: the extent grows to hold it (it shrinks only
+        when items are removed, or for the next episode)."""
+        if self._static_bounds is not None:
+            self._static_bounds = self._static_bounds.united(item.sceneBoundingRect())
+
     def _changed(self, rect: QRectF) -> None:
         """Something drawn changed at `rect`: labels that may go there are placed again."""
         self._redo |= self._spot_grid.owners_hit(rect)
@@ -1256,19 +1292,23 @@ class SceneItems:
         for box_id in [k for k in self.boxes if k not in wanted]:
             self.graphics_scene.removeItem(self.boxes.pop(box_id))
             self._box_obstacles(box_id, [])
+            self._static_bounds = None
         step = 1.0 / (len(scene.boxes) + 1)
         for i, box in enumerate(scene.boxes):
             item = self.boxes.get(box.id)
             if item is None:
                 item = self.boxes[box.id] = BoxItem(box)
                 self.graphics_scene.addItem(item)
+                self._grow_bounds(item)
                 changed = True
             else:
                 changed = item.box != box
-                item.set_box(box)
+                if changed:
+                    item.set_box(box)
+                    self._grow_bounds(item)
             if changed:
                 self._box_obstacles(box.id, item.text_rects() + item.badge_rects())
-            item.setZValue(Z_BOX + i * step)
+            _set_z(item, Z_BOX + i * step)
             yield
 
     def _edge_obstacles(self, edge_id: str, geo: EdgeGeometry | None) -> None:
@@ -1294,6 +1334,7 @@ class SceneItems:
         wanted = {e.id for e in scene.edges}
         for edge_id in [k for k in self.edges if k not in wanted]:
             self.graphics_scene.removeItem(self.edges.pop(edge_id))
+            self._static_bounds = None
             self._edge_obstacles(edge_id, None)
             self._place(edge_id, None, None)
             self._labels.pop(edge_id, None)
@@ -1305,16 +1346,22 @@ class SceneItems:
                 item = self.edges[edge.id] = EdgeItem()
                 self.graphics_scene.addItem(item)
             src, tgt = self.boxes.get(edge.source), self.boxes.get(edge.target)
-            before = item.geometry
-            item.set_edge(
-                edge,
-                src.scene_rect() if src is not None else None,
-                tgt.scene_rect() if tgt is not None else None,
-                faint=edge.source in hidden or edge.target in hidden,
-            )
-            if item.geometry is not before:
-                self._edge_obstacles(edge.id, item.geometry)
-            item.setZValue(Z_EDGE + i * step)
+            faint = edge.source in hidden or edge.target in hidden
+            # What the edge's look depends on, in plain numbers: most steps change none.
+            quick = (edge, _box_key(src), _box_key(tgt), faint)
+            if quick != item.quick_key:
+                item.quick_key = quick
+                before = item.geometry
+                item.set_edge(
+                    edge,
+                    src.scene_rect() if src is not None else None,
+                    tgt.scene_rect() if tgt is not None else None,
+                    faint=faint,
+                )
+                if item.geometry is not before:
+                    self._grow_bounds(item)
+                    self._edge_obstacles(edge.id, item.geometry)
+            _set_z(item, Z_EDGE + i * step)
             yield
 
     def _apply_tokens(self, scene: Scene) -> None:
