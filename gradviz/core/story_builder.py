@@ -39,17 +39,22 @@ def split_episodes(events: list) -> list[list]:
     """One group per backward()/grad() call. Work after the last backward that never leads
     to another one (a closing print) stays with that backward as its closing steps."""
     groups, current, closed, backward_at = [], [], False, None
-    for e in events:
+    has_backward = False  # whether `current` holds a BackwardStarted
+    add = current.append
+    started, finished = ev.BackwardStarted, ev.BackwardFinished
+    for e in events:  # (a long run's every event: kept to a few checks each)
         if closed and (_starts_forward(e) or _resets_for_next(e, backward_at)):
             groups.append(current)
-            current, closed = [], False
-        current.append(e)
-        if isinstance(e, ev.BackwardStarted):
+            current, closed, has_backward = [], False, False
+            add = current.append
+        add(e)
+        cls = type(e)
+        if cls is started:
             backward_at = e.location
-        if isinstance(e, ev.BackwardFinished):
+            has_backward = True
+        elif cls is finished:
             closed = True
     if current:
-        has_backward = any(isinstance(e, ev.BackwardStarted) for e in current)
         if groups and not has_backward:
             groups[-1].extend(current)
         else:
