@@ -76,6 +76,8 @@ class Player:
         self._structures: dict[int, tuple] = {}
         self._drawn: dict[int, tuple[dict, dict, dict]] = {}
         self._scene = lru_cache(maxsize=256)(self._build_scene)
+        self._last_state: tuple[int, dict] | None = None  # (step, its state): see state()
+        self._made: dict[tuple, st.SceneBox | st.SceneEdge] = {}  # see _build_scene
 
     # ----- collapsed modules -------------------------------------------------------------
     def with_collapsed(self, paths, step: int | None = None) -> tuple[Player, int | None]:
@@ -131,12 +133,19 @@ class Player:
 
     # ----- state at k --------------------------------------------------------------------
     def state(self, k: int) -> dict:
-        """{node or edge id: {field: text}} after step k, within its episode."""
+        """{node or edge id: {field: text}} after step k, within its episode (a new dict
+        each call: callers may keep it)."""
         ep = self.episode_of(k)
-        out: dict[str, dict] = {}
-        for step in self.story.steps[ep.first_step : k + 1]:
+        start, out = ep.first_step, {}
+        last = self._last_state
+        # Stepping forward replays only the steps since the last state asked for, not
+        # the whole episode (thousands of steps in a big graph, on every step).
+        if last is not None and ep.first_step <= last[0] <= k:
+            start, out = last[0] + 1, {t: dict(f) for t, f in last[1].items()}
+        for step in self.story.steps[start : k + 1]:
             for target, field, text in step.updates:
                 out.setdefault(target, {})[field] = text
+        self._last_state = (k, {t: dict(f) for t, f in out.items()})
         return out
 
     def details(self, k: int, box_id: str) -> list[tuple[str, str]]:
@@ -286,6 +295,7 @@ class Player:
         now = self.state(k)
         focus = set(step.focus)
         shared, sources, titles = self.drawn(step.episode)
+        made = self._made
         boxes = []
         for n in ep.nodes:
             s = now.get(n.id, {})
@@ -306,16 +316,21 @@ class Player:
             ref = None
             if group is not None:  # one node, several boxes: each marked, all alike
                 ref, badges = n.id, (*badges, st.BADGE_SHARED)
+            value, note = s.get("value"), s.get("note")
             for drawn in group or (n.id,):
-                x, y = lay.positions[drawn]
-                w, h = lay.sizes[drawn]
-                boxes.append(
-                    st.SceneBox(
+                # A box that looks as it did at another step is that step's box: a big
+                # graph's step makes thousands of boxes, and few of them change.
+                key = (step.episode, drawn, value, grad, state, note, badges)
+                box = made.get(key)
+                if box is None:
+                    x, y = lay.positions[drawn]
+                    w, h = lay.sizes[drawn]
+                    box = made[key] = st.SceneBox(
                         drawn,
                         n.role,
                         titles.get(n.id, n.title),
                         n.subtitle,
-                        s.get("value"),
+                        value,
                         grad,
                         x,
                         y,
@@ -323,34 +338,45 @@ class Player:
                         h,
                         state,
                         n.line,
-                        s.get("note"),
+                        note,
                         n.muted,
                         badges,
                         ref,
                     )
-                )
+                boxes.append(box)
         edges = []
         parallel: dict[tuple, list] = {}
         for e in ep.edges:
             parallel.setdefault((e.source, e.target), []).append(e.id)
         for e in ep.edges:
-            source = sources.get((e.source, e.target), e.source)
-            points = tuple(lay.edge_points.get((source, e.target), ()))
-            group = parallel[(e.source, e.target)]
-            if len(group) > 1:
-                points = _offset(points, (group.index(e.id) - (len(group) - 1) / 2) * PARALLEL_GAP)
             flowed = now.get(e.id, {}).get("flow") == "grad"
             kind = (
                 e.kind
                 if e.kind in (st.EDGE_CUT, st.EDGE_SEED)
                 else (st.EDGE_GRAD if flowed else st.EDGE_DATA)
             )
-            token = st.Token(step.token.text) if step.token and step.token.edge == e.id else None
-            edges.append(
-                st.SceneEdge(
-                    e.id, source, e.target, kind, points, e.id in step.edges, token, e.label
+            token = step.token.text if step.token and step.token.edge == e.id else None
+            active = e.id in step.edges
+            key = (step.episode, e.id, kind, active, token)
+            edge = made.get(key)
+            if edge is None:
+                source = sources.get((e.source, e.target), e.source)
+                points = tuple(lay.edge_points.get((source, e.target), ()))
+                group = parallel[(e.source, e.target)]
+                if len(group) > 1:
+                    shift = (group.index(e.id) - (len(group) - 1) / 2) * PARALLEL_GAP
+                    points = _offset(points, shift)
+                edge = made[key] = st.SceneEdge(
+                    e.id,
+                    source,
+                    e.target,
+                    kind,
+                    points,
+                    active,
+                    None if token is None else st.Token(token),
+                    e.label,
                 )
-            )
+            edges.append(edge)
         phase = step.phase if step.phase != "update" else "between"
         return st.Scene(
             k,
