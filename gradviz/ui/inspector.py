@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -50,6 +50,7 @@ class Inspector(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[tuple[str, str]] = []
+        self._stale = True  # rows kept while hidden, not yet laid out
         self._title = QLabel()
         self._title.setFont(ui_font(11, bold=True))
         self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -81,11 +82,27 @@ class Inspector(QWidget):
         self.show_details([], "")
 
     def show_details(self, rows: list[tuple[str, str]], title: str | None = None) -> None:
-        """Show rows for one box; the title defaults to the "name" row."""
-        self._rows = list(rows)
+        """Show rows for one box; the title defaults to the "name" row. Hidden (another
+        tab is in front), the rows are only kept: they are laid out when it is shown."""
+        rows = list(rows)
         if title is None:
             title = next((v for n, v in rows if n.strip().lower() == "name"), "")
+        if rows == self._rows and title == self._title.text() and not self._stale:
+            return  # the same box at the next step: nothing to rebuild
+        self._rows = rows
         self._title.setText(title)
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self._build_body()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._build_body()
+
+    def _build_body(self) -> None:
+        rows = self._rows
         self._clear_body()
         if not rows:
             hint = QLabel(EMPTY_TEXT)

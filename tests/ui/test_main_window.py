@@ -254,6 +254,8 @@ def test_inspector_shows_tensors_as_scrollable_monospace_text(qtbot) -> None:
     rows = [("name", "x"), ("shape", "[400]"), ("value", big), (".grad", big)]
     inspector.show_details(rows)
     assert inspector.title == "x" and inspector.rows == rows
+    assert not inspector.findChildren(QPlainTextEdit)  # hidden: laid out once shown
+    inspector.show()
     views = inspector.findChildren(QPlainTextEdit)
     assert len(views) == 2 and all(v.toPlainText() == big for v in views)
     assert all("Mono" in v.font().family() for v in views)
