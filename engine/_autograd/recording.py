@@ -387,10 +387,16 @@ def _operand(x):
     return info(x)
 
 
+_NO_NEXT: dict = {}  # input_nr -> the EdgeInfo of a (None, nr) edge (immutable: made once)
+
+
 def _edge_info(edge) -> EdgeInfo:
     node, nr = edge
-    if node is None:
-        return _new(EdgeInfo, (None, None, nr, None))
+    if node is None:  # a number or a tensor without grad: one edge in two of a `y * 2` chain
+        info = _NO_NEXT.get(nr)
+        if info is None:
+            info = _NO_NEXT[nr] = _new(EdgeInfo, (None, None, nr, None))
+        return info
     cls = node.__class__
     if cls is AccumulateGrad:
         var = node._variable()

@@ -19,6 +19,7 @@ _active_recorders: list = []  # recorders of the backward pass in progress
 
 
 _push, _snapshot = rec._push, rec.snapshot  # the hot recording helpers, one lookup each
+_ndarray = np.ndarray
 
 
 def _emit(cls, *args) -> None:
@@ -281,7 +282,15 @@ def _run_recorded_node(node, grads: dict, create_graph, retain_graph, accumulate
     if len(grads) == 1 and 0 in grads:
         g = grads[0]
         grad_outputs = (g,)
-        snaps = (None if g is None else _snapshot(g._data),)
+        if g is None:
+            snaps = (None,)
+        else:  # snapshot(), inlined for the common case: a small array
+            d = g._data
+            snaps = (
+                d.copy()
+                if d.__class__ is _ndarray and d.size <= rec.SNAPSHOT_LIMIT
+                else _snapshot(d),
+            )
     else:
         n_out = (max(grads) + 1) if grads else 1
         grad_outputs = tuple([grads.get(i) for i in range(n_out)])
@@ -319,19 +328,19 @@ def _run_recorded_node(node, grads: dict, create_graph, retain_graph, accumulate
                 (uid, name, slot, None, None, nr, None, None if g is None else g._uid),
             )
         else:
+            if g is None:
+                snap = None
+            else:  # snapshot(), inlined as above
+                d = g._data
+                snap = (
+                    d.copy()
+                    if d.__class__ is _ndarray and d.size <= rec.SNAPSHOT_LIMIT
+                    else _snapshot(d)
+                )
             _push(
                 recorders,
                 rec.GradientSent,
-                (
-                    uid,
-                    name,
-                    slot,
-                    nxt.uid,
-                    nxt.name(),
-                    nr,
-                    None if g is None else _snapshot(g._data),
-                    None if g is None else g._uid,
-                ),
+                (uid, name, slot, nxt.uid, nxt.name(), nr, snap, None if g is None else g._uid),
             )
             if g is not None:
                 buf = buffers.get(nxt)
