@@ -133,8 +133,15 @@ class Story:
         )
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names, in order
+
+
 def _shallow(obj) -> dict:
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    # (fields() walks the class's whole field table per call: a long story has 10^4 steps)
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    return {name: getattr(obj, name) for name in names}
 
 
 def episode_from_dict(e: dict) -> Episode:
