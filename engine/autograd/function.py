@@ -178,6 +178,12 @@ class Function:
                     o._vc = src._vc
                 o.grad_fn, o.requires_grad_flag, o._output_nr = node, True, i
             results.append(o)
+        first = next((r for r in results if isinstance(r, Tensor)), None)
+        if STATE.recorders and first is not None:
+            # One op of the graph, as in PyTorch; the ops inside its forward ran untracked.
+            from .._autograd import recording
+
+            recording.op_ran(node.op, tensors, first, node, {})
         return tuple(results) if isinstance(out, tuple) else results[0]
 
 

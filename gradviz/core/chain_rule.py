@@ -160,6 +160,21 @@ def evaluate_factor(rule: Rule, values: dict, result, params: dict):
         return None
 
 
+def custom_send_lines(
+    fn: str, root: str, out: str, wrt: str, upstreams: tuple, sent: np.ndarray | None
+) -> tuple[str, ...]:
+    """The gradient a custom autograd.Function sends: its own backward, which the learner
+    wrote, applied to the upstream gradient of each output (no formula of ours to show)."""
+    d_in = f"∂{root}/∂{wrap(wrt)}"
+    d_out = f"∂{root}/∂{wrap(out)}" if len(upstreams) <= 1 else "the upstream gradients"
+    lines = [f"{d_in} = {fn}.backward(ctx, {d_out})   (the backward you wrote)"]
+    if upstreams and all(g is not None for g in upstreams):
+        lines.append(f"= {fn}.backward(ctx, {', '.join(_num(g) for g in upstreams)})")
+    if sent is not None:
+        lines.append(f"= {_num(sent)}")
+    return tuple(lines)
+
+
 def send_lines(
     *,
     rule: Rule | None,

@@ -191,9 +191,12 @@ def operand(label: str) -> str:
 _operand = operand
 
 
-def expression(opdef, labels: list[str], params: dict) -> str:
-    """A short formula for an op call, e.g. '2 × dot(x, x)' -> 'mul(2, …)' style."""
-    name = opdef.name if opdef is not None else "op"
+def expression(opdef, labels: list[str], params: dict, op: str = "op") -> str:
+    """A short formula for an op call, e.g. '2 × dot(x, x)' -> 'mul(2, …)' style. An op
+    the registry does not know is a custom autograd.Function, called as `Op.apply(…)`."""
+    if opdef is None:
+        return f"{op}.apply({', '.join(labels)})"
+    name = opdef.name
     symbol = getattr(opdef, "symbol", "")
     if symbol in _INFIX_SYMBOLS and len(labels) == 2:
         return f"{_operand(labels[0])} {symbol} {_operand(labels[1])}"

@@ -242,10 +242,10 @@ class StoryBuilder:
         if cached is not None:
             return cached
         parts = [self.label(i, depth + 1) for i in op.inputs]
-        text = naming.expression(opdef, parts, op.params)
+        text = naming.expression(opdef, parts, op.params, op.op)
         if len(text) > LONG_LABEL and depth < EXPRESSION_DEPTH - 1:
             parts = [self.label(i, EXPRESSION_DEPTH - 1) for i in op.inputs]
-            text = naming.expression(opdef, parts, op.params)  # inner terms become "…"
+            text = naming.expression(opdef, parts, op.params, op.op)  # inner terms become "…"
         if depth == 0:
             self._labels[info.uid] = text
         return text
@@ -542,7 +542,7 @@ class _Episode:
         name = b.name(out.uid, "") or None
         opdef = engine.REGISTRY.get(e.op)
         expr = naming.expression(
-            opdef, [chain_rule.wrap(b.label(i, 1)) for i in e.inputs], e.params
+            opdef, [chain_rule.wrap(b.label(i, 1)) for i in e.inputs], e.params, e.op
         )
         subtitle = f"{name} = {expr}" if name else expr
         line = b.line_of(e.location)
@@ -1104,6 +1104,12 @@ class _Episode:
             inputs[key] = _operand(b, inp)
         target = _operand(b, op.inputs[e.slot])
         inputs[self.input_name(opdef, e.slot)] = target
+        if opdef is None:  # a custom autograd.Function: its backward is the learner's own
+            out = _operand(b, op.output).label
+            upstreams = self.w.upstreams.get(e.node, ())
+            return chain_rule.custom_send_lines(
+                op.op, b.root_label(), out, target.label, upstreams, e.grad
+            )
         rule = chain_rule.rule_for(e.name, self.input_name(opdef, e.slot), e.slot)
         return chain_rule.send_lines(
             rule=rule,

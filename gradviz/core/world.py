@@ -33,6 +33,8 @@ class World:
     before_inplace: ev.TensorInfo | None = None  # the tensor an in-place change just changed
     # Within the backward call in progress:
     upstream: dict[int, np.ndarray | None] = field(default_factory=dict)  # node -> ∂root/∂out
+    # node -> ∂root/∂ each of its outputs (a custom Function may have several)
+    upstreams: dict[int, tuple] = field(default_factory=dict)
     sent_to: dict[int, list] = field(default_factory=dict)  # node -> gradients sent to it
 
     # ----- the fold ------------------------------------------------------------------------
@@ -122,11 +124,12 @@ def _backward_started(w: World, e: ev.BackwardStarted) -> None:
     for root in e.roots:
         w.see(root)
     w.in_backward = e
-    w.returned, w.upstream, w.sent_to = {}, {}, {}
+    w.returned, w.upstream, w.sent_to, w.upstreams = {}, {}, {}, {}
 
 
 def _node_started(w: World, e: ev.NodeStarted) -> None:
     w.upstream[e.node] = e.grad_outputs[0] if e.grad_outputs else None
+    w.upstreams[e.node] = e.grad_outputs
 
 
 def _gradient_sent(w: World, e: ev.GradientSent) -> None:
