@@ -34,7 +34,7 @@ MEMORY_HINT = (
 # Private references, taken before any user code runs (it may patch the modules).
 _write, _exit, _close = os.write, os._exit, os.close
 _collect = gc.collect
-_gc_enable, _gc_isenabled = gc.enable, gc.isenabled
+_gc_enable, _gc_isenabled, _gc_freeze = gc.enable, gc.isenabled, gc.freeze
 _callbacks = gc.callbacks
 _sending = threading.Lock()
 
@@ -145,6 +145,10 @@ def run_job(job: dict, fd: int, confined: str | None = None) -> None:
         teller = None
     _end_descendants()
     if collecting:
+        # From here on the worker only tells episodes on demand: what the run left (the
+        # whole recording) stays out of the collector's sight, so that the first tell
+        # does not pay for the full collection the build was spared.
+        _gc_freeze()
         _gc_enable()
     if teller is not None:
         del result, payload
