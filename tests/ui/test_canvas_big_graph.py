@@ -3,10 +3,8 @@ the window never freezes, and what is finally drawn is exactly what one pass dra
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from PySide6.QtCore import QTimer
+from gaps import GapRecorder
 from PySide6.QtWidgets import QGraphicsScene
 
 from gradviz.core.player import Player
@@ -47,27 +45,6 @@ def canvas(qtbot) -> GraphCanvas:
     view.show()
     qtbot.waitExposed(view)
     return view
-
-
-class GapRecorder:
-    """The longest time between two ticks of a 10 ms timer, i.e. the longest freeze."""
-
-    def __init__(self) -> None:
-        self.last = time.perf_counter()
-        self.longest = 0.0
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._tick)
-        self.timer.start()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self.last)
-        self.last = now
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return self.longest
 
 
 def _drawn(items: SceneItems) -> dict:

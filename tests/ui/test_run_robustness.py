@@ -16,33 +16,12 @@ import time
 import fixtures_app
 import pytest
 from fixtures_app import REPO, make_window, wait_for_run
-from PySide6.QtCore import QTimer
+from gaps import GapRecorder
 
 data_dir = fixtures_app.data_dir
 window = fixtures_app.window
 
 GAP_BOUND_S = 0.5
-
-
-class GapRecorder:
-    """The longest time between two ticks of a 10 ms timer, i.e. the longest freeze."""
-
-    def __init__(self) -> None:
-        self.last = time.perf_counter()
-        self.longest = 0.0
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._tick)
-        self.timer.start()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self.last)
-        self.last = now
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return self.longest
 
 
 def _settle(qtbot, window) -> None:
