@@ -223,13 +223,23 @@ def gradient_sent(
     return Words(text, math)
 
 
+LISTED = 8  # terms of a sum, or leaves of a backward, written out; the rest are counted
+
+
+def _listed(texts: list[str], joiner: str) -> str:
+    """Up to LISTED texts joined; more are shown as the first ones, "…" and the last."""
+    if len(texts) <= LISTED:
+        return joiner.join(texts)
+    head = joiner.join(texts[: LISTED - 2])
+    return f"{head}{joiner}… ({len(texts) - LISTED + 1} more){joiner}{texts[-1]}"
+
+
 def fan_in_sum(t: Telling, name: str, incoming: list, total) -> Words:
     root = t.root_label()
-    parts = " + ".join(say(x) for x in incoming)
-    spoken = " + ".join(say(x) for x in incoming)
+    parts = _listed([say(x) for x in incoming], " + ")
     return Words(
         f"Fan-in: {name} was used {len(incoming)} times, so {len(incoming)} gradients "
-        f"reach its AccumulateGrad and are summed: {spoken} = {say(total)}.",
+        f"reach its AccumulateGrad and are summed: {parts} = {say(total)}.",
         (f"∂{root}/∂{name} = {parts}", f"= {say(total)}"),
     )
 
@@ -284,7 +294,11 @@ def grads_returned(t: Telling, e: ev.GradsReturned, result_names: list[str]) -> 
 def backward_finished(
     t: Telling, grads: list[tuple[str, object]], freed: list[str], retain: bool
 ) -> Words:
-    shown = "; ".join(f"{name}.grad = {say(g)}" for name, g in grads if g is not None)
+    listed = [f"{name}.grad = {say(g)}" for name, g in grads if g is not None]
+    if len(listed) > LISTED:  # each box shows its own .grad; a long list would hide them
+        more = len(listed) - LISTED + 1
+        listed = [*listed[: LISTED - 1], f"and {more} more leaves' .grad, each on its box"]
+    shown = "; ".join(listed)
     text = "Backward is done." + (f" {shown}." if shown else "")
     if freed:
         text += (
