@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # the player pulls in networkx and numpy: loaded with the fir
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "examples"  # package data
 PREWARM_DELAY_MS = 200  # after the first paint, so start-up stays quick
+NARRATION_LINES = 6  # the most the narration takes from the graph; a longer text is cut
 WELCOME = (
     "Write PyTorch code on the left (or pick one from Examples) and press Ctrl+Enter. "
     "Then step through the forward and backward pass here."
@@ -123,7 +124,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._restore_window_state()
         self.canvas.show_scene(self._scene, animate=False)
-        self.narration.setText(WELCOME)
+        self._narrate(WELCOME)
         self._set_idle("Ready")
         # A worker with its imports done waits for the first Run (saves ~250 ms a run).
         QTimer.singleShot(PREWARM_DELAY_MS, prewarm)
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
         self.narration.setFont(ui_font(10.5))
         self.narration.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.narration.setMinimumHeight(48)
+        lines = NARRATION_LINES * self.narration.fontMetrics().lineSpacing()
+        self.narration.setMaximumHeight(lines + 14)  # 6 + 6 px of padding and the border
         self.narration.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.narration.setStyleSheet(
             "#Narration { background: #f7f9fb; border-top: 1px solid #e3e7ec;"
@@ -511,7 +514,7 @@ class MainWindow(QMainWindow):
             self.episodes.set_episodes([])
             self._scene = empty_scene(f"gradviz could not lay out this story: {exc}")
             self.canvas.show_scene(self._scene, animate=False)
-            self.narration.setText(self._scene.narration)
+            self._narrate(self._scene.narration)
             return
         episodes = self.player.episodes()
         count = self.player.step_count
@@ -526,7 +529,7 @@ class MainWindow(QMainWindow):
             )
             self._scene = empty_scene(message)
             self.canvas.show_scene(self._scene, animate=False)
-            self.narration.setText(message)
+            self._narrate(message)
             self.editor.highlight_line(None)
             return
         failed = self.result is not None and self.result.error is not None
@@ -550,7 +553,7 @@ class MainWindow(QMainWindow):
             return
         self._scene = self.player.scene(step)
         self.canvas.show_scene(self._scene, animate=animate)
-        self.narration.setText(self._scene.narration)
+        self._narrate(self._scene.narration)
         self._show_math(self._scene)
         self.editor.highlight_line(self.player.step_line(step))
         self.episodes.set_current_step(step)
@@ -579,6 +582,20 @@ class MainWindow(QMainWindow):
             self.canvas.fit_to_view()  # its graph appears only now: show all of it
         if playing:
             self.transport.play()
+
+    def _narrate(self, text: str) -> None:
+        """Say what the step does, in at most NARRATION_LINES lines: a longer text (an
+        error's message) is cut there and shown whole in the tooltip, never at the cost
+        of the graph."""
+        label = self.narration
+        fm = label.fontMetrics()
+        width = max(label.contentsRect().width(), 200)
+        needed = fm.boundingRect(0, 0, width, 0, Qt.TextFlag.TextWordWrap, text).height()
+        cut = needed > NARRATION_LINES * fm.lineSpacing()
+        vertical = Qt.AlignmentFlag.AlignTop if cut else Qt.AlignmentFlag.AlignVCenter
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | vertical)
+        label.setToolTip(text if cut else "")
+        label.setText(text)
 
     def _refresh_inspector(self) -> None:
         ids = {box.id for box in self._scene.boxes}

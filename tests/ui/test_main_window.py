@@ -72,6 +72,20 @@ def test_the_slider_seeks_and_the_editor_follows(qtbot, window) -> None:
     assert window.narration.text() == window.current_scene().narration
 
 
+def test_a_long_error_never_pushes_the_graph_away(qtbot, window) -> None:
+    canvas_height = window.canvas.height()
+    message = "raise ValueError(" + repr("a very long message " * 100) + ")\n"
+    run_code(qtbot, window, "import torch\nx = torch.ones(2, requires_grad=True)\n" + message)
+    qtbot.wait(100)
+    label = window.narration
+    assert "ValueError" in label.text()
+    assert label.height() <= label.maximumHeight() < 10 * label.fontMetrics().lineSpacing()
+    assert label.toolTip() == label.text()  # cut to its lines: the whole text on hover
+    assert window.canvas.height() >= canvas_height - 4 * label.fontMetrics().lineSpacing()
+    window._narrate("A short step.")
+    assert label.toolTip() == ""
+
+
 def test_clicking_a_node_shows_it_and_selects_its_line(qtbot, window) -> None:
     run_code(qtbot, window, SIMPLE)
     window.transport.go_to_end()
