@@ -695,16 +695,10 @@ class _Episode:
         # Per event, only what it needs: a call site's code is read once (Location objects
         # are shared by every event of that site), the world's fold is looked up inline.
         codes: dict = {}
-        folds, dispatch, where = FOLDS, self.dispatch, _LOCATION_AT
+        folds, dispatch = FOLDS, self.dispatch
         for e in group:
             self.pending: list = []
-            cls = type(e)
-            at = where.get(cls)
-            if at is None:
-                at = where[cls] = _location_at(cls)
-            # (getattr with a default costs a caught AttributeError on the events that
-            # have no location, most of a backward pass's)
-            loc = e[at] if at >= 0 else None if at == -1 else getattr(e, "location", None)
+            loc = getattr(e, "location", None)
             if loc:
                 code = codes.get(loc)
                 if code is None:
@@ -713,6 +707,7 @@ class _Episode:
                 code = ""
             b.current_code = code
             b._labels = {}
+            cls = type(e)
             fold = folds.get(cls)
             if fold is not None:
                 fold(w, e)
@@ -1245,15 +1240,6 @@ def _module_facts(namespace: dict, paths: dict[int, str]) -> tuple[dict, dict]:
 # Events about one backward node (a summarised op's are skipped with it).
 _NODE_EVENTS = frozenset({ev.NodeStarted, ev.GradientSent, ev.BuffersFreed, ev.HookFired})
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_LOCATION_AT: dict = {}  # event class -> position of its location field; -1: it has none
-
-
-def _location_at(cls) -> int:
-    """-2: not a named tuple (read its location by name)."""
-    fields = getattr(cls, "_fields", None)
-    if fields is None or not issubclass(cls, tuple):
-        return -2
-    return fields.index("location") if "location" in fields else -1
 
 
 def _subscript(n: int) -> str:
