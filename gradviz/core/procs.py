@@ -33,8 +33,40 @@ def _parents() -> dict[int, int]:
     return table
 
 
+def _children(pid: int) -> list[int] | None:
+    """pid's children from /proc/<pid>/task/*/children (a few small reads, where a full
+    /proc scan reads one file per process on the machine); None if the kernel lacks it."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return [] if os.path.isdir("/proc/self/task") else None  # pid is gone
+    out: list[int] = []
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as f:
+                out += [int(p) for p in f.read().split()]
+        except FileNotFoundError:
+            if not os.path.exists(f"/proc/{pid}/task/{task}"):
+                continue  # the thread ended meanwhile
+            return None  # no children files: this kernel lacks CONFIG_PROC_CHILDREN
+        except OSError:
+            continue
+    return out
+
+
 def descendants(pid: int) -> list[int]:
     """Every process below pid, children first."""
+    found, todo = [], [pid]
+    while todo:
+        kids = _children(todo.pop())
+        if kids is None:
+            return _descendants_by_scan(pid)
+        found += kids
+        todo += kids
+    return found
+
+
+def _descendants_by_scan(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for child, parent in _parents().items():
         children.setdefault(parent, []).append(child)
