@@ -51,7 +51,17 @@ def _children(pid: int) -> list[int] | None:
             return None  # no children files: this kernel lacks CONFIG_PROC_CHILDREN
         except OSError:
             continue
-    return out
+    return [child for child in out if _alive(child)]
+
+
+def _alive(pid: int) -> bool:
+    """Not a zombie (already dead, only waiting to be reaped) and not gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            text = stat.read()
+    except OSError:
+        return False
+    return text[text.rfind(b")") + 2 :][:1] != b"Z"
 
 
 def descendants(pid: int) -> list[int]:
