@@ -453,6 +453,17 @@ class MainWindow(QMainWindow):
 
     def _on_result(self, result: TraceResult, elapsed: float) -> None:
         self.result = result
+        opening = self.runner.prepared
+        if opening is not None and opening.story is not result.story:
+            opening = None
+        # After a preview the learner stays where they are (its first episode is the same).
+        keep = self.current_step if self._previewing and self.player is not None else None
+        self._previewing = False
+        # The graph first, painted now; the panels around it follow in the same turn
+        # (stopped or failed with nothing told after a preview: the preview stays).
+        if keep is None or result.story.steps:
+            self._load_story(result.story, opening, keep)
+            self.canvas.viewport().repaint()
         self.console.show_result(result)
         error = result.error
         if error is not None and error.line is not None:
@@ -467,15 +478,6 @@ class MainWindow(QMainWindow):
             )
             self.console_dock.show()
             self.console_dock.raise_()  # a tab next to the inspector: bring it forward
-        opening = self.runner.prepared
-        if opening is not None and opening.story is not result.story:
-            opening = None
-        # After a preview the learner stays where they are (its first episode is the same).
-        keep = self.current_step if self._previewing and self.player is not None else None
-        self._previewing = False
-        if keep is not None and not result.story.steps:
-            return  # stopped or failed with nothing told: the preview stays on show
-        self._load_story(result.story, opening, keep)
 
     def _on_preview(self, story) -> None:
         """A long loop's first iteration, told while the loop still runs."""
