@@ -934,7 +934,9 @@ def _gap_during_run(window, source: str, stop_after_s: float | None) -> float:
         process_events_for(stop_after_s)
         window.stop()
     _wait_until(lambda: not window.running, 120)
-    process_events_for(0.2)
+    # A big graph is drawn a slice per turn after the result: all of it is measured.
+    _wait_until(lambda: not window.canvas.is_building() and not window.canvas._discarding, 60)
+    process_events_for(0.3)
     return watch.stop_ms()
 
 

@@ -3,7 +3,9 @@ lets the learner pan, zoom, pinch and click boxes."""
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -75,6 +77,25 @@ KEY_COMMANDS = {
 }
 
 
+class CollectorPause:
+    """Python's cyclic collector, off while a big graph is built: its full pass over the
+    story's objects (~70 ms) would land on top of a slice and its paint. It runs once
+    afterwards, in a turn of its own. Left alone if someone else had turned it off."""
+
+    def __init__(self) -> None:
+        self._paused = False
+
+    def pause(self) -> None:
+        if not self._paused and gc.isenabled():
+            gc.disable()
+            self._paused = True
+
+    def resume(self) -> None:
+        if self._paused:
+            gc.enable()
+            self._paused = False
+
+
 def _episode_key(scene: Scene) -> tuple[int, str, int]:
     # A new run can start again at episode 0: its title or length tells it apart.
     return scene.episode, scene.episode_title, scene.step_count
@@ -140,6 +161,8 @@ class GraphCanvas(QGraphicsView):
         self._build_timer.setInterval(0)
         self._build_timer.timeout.connect(self._build_some)
         self._build_total = self._build_done = self._build_boxes = 0
+        self._collector = CollectorPause()
+        weakref.finalize(self, self._collector.resume)  # a canvas gone mid-build
         # While a big graph is being built: how far it has got, over the canvas's top.
         self._progress = QLabel(self)
         self._progress.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
@@ -202,6 +225,7 @@ class GraphCanvas(QGraphicsView):
             self._building = self._pending = None
             self._build_timer.stop()
             self._progress.hide()
+            self._collector.resume()
         if new_episode:
             self._clear_items()
             self._selected = None
@@ -257,6 +281,7 @@ class GraphCanvas(QGraphicsView):
         they are made. The view is fitted to the laid-out size first and keeps that zoom,
         so nothing painted while building is painted again."""
         self._building = self._items.apply_gradually(scene)
+        self._collector.pause()
         self._pending = None
         # Each box and edge is a step, and so is placing each edge's label.
         self._build_total = len(scene.boxes) + 2 * len(scene.edges)
@@ -322,6 +347,8 @@ class GraphCanvas(QGraphicsView):
 
     def _building_done(self) -> None:
         self._building = None
+        # The collector catches up in a turn of its own, not on top of the last slice.
+        QTimer.singleShot(0, self._collector.resume)
         self._build_timer.stop()
         self._progress.hide()
         zoom = self.zoom()
