@@ -6,7 +6,6 @@ The state at step k is a pure function of k: it folds the updates of k's episode
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import networkx as nx
 
@@ -23,6 +22,7 @@ PAD_X, PAD_Y = 22.0, 14.0
 MIN_W, MAX_W = 96.0, 380.0
 PARALLEL_GAP = 16.0
 TOKEN_ROOM = 64.0  # extra room between layers, so a gradient token fits on its edge
+SCENES_KEPT = 256  # recent scenes a player keeps (stepping back and forth is instant)
 # Roles a shared node may have to be drawn once per group of consumers (shared_refs.py).
 SHAREABLE = (st.ROLE_LEAF, st.ROLE_TENSOR, st.ROLE_CONSTANT, st.ROLE_ACCUMULATE)
 
@@ -75,7 +75,9 @@ class Player:
         self._layouts: dict[int, Layout] = {}
         self._structures: dict[int, tuple] = {}
         self._drawn: dict[int, tuple[dict, dict, dict]] = {}
-        self._scene = lru_cache(maxsize=256)(self._build_scene)
+        # Recent scenes (a plain dict: an lru_cache of a bound method would make the player
+        # a reference cycle, freed only by a full pass of the cyclic collector).
+        self._scenes: dict[int, st.Scene] = {}
         self._last_state: tuple[int, dict] | None = None  # (step, its state): see state()
         self._made: dict[tuple, st.SceneBox | st.SceneEdge] = {}  # see _build_scene
 
@@ -222,6 +224,10 @@ class Player:
             dx, dy = (TOKEN_ROOM, 0.0) if self.direction == "LR" else (0.0, TOKEN_ROOM)
             padded = {k: (w + dx, h + dy) for k, (w, h) in sizes.items()}
             lay = layout_graph(split.graph, self.direction, padded, anchors or None)
+            for used in (graph, split.graph):
+                # networkx caches views that point back at their graph: a cycle that would
+                # keep every node's attributes until a full pass of the cyclic collector.
+                used.__dict__.clear()
             self._layouts[index] = Layout(
                 lay.positions, sizes, lay.edge_points, lay.width, lay.height
             )
@@ -284,7 +290,12 @@ class Player:
 
     # ----- scene -------------------------------------------------------------------------
     def scene(self, k: int) -> st.Scene:
-        return self._scene(k)
+        scene = self._scenes.get(k)
+        if scene is None:
+            if len(self._scenes) >= SCENES_KEPT:
+                del self._scenes[next(iter(self._scenes))]  # the oldest
+            scene = self._scenes[k] = self._build_scene(k)
+        return scene
 
     def _build_scene(self, k: int) -> st.Scene:
         if not 0 <= k < self.step_count:

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.scene_types import Scene
-from gradviz.ui import theme
+from gradviz.ui import heap, theme
 from gradviz.ui.minimap import Minimap
 from gradviz.ui.render import (
     BoxItem,
@@ -94,6 +94,7 @@ class CollectorPause:
         if self._paused:
             gc.enable()
             self._paused = False
+        heap.settle()  # the graph just built stays until the next one
 
 
 def _episode_key(scene: Scene) -> tuple[int, str, int]:
@@ -246,6 +247,19 @@ class GraphCanvas(QGraphicsView):
                 [e.id for e in scene.edges if e.token is not None and before.get(e.id) != e.token]
             )
         self._sync_minimap()
+
+    def forget_graph(self) -> None:
+        """Drop the graph on show: the next scene is drawn as a new graph, fitted afresh
+        (a new run of the same script would otherwise update every box in place, then
+        repaint them all at a slightly different zoom)."""
+        self.finish_animation()
+        if self._building is not None:
+            self._building = self._pending = None
+            self._build_timer.stop()
+            self._progress.hide()
+            self._collector.resume()
+        self._clear_items()
+        self._selected = None
 
     def current_scene(self) -> Scene | None:
         return self._pending or self._items.scene

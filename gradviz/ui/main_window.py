@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from gradviz.core.result import TraceResult
 from gradviz.core.sandbox import prewarm, shutdown_prewarmed
 from gradviz.core.scene_types import Scene
-from gradviz.ui import chrome, theme
+from gradviz.ui import chrome, heap, theme
 from gradviz.ui.autosave import AutoSave, RecoveryBar
 from gradviz.ui.canvas import GraphCanvas
 from gradviz.ui.console import Console
@@ -464,6 +464,7 @@ class MainWindow(QMainWindow):
         if keep is None or result.story.steps:
             self._load_story(result.story, opening, keep)
             self.canvas.viewport().repaint()
+            QTimer.singleShot(0, heap.settle)  # the story on show, out of the collector's way
         self.console.show_result(result)
         error = result.error
         if error is not None and error.line is not None:
@@ -538,6 +539,8 @@ class MainWindow(QMainWindow):
         step = opening.step if opening is not None else opening_step(self.player, story, failed)
         if keep_step is not None and 0 <= keep_step < count and not failed:
             step = keep_step
+        else:
+            self.canvas.forget_graph()  # a new run: a new graph, even of the same script
         self.transport.show_step(step)
         self.show_step(step, animate=False)
         self.canvas.fit_to_view()

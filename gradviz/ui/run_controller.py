@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from gradviz.core import sandbox
 from gradviz.core.result import TraceResult
+from gradviz.ui import heap
 
 TICK_MS = 100  # the elapsed-time label; also the longest the watchdog waits
 REAP_MS = 50
@@ -223,15 +224,11 @@ class RunController(QObject):
 def prewarm_imports() -> None:
     """Import what showing a result needs (the player: networkx, numpy) in a background
     thread, so the first result does not freeze the window while it loads."""
-    import gc
     import threading
 
     def load() -> None:
         import gradviz.core.player  # noqa: F401
 
-        # What start-up made lives as long as the app: keep it out of the cyclic
-        # collector's full passes, which would otherwise pause the window for as long
-        # as it takes to scan it all, again and again while a big graph is built.
-        gc.freeze()
+        heap.settle()  # what start-up made lives as long as the app
 
     threading.Thread(target=load, name="gradviz-prewarm", daemon=True).start()
