@@ -584,7 +584,7 @@ class _Episode:
             if e.node is None and isinstance(inp, ev.ScalarInfo):
                 continue  # outside autograd's graph a number is just part of the formula
             src, kind = self.input_source(e, slot, inp, appears)
-            label = "✂ no_grad" if kind == "cut" else None
+            label = "no_grad" if kind == "cut" else None  # the renderers add "✂ "
             if label is None and len(e.inputs) > 1 and slot < len(names):
                 label = names[slot]
             self.g.edge(StoryEdge(f"e{nid}_{slot}", src, nid, kind, slot, label))
@@ -680,7 +680,7 @@ class _Episode:
             src = self.ensure_leaf(self.w.tensors[d.source], appears)
         if src is not None:
             self.g.edge(
-                StoryEdge(f"cut{d.result.uid}", src, f"t{d.result.uid}", "cut", 0, "✂ detach")
+                StoryEdge(f"cut{d.result.uid}", src, f"t{d.result.uid}", "cut", 0, "detach")
             )
 
     def node_box(self, node_uid: int) -> str:
