@@ -11,6 +11,12 @@ import os
 import signal
 
 
+def _stat_fields(text: bytes) -> list[bytes]:
+    """The fields of /proc/<pid>/stat after the command name (state, parent, ...): the
+    name is in parentheses and may contain spaces or ')'."""
+    return text[text.rfind(b")") + 2 :].split()
+
+
 def _parents() -> dict[int, int]:
     """pid → parent pid of every process we can see."""
     table: dict[int, int] = {}
@@ -26,8 +32,7 @@ def _parents() -> dict[int, int]:
                 text = stat.read()
         except OSError:
             continue
-        # The command name is in parentheses and may contain spaces or ')'.
-        fields = text[text.rfind(b")") + 2 :].split()
+        fields = _stat_fields(text)
         if len(fields) > 1 and fields[0] != b"Z":  # a zombie is already dead
             table[int(name)] = int(fields[1])
     return table
@@ -61,7 +66,8 @@ def _alive(pid: int) -> bool:
             text = stat.read()
     except OSError:
         return False
-    return text[text.rfind(b")") + 2 :][:1] != b"Z"
+    fields = _stat_fields(text)
+    return bool(fields) and fields[0] != b"Z"
 
 
 def descendants(pid: int) -> list[int]:

@@ -223,10 +223,7 @@ class GraphCanvas(QGraphicsView):
             if not new_episode:
                 self._pending = scene  # shown as soon as the graph being built is whole
                 return
-            self._building = self._pending = None
-            self._build_timer.stop()
-            self._progress.hide()
-            self._collector.resume()
+            self._abandon_build()
         if new_episode:
             self._clear_items()
             self._selected = None
@@ -254,10 +251,7 @@ class GraphCanvas(QGraphicsView):
         repaint them all at a slightly different zoom)."""
         self.finish_animation()
         if self._building is not None:
-            self._building = self._pending = None
-            self._build_timer.stop()
-            self._progress.hide()
-            self._collector.resume()
+            self._abandon_build()
         self._clear_items()
         self._selected = None
 
@@ -288,6 +282,13 @@ class GraphCanvas(QGraphicsView):
             for _ in self._building:
                 pass
             self._building_done()
+
+    def _abandon_build(self) -> None:
+        """Stop building the graph being built (another graph replaces it)."""
+        self._building = self._pending = None
+        self._build_timer.stop()
+        self._progress.hide()
+        self._collector.resume()
 
     def _start_building(self, scene: Scene) -> None:
         """A graph of thousands of items takes seconds to make and first paint: make it a
