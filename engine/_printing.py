@@ -138,7 +138,7 @@ SMALL_PRINT = 64  # elements shown; up to this many, formats are measured withou
 def _choose_format(shown: np.ndarray, precision: int, sci_mode: bool | None) -> _ElementFormat:
     """Pick the format from the flat array of values that will be displayed."""
     if shown.dtype.kind != "f":
-        width = max((len(str(v)) for v in np.unique(shown).tolist()), default=1)
+        width = max((len(str(v)) for v in set(shown.tolist())), default=1)
         return _ElementFormat("plain", max(width, 1), precision)
 
     if shown.size <= SMALL_PRINT:
@@ -157,8 +157,7 @@ def _choose_format(shown: np.ndarray, precision: int, sci_mode: bool | None) -> 
         magnitudes = np.abs(informative).astype(np.float64)
         lo, hi = float(magnitudes.min()), float(magnitudes.max())
         integral = bool(np.all(informative == np.ceil(informative)))
-        # Distinct values are enough to find the widest one.
-        values = np.unique(informative).tolist()
+        values = _distinct(informative)
     if sci_mode is None:
         sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
     else:
@@ -171,6 +170,16 @@ def _choose_format(shown: np.ndarray, precision: int, sci_mode: bool | None) -> 
     else:
         kind, width = "fixed", max(len(f"{v:.{precision}f}") for v in values)
     return _ElementFormat(kind, max(width, 1), precision)
+
+
+def _distinct(values: np.ndarray) -> list:
+    """The distinct values, enough to find the widest one. Not np.unique: its first call
+    imports numpy.ma, 10-20 ms that a fresh worker would pay on the learner's first print."""
+    ordered = np.sort(values, axis=None)
+    keep = np.empty(ordered.shape, dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep].tolist()
 
 
 def _edge_values(data: np.ndarray, edgeitems: int) -> np.ndarray:

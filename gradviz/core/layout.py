@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
+import threading
 from dataclasses import dataclass
 
 import networkx as nx
@@ -264,7 +265,7 @@ class _Component:
         """Return main-axis and cross-axis centres, edge paths and the cross extent."""
         rank = rank_layers(self.n, self.edges)
         lg = _LayeredGraph(rank, self.edges, self.across)
-        orders = order_layers(lg, self.hints)
+        orders = _remembered_orders(lg, self.edges, self.hints)
         main = _layer_centres(lg, self.along)
         straight = _StraightCounter(lg, self.edges, main)
         cross = assign_cross(lg, straight.count if straight.usable else None)
@@ -286,6 +287,31 @@ class _Component:
             paths[e] = _simplify([(main[lg.layer[v]], cross[v]) for v in chain])
         node_main = [main[lg.layer[v]] for v in range(self.n)]
         return node_main, cross[: self.n], paths, high
+
+
+# Layer orders depend on the edges and hints alone, not on box sizes or direction: the
+# window lays a story out both ways to choose one, and the second finds them here.
+_ORDERS: dict[tuple, list[list[list[int]]]] = {}
+_ORDERS_KEPT = 8
+_ORDERS_LOCK = threading.Lock()  # the window lays out in its decoding thread too
+
+
+def _remembered_orders(lg: _LayeredGraph, edges, hints: dict) -> list[list[list[int]]]:
+    """order_layers(lg, hints), remembered for the next layout of the same graph."""
+    key = (lg.real, tuple(edges), tuple(sorted(hints.items())))
+    with _ORDERS_LOCK:
+        orders = _ORDERS.get(key)
+    if orders is None:
+        orders = order_layers(lg, hints)
+        with _ORDERS_LOCK:
+            if len(_ORDERS) >= _ORDERS_KEPT:
+                del _ORDERS[next(iter(_ORDERS))]
+            _ORDERS[key] = orders
+        return orders
+    lg.pos = [0] * lg.count
+    lg.layers = [list(layer) for layer in orders[0]]
+    _renumber(lg)
+    return orders
 
 
 def _place_fan_sources(lg: _LayeredGraph, edges, main, cross, hints: dict) -> None:

@@ -123,6 +123,7 @@ class GraphCanvas(QGraphicsView):
         self._graphics_scene = QGraphicsScene(self)
         self.setScene(self._graphics_scene)
         self._items = SceneItems(self._graphics_scene)
+        self._cache_after_paint = False  # a new graph drawn directly: cache once painted
         self._selected: str | None = None
         self._press_pos: QPoint | None = None
         self._flights: list[_Flight] = []
@@ -231,6 +232,9 @@ class GraphCanvas(QGraphicsView):
                 self._start_building(scene)
                 return
         before = {} if new_episode else {e.id: e.token for e in previous.edges}
+        if new_episode:
+            self._items.draw_directly()  # its first frame sooner; cached once painted
+            self._cache_after_paint = True
         self._items.apply(scene)
         self.setSceneRect(scene_rect_with_margin(self._items))
         if self._selected is not None:
@@ -651,7 +655,14 @@ class GraphCanvas(QGraphicsView):
                 QToolTip.hideText()
                 event.ignore()
             return True
-        return self._gesture_event(event)
+        handled = self._gesture_event(event)
+        if self._cache_after_paint and event.type() == QEvent.Type.Paint:
+            self._cache_after_paint = False
+            QTimer.singleShot(0, self._cache_pixels)
+        return handled
+
+    def _cache_pixels(self) -> None:
+        self._items.cache_pixels()
 
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()

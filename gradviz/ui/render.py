@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -19,7 +19,6 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
-    QFontMetricsF,
     QImage,
     QPainter,
     QPainterPath,
@@ -38,6 +37,7 @@ from gradviz.core import scene_types as st
 from gradviz.core.scene_types import Scene, SceneBox, SceneEdge
 from gradviz.ui import theme
 from gradviz.ui.fonts import mono_font, ui_font
+from gradviz.ui.text_measure import Measure, measure
 
 # ---------------------------------------------------------------------------------------
 # Polylines
@@ -46,29 +46,36 @@ from gradviz.ui.fonts import mono_font, ui_font
 class Polyline:
     """Points with cumulative lengths, to find the point a fraction of the way along."""
 
-    __slots__ = ("points", "_cum", "length")
+    __slots__ = ("points", "_xs", "_ys", "_cum", "length")
 
     def __init__(self, points: list[QPointF]) -> None:
         self.points = points
+        xs = self._xs = [p.x() for p in points]
+        ys = self._ys = [p.y() for p in points]
         cum = [0.0]
-        for a, b in zip(points, points[1:]):
-            cum.append(cum[-1] + math.hypot(b.x() - a.x(), b.y() - a.y()))
+        for i in range(1, len(points)):
+            cum.append(cum[-1] + math.hypot(xs[i] - xs[i - 1], ys[i] - ys[i - 1]))
         self._cum = cum
         self.length = cum[-1]
 
     def direction_at(self, fraction: float) -> tuple[float, float]:
         """The unit direction of travel at `fraction` (1, 0 for a degenerate line)."""
         eps = 1.0 / max(self.length, 1.0)
-        a, b = self.point_at(fraction - eps), self.point_at(fraction + eps)
-        dx, dy = b.x() - a.x(), b.y() - a.y()
+        ax, ay = self.xy_at(fraction - eps)
+        bx, by = self.xy_at(fraction + eps)
+        dx, dy = bx - ax, by - ay
         norm = math.hypot(dx, dy)
         return (dx / norm, dy / norm) if norm > 0 else (1.0, 0.0)
 
     def point_at(self, fraction: float) -> QPointF:
         """The point at `fraction` (0 = first point, 1 = last) of the arc length."""
-        pts = self.points
-        if len(pts) == 1 or self.length <= 0.0:
-            return QPointF(pts[0])
+        return QPointF(*self.xy_at(fraction))
+
+    def xy_at(self, fraction: float) -> tuple[float, float]:
+        """point_at as plain numbers (edges ask for dozens of points each)."""
+        xs, ys = self._xs, self._ys
+        if len(xs) == 1 or self.length <= 0.0:
+            return xs[0], ys[0]
         target = min(max(fraction, 0.0), 1.0) * self.length
         cum = self._cum
         # Few segments per edge: a linear scan beats bisect's overhead here.
@@ -77,8 +84,7 @@ class Polyline:
             i += 1
         seg = cum[i] - cum[i - 1]
         t = 0.0 if seg <= 0.0 else (target - cum[i - 1]) / seg
-        a, b = pts[i - 1], pts[i]
-        return QPointF(a.x() + (b.x() - a.x()) * t, a.y() + (b.y() - a.y()) * t)
+        return xs[i - 1] + (xs[i] - xs[i - 1]) * t, ys[i - 1] + (ys[i] - ys[i - 1]) * t
 
 
 def _exit_point(inside: QPointF, outside: QPointF, rect: QRectF) -> QPointF:
@@ -165,11 +171,14 @@ def arrowhead(tip: QPointF, from_point: QPointF) -> QPolygonF:
     )
 
 
+_NO_CACHE = QGraphicsItem.CacheMode.NoCache
+_DEVICE_CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
+
 # ---------------------------------------------------------------------------------------
 # Fonts and text
 
 
-@lru_cache(maxsize=64)
+@cache  # a few dozen (kind, size) pairs; kept, so measures stay valid
 def _font(kind: str, px: int) -> QFont:
     """Cached fonts by kind and whole pixel size (fonts are shared, never mutated)."""
     pt = px * 0.75  # the inverse of fonts.pt_to_px, exact for whole pixels
@@ -178,9 +187,8 @@ def _font(kind: str, px: int) -> QFont:
     return ui_font(pt, bold=(kind == "bold"))
 
 
-@lru_cache(maxsize=64)
-def _metrics(kind: str, px: int) -> QFontMetricsF:
-    return QFontMetricsF(_font(kind, px))
+def _metrics(kind: str, px: int) -> Measure:
+    return measure(_font(kind, px))
 
 
 def _px(pt: float) -> int:
@@ -396,9 +404,10 @@ def zoomed_layout(box: SceneBox, px: int) -> BoxLayout:
         texts["grad"] = grad_text(box)
         colours["grad"] = base.strip_row.color
 
+    title_size, body_size = max(_px(theme.TITLE_PT), px), max(_px(theme.BODY_PT), px)
+
     def size(name: str) -> int:
-        original = {"title": _px(theme.TITLE_PT)}.get(name, _px(theme.BODY_PT))
-        return max(original, px)
+        return title_size if name == "title" else body_size
 
     # Badges straddle the top edge at a readable size: keep the rows below them.
     top = rect.top()
@@ -479,7 +488,7 @@ def _line_tag(box: SceneBox, rect: QRectF, rows: list[TextRow], side: float) -> 
     fm = _metrics("ui", px)
     text = f"L{box.line}"
     tag_w = fm.horizontalAdvance(text)
-    title_w = QFontMetricsF(rows[0].font).horizontalAdvance(rows[0].text)
+    title_w = measure(rows[0].font).horizontalAdvance(rows[0].text)
     left = rect.left() + ACCENT_WIDTH + 4
     if left + tag_w + 4 > -title_w / 2 or rect.height() < 2 * fm.height():
         return None
@@ -698,7 +707,7 @@ def _box_bounds(layout: BoxLayout) -> QRectF:
 class BoxItem(QGraphicsItem):
     """One SceneBox, positioned at its centre; repainted only when its box changes."""
 
-    def __init__(self, box: SceneBox) -> None:
+    def __init__(self, box: SceneBox, cached: bool = True) -> None:
         super().__init__()
         self.box = box
         self.layout = layout_box(box)
@@ -707,7 +716,7 @@ class BoxItem(QGraphicsItem):
         self.selected = False
         self.z = 0.0
         # Boxes rarely change while tokens move over them: cache their pixels.
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setCacheMode(_DEVICE_CACHE if cached else _NO_CACHE)
         self.setPos(box.x, box.y)
         self._apply_state()
 
@@ -724,6 +733,9 @@ class BoxItem(QGraphicsItem):
             self.setPos(box.x, box.y)
         self._apply_state()
         self.update()
+
+    def cache_pixels(self) -> None:
+        self.setCacheMode(_DEVICE_CACHE)
 
     def set_selected(self, selected: bool) -> None:
         if selected != self.selected:
@@ -745,7 +757,7 @@ class BoxItem(QGraphicsItem):
             for row in (*lay.rows, lay.strip_row, lay.line_tag):
                 if row is None or not row.text:
                     continue
-                w = min(QFontMetricsF(row.font).horizontalAdvance(row.text), row.rect.width())
+                w = min(measure(row.font).horizontalAdvance(row.text), row.rect.width())
                 left = row.rect.left() if row is lay.line_tag else row.rect.center().x() - w / 2
                 rects.append(QRectF(left, row.rect.top(), w, row.rect.height()))
             self._text_rects = rects
@@ -785,7 +797,7 @@ class EdgeGeometry:
 
 
 def _pill_at(center: QPointF, text: str, font: QFont, pad_x: float, pad_y: float) -> QRectF:
-    fm = QFontMetricsF(font)
+    fm = measure(font)
     w, h = fm.horizontalAdvance(text) + 2 * pad_x, fm.height() + 2 * pad_y
     return QRectF(center.x() - w / 2, center.y() - h / 2, w, h)
 
@@ -871,7 +883,6 @@ def edge_look(kind: str, active: bool) -> EdgeLook:
 theme.on_theme_changed(edge_look.cache_clear)
 
 EDGE_CACHE_MAX_AREA = 400.0 * 400.0  # scene units²
-_NO_CACHE = QGraphicsItem.CacheMode.NoCache
 _NO_PEN = QPen(Qt.PenStyle.NoPen)
 _NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 _ANTIALIAS = QPainter.RenderHint.Antialiasing
@@ -890,29 +901,33 @@ def _label_spots(
     parallel edges part), then the other side, then further along the edge."""
     font = _font("ui", _px(theme.SMALL_PT))
     size = _pill_at(QPointF(0, 0), text, font, 3, 0)
+    half_w, half_h = size.width() / 2, size.height() / 2
+    mid = None
+    if source is not None and target is not None:
+        mid = (source.center() + target.center()) / 2
+        mid_x, mid_y = mid.x(), mid.y()
     out = []
     for fraction in LABEL_SPOTS:
-        anchor = polyline.point_at(fraction)
+        ax, ay = polyline.xy_at(fraction)
         ux, uy = polyline.direction_at(fraction)
         nx, ny = -uy, ux  # the left-hand normal
         side = 1.0
-        if source is not None and target is not None:
-            mid = (source.center() + target.center()) / 2
+        if mid is not None:
             # Which side of the line between the box centres is this edge on?
-            off = (anchor.x() - mid.x()) * nx + (anchor.y() - mid.y()) * ny
+            off = (ax - mid_x) * nx + (ay - mid_y) * ny
             side = -1.0 if off < -0.5 else 1.0
         # Distance from the line to the label's centre: half its extent along the normal.
-        reach = abs(nx) * size.width() / 2 + abs(ny) * size.height() / 2 + 3
+        reach = abs(nx) * half_w + abs(ny) * half_h + 3
         for s in (side, -side):
-            centre = QPointF(anchor.x() + nx * s * reach, anchor.y() + ny * s * reach)
-            out.append(size.translated(centre))
+            cx, cy = ax + nx * s * reach, ay + ny * s * reach
+            out.append(QRectF(cx - half_w, cy - half_h, 2 * half_w, 2 * half_h))
     return out
 
 
 class EdgeItem(QGraphicsItem):
     """One SceneEdge, drawn in scene coordinates (the item itself stays at 0, 0)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cached: bool = True) -> None:
         super().__init__()
         self.edge: SceneEdge | None = None
         self.geometry: EdgeGeometry | None = None
@@ -922,6 +937,7 @@ class EdgeItem(QGraphicsItem):
         self.quick_key: tuple | None = None  # SceneItems' cheap "has anything changed?"
         self.z = 0.0
         self.label_rect: QRectF | None = None  # where the label is drawn (None: left out)
+        self.cached = cached  # False: drawn directly until cache_pixels()
 
     def place_label(self, rect: QRectF | None) -> None:
         """Draw the label at `rect` (one of geometry.label_spots), or not at all."""
@@ -942,14 +958,21 @@ class EdgeItem(QGraphicsItem):
         self.label_rect = self.geometry.label_rect
         self.look = edge_look(edge.kind, edge.active)
         self._bounds = self.geometry.bounds
+        self._set_cache_mode()
+        self.setOpacity(theme.FAINT_EDGE_OPACITY if faint else 1.0)
+        self.update()
+
+    def cache_pixels(self) -> None:
+        self.cached = True
+        self._set_cache_mode()
+
+    def _set_cache_mode(self) -> None:
         # Cached pixels make repaints of big graphs several times cheaper, but a long
         # diagonal edge would cache a large, mostly empty pixmap: draw those directly.
         small = self._bounds.width() * self._bounds.height() <= EDGE_CACHE_MAX_AREA
-        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if small else _NO_CACHE
+        mode = _DEVICE_CACHE if small and self.cached else _NO_CACHE
         if self.cacheMode() != mode:
             self.setCacheMode(mode)
-        self.setOpacity(theme.FAINT_EDGE_OPACITY if faint else 1.0)
-        self.update()
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -1038,14 +1061,14 @@ def _rect_key(rect: QRectF | None) -> tuple[float, float, float, float] | None:
 class TokenItem(QGraphicsItem):
     """A pill carrying a gradient's value, centred on its position."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, cached: bool = True) -> None:
         super().__init__()
         self.source_text: str | None = None  # as given; `text` is what fits
         self.share = 1.0  # of the widest pill: less when the gap between boxes is narrow
         self.text = ""
         self._rect = QRectF()
         self._bounds = QRectF()
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setCacheMode(_DEVICE_CACHE if cached else _NO_CACHE)
         self.set_text(text)
 
     def set_text(self, text: str, share: float = 1.0) -> None:
@@ -1053,8 +1076,7 @@ class TokenItem(QGraphicsItem):
             return
         self.prepareGeometryChange()
         self.source_text, self.share = text, share
-        font = _font("bold", _px(theme.TOKEN_PT))
-        fm = QFontMetricsF(font)
+        fm = _metrics("bold", _px(theme.TOKEN_PT))
         max_text = theme.TOKEN_MAX_WIDTH * share - 2 * theme.TOKEN_PAD_X
         self.text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max_text)
         self._rect = token_rect(self.text, QPointF(0, 0))
@@ -1064,6 +1086,9 @@ class TokenItem(QGraphicsItem):
 
     def boundingRect(self) -> QRectF:
         return self._bounds
+
+    def cache_pixels(self) -> None:
+        self.setCacheMode(_DEVICE_CACHE)
 
     def pill_rect(self) -> QRectF:
         """The pill itself (without its rim and shadow), around the item's position."""
@@ -1169,7 +1194,23 @@ class SceneItems:
         self.tokens: dict[str, TokenItem] = {}  # keyed by edge id
         self.rest_fraction: dict[str, float] = {}  # where each token rests along its edge
         self.scene: Scene | None = None
+        self.cached = True  # items keep their pixels (see draw_directly)
         self._reset_placement()
+
+    def draw_directly(self) -> None:
+        """Items made from now on paint straight onto the view until cache_pixels(). A
+        new graph's first paint then draws each item once, not into a pixmap of its own
+        and that onto the view (a third of the first frame's paint)."""
+        self.cached = False
+
+    def cache_pixels(self) -> None:
+        """Let every item keep its pixels again (repaints while stepping get cheap)."""
+        if self.cached:
+            return
+        self.cached = True
+        for table in (self.boxes, self.edges, self.tokens):
+            for item in table.values():
+                item.cache_pixels()
 
     def _reset_placement(self) -> None:
         self._text_grid = _RectGrid()  # box text rows and badges, by box id
@@ -1297,7 +1338,7 @@ class SceneItems:
         for i, box in enumerate(scene.boxes):
             item = self.boxes.get(box.id)
             if item is None:
-                item = self.boxes[box.id] = BoxItem(box)
+                item = self.boxes[box.id] = BoxItem(box, self.cached)
                 self.graphics_scene.addItem(item)
                 self._grow_bounds(item)
                 changed = True
@@ -1343,7 +1384,7 @@ class SceneItems:
         for i, edge in enumerate(scene.edges):
             item = self.edges.get(edge.id)
             if item is None:
-                item = self.edges[edge.id] = EdgeItem()
+                item = self.edges[edge.id] = EdgeItem(self.cached)
                 self.graphics_scene.addItem(item)
             src, tgt = self.boxes.get(edge.source), self.boxes.get(edge.target)
             faint = edge.source in hidden or edge.target in hidden
@@ -1376,7 +1417,7 @@ class SceneItems:
         for i, (edge_id, token) in enumerate(carrying.items()):
             item = self.tokens.get(edge_id)
             if item is None:
-                item = self.tokens[edge_id] = TokenItem(token.text)
+                item = self.tokens[edge_id] = TokenItem(token.text, self.cached)
                 self.graphics_scene.addItem(item)
             else:
                 item.set_text(token.text)

@@ -38,6 +38,9 @@ MAX_SCRUB_ELEMENTS = 6
 SCRUB_PER_PX = 0.02  # value change per pixel of horizontal drag (Shift: 10× finer)
 
 
+REFRESH_AFTER_MS = 60  # after a result, before the panel looks at it
+
+
 def _wi():
     """gradviz.core.whatif (it loads numpy, networkx and the player): imported on first use,
     never at the window's start-up."""
@@ -514,8 +517,9 @@ def install(window) -> WhatIfPanel:
     window.splitDockWidget(window.inspector_dock, dock, Qt.Orientation.Vertical)
     window.whatif_dock, window.whatif = dock, panel
     CanvasScrubber(window, panel)
-    # After the window has shown a run's result: list its leaves and sample f.
-    window.runner.finished.connect(lambda *_: QTimer.singleShot(0, panel.refresh))
+    # Once the window has shown a run's result and painted it: list its leaves and
+    # sample f (a run of its own, in a new worker: it waits until the frame is out).
+    window.runner.finished.connect(lambda *_: QTimer.singleShot(REFRESH_AFTER_MS, panel.refresh))
 
     def clicked(box_id: str) -> None:
         box = next((b for b in window.current_scene().boxes if b.id == box_id), None)
