@@ -348,7 +348,7 @@ SPAWN_REFERENCES: dict[str, Callable[[], float]] = {
 }
 
 
-THINK_TIME_S = 0.7
+THINK_TIME_S = float(os.environ.get("GRADVIZ_BENCH_THINK_S", "0.7"))
 
 
 def forget_layouts() -> None:

@@ -310,6 +310,7 @@ class SandboxRun:
         allow_writes: bool = False,
         lazy: bool = False,
         told: int | str | None = None,
+        background: bool = False,
     ) -> None:
         self.timeout_s = timeout_s
         self._serving = False  # the worker stays after its result, to tell episodes
@@ -334,6 +335,7 @@ class SandboxRun:
             "allow_writes": bool(allow_writes),
             "lazy": bool(lazy),
             "told": told,  # an export's iterations told in full (export_story.py)
+            "background": bool(background),  # work nobody waits for: it yields the CPU
         }
         limits = {k: job[k] for k in LIMIT_KEYS}
         worker = _take_spare(limits)
@@ -623,10 +625,12 @@ def start_run(
     allow_writes: bool = False,
     lazy: bool = False,
     told: int | str | None = None,
+    background: bool = False,
 ) -> SandboxRun:
     """Start running source in a worker process and return at once. lazy: a long loop's
     middle iterations stay untold, and the worker stays to tell them (`ask`, `told`).
-    told: an export's iterations told in full (an int or "all"), see export_story.py."""
+    told: an export's iterations told in full (an int or "all"), see export_story.py.
+    background: a run nobody waits for (the what-if plot's samples) gives way to others."""
     return SandboxRun(
         source,
         timeout_s,
@@ -637,6 +641,7 @@ def start_run(
         allow_writes=allow_writes,
         lazy=lazy,
         told=told,
+        background=background,
     )
 
 

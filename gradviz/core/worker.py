@@ -25,6 +25,11 @@ EXIT_USAGE = 2
 FILE_SIZE_MB = 64  # files the script writes, and its raw output log
 THREAD_SLACK_MB = 256  # RLIMIT_DATA room on top of the memory limit, for thread stacks
 RESERVE_MB = 8  # given back when the script exhausts memory, to send the result with
+# Niceness: a worker (and a spare starting up) gives way to the window, so that a busy
+# script or the next spare's start-up never slows what the learner is looking at; a
+# background run (the what-if plot's samples) gives way to the learner's run as well.
+WORKER_NICE = 5
+BACKGROUND_NICE = 10
 
 MEMORY_MESSAGE = "Stopped: the script tried to use more than {mb} MB of memory."
 MEMORY_HINT = (
@@ -101,6 +106,8 @@ def run_job(job: dict, fd: int, confined: str | None = None) -> None:
     from gradviz.core.result import TraceResult
     from gradviz.core.trace import trace_source
 
+    if job.get("background"):
+        _nicer(BACKGROUND_NICE)
     memory_mb = int(job["memory_mb"])
     out_of_memory = channel.frame(channel.MEMORY, b"")  # ready before memory runs out
     source_path = os.path.join(job["workdir"], job["script"])
@@ -165,6 +172,13 @@ def run_job(job: dict, fd: int, confined: str | None = None) -> None:
         _serve(teller, int(job["requests_fd"]), fd)
     _close(fd)
     _exit(0)
+
+
+def _nicer(by: int) -> None:
+    try:
+        os.nice(by)
+    except OSError:
+        pass  # not allowed here: it runs at the window's priority
 
 
 def _previewer(fd: int):
@@ -269,6 +283,7 @@ def main(argv: list[str]) -> int:
     from gradviz.core import confine
 
     confine.die_with_parent(parent)
+    _nicer(WORKER_NICE)
     os.set_inheritable(fd, False)  # the script's own child processes never get it
     import gradviz.core.trace  # noqa: F401 - the imports are most of a cold start
 

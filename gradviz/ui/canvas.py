@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QEasingCurve,
     QEvent,
     QPoint,
@@ -60,6 +61,7 @@ PIXMAP_CACHE_KB = 96 * 1024
 GRADUAL_ITEMS = 400  # a new graph with more boxes and edges is built over several turns
 BUILD_SLICE_S = 0.025  # the time one turn may spend making items (their first paint follows)
 BUILD_SLACK = 0.02  # room left around a graph being built, as a share of its size
+CACHE_AFTER_MS = 120  # after a new graph's first paint, its items start keeping their pixels
 FOLLOW_MS = 260  # the smooth pan that keeps the step's focus and its neighbours in view
 FOLLOW_MARGIN = 32  # viewport pixels kept free around what the step is about
 
@@ -124,6 +126,7 @@ class GraphCanvas(QGraphicsView):
         self.setScene(self._graphics_scene)
         self._items = SceneItems(self._graphics_scene)
         self._cache_after_paint = False  # a new graph drawn directly: cache once painted
+        self._paints = 0  # paint events of the viewport so far
         self._selected: str | None = None
         self._press_pos: QPoint | None = None
         self._flights: list[_Flight] = []
@@ -235,6 +238,8 @@ class GraphCanvas(QGraphicsView):
         if new_episode:
             self._items.draw_directly()  # its first frame sooner; cached once painted
             self._cache_after_paint = True
+        else:
+            self._items.cache_pixels()  # tokens are about to move over the boxes
         self._items.apply(scene)
         self.setSceneRect(scene_rect_with_margin(self._items))
         if self._selected is not None:
@@ -248,6 +253,15 @@ class GraphCanvas(QGraphicsView):
                 [e.id for e in scene.edges if e.token is not None and before.get(e.id) != e.token]
             )
         self._sync_minimap()
+
+    def paint_now(self) -> None:
+        """Paint the graph now, once. The scene tells its views what changed in a queued
+        call: delivered after a paint, it would paint every new item a second time. Here
+        it is delivered now, and that paints (else a repaint does)."""
+        painted = self._paints
+        QCoreApplication.sendPostedEvents(self._graphics_scene, QEvent.Type.MetaCall)
+        if self._paints == painted:
+            self.viewport().repaint()
 
     def forget_graph(self) -> None:
         """Drop the graph on show: the next scene is drawn as a new graph, fitted afresh
@@ -656,9 +670,13 @@ class GraphCanvas(QGraphicsView):
                 event.ignore()
             return True
         handled = self._gesture_event(event)
+        if event.type() == QEvent.Type.Paint:
+            self._paints += 1
         if self._cache_after_paint and event.type() == QEvent.Type.Paint:
             self._cache_after_paint = False
-            QTimer.singleShot(0, self._cache_pixels)
+            # Filling the caches repaints every item once more: not before the events
+            # waiting behind the first frame (a click, a key) have been handled.
+            QTimer.singleShot(CACHE_AFTER_MS, self._cache_pixels)
         return handled
 
     def _cache_pixels(self) -> None:

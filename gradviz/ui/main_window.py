@@ -463,7 +463,7 @@ class MainWindow(QMainWindow):
         # (stopped or failed with nothing told after a preview: the preview stays).
         if keep is None or result.story.steps:
             self._load_story(result.story, opening, keep)
-            self.canvas.viewport().repaint()
+            self.canvas.paint_now()
             QTimer.singleShot(0, heap.settle)  # the story on show, out of the collector's way
         self.console.show_result(result)
         error = result.error

@@ -1360,8 +1360,13 @@ class SceneItems:
         self._redo.add(edge_id)
         if geo is None:
             return
-        for spot in geo.label_spots:
-            self._spot_grid.add(spot, edge_id)
+        if geo.label_spots:
+            # One rect round all of its spots: a change near any of them places the label
+            # again (placing more labels again than needed gives the same places).
+            around = geo.label_spots[0]
+            for spot in geo.label_spots[1:]:
+                around = around.united(spot)
+            self._spot_grid.add(around, edge_id)
         if not geo.arrow.isEmpty():
             self._hard_grid.add(geo.arrow.boundingRect(), edge_id)
         if geo.cut_rect is not None:

@@ -176,7 +176,9 @@ class WhatIfController(QObject):
         self._sample_plan = (leaves, points, target[1])
         self.plot.clear("Sampling f…")
         w = self.window
-        self.sampler.start(script, timeout_s=w.time_limit_s, memory_mb=w.memory_limit_mb)
+        self.sampler.start(
+            script, timeout_s=w.time_limit_s, memory_mb=w.memory_limit_mb, background=True
+        )
 
     def _on_samples(self, result, _elapsed: float) -> None:
         if self._sample_plan is None or self.plot is None:

@@ -73,3 +73,30 @@ def test_a_new_graph_is_drawn_directly_then_cached_once_painted(qtbot, qapp) -> 
     # Stepping within the episode keeps the items, and their caches.
     view.show_scene(make_scene(4), animate=False)
     assert _modes(view) == {QGraphicsItem.CacheMode.DeviceCoordinateCache}
+
+
+def test_a_new_graph_painted_now_is_painted_once(qtbot, qapp) -> None:
+    from PySide6.QtCore import QEvent, QObject
+
+    view = GraphCanvas()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(50)
+
+    class Count(QObject):
+        paints = 0
+
+        def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint:
+                Count.paints += 1
+            return False
+
+    counter = Count()
+    view.viewport().installEventFilter(counter)
+    view.show_scene(make_scene(3), animate=False)
+    view.paint_now()
+    assert Count.paints == 1
+    qtbot.wait(50)  # the scene's queued updates have nothing left to paint
+    assert Count.paints == 1

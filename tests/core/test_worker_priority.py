@@ -1,0 +1,23 @@
+"""Workers give way to the window, and a background run (the what-if plot's samples)
+gives way to the learner's run as well."""
+
+from __future__ import annotations
+
+import os
+
+from gradviz.core.sandbox import run_sandboxed, start_run
+
+SCRIPT = "import os\nprint(os.nice(0))\n"
+
+
+def test_a_worker_runs_at_a_lower_priority_than_the_app() -> None:
+    result = run_sandboxed(SCRIPT)
+    assert result.error is None
+    assert int(result.stdout) > os.nice(0)
+
+
+def test_a_background_run_gives_way_to_a_learners_run() -> None:
+    learner = start_run(SCRIPT).wait()
+    background = start_run(SCRIPT, background=True).wait()
+    assert learner.error is None and background.error is None
+    assert int(background.stdout) > int(learner.stdout)
