@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     arithmetic,
     compare,
     elementwise,
+    layout_ops,
     legacy,
     linalg,
     losses,

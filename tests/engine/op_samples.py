@@ -469,6 +469,43 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: a.expand(2, -1), (3,)),
         S(lambda T, a: a.expand(2, 3), ()),
     ],
+    # ----- layout copies (engine/_ops/layout_ops.py) --------------------------------------
+    "repeat": [
+        S(lambda T, a: a.repeat(2, 1, 3), (2, 3)),
+        S(lambda T, a: a.repeat((1, 1)), (2, 3)),
+        S(lambda T, a: a.repeat([0, 2]), (2, 3)),
+        S(lambda T, a: a.repeat(3), ()),
+        S(lambda T, a: a.t().repeat(2, 2), (2, 3)),
+        S(lambda T, a: T.tile(a, (2,)), (2, 3)),
+        S(lambda T, a: a.tile(2, 1, 1), (2, 3)),
+        S(lambda T, a: a.tile((3, 2)), (4,)),
+        S(lambda T, a: a.repeat(2, 2), (3,), kinds="i"),
+    ],
+    "tril": [
+        S(lambda T, a: a.tril(), (3, 3)),
+        S(lambda T, a: T.tril(a, diagonal=-1), (2, 3, 4)),
+        S(lambda T, a: T.tril(a, 1), (4, 2)),
+        S(lambda T, a: (a * 2).tril_(1), (3, 4)),
+    ],
+    "triu": [
+        S(lambda T, a: a.triu(), (3, 3)),
+        S(lambda T, a: T.triu(a, diagonal=1), (2, 3, 4)),
+        S(lambda T, a: a.triu(-2), (4, 3), kinds="i"),
+        S(lambda T, a: (a + 1).triu_(), (3, 2)),
+    ],
+    "flip": [
+        S(lambda T, a: a.flip(0, 1), (2, 3)),
+        S(lambda T, a: T.flip(a, [-1]), (2, 3, 4)),
+        S(lambda T, a: a.flip((2, 0)), (2, 3, 4)),
+        S(lambda T, a: T.flip(a, (0,)), (4,), kinds="i"),
+    ],
+    "roll": [
+        S(lambda T, a: a.roll(1), (2, 3)),
+        S(lambda T, a: T.roll(a, (1, -1), (0, 1)), (2, 3)),
+        S(lambda T, a: T.roll(a, shifts=5, dims=-1), (2, 3, 4)),
+        S(lambda T, a: a.roll([2], [0]), (5,)),
+        S(lambda T, a: a.roll(-4), (3, 2), kinds="i"),
+    ],
     "cat": [
         S(lambda T, a, b: T.cat([a, b]), (2, 3), (1, 3)),
         S(lambda T, a, b: T.cat((a, b), dim=1), (2, 3), (2, 2)),
