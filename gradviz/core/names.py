@@ -11,7 +11,8 @@ from engine.autograd import recording as ev
 def number(value) -> str:
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, float) and value == int(value) and abs(value) < 1e15:
+    # abs() first: int(±inf) raises (masked_fill(mask, float('-inf')) passes one).
+    if isinstance(value, float) and abs(value) < 1e15 and value == int(value):
         return f"{int(value)}."
     return repr(value)
 
