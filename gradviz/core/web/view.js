@@ -3,7 +3,9 @@
 
 /* exported VIEW, applyTransform, sizeCanvas, fitView, zoomAt, zoomCentre, followActive, installPanZoom */
 const svg = $("canvas"), gView = $("viewport");
-const VIEW = { k: 1, tx: 0, ty: 0, autoFit: true, lod: -1, w: 0, h: 0 };
+// autoFit: the whole graph is in view and stays so; placed: the view is where the page
+// put it (not where the learner panned or zoomed), so a resize places it again.
+const VIEW = { k: 1, tx: 0, ty: 0, autoFit: true, placed: true, lod: -1, w: 0, h: 0 };
 const MIN_TEXT_PX = 9; // smallest on-screen text size worth drawing
 const READABLE_ZOOM = 0.85; // an automatic fit stays above it (text >= 9 px); the view follows instead
 
@@ -50,6 +52,7 @@ function fitView(readable = true) {
   VIEW.tx = (r.width - VIEW.k * (bb.x0 + bb.x1)) / 2;
   VIEW.ty = (r.height - VIEW.k * (bb.y0 + bb.y1)) / 2;
   VIEW.autoFit = VIEW.k <= k;
+  VIEW.placed = true;
   applyTransform();
   if (!VIEW.autoFit) followActive();
 }
@@ -59,7 +62,7 @@ function zoomAt(px, py, factor) {
   VIEW.tx = px - (px - VIEW.tx) * (k / VIEW.k);
   VIEW.ty = py - (py - VIEW.ty) * (k / VIEW.k);
   VIEW.k = k;
-  VIEW.autoFit = false;
+  VIEW.autoFit = VIEW.placed = false;
   applyTransform();
 }
 
@@ -67,11 +70,14 @@ function zoomCentre(factor) {
   zoomAt(VIEW.w / 2, VIEW.h / 2, factor);
 }
 
-// Keep the boxes the step is about on screen.
+// Keep the boxes the step is about on screen: its active boxes, or with none (a finished
+// backward) the leaves, whose .grad is where the step ends.
 function followActive() {
+  const boxes = sceneBoxes();
+  let focus = boxes.filter(({ row }) => str(row[1]) === "active");
+  if (!focus.length) focus = boxes.filter(({ entry }) => entry.info.role === "leaf");
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const { entry, row } of sceneBoxes()) {
-    if (str(row[1]) !== "active") continue;
+  for (const { entry } of focus) {
     const b = entry.info;
     x0 = Math.min(x0, b.x - b.w / 2); x1 = Math.max(x1, b.x + b.w / 2);
     y0 = Math.min(y0, b.y - b.h / 2); y1 = Math.max(y1, b.y + b.h / 2);
@@ -81,9 +87,23 @@ function followActive() {
   const sx0 = VIEW.tx + VIEW.k * x0, sx1 = VIEW.tx + VIEW.k * x1;
   const sy0 = VIEW.ty + VIEW.k * y0, sy1 = VIEW.ty + VIEW.k * y1;
   if (sx0 >= m && sy0 >= m && sx1 <= r.width - m && sy1 <= r.height - m) return;
-  VIEW.tx = r.width / 2 - VIEW.k * (x0 + x1) / 2;
-  VIEW.ty = r.height / 2 - VIEW.k * (y0 + y1) / 2;
+  const bb = contentBounds(), k = VIEW.k;
+  VIEW.tx = placeFocus(k * bb.x0, k * bb.x1, k * x0, k * x1, r.width, m);
+  VIEW.ty = placeFocus(k * bb.y0, k * bb.y1, k * y0, k * y1, r.height, m);
+  VIEW.placed = true;
   applyTransform();
+}
+
+// The shift on one axis that shows the focus [f0, f1] (centred, or from its start when
+// it is bigger than the view), moved so that the view shows no empty margin on one side
+// while the graph [c0, c1] is cut on the other (the focus stays in view).
+function placeFocus(c0, c1, f0, f1, size, m) {
+  const t = f1 - f0 > size - 2 * m ? m - f0 : size / 2 - (f0 + f1) / 2;
+  const gapBefore = t + c0 - m, cutAfter = t + c1 - (size - m);
+  if (gapBefore > 0 && cutAfter > 0) return t - Math.min(gapBefore, cutAfter, Math.max(0, t + f0 - m));
+  const gapAfter = size - m - (t + c1), cutBefore = m - (t + c0);
+  if (gapAfter > 0 && cutBefore > 0) return t + Math.min(gapAfter, cutBefore, Math.max(0, size - m - (t + f1)));
+  return t;
 }
 
 // Pixel sizes, not percentages: see #canvas-wrap in style.css.
@@ -106,7 +126,7 @@ function installPanZoom(onClickBox) {
       const w = VIEW.w, h = VIEW.h;
       sizeCanvas();
       if (w === VIEW.w && h === VIEW.h) return;
-      if (VIEW.autoFit) { fitView(); return; }
+      if (VIEW.autoFit || VIEW.placed) { fitView(); return; }
       // Keep what was in the middle in the middle.
       VIEW.tx += (VIEW.w - w) / 2;
       VIEW.ty += (VIEW.h - h) / 2;
@@ -120,7 +140,7 @@ function installPanZoom(onClickBox) {
     const r = svg.getBoundingClientRect();
     const scale = ev.deltaMode === 1 ? 16 : 1;
     if (!ev.ctrlKey && Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
-      VIEW.tx -= ev.deltaX * scale; VIEW.ty -= ev.deltaY * scale; VIEW.autoFit = false;
+      VIEW.tx -= ev.deltaX * scale; VIEW.ty -= ev.deltaY * scale; VIEW.autoFit = VIEW.placed = false;
       applyTransform();
       return;
     }
@@ -164,7 +184,7 @@ function installPanZoom(onClickBox) {
     if (!drag.moved && Math.hypot(dx, dy) < 4) return;
     drag.moved = true;
     svg.classList.add("dragging");
-    VIEW.tx = drag.tx + dx; VIEW.ty = drag.ty + dy; VIEW.autoFit = false;
+    VIEW.tx = drag.tx + dx; VIEW.ty = drag.ty + dy; VIEW.autoFit = VIEW.placed = false;
     applyTransform();
   });
   const end = (ev) => {
@@ -178,6 +198,6 @@ function installPanZoom(onClickBox) {
   svg.addEventListener("pointercancel", end);
   window.addEventListener("resize", () => {
     sizeCanvas();
-    if (VIEW.autoFit) fitView();
+    if (VIEW.autoFit || VIEW.placed) fitView();
   });
 }
