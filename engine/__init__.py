@@ -40,7 +40,9 @@ from ._dtype import (
 )
 from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ._ops.arithmetic import rtruediv
-from ._ops.layout_ops import tile
+from ._ops.diagonal import diag
+from ._ops.layout_ops import outer, tile
+from ._ops.layout_ops import outer as ger
 from ._ops.linalg import matmul, rmatmul
 from ._ops.shape import contiguous, flatten, narrow, reshape, t_property
 from ._printing import get_printoptions, set_printoptions

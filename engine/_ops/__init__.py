@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     arithmetic,
     compare,
+    diagonal,
     elementwise,
     layout_ops,
     legacy,

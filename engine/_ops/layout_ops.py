@@ -1,5 +1,5 @@
 """Layout ops that copy (none is a view): repeat (and tile, which calls it), tril/triu, flip
-and roll. Their backwards follow PyTorch's derivatives.yaml: repeat_backward sums the copies,
+and roll; and outer, a composite of view and mul as in PyTorch. Their backwards follow PyTorch's derivatives.yaml: repeat_backward sums the copies,
 the others apply the same op (or its inverse) to the gradient."""
 
 from __future__ import annotations
@@ -206,8 +206,17 @@ class Roll(Op):
         return (Roll.call(g, back, tuple(reversed(p["dims"])) or None),)
 
 
+def outer(a, vec2):
+    """PyTorch's composite outer (and ger): a viewed as a column times vec2 (MulBackward0)."""
+    for what, t in (("self", a), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {what}, but got {t._data.ndim}-D")
+    return a.reshape(-1, 1) * vec2
+
+
 # Methods PyTorch has beyond the registry's binding: tile (a composite) and the in-place
 # tril_/triu_ (the engine's in-place path: the op, then its values written into self).
 Tensor.tile = tile
+Tensor.outer = Tensor.ger = outer
 Tensor.tril_ = lambda self, diagonal=0: self._inplace_op("tril_", "tril", diagonal=diagonal)
 Tensor.triu_ = lambda self, diagonal=0: self._inplace_op("triu_", "triu", diagonal=diagonal)

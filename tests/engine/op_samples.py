@@ -506,6 +506,27 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: a.roll([2], [0]), (5,)),
         S(lambda T, a: a.roll(-4), (3, 2), kinds="i"),
     ],
+    "diagonal": [
+        S(lambda T, a: a.diagonal(), (3, 4)),
+        S(lambda T, a: T.diagonal(a, 1, 2, 0), (2, 3, 4)),
+        S(lambda T, a: T.diagonal(a, offset=-1, dim1=-1, dim2=-2), (2, 3, 4)),
+    ],
+    "diagonal_copy": [
+        S(lambda T, a: a.diag(), (3, 4)),
+        S(lambda T, a: T.diag(a, 1), (3, 4)),
+        S(lambda T, a: T.diag(a, -2), (4, 3)),
+        S(lambda T, a: T.diag(a), (3, 3), kinds="i"),
+    ],
+    "diagonal_backward": [
+        _internal("diagonal_backward", "diagonal_backward", (3,), params=((3, 4), 1, 0, 1)),
+        _internal("diagonal_backward", "diagonal_backward", (2, 2), params=((2, 3, 2), 0, 1, 2)),
+    ],
+    "diag_embed": [
+        S(lambda T, a: T.diag(a), (3,)),
+        S(lambda T, a: a.diag(-1), (3,)),
+        S(lambda T, a: T.diag_embed(a), (2, 3)),
+        S(lambda T, a: T.diag_embed(a, 1, 0, 2), (2, 3)),
+    ],
     "cat": [
         S(lambda T, a, b: T.cat([a, b]), (2, 3), (1, 3)),
         S(lambda T, a, b: T.cat((a, b), dim=1), (2, 3), (2, 2)),
