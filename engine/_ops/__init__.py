@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     arithmetic,
     compare,
+    cumulative,
     diagonal,
     elementwise,
     layout_ops,

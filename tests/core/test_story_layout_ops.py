@@ -1,5 +1,6 @@
-"""Learner scripts using repeat/tile, tril/triu, flip and roll (Karpathy's causal mask with
-masked_fill(..., float("-inf")) among them) tell a story and print what PyTorch prints."""
+"""Learner scripts using repeat/tile, tril/triu, flip, roll (Karpathy's causal mask with
+masked_fill(..., float("-inf")) among them), diag, outer, cumsum and cumprod tell a story
+and print what PyTorch prints."""
 
 from __future__ import annotations
 
@@ -31,21 +32,46 @@ print(loss)
 print(x.grad)
 """
 
+PRODUCTS = """import torch
+v = torch.tensor([2.0, 0.0, -1.0, 3.0], requires_grad=True)
+m = torch.diag(v)
+d = torch.diag(m @ m, 1)
+o = torch.outer(v, v[:2])
+c = v.cumsum(0)
+p = v.cumprod(0)
+loss = d.sum() + o.sum() + (c * p).sum()
+print(m.grad_fn.name(), d.grad_fn.name(), o.grad_fn.name(), c.grad_fn.name(), p.grad_fn.name())
+loss.backward()
+print(loss, v.grad)
+"""
 
-def test_layout_ops_tell_a_story():
-    result = trace_source(CAUSAL)
+SCRIPTS = {
+    "causal": (CAUSAL, ("RepeatBackward0", "FlipBackward0", "RollBackward0", "TriuBackward0")),
+    "products": (
+        PRODUCTS,
+        ("DiagEmbedBackward0", "DiagonalBackward0_copy", "CumsumBackward0", "CumprodBackward0"),
+    ),
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_layout_ops_tell_a_story(script: str):
+    source, grad_fns = SCRIPTS[script]
+    result = trace_source(source)
     assert result.error is None, result.error
     assert "could not tell" not in result.stdout
     titles = {n.title for e in result.story.episodes for n in e.nodes}
-    for name in ("RepeatBackward0", "FlipBackward0", "RollBackward0", "TriuBackward0"):
+    for name in grad_fns:
         assert name in titles
     assert result.story.steps
 
 
-def test_layout_ops_print_what_torch_prints():
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_layout_ops_print_what_torch_prints(script: str):
     pytest.importorskip("torch", reason="PyTorch 2.13 is the parity reference")
-    ours = trace_source(CAUSAL).stdout
+    source = SCRIPTS[script][0]
+    ours = trace_source(source).stdout
     theirs = subprocess.run(
-        [sys.executable, "-c", CAUSAL], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", source], capture_output=True, text=True, check=True, timeout=120
     ).stdout
     assert ours == theirs

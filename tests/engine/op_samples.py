@@ -527,6 +527,21 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: T.diag_embed(a), (2, 3)),
         S(lambda T, a: T.diag_embed(a, 1, 0, 2), (2, 3)),
     ],
+    "cumsum": [
+        S(lambda T, a: a.cumsum(1), (3, 4)),
+        S(lambda T, a: T.cumsum(a, dim=0), (3, 2)),
+        S(lambda T, a: T.cumsum(a, -1, dtype=T.float64), (2, 3)),
+        S(lambda T, a: a.cumsum(0), ()),
+        S(lambda T, a: a.cumsum(0), (1, 3)),
+        S(lambda T, a: a.cumsum(0), (4,), kinds="i"),
+    ],
+    "cumprod": [
+        S(lambda T, a: a.cumprod(1), (3, 4)),
+        S(lambda T, a: T.cumprod(a, dim=-2), (3, 2)),
+        S(lambda T, a: a.cumprod(0, dtype=T.float64), (4,)),
+        S(lambda T, a: a.cumprod(0), (1, 3)),
+        S(lambda T, a: a.cumprod(0), (3,), kinds="i"),
+    ],
     "cat": [
         S(lambda T, a, b: T.cat([a, b]), (2, 3), (1, 3)),
         S(lambda T, a, b: T.cat((a, b), dim=1), (2, 3), (2, 2)),
