@@ -170,7 +170,7 @@ def _as_ints(v, what: str) -> tuple:
 @register
 class Roll(Op):
     name, grad_fn, symbol = "roll", "RollBackward0", "roll"
-    rules = (rule("self", "shape", "{grad} rolled back by −{shifts} along dims {dims}"),)
+    rules = (rule("self", "shape", "{grad} rolled back: shifts {shifts} undone, dims {dims}"),)
     dtype_rule = "first"
     methods = functions = ("roll",)
 
