@@ -41,6 +41,22 @@ def _ops_in(expr: ast.AST) -> int:
     return count
 
 
+def _function_bodies(source: str) -> list[tuple[int, int]]:
+    """(first, last) line of every function's body, innermost last among nested ones."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    spans = [
+        (node.body[0].lineno, node.end_lineno or node.body[-1].lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        and isinstance(getattr(node, "body", None), list)
+        and node.body
+    ]
+    return sorted(spans, key=lambda span: span[1] - span[0], reverse=True)
+
+
 def _assign_targets(source: str) -> tuple[dict[int, str], dict[int, int]]:
     """line -> the simple variable name assigned on that line (x = ...), and line -> how
     many tensors one run of its right-hand side makes."""
@@ -84,16 +100,31 @@ class TensorNames:
 
     def __init__(self, source: str) -> None:
         self.targets, self.per_run = _assign_targets(source)
+        self.bodies = _function_bodies(source)
         self.names: dict[int, str] = {}
         self.aliases: dict[int, list[str]] = {}  # uid -> later names of the same tensor
 
     def of(self, uid: int) -> str | None:
         return self.names.get(uid)
 
+    def _in_a_body(self, line: int | None) -> bool:
+        return line is not None and any(a <= line <= b for a, b in self.bodies)
+
+    def _calls_into(self, caller: int, line: int | None) -> bool:
+        """Whether `line` is in a function body that `caller` is not in: the statement on
+        `caller` is calling that function (or a Function's forward) mid-expression."""
+        if line is None:
+            return False
+        body = next((b for b in reversed(self.bodies) if b[0] <= line <= b[1]), None)
+        return body is not None and not body[0] <= caller <= body[1]
+
     def learn(self, events: list, filename: str, namespace: dict) -> None:
         # The last tensor made by a statement `name = ...` is the one bound to `name`.
         last_on_line: tuple[int, int] | None = None  # (line, uid)
         made_on_line = 0  # tensors made by the current run of that line
+        # `y = a + f(c + d)`: f's body runs between `c + d` and the sum, on other lines;
+        # the statement is suspended there, not ended (else `c + d` would be called y).
+        suspended: list[tuple[tuple[int, int] | None, int]] = []
         made = MADE
         for e in events:
             field = made.get(type(e))
@@ -102,7 +133,23 @@ class TensorNames:
             out = e[field]
             loc = e.location
             line = loc.line if loc is not None and loc.filename == filename else None
-            if last_on_line and last_on_line[0] != line:
+            if suspended and line != suspended[-1][0][0] and not self._in_a_body(line):
+                # Back at the top level elsewhere: the calling statement made nothing after
+                # the call (`y = f(x * 2)`), and ended.
+                for state, _ in reversed(suspended):
+                    if state:
+                        self._bind(*state)
+                suspended.clear()
+            if suspended and line == suspended[-1][0][0]:
+                if last_on_line and last_on_line[0] != line:
+                    self._bind(*last_on_line)  # the called function's own last name
+                last_on_line, made_on_line = suspended.pop()
+            elif (
+                last_on_line and last_on_line[0] != line and self._calls_into(last_on_line[0], line)
+            ):
+                suspended.append((last_on_line, made_on_line))
+                last_on_line, made_on_line = None, 0
+            elif last_on_line and last_on_line[0] != line:
                 self._bind(*last_on_line)
                 made_on_line = 0
             last_on_line = (line, out.uid) if line in self.targets else None
@@ -111,8 +158,9 @@ class TensorNames:
             if last_on_line and made_on_line == self.per_run.get(line, 0):
                 self._bind(*last_on_line)
                 made_on_line = 0
-        if last_on_line:
-            self._bind(*last_on_line)
+        for pending in [last_on_line, *(state for state, _ in reversed(suspended))]:
+            if pending:
+                self._bind(*pending)
         # `model = nn.Sequential(...)` makes tensors, but binds a module: not a tensor's name.
         objects = {
             name

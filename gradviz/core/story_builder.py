@@ -541,9 +541,9 @@ class _Episode:
         b, out = self.b, e.output
         name = b.name(out.uid, "") or None
         opdef = engine.REGISTRY.get(e.op)
-        expr = naming.expression(
-            opdef, [chain_rule.wrap(b.label(i, 1)) for i in e.inputs], e.params, e.op
-        )
+        # expression() brackets an operand where the formula needs it (a call's arguments
+        # need none: sum((y − t) ** 2), not sum(((y − t) ** 2))).
+        expr = naming.expression(opdef, [b.label(i, 1) for i in e.inputs], e.params, e.op)
         subtitle = f"{name} = {expr}" if name else expr
         line = b.line_of(e.location)
         detail = {
