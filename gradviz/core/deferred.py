@@ -114,6 +114,7 @@ def copy_world(world: World) -> World:
         if isinstance(value, (dict, set, list)):
             setattr(twin, f.name, value.copy())
     twin.sent_to = {node: list(sent) for node, sent in world.sent_to.items()}
+    twin.sent_from = {node: list(sent) for node, sent in world.sent_from.items()}
     return twin
 
 

@@ -213,6 +213,29 @@ def node_started(t: Telling, e: ev.NodeStarted, incoming: list, out_label: str) 
     )
 
 
+def node_started_outputs(t: Telling, e: ev.NodeStarted, outputs: list) -> Words:
+    """A node with several outputs (a custom Function returning a tuple) receives one
+    gradient per output, each the sum of what was sent for that output."""
+    root = t.root_label()
+    sentences, math = [], []
+    for label, grads, total in outputs:
+        d_out = f"∂{root}/∂{chain_rule.wrap(label)}"
+        if total is None:
+            sentences.append(f"{d_out} = None ({label} was not used on the way to {root})")
+            math.append(f"{d_out} = None")
+        elif len(grads) > 1:
+            parts = " + ".join(say(x) for x in grads)
+            sentences.append(
+                f"{d_out} = {parts} = {say(total)} ({label} was used {len(grads)} times)"
+            )
+            math += [f"{d_out} = {parts}", f"= {say(total)}"]
+        else:
+            sentences.append(f"{d_out} = {say(total)}")
+            math.append(f"{d_out} = {say(total)}")
+    text = f"{e.name} receives a gradient for each of its {len(outputs)} outputs: "
+    return Words(text + "; ".join(sentences) + ".", tuple(math))
+
+
 def gradient_sent(
     t: Telling, e: ev.GradientSent, op: ev.OpRan | None, to_text: str, math: tuple
 ) -> Words:

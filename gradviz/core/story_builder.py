@@ -1034,7 +1034,8 @@ class _Episode:
             m = re.search(r"grad\(\s*[\(\[]?\s*([A-Za-z_][\w.]*)", code)
         if m is not None and m[1] not in ("torch", "autograd", "torch.autograd"):
             return m[1]
-        return self.b.label(e.roots[0]) if e.roots else "out"
+        # An expression reads as one term: ∂(a + b)/∂a, not ∂a + b/∂a.
+        return chain_rule.wrap(self.b.label(e.roots[0])) if e.roots else "out"
 
     def on_node_started(self, e: ev.NodeStarted) -> None:
         b, w = self.b, self.w
@@ -1054,11 +1055,33 @@ class _Episode:
             (nid, "grad_full", full(g, dtype)),
             (nid, "state", "done"),
         ]
-        if len(incoming) > 1:
-            updates.append((nid, "note", f"{' + '.join(short(x) for x in incoming)} = {short(g)}"))
-        words = say_.node_started(b, e, incoming, out_label)
+        if len(e.grad_outputs) > 1:  # a Function with several outputs: one sum each
+            outputs = self.received_per_output(e)
+            updates.append((nid, "note", _per_output_note(outputs)))
+            words = say_.node_started_outputs(b, e, outputs)
+        else:
+            if len(incoming) > 1:
+                note = f"{' + '.join(short(x) for x in incoming)} = {short(g)}"
+                updates.append((nid, "note", note))
+            words = say_.node_started(b, e, incoming, out_label)
         line = b.line_of(op.location) if op else None
         self.add(e, "backward", "receive", words, line, [nid], updates=updates)
+
+    def received_per_output(self, e: ev.NodeStarted) -> list[tuple[str, list, object]]:
+        """(the output's label, the gradients sent for it, their sum) per output of a node
+        with several (each output is named by the op that used it)."""
+        w, b = self.w, self.b
+        grads: list[list] = [[] for _ in e.grad_outputs]
+        labels = [f"output {k}" for k in range(len(e.grad_outputs))]
+        sent = zip(w.sent_to.get(e.node, []), w.sent_from.get(e.node, []))
+        for grad, (nr, sender, slot) in sent:
+            if not 0 <= nr < len(grads):
+                continue
+            grads[nr].append(grad)
+            user = w.ops.get(sender)
+            if user is not None and slot < len(user.inputs):
+                labels[nr] = b.label(user.inputs[slot])
+        return [(labels[k], grads[k], g) for k, g in enumerate(e.grad_outputs)]
 
     def on_gradient_sent(self, e: ev.GradientSent) -> None:
         b, w = self.b, self.w
@@ -1261,3 +1284,14 @@ def build_story(
     truncated: bool = False,
 ) -> Story:
     return StoryBuilder(source, filename, namespace).build(list(events), error, truncated)
+
+
+def _per_output_note(outputs: list[tuple[str, list, object]]) -> str:
+    """A multi-output node's received gradients, u: [1.]; v: [4.] + [4.] = [8.]"""
+    lines = []
+    for label, grads, total in outputs:
+        if len(grads) > 1:
+            lines.append(f"{label}: {' + '.join(short(x) for x in grads)} = {short(total)}")
+        else:
+            lines.append(f"{label}: {short(total) if total is not None else 'None'}")
+    return "\n".join(lines)

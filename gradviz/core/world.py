@@ -36,6 +36,8 @@ class World:
     # node -> ∂root/∂ each of its outputs (a custom Function may have several)
     upstreams: dict[int, tuple] = field(default_factory=dict)
     sent_to: dict[int, list] = field(default_factory=dict)  # node -> gradients sent to it
+    # node -> (which of its outputs, sending node, its slot) of each gradient in sent_to
+    sent_from: dict[int, list] = field(default_factory=dict)
 
     # ----- the fold ------------------------------------------------------------------------
     def apply(self, e) -> None:
@@ -124,7 +126,7 @@ def _backward_started(w: World, e: ev.BackwardStarted) -> None:
     for root in e.roots:
         w.see(root)
     w.in_backward = e
-    w.returned, w.upstream, w.sent_to, w.upstreams = {}, {}, {}, {}
+    w.returned, w.upstream, w.sent_to, w.upstreams, w.sent_from = {}, {}, {}, {}, {}
 
 
 def _node_started(w: World, e: ev.NodeStarted) -> None:
@@ -137,8 +139,10 @@ def _gradient_sent(w: World, e: ev.GradientSent) -> None:
         sent = w.sent_to.get(e.to_node)  # (no throw-away list per edge, as setdefault makes)
         if sent is None:
             w.sent_to[e.to_node] = [e.grad]
+            w.sent_from[e.to_node] = [(e.input_nr, e.node, e.slot)]
         else:
             sent.append(e.grad)
+            w.sent_from[e.to_node].append((e.input_nr, e.node, e.slot))
 
 
 def _grad_accumulated(w: World, e: ev.GradAccumulated) -> None:
