@@ -609,7 +609,7 @@ class _Episode:
             lines.append(
                 f"∂{chain_rule.wrap(out_label)}/∂{chain_rule.wrap(self.b.label(inp))} = {local}"
             )
-        return "\n".join(lines)
+        return "; ".join(lines)
 
     @staticmethod
     def input_name(opdef, slot: int) -> str:
@@ -1287,11 +1287,12 @@ def build_story(
 
 
 def _per_output_note(outputs: list[tuple[str, list, object]]) -> str:
-    """A multi-output node's received gradients, u: [1.]; v: [4.] + [4.] = [8.]"""
+    """A multi-output node's received gradients, one output after the other:
+    u: [1.]; v: [4.] + [4.] = [8.]"""
     lines = []
     for label, grads, total in outputs:
         if len(grads) > 1:
             lines.append(f"{label}: {' + '.join(short(x) for x in grads)} = {short(total)}")
         else:
             lines.append(f"{label}: {short(total) if total is not None else 'None'}")
-    return "\n".join(lines)
+    return "; ".join(lines)
