@@ -1057,6 +1057,8 @@ class _Episode:
         ]
         if len(e.grad_outputs) > 1:  # a Function with several outputs: one sum each
             outputs = self.received_per_output(e)
+            grads = ", ".join(short(x) if x is not None else "None" for x in e.grad_outputs)
+            updates.append((nid, "grad", f"({grads})"))  # what its backward is given
             updates.append((nid, "note", _per_output_note(outputs)))
             words = say_.node_started_outputs(b, e, outputs)
         else:
