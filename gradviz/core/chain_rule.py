@@ -44,15 +44,21 @@ class Rule:
 
 
 @functools.lru_cache(maxsize=4096)
-def rule_for(grad_fn: str, input_name: str, slot: int) -> Rule | None:
-    """The display rule the registry holds for one input of a grad_fn."""
-    lookup = getattr(engine, "local_rules_for_grad_fn", None) or getattr(
-        engine._registry, "local_rules_for_grad_fn", None
-    )
-    if lookup is not None:
-        for r in lookup(grad_fn) or ():
-            if r.input == input_name:
-                return Rule(r.kind, r.text, r.factor)
+def rule_for(grad_fn: str, input_name: str, slot: int, op: str | None = None) -> Rule | None:
+    """The display rule the registry holds for one input of op `op` (by its name: two ops
+    may share a node name, as a batched matmul and a reshape share UnsafeViewBackward0),
+    else of the op whose node is named `grad_fn`."""
+    opdef = engine.REGISTRY.get(op) if op is not None else None
+    if opdef is not None:
+        rules = opdef.local_rules()
+    else:
+        lookup = getattr(engine, "local_rules_for_grad_fn", None) or getattr(
+            engine._registry, "local_rules_for_grad_fn", None
+        )
+        rules = lookup(grad_fn) if lookup is not None else ()
+    for r in rules or ():
+        if r.input == input_name:
+            return Rule(r.kind, r.text, r.factor)
     op = engine.op_for_grad_fn(grad_fn)
     if op is None or slot >= len(op.formulas) or not op.formulas[slot]:
         return None

@@ -600,7 +600,7 @@ class _Episode:
             if isinstance(inp, ev.ScalarInfo):
                 continue
             input_name = self.input_name(opdef, slot)
-            rule = chain_rule.rule_for(e.grad_fn, input_name, slot)
+            rule = chain_rule.rule_for(e.grad_fn, input_name, slot, e.op)
             if rule is None:
                 continue
             labels = self.placeholders(e, opdef)
@@ -1135,7 +1135,7 @@ class _Episode:
             return chain_rule.custom_send_lines(
                 op.op, b.root_label(), out, target.label, upstreams, e.grad
             )
-        rule = chain_rule.rule_for(e.name, self.input_name(opdef, e.slot), e.slot)
+        rule = chain_rule.rule_for(e.name, self.input_name(opdef, e.slot), e.slot, op.op)
         return chain_rule.send_lines(
             rule=rule,
             root=b.root_label(),
