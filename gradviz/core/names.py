@@ -129,7 +129,17 @@ class TensorNames:
         for e in events:
             field = made.get(type(e))
             if field is None:
-                continue  # (only events that make a tensor bind a name)
+                # Only events that make a tensor bind a name, but any event of another
+                # statement ends this one: `l = loss(net(X), y)` then `l.backward()` in a
+                # loop binds each iteration's l, not only the last.
+                if last_on_line and not suspended:
+                    loc = getattr(e, "location", None)
+                    if loc is not None and loc.filename == filename:
+                        line = loc.line
+                        if line != last_on_line[0] and not self._calls_into(last_on_line[0], line):
+                            self._bind(*last_on_line)
+                            last_on_line, made_on_line = None, 0
+                continue
             out = e[field]
             loc = e.location
             line = loc.line if loc is not None and loc.filename == filename else None

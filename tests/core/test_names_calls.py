@@ -63,3 +63,28 @@ def test_a_calls_arguments_are_not_bracketed_twice() -> None:
         "((" in s.replace("((c", "(c").replace("((y", "(y") for s in subtitles if "sum(" in s
     )
     assert any(s == "loss = sum((y_pred − x) ** 2)" for s in subtitles), subtitles
+
+
+TRAINING_LOOP = """import torch
+from torch import nn
+torch.manual_seed(0)
+X = torch.randn(8, 2)
+y = torch.randn(8, 1)
+net = nn.Linear(2, 1)
+loss = nn.MSELoss()
+trainer = torch.optim.SGD(net.parameters(), lr=0.03)
+for epoch in range(3):
+    l = loss(net(X), y)
+    trainer.zero_grad()
+    l.backward()
+    trainer.step()
+"""
+
+
+def test_every_iteration_of_a_loop_names_its_own_loss() -> None:
+    # Between two runs of `l = ...` only backward and optimizer events happen (no tensor
+    # is made on another line): they end the statement all the same.
+    story = trace_source(TRAINING_LOOP, "loop.py").story
+    for episode in story.episodes:
+        subtitles = [n.subtitle for n in episode.nodes if n.title == "MseLossBackward0"]
+        assert subtitles and subtitles[0].startswith("l = "), (episode.title, subtitles)
