@@ -106,13 +106,25 @@ def detached(t: Telling, e: ev.Detached) -> Words:
     )
 
 
-def inplace(t: Telling, e: ev.InplaceModified, by: str | None, old=None, operand=None) -> Words:
+def inplace(
+    t: Telling,
+    e: ev.InplaceModified,
+    by: str | None,
+    old=None,
+    operand=None,
+    statement: str | None = None,
+    receiver: str | None = None,
+) -> Words:
     """`by`: the label of the operand that changed it (w -= lr * w.grad: 'lr * w.grad');
-    `old`, `operand`: their values, when known, for the arithmetic."""
+    `old`, `operand`: their values, when known, for the arithmetic; `statement`: the one
+    that ran it, and `receiver`, what it changed as written there (net[0].bias.data)."""
     info = e.tensor
-    name = t.name(info.uid, "a tensor")
-    code = t.code(t.line_of(e.location))
-    how = f"{e.op} by {by}" if by else e.op
+    name = t.name(info.uid, "") or receiver or "a tensor"
+    code = statement if statement is not None else t.code(t.line_of(e.location))
+    if by and statement is not None and f".{e.op}(" in statement:
+        how = f"{e.op}({by})"  # net[0].weight.data.normal_(0, 0.01)
+    else:
+        how = f"{e.op} by {by}" if by else e.op  # w -= lr * w.grad: sub_ by lr * w.grad
     text = (
         f"{code or e.op} updates {name} in place ({how}): {name} is now {say(info.value)} "
         f"(version {info.version})."

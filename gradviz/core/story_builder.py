@@ -920,9 +920,9 @@ class _Episode:
         updates = self.pending + self.refresh((t.uid,), (owner,) if owner is not None else ())
         if owner is not None:
             focus.append(f"t{owner}")
-        by = self.inplace_operand(line, t.uid)
+        statement, receiver, by = self.inplace_statement(line, e.op)
         old, operand = self.inplace_values(e, by)
-        words = say_.inplace(self.b, e, by, old, operand)
+        words = say_.inplace(self.b, e, by, old, operand, statement, receiver)
         self.add(e, "update", "inplace", words, line, focus, updates=updates)
 
     def inplace_values(self, e: ev.InplaceModified, by: str | None) -> tuple:
@@ -946,16 +946,22 @@ class _Episode:
             return old, None
         return old, op.output.value
 
-    def inplace_operand(self, line: int | None, uid: int) -> str | None:
-        """The right-hand side of `w -= lr * w.grad` or `w.add_(g, alpha=…)` on this line."""
+    def inplace_statement(self, line: int | None, op: str) -> tuple[str, str | None, str | None]:
+        """(the statement on this line that ran in-place op `op`, what it changed as
+        written there, and its operand): `w -= lr * w.grad` gives (…, "w", "lr * w.grad"),
+        `net[0].bias.data.fill_(0)` gives (…, "net[0].bias.data", "0"). A line may hold
+        several statements (a; b): the one calling `op` is told."""
         code = self.b.code(line)
-        m = re.match(r"^[\w.\[\]]+\s*([-+*/@]|//)=\s*(.+)$", code)
-        if m:
-            return m[2].strip()
-        m = re.match(r"^[\w.\[\]]+\.\w+_\((.*)\)$", code)
-        if m and m[1]:
-            return m[1].strip()
-        return None
+        statements = [s.strip() for s in code.split(";") if s.strip()] or [code]
+        for statement in statements:
+            m = re.match(rf"^([\w.\[\]]+)\.{re.escape(op)}\((.*)\)$", statement)
+            if m:
+                return statement, m[1], m[2].strip() or None
+        for statement in statements:
+            m = re.match(r"^([\w.\[\]]+)\s*([-+*/@]|//)=\s*(.+)$", statement)
+            if m:
+                return statement, m[1], m[3].strip()
+        return (statements[0] if len(statements) == 1 else code), None, None
 
     def on_param_updated(self, e: ev.ParamUpdated) -> None:
         t = e.tensor

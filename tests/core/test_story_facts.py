@@ -334,7 +334,7 @@ CASES = [
         with torch.no_grad():
             w.add_(w.grad, alpha=-0.5)
         """,
-        ["updates w in place (add_ by w.grad, alpha=-0.5): w is now [0, 0]"],
+        ["updates w in place (add_(w.grad, alpha=-0.5)): w is now [0, 0]"],
     ),
     (
         "zero_grad_between_passes",
@@ -722,3 +722,19 @@ def test_with_as_names_do_not_stop_the_story(tmp_path):
         """
     )
     assert any("x.grad = 4" in s.narration for s in story.steps)
+
+
+def test_one_line_of_two_in_place_statements_tells_each_its_own() -> None:
+    # d2l's `net[0].weight.data.normal_(0, 0.01); net[0].bias.data.fill_(0)`: the first
+    # was told with the rest of the line as its operand, and each changed "a tensor".
+    from gradviz.core.trace import trace_source
+
+    story = trace_source(
+        "import torch\n"
+        "w = torch.ones(2, 3)\nb = torch.ones(3)\n"
+        "w.data.normal_(0, 0.01); b.data.fill_(0)\n",
+        "init.py",
+    ).story
+    told = [str(s.narration) for s in story.steps if s.kind == "inplace"]
+    assert told[0].startswith("w.data.normal_(0, 0.01) updates w.data in place (normal_(0, 0.01))")
+    assert told[1].startswith("b.data.fill_(0) updates b.data in place (fill_(0)): b.data is now")
