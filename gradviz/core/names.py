@@ -41,6 +41,17 @@ def _ops_in(expr: ast.AST) -> int:
     return count
 
 
+def _has_calls(expr: ast.AST) -> bool:
+    """Whether the expression calls a tensor function (one call may run several ops:
+    F.cross_entropy is a log_softmax and an nll_loss), not only operators."""
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if not (isinstance(func, ast.Name) and func.id in _NOT_TENSOR_CALLS):
+                return True
+    return False
+
+
 def _function_bodies(source: str) -> list[tuple[int, int]]:
     """(first, last) line of every function's body, innermost last among nested ones."""
     try:
@@ -57,15 +68,17 @@ def _function_bodies(source: str) -> list[tuple[int, int]]:
     return sorted(spans, key=lambda span: span[1] - span[0], reverse=True)
 
 
-def _assign_targets(source: str) -> tuple[dict[int, str], dict[int, int]]:
-    """line -> the simple variable name assigned on that line (x = ...), and line -> how
-    many tensors one run of its right-hand side makes."""
+def _assign_targets(source: str) -> tuple[dict[int, str], dict[int, int], set[int]]:
+    """line -> the simple variable name assigned on that line (x = ...), line -> how
+    many call sites (operators and calls) one run of its right-hand side has, and the
+    lines whose right-hand side calls a function."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return {}, {}
+        return {}, {}, set()
     found: dict[int, str] = {}
     per_run: dict[int, int] = {}
+    with_calls: set[int] = set()
     for node in ast.walk(tree):
         target = None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -84,7 +97,9 @@ def _assign_targets(source: str) -> tuple[dict[int, str], dict[int, int]]:
                 found[line] = target.id
                 if value is not None and first == last:
                     per_run[line] = _ops_in(value)
-    return found, per_run
+                    if _has_calls(value):
+                        with_calls.add(line)
+    return found, per_run, with_calls
 
 
 # The field holding the tensor an event makes, for the events that make one.
@@ -99,7 +114,7 @@ class TensorNames:
     """Maps tensor uids to the variable names a learner gave them."""
 
     def __init__(self, source: str) -> None:
-        self.targets, self.per_run = _assign_targets(source)
+        self.targets, self.per_run, self.with_calls = _assign_targets(source)
         self.bodies = _function_bodies(source)
         self.names: dict[int, str] = {}
         self.aliases: dict[int, list[str]] = {}  # uid -> later names of the same tensor
@@ -119,56 +134,64 @@ class TensorNames:
         return body is not None and not body[0] <= caller <= body[1]
 
     def learn(self, events: list, filename: str, namespace: dict) -> None:
-        # The last tensor made by a statement `name = ...` is the one bound to `name`.
-        last_on_line: tuple[int, int] | None = None  # (line, uid)
-        made_on_line = 0  # tensors made by the current run of that line
+        # The last tensor made by a run of a statement `name = ...` is bound to `name`.
+        candidate: tuple[int, int] | None = None  # (line, uid): the last tensor of the run
+        run_line: int | None = None  # the line whose current run is being counted
+        made = 0  # call sites of that run that have made their tensors
+        run_done = False  # every call site of the run has: the next tensor starts a new run
+        site = None  # the Location of the last tensor (one object per call site)
         # `y = a + f(c + d)`: f's body runs between `c + d` and the sum, on other lines;
         # the statement is suspended there, not ended (else `c + d` would be called y).
-        suspended: list[tuple[tuple[int, int] | None, int]] = []
-        made = MADE
+        suspended: list[tuple] = []
         for e in events:
-            field = made.get(type(e))
+            field = MADE.get(type(e))
             if field is None:
                 # Only events that make a tensor bind a name, but any event of another
                 # statement ends this one: `l = loss(net(X), y)` then `l.backward()` in a
                 # loop binds each iteration's l, not only the last.
-                if last_on_line and not suspended:
-                    loc = getattr(e, "location", None)
-                    if loc is not None and loc.filename == filename:
-                        line = loc.line
-                        if line != last_on_line[0] and not self._calls_into(last_on_line[0], line):
-                            self._bind(*last_on_line)
-                            last_on_line, made_on_line = None, 0
+                loc = getattr(e, "location", None)
+                if run_line is not None and not suspended and loc is not None:
+                    line = loc.line if loc.filename == filename else None
+                    if line != run_line and not self._calls_into(run_line, line):
+                        if candidate:
+                            self._bind(*candidate)
+                        candidate, run_line, made, run_done = None, None, 0, False
                 continue
-            out = e[field]
-            loc = e.location
+            out, loc = e[field], e.location
             line = loc.line if loc is not None and loc.filename == filename else None
-            if suspended and line != suspended[-1][0][0] and not self._in_a_body(line):
+            if suspended and line != suspended[-1][1] and not self._in_a_body(line):
                 # Back at the top level elsewhere: the calling statement made nothing after
                 # the call (`y = f(x * 2)`), and ended.
-                for state, _ in reversed(suspended):
-                    if state:
-                        self._bind(*state)
+                for state in reversed(suspended):
+                    if state[0]:
+                        self._bind(*state[0])
                 suspended.clear()
-            if suspended and line == suspended[-1][0][0]:
-                if last_on_line and last_on_line[0] != line:
-                    self._bind(*last_on_line)  # the called function's own last name
-                last_on_line, made_on_line = suspended.pop()
-            elif (
-                last_on_line and last_on_line[0] != line and self._calls_into(last_on_line[0], line)
-            ):
-                suspended.append((last_on_line, made_on_line))
-                last_on_line, made_on_line = None, 0
-            elif last_on_line and last_on_line[0] != line:
-                self._bind(*last_on_line)
-                made_on_line = 0
-            last_on_line = (line, out.uid) if line in self.targets else None
-            made_on_line += 1
-            # `b = b * 2` in a loop: each run of the line binds the tensor it made.
-            if last_on_line and made_on_line == self.per_run.get(line, 0):
-                self._bind(*last_on_line)
-                made_on_line = 0
-        for pending in [last_on_line, *(state for state, _ in reversed(suspended))]:
+            if suspended and line == suspended[-1][1]:
+                if candidate and candidate[0] != line:
+                    self._bind(*candidate)  # the called function's own last name
+                candidate, run_line, made, run_done = suspended.pop()
+            elif run_line is not None and line != run_line and self._calls_into(run_line, line):
+                suspended.append((candidate, run_line, made, run_done))
+                candidate, run_line, made, run_done = None, line, 0, False
+            elif line != run_line:
+                if candidate:
+                    self._bind(*candidate)
+                candidate, run_line, made, run_done = None, line, 0, False
+            # One call can make several tensors (F.cross_entropy: log_softmax, then
+            # nll_loss), all at its call site: they are one step of the line's run.
+            same_call = loc is site and line in self.with_calls and made > 0
+            if run_done and not same_call:
+                # `b = b * 2` in a loop: each run of the line binds the tensor it made.
+                if candidate:
+                    self._bind(*candidate)
+                made, run_done = 0, False
+            candidate = (line, out.uid) if line in self.targets else None
+            if not same_call:
+                made += 1
+            if candidate and made == self.per_run.get(line, 0):
+                run_done = True  # bound when the next tensor shows it was the run's last
+            site = loc
+        for pending in [candidate, *(state[0] for state in reversed(suspended))]:
             if pending:
                 self._bind(*pending)
         # `model = nn.Sequential(...)` makes tensors, but binds a module: not a tensor's name.

@@ -88,3 +88,51 @@ def test_every_iteration_of_a_loop_names_its_own_loss() -> None:
     for episode in story.episodes:
         subtitles = [n.subtitle for n in episode.nodes if n.title == "MseLossBackward0"]
         assert subtitles and subtitles[0].startswith("l = "), (episode.title, subtitles)
+
+
+CLASSIFIER = """import torch
+import torch.nn.functional as F
+torch.manual_seed(0)
+X = torch.randn(6, 3)
+Y = torch.tensor([0, 2, 1, 1, 0, 2])
+W = torch.randn(3, 3, requires_grad=True)
+for step in range(2):
+    logits = X @ W
+    loss = F.cross_entropy(logits, Y)
+    W.grad = None
+    loss.backward()
+    with torch.no_grad():
+        W -= 0.1 * W.grad
+"""
+
+
+def test_one_call_that_makes_two_tensors_names_only_the_last() -> None:
+    # F.cross_entropy runs log_softmax, then nll_loss: the log-probabilities are not loss
+    # (they were called loss₁, and the loss loss₂).
+    story = trace_source(CLASSIFIER, "classifier.py").story
+    for episode in story.episodes:
+        subtitles = [n.subtitle for n in episode.nodes if n.role == "grad_fn"]
+        assert "log_softmax(logits, dim=1)" in subtitles, subtitles
+        assert any(s.startswith("loss = nll_loss(") for s in subtitles), subtitles
+        assert not any("loss₁" in s or "loss₂" in s for s in subtitles), subtitles
+    seed = next(s for s in story.steps if s.kind == "seed")
+    assert "∂loss/∂loss = 1" in str(seed.narration)
+
+
+TWO_SITE_LOOP = """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = torch.tensor([0.5, 0.5])
+for t in range(3):
+    y_hat = x * 2 + y
+    loss = (y_hat ** 2).sum()
+    loss.backward()
+    x.grad = None
+"""
+
+
+def test_a_statement_of_operators_names_its_result_every_iteration() -> None:
+    story = trace_source(TWO_SITE_LOOP, "loop.py").story
+    for episode in story.episodes:
+        subtitles = [n.subtitle for n in episode.nodes if n.role == "grad_fn"]
+        assert "y_hat = (x × 2) + y" in subtitles, subtitles
+        assert "x × 2" in subtitles, subtitles

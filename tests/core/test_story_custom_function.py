@@ -64,7 +64,8 @@ def test_a_custom_function_is_one_node_with_the_learners_backward() -> None:
     assert "Square.apply(x)" in made.narration
     sent = next(s for s in scenes if s.narration.startswith("SquareBackward sends"))
     assert sent.math == (
-        "∂y/∂x = Square.backward(ctx, ∂y/∂y₁)   (the backward you wrote)",
+        # y is the sum: what Square.apply made is not y (it was called y₁).
+        "∂y/∂x = Square.backward(ctx, ∂y/∂Square.apply(x))   (the backward you wrote)",
         "= Square.backward(ctx, [1, 1])",
         "= [3, -4]",
     )
