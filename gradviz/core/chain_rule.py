@@ -107,6 +107,12 @@ def _from_formula(op, slot: int) -> Rule:
     return Rule(kind, text, None)
 
 
+def fill_local(text: str, labels: dict[str, str]) -> str:
+    """fill(), without the factor of an optional weight that was not given: nll_loss's
+    −{weight}[{target}]·{grad} reads −∂L/∂out at the targets, not −None[target]·∂L/∂out."""
+    return re.sub(r"None(\[[^\]]*\])?·", "", fill(text, labels))
+
+
 def fill(text: str, labels: dict[str, str]) -> str:
     """Put the learner's names into a rule's placeholders ({self} -> z)."""
 
@@ -205,7 +211,7 @@ def send_lines(
     labels.update(result=wrap(out.label), grad=d_out)
     if rule is None:
         return (f"{d_in} = {_num(sent)}",) if sent is not None else ()
-    local = fill(rule.text, labels).replace("None·", "")  # an optional weight not given
+    local = fill_local(rule.text, labels)
     if rule.kind == "elementwise":
         return _elementwise(rule, d_in, d_out, local, out, inputs, target, upstream, sent, params)
     lines = [

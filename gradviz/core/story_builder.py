@@ -605,7 +605,7 @@ class _Episode:
                 continue
             labels = self.placeholders(e, opdef)
             labels["grad"] = f"∂·/∂{chain_rule.wrap(out_label)}"
-            local = chain_rule.fill(rule.text, labels)
+            local = chain_rule.fill_local(rule.text, labels)
             lines.append(
                 f"∂{chain_rule.wrap(out_label)}/∂{chain_rule.wrap(self.b.label(inp))} = {local}"
             )
