@@ -206,6 +206,8 @@ class HookFired(NamedTuple):
     node: int
     hook: str  # the hook's name
     changed: bool  # the hook returned a replacement
+    seen: np.ndarray | None = None  # a tensor hook: the gradient it was given
+    returned: np.ndarray | None = None  # and the one it returned instead, if it did
 
 
 class BuffersFreed(NamedTuple):

@@ -89,7 +89,10 @@ def _run_hooks(hooks: dict, grad, node, kind: str, recording: bool):
     for fn in list(hooks.values()):
         out = fn(grad)
         if recording:
-            _emit(rec.HookFired, kind, node.uid, getattr(fn, "__name__", repr(fn)), out is not None)
+            seen = rec.snapshot(grad._data)
+            returned = rec.snapshot(out._data) if isinstance(out, Tensor) else None
+            name = getattr(fn, "__name__", repr(fn))
+            _emit(rec.HookFired, kind, node.uid, name, out is not None, seen, returned)
         if out is not None:
             grad = out
     return grad

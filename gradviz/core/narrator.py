@@ -208,9 +208,13 @@ def backward_started(t: Telling, e: ev.BackwardStarted, code: str) -> Words:
     return Words(text, tuple(math))
 
 
-def node_started(t: Telling, e: ev.NodeStarted, incoming: list, out_label: str) -> Words:
+def node_started(
+    t: Telling, e: ev.NodeStarted, incoming: list, out_label: str, total=None
+) -> Words:
+    """`total`: what the incoming gradients add up to, when a tensor hook then changed it
+    (the node itself receives the hook's result)."""
     root = t.root_label()
-    g = e.grad_outputs[0] if e.grad_outputs else None
+    g = total if total is not None else (e.grad_outputs[0] if e.grad_outputs else None)
     d_out = f"∂{root}/∂{chain_rule.wrap(out_label)}"
     if len(incoming) > 1:
         parts = " + ".join(say(x) for x in incoming)
@@ -301,9 +305,24 @@ def grad_retained(t: Telling, e: ev.GradRetained) -> Words:
     )
 
 
-def hook_fired(t: Telling, e: ev.HookFired, where: str) -> Words:
-    change = "replaces the gradient" if e.changed else "looks at the gradient"
-    return Words(f"The {e.kind} hook {e.hook}() fires on {where} and {change}.")
+def hook_fired(t: Telling, e: ev.HookFired, where: str, of: str | None = None) -> Words:
+    """`of`: the tensor whose gradient a tensor hook was given, when known."""
+    seen, returned = getattr(e, "seen", None), getattr(e, "returned", None)
+    if seen is None:
+        change = "replaces the gradient" if e.changed else "looks at the gradient"
+        return Words(f"The {e.kind} hook {e.hook}() fires on {where} and {change}.")
+    grad = f"∂{t.root_label()}/∂{chain_rule.wrap(of)}" if of else "the gradient"
+    if e.changed and returned is not None:
+        return Words(
+            f"The {e.kind} hook {e.hook}() fires on {where}: it is given {grad} = {say(seen)} "
+            f"and returns {say(returned)}, which goes on in its place.",
+            (f"{e.hook}({say(seen)}) = {say(returned)}",),
+        )
+    return Words(
+        f"The {e.kind} hook {e.hook}() fires on {where}: it is given {grad} = {say(seen)} "
+        "and returns None, so the gradient goes on unchanged.",
+        (f"{e.hook}({say(seen)}) = None",),
+    )
 
 
 def grads_returned(t: Telling, e: ev.GradsReturned, result_names: list[str]) -> Words:

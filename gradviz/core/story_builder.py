@@ -379,6 +379,9 @@ class _Episode:
         self.backward_call = ""
         self.retain = False
         self.freed_now: list[str] = []
+        # A tensor hook on a non-leaf fires before its node starts, on the gradient the
+        # node then receives: it is told after that gradient's sum (node -> its events).
+        self.hooks_before: dict[int, list] = {}
         self.roots: list[str] = []  # boxes of the roots of this episode's backward calls
         self.first_line: int | None = None
         b._root = "out"
@@ -1052,6 +1055,10 @@ class _Episode:
             return
         op = w.ops.get(e.node)
         g = e.grad_outputs[0] if e.grad_outputs else None
+        hooks = self.hooks_before.pop(e.node, [])
+        received = g
+        if hooks and len(e.grad_outputs) == 1:
+            g = hooks[0].seen  # what was summed, before the hooks changed it
         incoming = w.sent_to.get(e.node, [])
         out_label = b.label(op.output) if op else "its output"
         dtype = op.output.dtype if op else "float32"
@@ -1071,9 +1078,18 @@ class _Episode:
             if len(incoming) > 1:
                 note = f"{' + '.join(short(x) for x in incoming)} = {short(g)}"
                 updates.append((nid, "note", note))
-            words = say_.node_started(b, e, incoming, out_label)
+            words = say_.node_started(b, e, incoming, out_label, g)
         line = b.line_of(op.location) if op else None
         self.add(e, "backward", "receive", words, line, [nid], updates=updates)
+        if hooks:
+            for hook in hooks:
+                self.tell_hook(hook)
+            if received is not g and len(e.grad_outputs) == 1:
+                # The node runs on what the hooks returned: the box shows that.
+                self.pending += [
+                    (nid, "grad", short(received)),
+                    (nid, "grad_full", full(received, dtype)),
+                ]
 
     def received_per_output(self, e: ev.NodeStarted) -> list[tuple[str, list, object]]:
         """(the output's label, the gradients sent for it, their sum) per output of a node
@@ -1192,11 +1208,22 @@ class _Episode:
         self.add(e, "backward", "hook", say_.grad_retained(self.b, e), self.backward_line)
 
     def on_hook(self, e: ev.HookFired) -> None:
+        if e.kind == "tensor" and e.node not in self.w.acc_leaf and e.seen is not None:
+            self.hooks_before.setdefault(e.node, []).append(e)
+            return
+        self.tell_hook(e)
+
+    def tell_hook(self, e: ev.HookFired) -> None:
         nid = self.node_box(e.node)
         where = self.g.nodes[nid].title if nid in self.g.nodes else "a node"
-        self.add(
-            e, "backward", "hook", say_.hook_fired(self.b, e, where), self.backward_line, [nid]
-        )
+        op, leaf = self.w.ops.get(e.node), self.w.acc_leaf.get(e.node)
+        of = None
+        if e.kind == "tensor" and leaf is not None:
+            of = self.b.name(leaf, "") or None  # a leaf's hook: its gradient, on the way in
+        elif e.kind == "tensor" and op is not None:
+            of = self.b.label(op.output)
+        words = say_.hook_fired(self.b, e, where, of)
+        self.add(e, "backward", "hook", words, self.backward_line, [nid])
 
     def on_freed(self, e: ev.BuffersFreed) -> None:
         nid = self.node_box(e.node)
