@@ -307,7 +307,7 @@ def grad_retained(t: Telling, e: ev.GradRetained) -> Words:
 
 def hook_fired(t: Telling, e: ev.HookFired, where: str, of: str | None = None) -> Words:
     """`of`: the tensor whose gradient a tensor hook was given, when known."""
-    seen, returned = getattr(e, "seen", None), getattr(e, "returned", None)
+    seen, returned = e.seen, e.returned
     if seen is None:
         change = "replaces the gradient" if e.changed else "looks at the gradient"
         return Words(f"The {e.kind} hook {e.hook}() fires on {where} and {change}.")

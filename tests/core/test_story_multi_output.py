@@ -4,22 +4,9 @@ one sum ([4, 5] + [4, 5] + [1, 1] = [1, 1]), which was false."""
 
 from __future__ import annotations
 
-from gradviz.core.trace import trace_source
+from test_story_custom_function import TWO_OUTPUTS
 
-TWO_OUTPUTS = """import torch
-class SplitScale(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, k):
-        ctx.k = k
-        return x * k, x + k
-    @staticmethod
-    def backward(ctx, g1, g2):
-        return g1 * ctx.k + g2, None
-x = torch.tensor([1.0, 2.0], requires_grad=True)
-u, v = SplitScale.apply(x, 3.0)
-(u.sum() + (v * v).sum()).backward()
-print(x.grad)
-"""
+from gradviz.core.trace import trace_source
 
 ROOT = "∂(sum(u) + sum(v × v))"
 

@@ -6,27 +6,13 @@ changes (the narration's height) unless the learner has moved the view."""
 from __future__ import annotations
 
 import pytest
+from test_story_custom_function import SQUARE
 from web_support import EXAMPLES, WEBENGINE_ERROR, player_of
 
 from gradviz.core.html_export import export_html
 
 pytestmark = pytest.mark.skipif(bool(WEBENGINE_ERROR), reason=WEBENGINE_ERROR or "-")
 
-CUSTOM_FUNCTION = """import torch
-class Square(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return 2 * x * g
-x = torch.tensor([1.5, -2.0], requires_grad=True)
-y = Square.apply(x).sum()
-y.backward()
-print(x.grad)
-"""
 
 BOXES_IN_VIEW = """(() => {
   const c = document.getElementById('canvas').getBoundingClientRect();
@@ -49,7 +35,7 @@ def _open(qtbot, tmp_path, source: str, name: str):
 
 
 def test_a_finished_backward_opens_on_its_leaves(qtbot, tmp_path) -> None:
-    browser = _open(qtbot, tmp_path, CUSTOM_FUNCTION, "square.py")
+    browser = _open(qtbot, tmp_path, SQUARE, "square.py")
     try:
         view = browser.json("gradviz.view()")
         assert view["k"] >= 0.85  # readable: the graph does not fit whole at this size

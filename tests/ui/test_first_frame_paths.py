@@ -55,12 +55,17 @@ def _modes(view: GraphCanvas) -> set:
     return {item.cacheMode() for item in items}
 
 
-def test_a_new_graph_is_drawn_directly_then_cached_once_painted(qtbot, qapp) -> None:
-    view = GraphCanvas()
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
+@pytest.fixture
+def view(qtbot, qapp) -> GraphCanvas:
+    canvas = GraphCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(900, 600)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    return canvas
+
+
+def test_a_new_graph_is_drawn_directly_then_cached_once_painted(qtbot, view) -> None:
     view.show_scene(make_scene(3), animate=False)
     assert _modes(view) == {QGraphicsItem.CacheMode.NoCache}
     view.viewport().repaint()
@@ -75,14 +80,9 @@ def test_a_new_graph_is_drawn_directly_then_cached_once_painted(qtbot, qapp) -> 
     assert _modes(view) == {QGraphicsItem.CacheMode.DeviceCoordinateCache}
 
 
-def test_a_new_graph_painted_now_is_painted_once(qtbot, qapp) -> None:
+def test_a_new_graph_painted_now_is_painted_once(qtbot, view) -> None:
     from PySide6.QtCore import QEvent, QObject
 
-    view = GraphCanvas()
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
     qtbot.wait(50)
 
     class Count(QObject):
