@@ -57,9 +57,15 @@ def _traced(code, record) -> tuple[list, dict]:
     return recorder.events, namespace
 
 
-def _opened(player):
-    """The player with its first layout and opening scene made, as the window opens it."""
-    player.scene(player.story.default_step)
+def _opened(story):
+    """A player with its first layout and opening scene made, as the window opens it.
+    Layer orders remembered from an earlier repeat are forgotten: each is a first layout."""
+    from gradviz.core.layout import forget_orders
+    from gradviz.core.player import Player
+
+    forget_orders()
+    player = Player(story)
+    player.scene(story.default_step)
     return player
 
 
@@ -67,7 +73,6 @@ def measure(repeat: int = 3) -> dict[int, dict[str, float]]:
     import engine
     from engine.autograd import record
     from gradviz.core.html_export import export_html
-    from gradviz.core.player import Player
     from gradviz.core.story_builder import build_story
 
     rows = {}
@@ -81,7 +86,7 @@ def measure(repeat: int = 3) -> dict[int, dict[str, float]]:
                 lambda e=events, s=source, n=namespace: build_story(e, s, "<chain>", n, None),
                 repeat,
             )
-        layout_ms, player = _best(lambda s=story: _opened(Player(s)), repeat)
+        layout_ms, player = _best(lambda s=story: _opened(s), repeat)
         html_ms, page = _best(lambda p=player, s=source: export_html(p, "chain", s), repeat)
         rows[ops] = {
             "plain": plain_ms,

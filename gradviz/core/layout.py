@@ -314,6 +314,12 @@ def _remembered_orders(lg: _LayeredGraph, edges, hints: dict) -> list[list[list[
     return orders
 
 
+def forget_orders() -> None:
+    """Drop the remembered layer orders: a benchmark's repeats lay a graph out anew."""
+    with _ORDERS_LOCK:
+        _ORDERS.clear()
+
+
 def _place_fan_sources(lg: _LayeredGraph, edges, main, cross, hints: dict) -> None:
     """Move each leaf that feeds many nodes to the side of its layer where its edges,
     drawn straight, cross the fewest other edges.
@@ -483,17 +489,26 @@ def _fold_bands(layers: list[tuple[float, float]], length: float, breadth: float
         return []
     # Cut between layers, as close as possible to equal shares of the length.
     start = layers[0][0]
+    gaps = [(a_end + b_start) / 2 for (_, a_end), (b_start, _) in zip(layers, layers[1:])]
+    ascending = all(a <= b for a, b in zip(gaps, gaps[1:]))  # unless a box outgrows its gap
     cuts = []
     for j in range(1, best):
         goal = start + length * j / best
-        gaps = [
-            ((a_end + b_start) / 2, i)
-            for i, ((_, a_end), (b_start, _)) in enumerate(zip(layers, layers[1:]))
-        ]
-        cut = min(gaps, key=lambda g: abs(g[0] - goal))[0]
+        cut = _nearest(gaps, goal) if ascending else min(gaps, key=lambda g: abs(g - goal))
         if not cuts or cut > cuts[-1]:
             cuts.append(cut)
     return cuts
+
+
+def _nearest(ascending: list[float], goal: float) -> float:
+    """The value nearest to goal (the first of a tie), by bisection."""
+    i = bisect.bisect_left(ascending, goal)
+    if i == 0:
+        return ascending[0]
+    if i == len(ascending):
+        return ascending[-1]
+    before, after = ascending[i - 1], ascending[i]
+    return before if abs(before - goal) <= abs(after - goal) else after
 
 
 def _fold(centres, points, box, across_is_y):
@@ -528,10 +543,11 @@ def _fold(centres, points, box, across_is_y):
     if not cuts:
         return centres, points
     bounds = [lo, *cuts, hi]
-    starts = [lo]
-    for cut in cuts:  # each band starts at its first layer's near side
-        starts.append(min(s for s, _ in layers if s >= cut))
-    ends = [max(e for _, e in layers if e <= cut) for cut in cuts] + [hi]
+    # Each band starts at its first layer's near side and ends at its last one's far side.
+    near = sorted(s for s, _ in layers)
+    far = sorted(e for _, e in layers)
+    starts = [lo] + [near[bisect.bisect_left(near, cut)] for cut in cuts]
+    ends = [far[bisect.bisect_right(far, cut) - 1] for cut in cuts] + [hi]
     width = max(e - s for s, e in zip(starts, ends))
     step = breadth + BAND_GAP
 
@@ -1357,8 +1373,9 @@ def assign_cross(lg: _LayeredGraph, crossings=None) -> list[float]:
     """
     conflicts = _inner_conflicts(lg)
     through = _longest_paths_through(lg)
+    partners = _Partners(lg, through)
     runs = [
-        _align_and_compact(lg, conflicts, through, downward, leftward)
+        _align_and_compact(lg, conflicts, through, partners, downward, leftward)
         for downward in (True, False)
         for leftward in (True, False)
     ]
@@ -1408,7 +1425,9 @@ def _inner_conflicts(lg: _LayeredGraph) -> set[tuple[int, int]]:
     return marked
 
 
-def _align_and_compact(lg: _LayeredGraph, conflicts, through, downward: bool, leftward: bool):
+def _align_and_compact(
+    lg: _LayeredGraph, conflicts, through, partners, downward: bool, leftward: bool
+):
     """One Brandes-Koepf run: vertical alignment to medians, then left compaction.
 
     Unlike the original, a node tries first the median neighbour on the longer path
@@ -1421,23 +1440,31 @@ def _align_and_compact(lg: _LayeredGraph, conflicts, through, downward: bool, le
         for i, v in enumerate(layer):
             idx[v] = i
     sequence = layers if downward else layers[::-1]
-    before, after = (lg.up, lg.down) if downward else (lg.down, lg.up)
+    # Neighbours in the layer before, in layer order; and for each of those, the longest
+    # path through any of its neighbours in this layer (its rival's).
+    before, rival_through = (
+        (partners.up, partners.top_down) if downward else (partners.down, partners.top_up)
+    )
     root = list(range(lg.count))
     align = list(range(lg.count))
     for layer in sequence[1:]:
         last = -1
         for v in layer:
-            nbs = sorted(_partners(lg, v, before), key=idx.__getitem__)
+            nbs = before[v]
             d = len(nbs)
             if not d:
                 continue
-            medians = [nbs[(d - 1) // 2]] if d % 2 else [nbs[d // 2 - 1], nbs[d // 2]]
-            medians.sort(key=lambda u: -through[u])
+            if not leftward:
+                nbs = nbs[::-1]
+            if d % 2:
+                medians = (nbs[(d - 1) // 2],)
+            else:
+                a, b = nbs[d // 2 - 1], nbs[d // 2]
+                medians = (b, a) if through[b] > through[a] else (a, b)
             for u in medians:
                 if align[v] != v or (u, v) in conflicts or last >= idx[u]:
                     continue
-                rival = max(_partners(lg, u, after), key=lambda w: (through[w], w == v))
-                if rival != v and through[rival] > through[v]:
+                if rival_through[u] > through[v]:
                     continue  # u belongs to a longer path
                 align[u] = v
                 root[v] = root[u]
@@ -1445,6 +1472,20 @@ def _align_and_compact(lg: _LayeredGraph, conflicts, through, downward: bool, le
                 last = idx[u]
     x = _compact(lg, layers, root)
     return x if leftward else [-c for c in x]
+
+
+class _Partners:
+    """Each node's alignment partners (see _partners) above and below it, in layer
+    order, and the longest path through any of them: the same for all four runs."""
+
+    def __init__(self, lg: _LayeredGraph, through: list[int]) -> None:
+        pos = lg.pos
+        self.up = [sorted(_partners(lg, v, lg.up), key=pos.__getitem__) for v in range(lg.count)]
+        self.down = [
+            sorted(_partners(lg, v, lg.down), key=pos.__getitem__) for v in range(lg.count)
+        ]
+        self.top_up = [max((through[u] for u in nbs), default=-1) for nbs in self.up]
+        self.top_down = [max((through[w] for w in nbs), default=-1) for nbs in self.down]
 
 
 def _partners(lg: _LayeredGraph, v: int, neighbours) -> list[int]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from . import scene_types as st
+from .gc_pause import gc_paused
 from .layout import Layout, layout_graph
 from .module_view import ROLE_MODULE, ModuleView, collapse
 from .shared_refs import COPY_MARK, original_of, split_shared
@@ -47,18 +48,22 @@ def _shared_titles(ep: Episode, shared) -> dict[str, str]:
     return out
 
 
+_TEXT_ROWS = (("value", 0), ("grad", 7), ("note", 0))  # a grad row starts "grad = "
+
+
 def _box_size(node, texts: dict, title: str | None = None) -> tuple[float, float]:
     title = node.title if title is None else title
-    widths = [len(title) * CHAR_W["title"], len(node.subtitle) * CHAR_W["body"]]
+    widest = max(len(title) * CHAR_W["title"], len(node.subtitle) * CHAR_W["body"])
     lines = 2
-    for field in ("value", "grad", "note"):
-        longest = max((len(t) for t in texts.get(field, ())), default=0)
+    for field, label in _TEXT_ROWS:
+        shown = texts.get(field)
+        longest = max(map(len, shown)) if shown else 0
         if longest:
-            widths.append((longest + (7 if field == "grad" else 0)) * CHAR_W["mono"])
+            widest = max(widest, (longest + label) * CHAR_W["mono"])
             lines += 1
     if node.role == "leaf" and not texts.get("grad"):
         lines += 1
-    w = min(MAX_W, max(MIN_W, max(widths) + 2 * PAD_X))
+    w = min(MAX_W, max(MIN_W, widest + 2 * PAD_X))
     return (round(w), round(lines * LINE_H + 2 * PAD_Y))
 
 
@@ -198,40 +203,42 @@ class Player:
 
     def layout(self, index: int) -> Layout:
         if index not in self._layouts:
-            twin = self._first_twin(index)
-            if twin is not None:  # same graph as an earlier iteration: the same places
-                self._layouts[index] = self._mapped(twin, index)
-                return self._layouts[index]
-            ep = self.story.episodes[index]
-            anchors = {}
-            if index > 0:
-                prev = self.layout(index - 1)
-                anchors = {
-                    n.id: prev.positions[n.id]
-                    for n in ep.nodes
-                    if n.id in prev.positions and n.role in ("leaf", "accumulate")
-                }
-            graph = nx.DiGraph()
-            graph.add_nodes_from(n.id for n in ep.nodes)
-            graph.add_edges_from((e.source, e.target) for e in ep.edges)
-            roles = {n.id: n.role for n in ep.nodes}
-            split = split_shared(graph, lambda v: roles[v] in SHAREABLE)
-            texts = self._texts(ep)
-            titles = _shared_titles(ep, split.copies)
-            sizes = {n.id: _box_size(n, texts.get(n.id, {}), titles.get(n.id)) for n in ep.nodes}
-            sizes.update({ref: sizes[node] for ref, node in split.ref_of.items()})
-            # Boxes are laid out a little longer along the flow: wider gaps between layers.
-            dx, dy = (TOKEN_ROOM, 0.0) if self.direction == "LR" else (0.0, TOKEN_ROOM)
-            padded = {k: (w + dx, h + dy) for k, (w, h) in sizes.items()}
-            lay = layout_graph(split.graph, self.direction, padded, anchors or None)
-            for used in (graph, split.graph):
-                # networkx caches views that point back at their graph: a cycle that would
-                # keep every node's attributes until a full pass of the cyclic collector.
-                used.__dict__.clear()
-            self._layouts[index] = Layout(
-                lay.positions, sizes, lay.edge_points, lay.width, lay.height
-            )
+            with gc_paused():
+                self._lay_out(index)
         return self._layouts[index]
+
+    def _lay_out(self, index: int) -> None:
+        twin = self._first_twin(index)
+        if twin is not None:  # same graph as an earlier iteration: the same places
+            self._layouts[index] = self._mapped(twin, index)
+            return
+        ep = self.story.episodes[index]
+        anchors = {}
+        if index > 0:
+            prev = self.layout(index - 1)
+            anchors = {
+                n.id: prev.positions[n.id]
+                for n in ep.nodes
+                if n.id in prev.positions and n.role in ("leaf", "accumulate")
+            }
+        graph = nx.DiGraph()
+        graph.add_nodes_from(n.id for n in ep.nodes)
+        graph.add_edges_from((e.source, e.target) for e in ep.edges)
+        roles = {n.id: n.role for n in ep.nodes}
+        split = split_shared(graph, lambda v: roles[v] in SHAREABLE)
+        texts = self._texts(ep)
+        titles = _shared_titles(ep, split.copies)
+        sizes = {n.id: _box_size(n, texts.get(n.id, {}), titles.get(n.id)) for n in ep.nodes}
+        sizes.update({ref: sizes[node] for ref, node in split.ref_of.items()})
+        # Boxes are laid out a little longer along the flow: wider gaps between layers.
+        dx, dy = (TOKEN_ROOM, 0.0) if self.direction == "LR" else (0.0, TOKEN_ROOM)
+        padded = {k: (w + dx, h + dy) for k, (w, h) in sizes.items()}
+        lay = layout_graph(split.graph, self.direction, padded, anchors or None)
+        for used in (graph, split.graph):
+            # networkx caches views that point back at their graph: a cycle that would
+            # keep every node's attributes until a full pass of the cyclic collector.
+            used.__dict__.clear()
+        self._layouts[index] = Layout(lay.positions, sizes, lay.edge_points, lay.width, lay.height)
 
     def _first_twin(self, index: int) -> int | None:
         if not self.story.episodes[index].nodes:
@@ -294,7 +301,8 @@ class Player:
         if scene is None:
             if len(self._scenes) >= SCENES_KEPT:
                 del self._scenes[next(iter(self._scenes))]  # the oldest
-            scene = self._scenes[k] = self._build_scene(k)
+            with gc_paused():
+                scene = self._scenes[k] = self._build_scene(k)
         return scene
 
     def _build_scene(self, k: int) -> st.Scene:
