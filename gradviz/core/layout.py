@@ -135,6 +135,57 @@ def layout_graph(
     return _make_layout(nodes, centres, box, points)
 
 
+def zoom_bound(graph: nx.DiGraph, direction: str, sizes: dict | None, view: tuple) -> float:
+    """An upper bound on the zoom that fits layout_graph(graph, direction, sizes) in a
+    view of (width, height), for a fraction of a layout's cost.
+
+    The layers and their places along the flow are exact (ranks and the widest box of
+    each layer); across, a layer is at least its real boxes side by side. A drawing that
+    may fold is not bounded (inf). The window skips laying a story out in a direction
+    that cannot win."""
+    across_is_y = _check_direction(direction)
+    nodes = _stable_nodes(graph)
+    if not nodes:
+        return float("inf")
+    index = {node: i for i, node in enumerate(nodes)}
+    box = [_box_size(sizes, node) for node in nodes]
+    along = [w if across_is_y else h for w, h in box]
+    across = [h if across_is_y else w for w, h in box]
+    edges = sorted({(index[u], index[v]) for u, v in graph.edges() if u != v})
+    extents: dict[float, tuple[float, float]] = {}  # layer centre -> its extent, as _fold
+    breadth = -COMPONENT_GAP
+    dag_edges = _break_cycles(len(nodes), edges)
+    groups = _components(len(nodes), dag_edges)
+    local = {v: i for members in groups for i, v in enumerate(members)}
+    group_of = {v: g for g, members in enumerate(groups) for v in members}
+    own: list[list[tuple[int, int]]] = [[] for _ in groups]
+    for u, v in dag_edges:
+        own[group_of[u]].append((local[u], local[v]))
+    for members, group_edges in zip(groups, own):
+        rank = rank_layers(len(members), group_edges)
+        depth = max(rank) + 1
+        longest = [0.0] * depth
+        row = [0.0] * depth
+        count = [0] * depth
+        for v, r in zip(members, rank):
+            longest[r] = max(longest[r], along[v])
+            row[r] += across[v]
+            count[r] += 1
+        gap = min(NODE_GAP, VIRTUAL_GAP)
+        breadth += max(w + (k - 1) * gap for w, k in zip(row, count)) + COMPONENT_GAP
+        centre = 0.0
+        for r in range(depth):
+            centre += (longest[r - 1] / 2 + LAYER_GAP if r else 0.0) + longest[r] / 2
+            m = round(centre, 3)
+            s, e = extents.get(m, (m, m))
+            extents[m] = (min(s, m - longest[r] / 2), max(e, m + longest[r] / 2))
+    length = max(e for _, e in extents.values()) - min(s for s, _ in extents.values())
+    if len(extents) >= FOLD_MIN_LAYERS and length > FOLD_RATIO * breadth:
+        return float("inf")  # it may fold, into bands whose breadth nothing here bounds
+    view_along, view_across = view if across_is_y else view[::-1]
+    return min(view_along / max(length, 1.0), view_across / max(breadth, 1.0))
+
+
 # --------------------------------------------------------------------------- input
 
 

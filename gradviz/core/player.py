@@ -11,7 +11,7 @@ import networkx as nx
 
 from . import scene_types as st
 from .gc_pause import gc_paused
-from .layout import Layout, layout_graph
+from .layout import Layout, layout_graph, zoom_bound
 from .module_view import ROLE_MODULE, ModuleView, collapse
 from .shared_refs import COPY_MARK, original_of, split_shared
 from .story import Episode, Story
@@ -221,24 +221,43 @@ class Player:
                 for n in ep.nodes
                 if n.id in prev.positions and n.role in ("leaf", "accumulate")
             }
+        graph, sizes, padded = self._drawing(ep)
+        lay = layout_graph(graph, self.direction, padded, anchors or None)
+        graph.__dict__.clear()  # see _drawing
+        self._layouts[index] = Layout(lay.positions, sizes, lay.edge_points, lay.width, lay.height)
+
+    def zoom_bound(self, index: int, view: tuple[float, float]) -> float:
+        """At most the zoom at which episode `index`'s layout fits a (width, height)
+        view, without laying it out (see layout.zoom_bound)."""
+        if index in self._layouts or self._first_twin(index) is not None:
+            lay = self.layout(index)
+            return min(view[0] / max(lay.width, 1.0), view[1] / max(lay.height, 1.0))
+        with gc_paused():
+            graph, _, padded = self._drawing(self.story.episodes[index])
+            bound = zoom_bound(graph, self.direction, padded, view)
+            graph.__dict__.clear()
+        return bound
+
+    def _drawing(self, ep: Episode) -> tuple[nx.DiGraph, dict, dict]:
+        """The graph drawn for an episode (shared leaves split into copies), its box
+        sizes, and those sizes as laid out: a little longer along the flow, for wider
+        gaps between layers. Clear the graph's __dict__ after use: networkx caches views
+        that point back at their graph, a cycle that would keep every node's attributes
+        until a full pass of the cyclic collector."""
         graph = nx.DiGraph()
         graph.add_nodes_from(n.id for n in ep.nodes)
         graph.add_edges_from((e.source, e.target) for e in ep.edges)
         roles = {n.id: n.role for n in ep.nodes}
         split = split_shared(graph, lambda v: roles[v] in SHAREABLE)
+        if split.graph is not graph:
+            graph.__dict__.clear()
         texts = self._texts(ep)
         titles = _shared_titles(ep, split.copies)
         sizes = {n.id: _box_size(n, texts.get(n.id, {}), titles.get(n.id)) for n in ep.nodes}
         sizes.update({ref: sizes[node] for ref, node in split.ref_of.items()})
-        # Boxes are laid out a little longer along the flow: wider gaps between layers.
         dx, dy = (TOKEN_ROOM, 0.0) if self.direction == "LR" else (0.0, TOKEN_ROOM)
         padded = {k: (w + dx, h + dy) for k, (w, h) in sizes.items()}
-        lay = layout_graph(split.graph, self.direction, padded, anchors or None)
-        for used in (graph, split.graph):
-            # networkx caches views that point back at their graph: a cycle that would
-            # keep every node's attributes until a full pass of the cyclic collector.
-            used.__dict__.clear()
-        self._layouts[index] = Layout(lay.positions, sizes, lay.edge_points, lay.width, lay.height)
+        return split.graph, sizes, padded
 
     def _first_twin(self, index: int) -> int | None:
         if not self.story.episodes[index].nodes:

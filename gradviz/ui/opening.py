@@ -54,6 +54,8 @@ def _choose(story, view: ViewInputs):
     best, best_zoom, best_player = "LR", 0.0, None
     for direction in ("LR", "TB"):
         player = Player(story, direction=direction)
+        if best_player is not None and player.zoom_bound(index, (vw, vh)) <= best_zoom * 1.05:
+            continue  # TB cannot win: not laid out (the first frame waits for this)
         lay = player.layout(index)
         zoom = min(vw / max(lay.width, 1.0), vh / max(lay.height, 1.0))
         if zoom > best_zoom * 1.05:  # LR unless TB is clearly better
