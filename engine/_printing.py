@@ -247,10 +247,55 @@ def _format_block(
     return "[" + separator.join(parts) + "]"
 
 
+def _small_float_body(values: list, indent: int, opts: _PrintOptions) -> str:
+    """A float vector (or scalar, `values` one float) of up to SMALL_PRINT elements,
+    printed whole: the rules of _choose_format and _format_vector in one pass, each
+    element formatted once (an export prints thousands of these)."""
+    vector = type(values) is list
+    if not vector:
+        values = [values]
+    isfinite = math.isfinite
+    informative = [v for v in values if v != 0 and isfinite(v)]
+    every = len(informative) == len(values)  # then every cell counts toward the width
+    if not informative:
+        kind = "int"
+    else:
+        magnitudes = list(map(abs, informative))
+        lo, hi = min(magnitudes), max(magnitudes)
+        if opts.sci_mode is None:
+            sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        else:
+            sci = opts.sci_mode
+        # (v == ceil(v) for a finite v is v.is_integer())
+        kind = "sci" if sci else "int" if all(map(float.is_integer, informative)) else "fixed"
+    if kind == "int":
+        cells = [format(v, ".0f") + "." if isfinite(v) else format(v, ".0f") for v in values]
+    else:
+        spec = f".{opts.precision}{'e' if kind == 'sci' else 'f'}"
+        cells = [format(v, spec) for v in values]
+    if not informative:
+        width = 1
+    elif every:
+        width = max(map(len, cells))
+    else:  # nan, inf and zeros do not count toward the width
+        width = max(len(c) for c, v in zip(cells, values) if v != 0 and isfinite(v))
+    if min(map(len, cells)) < width:
+        cells = [c.rjust(width) for c in cells]
+    if not vector:
+        return cells[0]
+    per_line = max(1, math.floor((opts.linewidth - indent) / (width + 2)))
+    if len(cells) <= per_line:
+        return "[" + ", ".join(cells) + "]"
+    lines = [", ".join(cells[i : i + per_line]) for i in range(0, len(cells), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
 def _format_body(data: np.ndarray, indent: int, opts: _PrintOptions) -> str:
     if data.size == 0:
         return "[]"
     summarize = data.size > opts.threshold
+    if data.ndim <= 1 and not summarize and data.size <= SMALL_PRINT and data.dtype.kind == "f":
+        return _small_float_body(data.tolist(), indent, opts)
     shown = _edge_values(data, opts.edgeitems) if summarize else data.reshape(-1)
     fmt = _choose_format(shown, opts.precision, opts.sci_mode)
     return _format_block(data, fmt, indent, summarize, opts)
@@ -259,17 +304,16 @@ def _format_body(data: np.ndarray, indent: int, opts: _PrintOptions) -> str:
 def _suffixes(
     data: np.ndarray, dtype: str, requires_grad: bool, grad_fn: str | None, opts: _PrintOptions
 ) -> list[str]:
-    shape = "size=" + str(tuple(int(n) for n in data.shape))
     out = []
     if data.size == 0:
         # Nothing to infer the dtype or the shape from, so torch spells them out.
         if data.ndim != 1:
-            out.append(shape)
+            out.append(_size(data))
         if dtype != _DEFAULT_DTYPE:
             out.append(f"dtype=torch.{dtype}")
     else:
         if opts.edgeitems == 0:
-            out.append(shape)
+            out.append(_size(data))
         if dtype not in _IMPLICIT_DTYPES:
             out.append(f"dtype=torch.{dtype}")
     if grad_fn is not None:
@@ -277,6 +321,10 @@ def _suffixes(
     elif requires_grad:
         out.append("requires_grad=True")
     return out
+
+
+def _size(data: np.ndarray) -> str:
+    return "size=" + str(tuple(int(n) for n in data.shape))
 
 
 def _append_suffixes(text: str, suffixes: list[str], indent: int, linewidth: int) -> str:

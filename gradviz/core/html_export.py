@@ -38,11 +38,13 @@ The inspector rows the page shows are the rows of ``Player.details``.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import html
 import json
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -99,6 +101,21 @@ def _delta(prev: list[tuple] | None, rows: list[tuple]) -> tuple[str, list[list]
     ):
         return "d", [[i, *r[1:]] for i, (p, r) in enumerate(zip(prev, rows)) if p != r]
     return "", [list(r) for r in rows]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cycle collector off while the payload is built: it is hundreds of thousands of
+    small lists and tuples, none of them in a cycle, and the collections they would set
+    off walk every live object (the story, the recording): a third of a long export.
+    Freed before collection is back on, they leave nothing for it to walk."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def default_step(player: Player) -> int:
@@ -164,7 +181,12 @@ class _Payload:
     from `Player.scene`; later steps fold the episode's updates one step at a time and
     redo only the rows a step touches (its updates, focus, edges and token, and the ones
     the step before touched), with the same rules as `Player.scene`. So an export costs
-    the size of the story, not steps x boxes scene builds."""
+    the size of the story, not steps x boxes scene builds.
+
+    A box's texts (value, gradient, note, printouts) are interned once per change of its
+    state, not once per row: a chain of 1,000 ops redoes 9,000 rows but only 3,000 of
+    them saw an update. Strings are still interned in the order the rows first name them,
+    so the page is the same byte for byte."""
 
     def __init__(self, story) -> None:
         self.story = story
@@ -175,35 +197,57 @@ class _Payload:
         self.printed: dict[int, int] = {}  # id(raw tensor data) -> index of its printout
         self.box_index: dict[tuple, int] = {}  # a box's static facts -> its entry in `boxes`
         self.edge_index: dict[tuple, int] = {}
+        # node id -> its texts' indices (value, grad, note, value printout, grad printout)
+        # and whether it is freed; dropped when an update changes the node's state
+        self.texts: dict[str, tuple] = {}
+        self._find = self.strings._index.get  # a string's index, or None
+        self._nums: dict[float, float | int] = {}
 
     def text(self, value: str | None) -> int:
-        return -1 if value is None else self.strings.add(str(value))
+        """The index of a string in `strings` (added if new); -1 for None."""
+        if value is None:
+            return -1
+        if type(value) is not str:
+            value = str(value)
+        index = self._find(value)
+        if index is None:  # _Interner.add, inlined: most strings are new once
+            strings = self.strings
+            index = strings._index[value] = len(strings.items)
+            strings.items.append(value)
+        return index
 
     def printout(self, state: dict, field: str) -> int:
-        if field not in state:
+        raw = state.get(field, _ABSENT)
+        if raw is _ABSENT:
             return -1
-        raw = state[field]
         key = id(raw)
-        if key not in self.printed:
-            self.printed[key] = self.text(full_text(raw))
-        return self.printed[key]
+        index = self.printed.get(key)
+        if index is None:
+            index = self.printed[key] = self.text(full_text(raw))
+        return index
+
+    def num(self, value: float) -> float | int:
+        """_num, remembered: a layout repeats its sizes and columns."""
+        found = self._nums.get(value)
+        if found is None:
+            found = self._nums[value] = _num(value)
+        return found
 
     def box_static(self, b, node) -> int:
-        key = (b.id, b.role, b.title, b.subtitle, b.x, b.y, b.width, b.height, b.line)
-        key += (getattr(b, "ref_of", None), bool(getattr(b, "muted", False)))
+        ref = getattr(b, "ref_of", None)
+        muted = bool(getattr(b, "muted", False))
+        key = (b.id, b.role, b.title, b.subtitle, b.x, b.y, b.width, b.height, b.line, ref, muted)
         index = self.box_index.get(key)
         if index is None:
             detail = getattr(node, "detail", None) or {}
+            text = self.text
             flat = tuple(
-                self.text(s)
-                for name, val in detail.items()
-                if name != "appears"
-                for s in (name, val)
+                text(s) for name, val in detail.items() if name != "appears" for s in (name, val)
             )
             details = self.detail_sets.add(flat, list(flat)) if flat else -1
-            geometry = [_num(b.x), _num(b.y), _num(b.width), _num(b.height)]
-            item = [b.id, b.role, b.title, b.subtitle, *geometry, b.line, int(key[-1]), details]
-            ref = getattr(b, "ref_of", None)
+            num = self.num
+            geometry = [num(b.x), num(b.y), num(b.width), num(b.height)]
+            item = [b.id, b.role, b.title, b.subtitle, *geometry, b.line, int(muted), details]
             if ref is not None:  # one of the boxes of a shared node (shared_refs.py)
                 item.append(ref)
             index = self.box_index[key] = self.boxes.add(key, item)
@@ -213,50 +257,64 @@ class _Payload:
         key = (e.id, e.source, e.target, e.points, e.label)
         index = self.edge_index.get(key)
         if index is None:
-            points = [_num(c) for point in e.points for c in point]
+            num = self.num
+            points = [num(c) for point in e.points for c in point]
             item = [e.id, e.source, e.target, points, e.label, base]
             index = self.edge_index[key] = self.edges.add(key, item)
         return index
 
-    def box_row(self, static: int, node, k: int, step, now: dict, shared: bool = False) -> tuple:
-        # The rules of Player.scene for one box.
-        s = now.get(node.id, {})
-        appears = node.detail.get("appears")
+    def box_row(self, place: tuple, k: int, step, now: dict) -> tuple:
+        """The rules of Player.scene for one box; `place` is its entry in box_at."""
+        _, node, static, shared, appears = place
+        nid = node.id
+        s = now.get(nid, _NO_STATE)
         if appears is not None and appears > k:
             state = st.STATE_HIDDEN
-        elif node.id in step.focus:
+        elif nid in step.focus:
             state = st.STATE_ERROR if step.phase == "error" else st.STATE_ACTIVE
         else:
             state = s.get("state", st.STATE_IDLE)
-        badges = (st.BADGE_FREED,) if s.get("freed") else ()
-        if state == st.STATE_FREED:  # stories saved before the freed badge existed
-            state, badges = st.STATE_DONE, (st.BADGE_FREED,)
+        legacy = state == st.STATE_FREED  # stories saved before the freed badge existed
+        if legacy:
+            state = st.STATE_DONE
+        state_index = self._find(state)  # first: strings are numbered in the order named
+        if state_index is None:
+            state_index = self.text(state)
+        texts = self.texts.get(nid)
+        if texts is None:
+            text = self.text
+            grad = s.get("grad")
+            if grad is None and node.role == "leaf":
+                grad = "None"
+            texts = self.texts[nid] = (
+                text(s.get("value")),
+                text(grad),
+                text(s.get("note")),
+                self.printout(s, "value_full"),
+                self.printout(s, "grad_full"),
+                bool(s.get("freed")),
+            )
+        if not (legacy or texts[5] or shared):
+            return (static, state_index, *texts[:5], -1)
+        badges = (st.BADGE_FREED,) if legacy or texts[5] else ()
         if shared:
             badges = (*badges, st.BADGE_SHARED)
-        grad = s.get("grad")
-        if node.role == "leaf" and grad is None:
-            grad = "None"
-        text = self.text
-        return (
-            static,
-            text(state),
-            text(s.get("value")),
-            text(grad),
-            text(s.get("note")),
-            self.printout(s, "value_full"),
-            self.printout(s, "grad_full"),
-            text(",".join(badges) or None),
-        )
+        return (static, state_index, *texts[:5], self.text(",".join(badges)))
 
-    def edge_row(self, static: int, edge, step, now: dict) -> tuple:
-        # The rules of Player.scene for one edge.
-        if edge.kind in (st.EDGE_CUT, st.EDGE_SEED):
-            kind = edge.kind
-        else:
-            flowed = now.get(edge.id, {}).get("flow") == "grad"
+    def edge_row(self, place: tuple, step, now: dict) -> tuple:
+        """The rules of Player.scene for one edge; `place` is its entry in edge_at."""
+        _, edge, static = place
+        kind = edge.kind
+        if kind != st.EDGE_CUT and kind != st.EDGE_SEED:
+            flowed = now.get(edge.id, _NO_STATE).get("flow") == "grad"
             kind = st.EDGE_GRAD if flowed else st.EDGE_DATA
-        token = step.token.text if step.token and step.token.edge == edge.id else None
-        return (static, self.text(kind), int(edge.id in step.edges), self.text(token))
+        kind_index = self._find(kind)
+        if kind_index is None:
+            kind_index = self.text(kind)
+        token = step.token
+        if token and token.edge == edge.id:
+            return (static, kind_index, int(edge.id in step.edges), self.text(token.text))
+        return (static, kind_index, int(edge.id in step.edges), -1)
 
     def steps(self, player: Player) -> list[dict[str, Any]]:
         story = self.story
@@ -264,19 +322,22 @@ class _Payload:
         prev_boxes: list[tuple] | None = None
         prev_edges: list[tuple] | None = None
         episode, now = -1, {}
-        # node id -> [(position in the rows, node, static index, shared)]: a shared node
-        # has several boxes
+        # node id -> [(position in the rows, node, static index, shared, step it appears
+        # at)]: a shared node has several boxes
         box_at: dict[str, list] = {}
         edge_at: dict[str, tuple] = {}
         appearing: dict[int, list] = {}  # step -> node ids that stop being hidden there
         touched: set = set()  # ids the previous step was about
         box_rows: list[tuple] = []
         edge_rows: list[tuple] = []
+        texts = self.texts
+        box_row, edge_row, text = self.box_row, self.edge_row, self.text
         for k in range(player.step_count):
             step = story.steps[k]
             new_episode = step.episode != episode
             if new_episode:  # a new graph: everything from Player.scene
                 episode, now = step.episode, {}
+                texts.clear()
                 for target, field, value in step.updates:
                     now.setdefault(target, {})[field] = value
                 scene = player.scene(k)
@@ -288,37 +349,45 @@ class _Payload:
                 for i, b in enumerate(scene.boxes):
                     ref = getattr(b, "ref_of", None)
                     node = nodes[ref or b.id]
-                    static = self.box_static(b, node)
-                    box_at.setdefault(node.id, []).append((i, node, static, ref is not None))
-                    box_rows.append(self.box_row(static, node, k, step, now, ref is not None))
                     appears = node.detail.get("appears")
+                    place = (i, node, self.box_static(b, node), ref is not None, appears)
+                    box_at.setdefault(node.id, []).append(place)
+                    box_rows.append(box_row(place, k, step, now))
                     if appears is not None and appears > k:
                         appearing.setdefault(appears, []).append(node.id)
                 for i, e in enumerate(scene.edges):
-                    static = self.edge_static(e, base[e.id].kind)
-                    edge_at[e.id] = (i, base[e.id], static)
-                    edge_rows.append(self.edge_row(static, base[e.id], step, now))
+                    place = edge_at[e.id] = (i, base[e.id], self.edge_static(e, base[e.id].kind))
+                    edge_rows.append(edge_row(place, step, now))
             else:  # rows are changed in place: _delta copies what it keeps
                 for target, field, value in step.updates:
-                    now.setdefault(target, {})[field] = value
+                    state = now.get(target)
+                    if state is None:
+                        state = now[target] = {}
+                    state[field] = value
+                    texts.pop(target, None)
+                # Built as before: the order rows are redone in numbers new strings.
                 dirty = {u[0] for u in step.updates} | set(step.focus) | set(step.edges)
                 dirty |= touched | set(appearing.get(k, ()))
                 if step.token:
                     dirty.add(step.token.edge)
                 changed_boxes, changed_edges = [], []
                 for target in dirty:
-                    if target in box_at:
-                        for i, node, static, shared in box_at[target]:
-                            row = self.box_row(static, node, k, step, now, shared)
+                    at = box_at.get(target)
+                    if at is not None:
+                        for place in at:
+                            row = box_row(place, k, step, now)
+                            i = place[0]
                             if row != box_rows[i]:
                                 box_rows[i] = row
                                 changed_boxes.append(i)
-                    elif target in edge_at:
-                        i, edge, static = edge_at[target]
-                        row = self.edge_row(static, edge, step, now)
-                        if row != edge_rows[i]:
-                            edge_rows[i] = row
-                            changed_edges.append(i)
+                    else:
+                        place = edge_at.get(target)
+                        if place is not None:
+                            row = edge_row(place, step, now)
+                            i = place[0]
+                            if row != edge_rows[i]:
+                                edge_rows[i] = row
+                                changed_edges.append(i)
             touched = set(step.focus) | set(step.edges)
             if step.token:
                 touched.add(step.token.edge)
@@ -326,12 +395,12 @@ class _Payload:
             row: dict[str, Any] = {
                 "ep": step.episode,
                 "ph": step.phase if step.phase != "update" else "between",
-                "n": self.text(step.narration),
+                "n": text(step.narration),
                 "l": step.line,
             }
-            math = tuple(getattr(step, "math", ()) or ())
+            math = getattr(step, "math", None)
             if math:
-                row["m"] = [self.text(m) for m in math]
+                row["m"] = [text(m) for m in math]
                 row["f"] = list(step.focus)  # the inspector shows the math for these
             if new_episode:  # a graph like the last one's is sent as its changes too
                 prefix, rows = _delta(prev_boxes, box_rows)
@@ -339,11 +408,19 @@ class _Payload:
                 prefix, rows = _delta(prev_edges, edge_rows)
                 row[prefix + "E"] = rows
             else:  # within an episode the rows a step changed are known
-                row["dB"] = [[i, *box_rows[i][1:]] for i in sorted(changed_boxes)]
-                row["dE"] = [[i, *edge_rows[i][1:]] for i in sorted(changed_edges)]
+                if len(changed_boxes) > 1:
+                    changed_boxes.sort()
+                if len(changed_edges) > 1:
+                    changed_edges.sort()
+                row["dB"] = [[i, *box_rows[i][1:]] for i in changed_boxes]
+                row["dE"] = [[i, *edge_rows[i][1:]] for i in changed_edges]
             out.append(row)
             prev_boxes, prev_edges = box_rows, edge_rows
         return out
+
+
+_ABSENT = object()
+_NO_STATE: dict = {}  # a node or edge no update has named yet (never written to)
 
 
 def _error_dict(error) -> dict[str, Any]:
@@ -362,7 +439,9 @@ def json_for_script(data: Any) -> str:
     \\u003c etc. keeps the same value while making "</script>" or "<!--"
     impossible; U+2028/2029 are escaped for older JavaScript parsers.
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(
+        data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False
+    )  # no cycle check: the payload is a tree of our own lists and dicts
     for char, escaped in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
@@ -370,7 +449,8 @@ def json_for_script(data: Any) -> str:
         ("\u2028", "\\u2028"),
         ("\u2029", "\\u2029"),
     ):
-        text = text.replace(char, escaped)
+        if char in text:  # a search is cheaper than a copy
+            text = text.replace(char, escaped)
     return text
 
 
@@ -462,8 +542,11 @@ def page_html(data: dict[str, Any]) -> str:
 def export_html(player: Player, title: str, source: str | None = None, output: str = "") -> str:
     """One self-contained HTML document that plays the story offline; a loop's iterations
     of one shape are packed (page_pack.py)."""
-    data = story_data(player, title, source, output)
-    return page_html(page_pack.pack(data) or data)
+    with _gc_paused():
+        data = story_data(player, title, source, output)
+        page = page_html(page_pack.pack(data) or data)
+        del data  # freed while collection is off: nothing is left for it to walk
+    return page
 
 
 def write_html(
