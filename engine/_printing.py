@@ -328,6 +328,8 @@ def _size(data: np.ndarray) -> str:
 
 
 def _append_suffixes(text: str, suffixes: list[str], indent: int, linewidth: int) -> str:
+    if not suffixes:
+        return text + ")"
     # torch measures the last line as len - rfind("\n") + 1, i.e. two more than
     # its length when there is no newline; reproduce that to wrap identically.
     last_len = len(text) - text.rfind("\n") + 1
@@ -341,6 +343,24 @@ def _append_suffixes(text: str, suffixes: list[str], indent: int, linewidth: int
             last_len += len(suffix) + 2
     pieces.append(")")
     return "".join(pieces)
+
+
+def small_float_repr(values: list | float, dtype: str) -> str | None:
+    """tensor_repr of a float tensor of 0 or 1 dimensions given as its Python floats (one
+    float for 0-d, a list for 1-d) and no autograd state, without numpy; None where
+    tensor_repr's general path is needed (empty, summarised, more than SMALL_PRINT
+    elements, edgeitems 0, another dtype)."""
+    opts = _OPTS
+    if (dtype != "float32" and dtype != "float64") or opts.edgeitems == 0:
+        return None
+    size = len(values) if type(values) is list else 1
+    if size == 0 or size > SMALL_PRINT or size > opts.threshold:
+        return None
+    indent = len(_PREFIX)
+    body = _PREFIX + _small_float_body(values, indent, opts)
+    if dtype == "float32":  # an implicit dtype: no suffix
+        return body + ")"
+    return _append_suffixes(body, ["dtype=torch.float64"], indent, opts.linewidth)
 
 
 def tensor_repr(

@@ -53,7 +53,7 @@ from typing import Any
 from gradviz.core import page_pack, palette, series_view
 from gradviz.core import scene_types as st
 from gradviz.core.player import Player
-from gradviz.core.values import full_text
+from gradviz.core.printouts import tensor_text
 
 FORMAT = "gradviz-page/2"
 WEB_FILES = (
@@ -153,8 +153,8 @@ def story_data(
         "error": None if story.error is None else _error_dict(story.error),
         "strings": payload.strings.items,
         "details": payload.detail_sets.items,
-        "boxes": payload.boxes.items,
-        "edges": payload.edges.items,
+        "boxes": payload.boxes,
+        "edges": payload.edges,
         "episodes": [[e.title, e.first_step, e.last_step, e.backward_step] for e in story.episodes],
         "steps": steps,
         "series": page_series(story),
@@ -191,10 +191,11 @@ class _Payload:
     def __init__(self, story) -> None:
         self.story = story
         self.strings = _Interner()
-        self.boxes = _Interner()
-        self.edges = _Interner()
+        self.boxes: list[list] = []  # box_index numbers them
+        self.edges: list[list] = []  # edge_index numbers them
         self.detail_sets = _Interner()
         self.printed: dict[int, int] = {}  # id(raw tensor data) -> index of its printout
+        self.printed_values: dict[tuple, int] = {}  # (bytes, dtype, shape) -> the same
         self.box_index: dict[tuple, int] = {}  # a box's static facts -> its entry in `boxes`
         self.edge_index: dict[tuple, int] = {}
         # node id -> its texts' indices (value, grad, note, value printout, grad printout)
@@ -223,7 +224,14 @@ class _Payload:
         key = id(raw)
         index = self.printed.get(key)
         if index is None:
-            index = self.printed[key] = self.text(full_text(raw))
+            if type(raw) is dict and "b64" in raw:  # the same numbers recorded again
+                same = (raw["b64"], raw.get("dtype"), str(raw.get("shape")))
+                index = self.printed_values.get(same)
+                if index is None:
+                    index = self.printed_values[same] = self.text(tensor_text(raw))
+            else:
+                index = self.text(tensor_text(raw))
+            self.printed[key] = index
         return index
 
     def num(self, value: float) -> float | int:
@@ -236,31 +244,42 @@ class _Payload:
     def box_static(self, b, node) -> int:
         ref = getattr(b, "ref_of", None)
         muted = bool(getattr(b, "muted", False))
-        key = (b.id, b.role, b.title, b.subtitle, b.x, b.y, b.width, b.height, b.line, ref, muted)
+        x, y, w, h = b.x, b.y, b.width, b.height
+        key = (b.id, b.role, b.title, b.subtitle, x, y, w, h, b.line, ref, muted)
         index = self.box_index.get(key)
         if index is None:
             detail = getattr(node, "detail", None) or {}
-            text = self.text
-            flat = tuple(
-                text(s) for name, val in detail.items() if name != "appears" for s in (name, val)
-            )
+            text, find = self.text, self._find
+            flat = []
+            for name, val in detail.items():
+                if name != "appears":
+                    at = find(name)
+                    flat.append(text(name) if at is None else at)
+                    flat.append(text(val))
+            flat = tuple(flat)
             details = self.detail_sets.add(flat, list(flat)) if flat else -1
-            num = self.num
-            geometry = [num(b.x), num(b.y), num(b.width), num(b.height)]
+            nums = self._nums
+            geometry = [nums.get(v) for v in (x, y, w, h)]
+            if None in geometry:
+                geometry = [self.num(v) for v in (x, y, w, h)]
             item = [b.id, b.role, b.title, b.subtitle, *geometry, b.line, int(muted), details]
             if ref is not None:  # one of the boxes of a shared node (shared_refs.py)
                 item.append(ref)
-            index = self.box_index[key] = self.boxes.add(key, item)
+            index = self.box_index[key] = len(self.boxes)
+            self.boxes.append(item)
         return index
 
     def edge_static(self, e, base: str) -> int:
         key = (e.id, e.source, e.target, e.points, e.label)
         index = self.edge_index.get(key)
         if index is None:
-            num = self.num
-            points = [num(c) for point in e.points for c in point]
+            nums = self._nums
+            points = [nums.get(c) for point in e.points for c in point]
+            if None in points:
+                points = [self.num(c) for point in e.points for c in point]
             item = [e.id, e.source, e.target, points, e.label, base]
-            index = self.edge_index[key] = self.edges.add(key, item)
+            index = self.edge_index[key] = len(self.edges)
+            self.edges.append(item)
         return index
 
     def box_row(self, place: tuple, k: int, step, now: dict) -> tuple:
@@ -280,26 +299,29 @@ class _Payload:
         state_index = self._find(state)  # first: strings are numbered in the order named
         if state_index is None:
             state_index = self.text(state)
-        texts = self.texts.get(nid)
-        if texts is None:
+        known = self.texts.get(nid)
+        if known is None:
             text = self.text
             grad = s.get("grad")
             if grad is None and node.role == "leaf":
                 grad = "None"
-            texts = self.texts[nid] = (
+            texts = (
                 text(s.get("value")),
                 text(grad),
                 text(s.get("note")),
                 self.printout(s, "value_full"),
                 self.printout(s, "grad_full"),
-                bool(s.get("freed")),
             )
-        if not (legacy or texts[5] or shared):
-            return (static, state_index, *texts[:5], -1)
-        badges = (st.BADGE_FREED,) if legacy or texts[5] else ()
+            freed = bool(s.get("freed"))
+            self.texts[nid] = (texts, freed)
+        else:
+            texts, freed = known
+        if not (legacy or freed or shared):
+            return (static, state_index, *texts, -1)
+        badges = (st.BADGE_FREED,) if legacy or freed else ()
         if shared:
             badges = (*badges, st.BADGE_SHARED)
-        return (static, state_index, *texts[:5], self.text(",".join(badges)))
+        return (static, state_index, *texts, self.text(",".join(badges)))
 
     def edge_row(self, place: tuple, step, now: dict) -> tuple:
         """The rules of Player.scene for one edge; `place` is its entry in edge_at."""
@@ -332,6 +354,7 @@ class _Payload:
         edge_rows: list[tuple] = []
         texts = self.texts
         box_row, edge_row, text = self.box_row, self.edge_row, self.text
+        forget = texts.pop
         for k in range(player.step_count):
             step = story.steps[k]
             new_episode = step.episode != episode
@@ -359,17 +382,18 @@ class _Payload:
                     place = edge_at[e.id] = (i, base[e.id], self.edge_static(e, base[e.id].kind))
                     edge_rows.append(edge_row(place, step, now))
             else:  # rows are changed in place: _delta copies what it keeps
-                for target, field, value in step.updates:
+                updates, token = step.updates, step.token
+                for target, field, value in updates:
                     state = now.get(target)
                     if state is None:
                         state = now[target] = {}
                     state[field] = value
-                    texts.pop(target, None)
+                    forget(target, None)
                 # Built as before: the order rows are redone in numbers new strings.
-                dirty = {u[0] for u in step.updates} | set(step.focus) | set(step.edges)
+                dirty = {u[0] for u in updates} | set(step.focus) | set(step.edges)
                 dirty |= touched | set(appearing.get(k, ()))
-                if step.token:
-                    dirty.add(step.token.edge)
+                if token:
+                    dirty.add(token.edge)
                 changed_boxes, changed_edges = [], []
                 for target in dirty:
                     at = box_at.get(target)
@@ -412,8 +436,16 @@ class _Payload:
                     changed_boxes.sort()
                 if len(changed_edges) > 1:
                     changed_edges.sort()
-                row["dB"] = [[i, *box_rows[i][1:]] for i in changed_boxes]
-                row["dE"] = [[i, *edge_rows[i][1:]] for i in changed_edges]
+                row["dB"] = changed = []
+                for i in changed_boxes:  # the row with its position for its entry
+                    cells = list(box_rows[i])
+                    cells[0] = i
+                    changed.append(cells)
+                row["dE"] = changed = []
+                for i in changed_edges:
+                    cells = list(edge_rows[i])
+                    cells[0] = i
+                    changed.append(cells)
             out.append(row)
             prev_boxes, prev_edges = box_rows, edge_rows
         return out
