@@ -99,17 +99,38 @@ def _public_name(module: str) -> str:
     return ".".join(parts)
 
 
+# The engine's classes and their public names, found once per set of engine modules
+# loaded: a worker finds them while it warms up, not while a learner's run waits.
+_classes: list[tuple[type, str, str]] = []
+_classes_of: tuple = ()
+
+
+def _engine_classes() -> list[tuple[type, str, str]]:
+    """(class, its module, the module's public name) of every class the engine defines."""
+    global _classes, _classes_of
+    modules = tuple(
+        name
+        for name, module in list(sys.modules.items())
+        if module is not None and (name == TARGET or name.startswith(TARGET + "."))
+    )
+    if modules != _classes_of:
+        found = []
+        for name in modules:
+            for value in list(vars(sys.modules[name]).values()):
+                if isinstance(value, type) and value.__module__ == name:
+                    found.append((value, name, _public_name(name)))
+        _classes, _classes_of = found, modules
+    return _classes
+
+
 def _present_as_torch() -> list[tuple[type, str]]:
     """While the alias is on, the engine's classes print as torch's do
     (<class 'torch.nn.modules.container.Sequential'>); returns what to restore."""
     renamed = []
-    for name, module in list(sys.modules.items()):
-        if module is None or not (name == TARGET or name.startswith(TARGET + ".")):
-            continue
-        for value in list(vars(module).values()):
-            if isinstance(value, type) and value.__module__ == name:
-                renamed.append((value, name))
-                value.__module__ = _public_name(name)
+    for cls, name, public in _engine_classes():
+        if cls.__module__ == name:
+            renamed.append((cls, name))
+            cls.__module__ = public
     return renamed
 
 

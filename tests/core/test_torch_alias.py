@@ -105,3 +105,21 @@ def test_engine_classes_print_as_torch_classes_only_while_aliased():
         "<class 'torch.optim.sgd.SGD'>",
     ]
     assert engine.nn.Sequential.__module__ == "engine.nn.modules.container"
+
+
+def test_an_engine_module_loaded_later_is_presented_as_torch_too(monkeypatch):
+    """The engine's classes are found once per set of engine modules: one loaded after
+    an earlier run is found, its classes renamed while aliased and restored after."""
+    import types
+
+    with torch_is_engine():
+        pass  # the classes known so far, found
+    late = types.ModuleType("engine.nn.late_probe")
+    exec("class Probe:\n    pass\n", late.__dict__)
+    late.Probe.__module__ = "engine.nn.late_probe"
+    monkeypatch.setitem(sys.modules, "engine.nn.late_probe", late)
+    with torch_is_engine():
+        assert late.Probe.__module__ == "torch.nn.late_probe"
+        assert engine.nn.Linear.__module__ == "torch.nn.modules.linear"
+    assert late.Probe.__module__ == "engine.nn.late_probe"
+    assert engine.nn.Linear.__module__ == "engine.nn.modules.linear"
