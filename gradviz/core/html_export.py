@@ -282,61 +282,79 @@ class _Payload:
             self.edges.append(item)
         return index
 
-    def box_row(self, place: tuple, k: int, step, now: dict) -> tuple:
-        """The rules of Player.scene for one box; `place` is its entry in box_at."""
-        _, node, static, shared, appears = place
-        nid = node.id
-        s = now.get(nid, _NO_STATE)
-        if appears is not None and appears > k:
-            state = st.STATE_HIDDEN
-        elif nid in step.focus:
-            state = st.STATE_ERROR if step.phase == "error" else st.STATE_ACTIVE
-        else:
-            state = s.get("state", st.STATE_IDLE)
-        legacy = state == st.STATE_FREED  # stories saved before the freed badge existed
-        if legacy:
-            state = st.STATE_DONE
-        state_index = self._find(state)  # first: strings are numbered in the order named
-        if state_index is None:
-            state_index = self.text(state)
-        known = self.texts.get(nid)
-        if known is None:
-            text = self.text
-            grad = s.get("grad")
-            if grad is None and node.role == "leaf":
-                grad = "None"
-            texts = (
-                text(s.get("value")),
-                text(grad),
-                text(s.get("note")),
-                self.printout(s, "value_full"),
-                self.printout(s, "grad_full"),
-            )
-            freed = bool(s.get("freed"))
-            self.texts[nid] = (texts, freed)
-        else:
-            texts, freed = known
-        if not (legacy or freed or shared):
-            return (static, state_index, *texts, -1)
-        badges = (st.BADGE_FREED,) if legacy or freed else ()
-        if shared:
-            badges = (*badges, st.BADGE_SHARED)
-        return (static, state_index, *texts, self.text(",".join(badges)))
+    def row_makers(self):
+        """(box_row, edge_row): the rules of Player.scene for one box / edge, as closures
+        over the payload's tables (they run for every row a step redoes). A box's
+        `place` is its entry in box_at, an edge's its entry in edge_at."""
+        find, text, printout, texts = self._find, self.text, self.printout, self.texts
+        hidden, error, active, idle = (
+            st.STATE_HIDDEN,
+            st.STATE_ERROR,
+            st.STATE_ACTIVE,
+            st.STATE_IDLE,
+        )
+        freed_state, done, freed_badge, shared_badge = (
+            st.STATE_FREED,
+            st.STATE_DONE,
+            st.BADGE_FREED,
+            st.BADGE_SHARED,
+        )
+        cut, seed, grad_kind, data_kind = st.EDGE_CUT, st.EDGE_SEED, st.EDGE_GRAD, st.EDGE_DATA
 
-    def edge_row(self, place: tuple, step, now: dict) -> tuple:
-        """The rules of Player.scene for one edge; `place` is its entry in edge_at."""
-        _, edge, static = place
-        kind = edge.kind
-        if kind != st.EDGE_CUT and kind != st.EDGE_SEED:
-            flowed = now.get(edge.id, _NO_STATE).get("flow") == "grad"
-            kind = st.EDGE_GRAD if flowed else st.EDGE_DATA
-        kind_index = self._find(kind)
-        if kind_index is None:
-            kind_index = self.text(kind)
-        token = step.token
-        if token and token.edge == edge.id:
-            return (static, kind_index, int(edge.id in step.edges), self.text(token.text))
-        return (static, kind_index, int(edge.id in step.edges), -1)
+        def box_row(place: tuple, k: int, step, now: dict) -> tuple:
+            _, node, static, shared, appears = place
+            nid = node.id
+            s = now.get(nid, _NO_STATE)
+            if appears is not None and appears > k:
+                state = hidden
+            elif nid in step.focus:
+                state = error if step.phase == "error" else active
+            else:
+                state = s.get("state", idle)
+            legacy = state == freed_state  # stories saved before the freed badge existed
+            if legacy:
+                state = done
+            state_index = find(state)  # first: strings are numbered in the order named
+            if state_index is None:
+                state_index = text(state)
+            known = texts.get(nid)
+            if known is None:
+                grad = s.get("grad")
+                if grad is None and node.role == "leaf":
+                    grad = "None"
+                values = (
+                    text(s.get("value")),
+                    text(grad),
+                    text(s.get("note")),
+                    printout(s, "value_full"),
+                    printout(s, "grad_full"),
+                )
+                freed = bool(s.get("freed"))
+                texts[nid] = (values, freed)
+            else:
+                values, freed = known
+            if not (legacy or freed or shared):
+                return (static, state_index, *values, -1)
+            badges = (freed_badge,) if legacy or freed else ()
+            if shared:
+                badges = (*badges, shared_badge)
+            return (static, state_index, *values, text(",".join(badges)))
+
+        def edge_row(place: tuple, step, now: dict) -> tuple:
+            _, edge, static = place
+            kind = edge.kind
+            if kind != cut and kind != seed:
+                flowed = now.get(edge.id, _NO_STATE).get("flow") == "grad"
+                kind = grad_kind if flowed else data_kind
+            kind_index = find(kind)
+            if kind_index is None:
+                kind_index = text(kind)
+            token = step.token
+            if token and token.edge == edge.id:
+                return (static, kind_index, int(edge.id in step.edges), text(token.text))
+            return (static, kind_index, int(edge.id in step.edges), -1)
+
+        return box_row, edge_row
 
     def steps(self, player: Player) -> list[dict[str, Any]]:
         story = self.story
@@ -353,7 +371,8 @@ class _Payload:
         box_rows: list[tuple] = []
         edge_rows: list[tuple] = []
         texts = self.texts
-        box_row, edge_row, text = self.box_row, self.edge_row, self.text
+        box_row, edge_row = self.row_makers()
+        text = self.text
         forget = texts.pop
         for k in range(player.step_count):
             step = story.steps[k]
