@@ -38,13 +38,11 @@ The inspector rows the page shows are the rows of ``Player.details``.
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import html
 import json
 import re
-from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Hashable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -52,6 +50,7 @@ from typing import Any
 
 from gradviz.core import page_pack, palette, series_view
 from gradviz.core import scene_types as st
+from gradviz.core.gc_pause import gc_paused
 from gradviz.core.player import Player
 from gradviz.core.printouts import tensor_text
 
@@ -101,21 +100,6 @@ def _delta(prev: list[tuple] | None, rows: list[tuple]) -> tuple[str, list[list]
     ):
         return "d", [[i, *r[1:]] for i, (p, r) in enumerate(zip(prev, rows)) if p != r]
     return "", [list(r) for r in rows]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cycle collector off while the payload is built: it is hundreds of thousands of
-    small lists and tuples, none of them in a cycle, and the collections they would set
-    off walk every live object (the story, the recording): a third of a long export.
-    Freed before collection is back on, they leave nothing for it to walk."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def default_step(player: Player) -> int:
@@ -593,7 +577,8 @@ def page_html(data: dict[str, Any]) -> str:
 def export_html(player: Player, title: str, source: str | None = None, output: str = "") -> str:
     """One self-contained HTML document that plays the story offline; a loop's iterations
     of one shape are packed (page_pack.py)."""
-    with _gc_paused():
+    # The payload is hundreds of thousands of small lists and tuples, none in a cycle.
+    with gc_paused():
         data = story_data(player, title, source, output)
         page = page_html(page_pack.pack(data) or data)
         del data  # freed while collection is off: nothing is left for it to walk
