@@ -352,11 +352,14 @@ THINK_TIME_S = float(os.environ.get("GRADVIZ_BENCH_THINK_S", "0.7"))
 
 
 def forget_layouts() -> None:
-    """Drop the canvas's layout caches (a rerun of the same script would hit them)."""
+    """Drop the canvas's layout caches and the remembered layer orders (a rerun of the
+    same script would hit them)."""
+    from gradviz.core.layout import forget_orders
     from gradviz.ui import render
 
     render.layout_box.cache_clear()
     render.zoomed_layout.cache_clear()
+    forget_orders()
 
 
 # The window's own floor: Run to the painted "nothing to show" of a script without a graph.
