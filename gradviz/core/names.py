@@ -9,6 +9,21 @@ from engine.autograd import recording as ev
 
 
 def number(value) -> str:
+    if value.__class__ is float:  # the common case, a Python number in a formula
+        text = _FLOATS.get(value)
+        if text is None:
+            text = _number(value)
+            if len(_FLOATS) >= 4096:
+                _FLOATS.clear()
+            _FLOATS[value] = text
+        return text
+    return _number(value)
+
+
+_FLOATS: dict[float, str] = {}  # its text per number (-0.0 and 0.0 are one key: both read 0.)
+
+
+def _number(value) -> str:
     if isinstance(value, bool):
         return str(value)
     # abs() first: int(±inf) raises (masked_fill(mask, float('-inf')) passes one).

@@ -8,8 +8,7 @@ it stood before the event, the learner's names, and the source lines.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -22,8 +21,7 @@ from .values import say
 from .world import World
 
 
-@dataclass(frozen=True)
-class Words:
+class Words(NamedTuple):  # (a tuple: three are made per op of a long script)
     text: str
     math: tuple[str, ...] = ()
 
@@ -68,8 +66,8 @@ def op_ran(t: Telling, e: ev.OpRan, expression: str) -> Words:
     out = e.output
     name = t.name(out.uid, "")
     head = f"{name} = {expression}" if name else expression
-    args = ", ".join(t.label(i) for i in e.inputs)
-    op_name = naming.call_name(engine.REGISTRY.get(e.op), e.op)
+    args = ", ".join([t.label(i) for i in e.inputs])
+    op_name = _call_name(e.op)
     text = f"{head} = {say(out.value)}: {op_name} runs on {args}"
     text += "" if text.endswith(".") else "."
     if t.world.in_backward is not None:
@@ -95,6 +93,17 @@ def op_ran(t: Telling, e: ev.OpRan, expression: str) -> Words:
         text += f" Python reads it as {bool(out.value.item())}, so control flow can branch."
         text += " No gradient flows through a comparison."
     return Words(text)
+
+
+_CALL_NAMES: dict[str, tuple] = {}  # op -> (its registry entry, the name it is called by)
+
+
+def _call_name(op: str) -> str:
+    opdef = engine.REGISTRY.get(op)
+    known = _CALL_NAMES.get(op)
+    if known is None or known[0] is not opdef:  # (a script may register its own ops)
+        known = _CALL_NAMES[op] = (opdef, naming.call_name(opdef, op))
+    return known[1]
 
 
 def detached(t: Telling, e: ev.Detached) -> Words:

@@ -11,7 +11,9 @@ the episode being told. Events are dispatched through one table; the narrator tu
 
 from __future__ import annotations
 
+import gc
 import re
+import threading
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -19,13 +21,16 @@ import numpy as np
 import engine
 from engine.autograd import recording as ev
 
-from . import chain_rule, training_series
+from . import chain_rule, records, training_series
 from . import names as naming
 from . import narrator as say_
 from .errors import ErrorInfo
-from .story import Episode, Step, Story, StoryEdge, StoryNode, Token
+from .story import Episode, Step, Story, StoryEdge, Token
 from .values import full, say, shape_text, short
 from .world import FOLDS, World
+
+# Taken at import: the learner's script may replace attributes of the gc module.
+_gc_disable, _gc_enable, _gc_isenabled = gc.disable, gc.enable, gc.isenabled
 
 # Bounds that keep telling linear and a story quick to open, however long the script runs.
 FULL_EPISODES = 60  # more backward passes than this: the middle ones become one summary step
@@ -171,6 +176,9 @@ class StoryBuilder:
         self.last_backward: tuple | None = None  # (line, code) of the last episode's backward
         self.iteration = 0  # how many episodes in a row ran that same backward line
         self.current_code = ""  # the source line of the event being told
+        # Per call site, what the registry says about its op (see rule_texts, send_plan).
+        self.rule_plans: dict[tuple, list] = {}
+        self.send_plans: dict[tuple, tuple] = {}
 
     # ----- the Telling view the narrator reads ----------------------------------------
     def line_of(self, loc) -> int | None:
@@ -222,11 +230,15 @@ class StoryBuilder:
     def label(self, info, depth: int = 0) -> str:
         """How the story refers to an operand: the learner's name, else the expression that
         made it (a − 1.05), else its value."""
-        if isinstance(info, ev.ScalarInfo):
+        if isinstance(info, _ScalarInfo):
             return naming.number(info.value)
         if info is None:
             return "…"
-        name = self.name(info.uid, "")
+        names = self.names
+        if names.aliases and self.current_code:
+            name = self.name(info.uid, "")
+        else:  # name(), inlined: a long script asks for a dozen labels per op
+            name = self.renamed.get(info.uid) or names.names.get(info.uid)
         if name:
             return name
         op = self.world.produced.get(info.uid)
@@ -266,6 +278,20 @@ class StoryBuilder:
 
     # ----- the whole story ---------------------------------------------------------------
     def build(self, events: list, error: ErrorInfo | None, truncated: bool) -> Story:
+        # A recording holds a run's every event (tuples the collector tracks): a full
+        # collection mid-build walks them all, and telling makes no garbage cycles worth
+        # collecting, so the collector waits (as trace_source has it wait). Only on the
+        # main thread: a preview thread's build must not switch it under the running script.
+        collecting = _gc_isenabled() and threading.current_thread() is threading.main_thread()
+        if collecting:
+            _gc_disable()
+        try:
+            return self._build(events, error, truncated)
+        finally:
+            if collecting:
+                _gc_enable()
+
+    def _build(self, events: list, error: ErrorInfo | None, truncated: bool) -> Story:
         self.names.learn(events, self.filename, self.namespace)
         self.module_paths = _module_paths(self.namespace)
         self.module_classes, self.param_owners = _module_facts(self.namespace, self.module_paths)
@@ -384,6 +410,7 @@ class _Episode:
         self.hooks_before: dict[int, list] = {}
         self.roots: list[str] = []  # boxes of the roots of this episode's backward calls
         self.first_line: int | None = None
+        self._last_full: tuple | None = None  # (array, dtype, its full()) of the latest
         b._root = "out"
         self.dispatch = {
             ev.TensorCreated: self.on_created,
@@ -415,15 +442,16 @@ class _Episode:
     ):
         if self.first_line is None and line:
             self.first_line = line
+        nodes = self.g.nodes
         self.steps.append(
-            Step(
-                self.next_index,
+            records.step(
+                len(self.b.steps) + len(self.steps),
                 self.index,
                 phase,
                 kind,
                 words.text,
                 line,
-                tuple(dict.fromkeys(f for f in focus if f in self.g.nodes)),
+                tuple(dict.fromkeys([f for f in focus if f in nodes])),
                 tuple(edges),
                 token,
                 tuple(updates),
@@ -433,12 +461,24 @@ class _Episode:
         )
 
     def value_updates(self, nid: str, value, dtype: str) -> list:
-        return [(nid, "value", short(value)), (nid, "value_full", full(value, dtype))]
+        return [(nid, "value", short(value)), (nid, "value_full", self.full(value, dtype))]
 
     def grad_updates(self, nid: str, grad, dtype: str) -> list:
         if grad is None:
             return [(nid, "grad", "None"), (nid, "grad_full", "None")]
-        return [(nid, "grad", short(grad)), (nid, "grad_full", full(grad, dtype))]
+        return [(nid, "grad", short(grad)), (nid, "grad_full", self.full(grad, dtype))]
+
+    def full(self, arr, dtype: str) -> dict | None:
+        """values.full(), once for a value shown again straight away (a box appears, then
+        its op's step refreshes it): recorded snapshots never change. Each update still
+        gets a dict of its own."""
+        last = self._last_full
+        if arr is None or last is None or last[0] is not arr or last[1] != dtype:
+            raw = full(arr, dtype)
+            self._last_full = (arr, dtype, raw)
+            return raw
+        raw = last[2]
+        return {"dtype": raw["dtype"], "shape": list(raw["shape"]), "b64": raw["b64"]}
 
     def refresh(self, uids=(), grads_of=()) -> list:
         """Updates for every box showing these tensors' values or these leaves' .grad,
@@ -571,7 +611,7 @@ class _Episode:
             detail["saved tensors"] = "\n".join(self.saved_text(e, opdef, name))
         if e.node is not None:
             detail["next_functions"] = "\n".join(
-                f"({x.name or 'None'}, {x.input_nr})" for x in e.next_functions
+                [f"({x.name or 'None'}, {x.input_nr})" for x in e.next_functions]
             )
         if line:
             detail["source"] = f"line {line}: {b.code(line)}"
@@ -590,29 +630,42 @@ class _Episode:
             label = "no_grad" if kind == "cut" else None  # the renderers add "✂ "
             if label is None and len(e.inputs) > 1 and slot < len(names):
                 label = names[slot]
-            self.g.edge(StoryEdge(f"e{nid}_{slot}", src, nid, kind, slot, label))
+            self.g.edge(records.edge(f"e{nid}_{slot}", src, nid, kind, slot, label))
         return nid
 
     def rule_texts(self, e: ev.OpRan, opdef) -> str:
         """The op's local rules in the learner's names, one line per input."""
         if opdef is None or e.grad_fn is None:
             return ""
+        # Which inputs have a rule, and which: the same for every run of a call site.
+        key = (e.grad_fn, e.op, tuple([i.__class__ for i in e.inputs]))
+        ruled = self.b.rule_plans.get(key)
+        if ruled is None:
+            ruled = self.b.rule_plans[key] = self.rule_plan(e, opdef)
         lines = []
         out_label = self.b.label(e.output)
-        for slot, inp in enumerate(e.inputs):
-            if isinstance(inp, ev.ScalarInfo):
-                continue
-            input_name = self.input_name(opdef, slot)
-            rule = chain_rule.rule_for(e.grad_fn, input_name, slot, e.op)
-            if rule is None:
-                continue
-            labels = self.placeholders(e, opdef)
-            labels["grad"] = f"∂·/∂{chain_rule.wrap(out_label)}"
+        labels = None  # the same for every input: made once, for the first with a rule
+        for slot, rule in ruled:
+            inp = e.inputs[slot]
+            if labels is None:
+                labels = self.placeholders(e, opdef)
+                labels["grad"] = f"∂·/∂{chain_rule.wrap(out_label)}"
             local = chain_rule.fill_local(rule.text, labels)
             lines.append(
                 f"∂{chain_rule.wrap(out_label)}/∂{chain_rule.wrap(self.b.label(inp))} = {local}"
             )
         return "; ".join(lines)
+
+    def rule_plan(self, e: ev.OpRan, opdef) -> list[tuple]:
+        """(slot, rule) for each input of the op that is a tensor and has a rule."""
+        ruled = []
+        for slot, inp in enumerate(e.inputs):
+            if isinstance(inp, ev.ScalarInfo):
+                continue
+            rule = chain_rule.rule_for(e.grad_fn, self.input_name(opdef, slot), slot, e.op)
+            if rule is not None:
+                ruled.append((slot, rule))
+        return ruled
 
     @staticmethod
     def input_name(opdef, slot: int) -> str:
@@ -809,7 +862,7 @@ class _Episode:
         backward_step = next((s.index for s in steps if s.phase == "backward"), None)
         muted = self.muted(backward_step is not None)
         nodes = tuple(
-            StoryNode(
+            records.node(
                 n.id, n.role, n.title, n.subtitle, n.line, tuple(n.shape), n.dtype,
                 {**n.detail, **({"appears": n.appears} if n.appears is not None else {})},
                 n.id in muted,
@@ -1065,7 +1118,7 @@ class _Episode:
         updates = [
             *self.pending,
             (nid, "grad", short(g)),
-            (nid, "grad_full", full(g, dtype)),
+            (nid, "grad_full", self.full(g, dtype)),
             (nid, "state", "done"),
         ]
         if len(e.grad_outputs) > 1:  # a Function with several outputs: one sum each
@@ -1088,7 +1141,7 @@ class _Episode:
                 # The node runs on what the hooks returned: the box shows that.
                 self.pending += [
                     (nid, "grad", short(received)),
-                    (nid, "grad_full", full(received, dtype)),
+                    (nid, "grad_full", self.full(received, dtype)),
                 ]
 
     def received_per_output(self, e: ev.NodeStarted) -> list[tuple[str, list, object]]:
@@ -1135,29 +1188,37 @@ class _Episode:
         updates = [*self.pending, (eid, "flow", "grad")]
         line = b.line_of(op.location) if op else None
         self.add(
-            e, "backward", "send", words, line, focus, [eid], Token(eid, short(e.grad)), updates
+            e,
+            "backward",
+            "send",
+            words,
+            line,
+            focus,
+            [eid],
+            records.token(eid, short(e.grad)),
+            updates,
         )
 
     def send_math(self, e: ev.GradientSent, op: ev.OpRan | None) -> tuple:
         if op is None or e.slot >= len(op.inputs):
             return ()
         b = self.b
-        opdef = engine.REGISTRY.get(op.op)
+        plan = b.send_plans.get((e.name, op.op, e.slot, len(op.inputs)))
+        if plan is None:
+            plan = b.send_plans[(e.name, op.op, e.slot, len(op.inputs))] = self.send_plan(e, op)
+        opdef, picks, rule = plan
         inputs = {}
-        for slot, inp in enumerate(op.inputs):
-            key = self.input_name(opdef, slot)
-            if key in inputs and slot != e.slot:
-                continue
-            inputs[key] = _operand(b, inp)
-        target = _operand(b, op.inputs[e.slot])
-        inputs[self.input_name(opdef, e.slot)] = target
+        target = None
+        for slot, key in picks:
+            inputs[key] = _operand(b, op.inputs[slot])
+            if slot == e.slot:
+                target = inputs[key]
         if opdef is None:  # a custom autograd.Function: its backward is the learner's own
             out = _operand(b, op.output).label
             upstreams = self.w.upstreams.get(e.node, ())
             return chain_rule.custom_send_lines(
                 op.op, b.root_label(), out, target.label, upstreams, e.grad
             )
-        rule = chain_rule.rule_for(e.name, self.input_name(opdef, e.slot), e.slot, op.op)
         return chain_rule.send_lines(
             rule=rule,
             root=b.root_label(),
@@ -1169,6 +1230,22 @@ class _Episode:
             sent=e.grad,
             params=op.params,
         )
+
+    def send_plan(self, e: ev.GradientSent, op: ev.OpRan) -> tuple:
+        """What send_math reads from the registry for one edge of one call site: the op,
+        its inputs as the rule names them (slot, name; the sent-to slot wins a shared
+        name), and the rule for the input the gradient goes to."""
+        opdef = engine.REGISTRY.get(op.op)
+        picks: dict[str, int] = {}
+        for slot in range(len(op.inputs)):
+            key = self.input_name(opdef, slot)
+            if key in picks and slot != e.slot:
+                continue
+            picks[key] = slot
+        rule = None
+        if opdef is not None:
+            rule = chain_rule.rule_for(e.name, self.input_name(opdef, e.slot), e.slot, op.op)
+        return opdef, [(slot, key) for key, slot in picks.items()], rule
 
     def on_accumulated(self, e: ev.GradAccumulated) -> None:
         b, w = self.b, self.w
@@ -1295,6 +1372,8 @@ def _module_facts(namespace: dict, paths: dict[int, str]) -> tuple[dict, dict]:
     return classes, owners
 
 
+_ScalarInfo = ev.ScalarInfo
+
 # Events about one backward node (a summarised op's are skipped with it).
 _NODE_EVENTS = frozenset({ev.NodeStarted, ev.GradientSent, ev.BuffersFreed, ev.HookFired})
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -1305,7 +1384,7 @@ def _subscript(n: int) -> str:
 
 
 def _operand(b: StoryBuilder, info) -> chain_rule.Operand:
-    if isinstance(info, ev.ScalarInfo):
+    if isinstance(info, _ScalarInfo):
         return chain_rule.Operand(naming.number(info.value), np.asarray(info.value), ())
     return chain_rule.Operand(b.label(info), info.value, tuple(info.shape))
 
