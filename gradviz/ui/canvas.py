@@ -158,6 +158,7 @@ class GraphCanvas(QGraphicsView):
         self.setToolTip("")  # tooltips come from the box or edge under the mouse
         self.minimap = Minimap(self)
         self.minimap.hide()
+        self._minimap_held = False  # a step is being shown: the minimap follows its end
         # A big new graph being built in slices, and the step to show once it is whole.
         self._building: Iterator[None] | None = None
         self._pending: Scene | None = None
@@ -241,13 +242,19 @@ class GraphCanvas(QGraphicsView):
         else:
             self._items.cache_pixels()  # tokens are about to move over the boxes
         self._items.apply(scene)
-        self.setSceneRect(scene_rect_with_margin(self._items))
-        if self._selected is not None:
-            self._mark_selected(self._selected)
-        if new_episode:
-            self.fit_to_view()
-        else:
-            self._follow_active(scene, animate)
+        # A new graph at the old zoom rarely fits: the minimap would be shown and sized
+        # for it, then hidden again by the fit. It follows the view once it is placed.
+        self._minimap_held = True
+        try:
+            self.setSceneRect(scene_rect_with_margin(self._items))
+            if self._selected is not None:
+                self._mark_selected(self._selected)
+            if new_episode:
+                self.fit_to_view()
+            else:
+                self._follow_active(scene, animate)
+        finally:
+            self._minimap_held = False
         if animate:
             self._start_flights(
                 [e.id for e in scene.edges if e.token is not None and before.get(e.id) != e.token]
@@ -725,8 +732,8 @@ class GraphCanvas(QGraphicsView):
 
     def _sync_minimap(self) -> None:
         """Show the minimap only while part of the graph is out of view."""
-        if not hasattr(self, "minimap"):
-            return  # called from Qt before __init__ finished
+        if not hasattr(self, "minimap") or self._minimap_held:
+            return  # called from Qt before __init__ finished, or while a step is placed
         content = self._items.bounds() if self._items.scene is not None else QRectF()
         fits = content.isEmpty() or self.visible_scene_rect().adjusted(-1, -1, 1, 1).contains(
             content

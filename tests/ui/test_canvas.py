@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from conftest import STEP_COUNT, make_scene
 from golden import assert_matches_golden, mismatched_pixels
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QImage,
     QMouseEvent,
@@ -283,6 +283,30 @@ def test_minimap_appears_only_when_the_graph_does_not_fit(qtbot, canvas, dot_sce
     assert abs(centre.x() - target.x) < 20 and abs(centre.y() - target.y) < 20
     canvas.fit_to_view()
     assert not canvas.minimap.isVisible()
+
+
+def test_a_new_graph_shown_at_the_old_zoom_does_not_flash_the_minimap(canvas) -> None:
+    """A new graph is placed at the old zoom first, where it does not fit: the minimap was
+    shown and sized for it, then hidden by the fit, within the first frame's time."""
+    from gradviz.ui.main_window import empty_scene
+
+    shows = []
+
+    class Watch(QObject):
+        def eventFilter(self, watched, event) -> bool:
+            if watched is canvas.minimap and event.type() == QEvent.Type.Show:
+                shows.append(event)
+            return False
+
+    canvas.show_scene(empty_scene(), animate=False)
+    watch = Watch()
+    canvas.minimap.installEventFilter(watch)
+    big = grid_scene(100, 0)  # 100 boxes: far from fitting at zoom 1
+    canvas.show_scene(big, animate=False)
+    assert canvas.zoom() < 0.5 and not canvas.minimap.isVisible() and shows == []
+    canvas.set_zoom(1.0)  # the next step at this zoom: the minimap follows it
+    canvas.show_scene(replace(big, step=1), animate=False)
+    assert canvas.minimap.isVisible() and len(shows) == 1
 
 
 # -- rendering ----------------------------------------------------------------------------
