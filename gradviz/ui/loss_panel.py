@@ -483,9 +483,7 @@ class TrainingView:
     def refresh(self) -> None:
         """After a run: the new story's series; the docks show only for a training loop."""
         story = getattr(self.window, "_story", None)
-        series = getattr(story, "series", None) or {}
-        if int(series.get("iterations", 0) or 0) < 2:
-            series = {}
+        series = (getattr(story, "series", None) or {}) if _has_loop(story) else {}
         self.series = series
         self._ranges = series_view.iteration_ranges(series, story) if series else {}
         self._story = story
@@ -498,6 +496,17 @@ class TrainingView:
             self.size_docks()
             QTimer.singleShot(0, self.size_docks)  # again once the docks are laid out
         self.follow_step()
+
+    def make_room(self, story) -> bool:
+        """Before a story without a training loop is drawn: the docks close now, so its
+        graph is fitted to the room it will have (closed after its first frame, they left
+        it fitted to a canvas a third smaller). Whether they closed."""
+        if not self.docks[0].isVisible() or _has_loop(story):
+            return False
+        for dock in self.docks:
+            dock.hide()
+        self.window.layout().activate()  # the canvas takes the room now, not after a paint
+        return True
 
     def size_docks(self) -> None:
         """The curve gets 60 % of the width under the graph, the history the rest."""
@@ -574,6 +583,12 @@ class TrainingView:
             self.history.history.update()
         except RuntimeError:  # the window is gone (its widgets were deleted)
             pass
+
+
+def _has_loop(story) -> bool:
+    """Whether a story's series is a training loop's (two iterations or more)."""
+    series = getattr(story, "series", None) or {}
+    return int(series.get("iterations", 0) or 0) >= 2
 
 
 def install(window) -> TrainingView:

@@ -462,6 +462,13 @@ class MainWindow(QMainWindow):
         # The graph first, painted now; the panels around it follow in the same turn
         # (stopped or failed with nothing told after a preview: the preview stays).
         if keep is None or result.story.steps:
+            training = getattr(self, "training", None)
+            if training is not None and training.make_room(result.story) and opening is not None:
+                # Its direction was chosen for the smaller canvas: chosen again (its
+                # layout is reused), it stays unless the other direction now wins.
+                view = self.view_inputs()
+                if choose_direction(result.story, view, opening.player) != opening.player.direction:
+                    opening = None
             self._load_story(result.story, opening, keep)
             self.canvas.paint_now()
             QTimer.singleShot(0, heap.settle)  # the story on show, out of the collector's way

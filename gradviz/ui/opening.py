@@ -33,13 +33,14 @@ class Opening:
     step: int
 
 
-def choose_direction(story, view: ViewInputs) -> str:
+def choose_direction(story, view: ViewInputs, known=None) -> str:
     """The chosen direction, or with "auto" the one whose layout fills the canvas at the
-    larger zoom (a wide window suits left to right)."""
-    return _choose(story, view)[0]
+    larger zoom (a wide window suits left to right). `known`: a player of the story
+    whose layouts may be reused (one without collapsed modules)."""
+    return _choose(story, view, known)[0]
 
 
-def _choose(story, view: ViewInputs):
+def _choose(story, view: ViewInputs, known=None):
     """(direction, the player that laid it out to choose it, or None)."""
     if view.direction != "auto":
         return view.direction, None
@@ -53,7 +54,8 @@ def _choose(story, view: ViewInputs):
     index = story.steps[default].episode if 0 <= default < len(story.steps) else 0
     best, best_zoom, best_player = "LR", 0.0, None
     for direction in ("LR", "TB"):
-        player = Player(story, direction=direction)
+        reuse = known is not None and known.view is None and known.direction == direction
+        player = known if reuse else Player(story, direction=direction)
         if best_player is not None and player.zoom_bound(index, (vw, vh)) <= best_zoom * 1.05:
             continue  # TB cannot win: not laid out (the first frame waits for this)
         lay = player.layout(index)

@@ -195,3 +195,17 @@ def test_printed_scalars_are_extra_curves_unless_they_repeat_the_loss(qtbot):
     assert acc[1] == [1.0, 2.0, 3.0] and acc[2] == [0.5, 0.75, 1.0]  # x: iteration numbers
     assert "printed are this loss" in panel.caption.toolTip()
     assert not panel.log_box.isChecked()  # 0.25 to 1: no decades to span
+
+
+def test_a_story_without_a_loop_is_fitted_to_the_room_the_closed_panels_leave(qtbot, window):  # noqa: F811
+    """The panels of a training loop close before the next story's graph is drawn: it is
+    fitted to the whole canvas, not to the canvas above panels about to close."""
+    run_code(qtbot, window, LINREG, timeout_ms=60000)
+    assert window.loss_dock.isVisible()
+    small = window.canvas.viewport().height()
+    examples = Path(__file__).resolve().parents[2] / "assets" / "examples"
+    run_code(qtbot, window, (examples / "05_control_flow.py").read_text())
+    assert not window.loss_dock.isVisible()
+    assert window.canvas.viewport().height() > small
+    assert window.canvas.zoom() < 1.0  # big enough that the fit depends on the room
+    assert abs(window.canvas.zoom() - window.canvas.fit_zoom()) < 1e-6
