@@ -79,6 +79,10 @@ class Layout:
     width: float
     height: float
 
+    def zoom_to_fit(self, view: tuple[float, float]) -> float:
+        """The zoom at which the whole drawing fits a (width, height) view."""
+        return min(view[0] / max(self.width, 1.0), view[1] / max(self.height, 1.0))
+
 
 def layered_layout(
     graph: nx.DiGraph,

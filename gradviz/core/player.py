@@ -230,8 +230,7 @@ class Player:
         """At most the zoom at which episode `index`'s layout fits a (width, height)
         view, without laying it out (see layout.zoom_bound)."""
         if index in self._layouts or self._first_twin(index) is not None:
-            lay = self.layout(index)
-            return min(view[0] / max(lay.width, 1.0), view[1] / max(lay.height, 1.0))
+            return self.layout(index).zoom_to_fit(view)
         with gc_paused():
             graph, _, padded = self._drawing(self.story.episodes[index])
             bound = zoom_bound(graph, self.direction, padded, view)

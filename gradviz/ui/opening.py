@@ -59,7 +59,7 @@ def _choose(story, view: ViewInputs, known=None):
         if best_player is not None and player.zoom_bound(index, (vw, vh)) <= best_zoom * 1.05:
             continue  # TB cannot win: not laid out (the first frame waits for this)
         lay = player.layout(index)
-        zoom = min(vw / max(lay.width, 1.0), vh / max(lay.height, 1.0))
+        zoom = lay.zoom_to_fit((vw, vh))
         if zoom > best_zoom * 1.05:  # LR unless TB is clearly better
             best, best_zoom, best_player = direction, zoom, player
     return best, best_player
