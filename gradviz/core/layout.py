@@ -474,15 +474,7 @@ class _StraightCounter:
         self.head = np.array([p[1] for p in pieces], dtype=np.int64)
         self.start = np.array([p[2] for p in pieces])
         self.stop = np.array([p[3] for p in pieces])
-        firsts, seconds = [], []
-        offset = 0
-        for group in groups:
-            i, j = _pairs_within(len(group))
-            firsts.append(i + offset)
-            seconds.append(j + offset)
-            offset += len(group)
-        self.first = np.concatenate(firsts)
-        self.second = np.concatenate(seconds)
+        self.first, self.second = _pairs_in_groups([len(group) for group in groups])
 
     def count(self, cross: list[float]) -> int:
         x = np.asarray(cross, dtype=float)
@@ -1347,9 +1339,9 @@ class _CrossingCounter:
         for a in range(lg.count):
             for b in lg.down[a]:
                 groups[lg.layer[a]].append((a, b))
-        tops, bottoms, firsts, seconds = [], [], [], []
+        tops, bottoms, sizes = [], [], []
         self.big_groups = []
-        start = budget = 0
+        budget = 0
         for group in groups:
             g = len(group)
             if g < 2:
@@ -1359,17 +1351,13 @@ class _CrossingCounter:
                     (np.array([a for a, _ in group]), np.array([b for _, b in group]))
                 )
                 continue
-            i, j = _pairs_within(g)
-            firsts.append(i + start)
-            seconds.append(j + start)
+            sizes.append(g)
             tops.extend(a for a, _ in group)
             bottoms.extend(b for _, b in group)
-            start += g
-            budget += len(i)
+            budget += g * (g - 1) // 2
         self.top = np.array(tops, dtype=np.int64)
         self.bottom = np.array(bottoms, dtype=np.int64)
-        self.first = np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64)
-        self.second = np.concatenate(seconds) if seconds else np.zeros(0, dtype=np.int64)
+        self.first, self.second = _pairs_in_groups(sizes)
 
     def count(self, pos: list[int]) -> int:
         p = np.asarray(pos, dtype=np.int64)
@@ -1380,6 +1368,18 @@ class _CrossingCounter:
             upper, lower = p[top], p[bottom]
             total += _inversions(lower[np.lexsort((lower, upper))])
         return total
+
+
+def _pairs_in_groups(sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs i < j within each of consecutive groups of these sizes."""
+    if not sizes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pairs = [_pairs_within(g) for g in sizes]
+    starts = np.cumsum([0, *sizes[:-1]])
+    shift = np.repeat(starts, [len(i) for i, _ in pairs])  # each pair's group start
+    first = np.concatenate([i for i, _ in pairs]) + shift
+    second = np.concatenate([j for _, j in pairs]) + shift
+    return first, second
 
 
 @functools.lru_cache(maxsize=256)
@@ -1534,13 +1534,28 @@ class _Partners:
     order, and the longest path through any of them: the same for all four runs."""
 
     def __init__(self, lg: _LayeredGraph, through: list[int]) -> None:
-        pos = lg.pos
-        self.up = [sorted(_partners(lg, v, lg.up), key=pos.__getitem__) for v in range(lg.count)]
-        self.down = [
-            sorted(_partners(lg, v, lg.down), key=pos.__getitem__) for v in range(lg.count)
-        ]
-        self.top_up = [max((through[u] for u in nbs), default=-1) for nbs in self.up]
-        self.top_down = [max((through[w] for w in nbs), default=-1) for nbs in self.down]
+        self.up = _in_layer_order(lg, lg.up)
+        self.down = _in_layer_order(lg, lg.down)
+        self.top_up = _top_through(self.up, through)
+        self.top_down = _top_through(self.down, through)
+
+
+def _in_layer_order(lg: _LayeredGraph, neighbours) -> list[list[int]]:
+    """Each node's partners among ``neighbours``, sorted by position in their layer."""
+    by_pos = lg.pos.__getitem__
+    out = []
+    for v in range(lg.count):
+        nbs = _partners(lg, v, neighbours) if lg.shared else neighbours[v]
+        out.append(sorted(nbs, key=by_pos) if len(nbs) > 1 else list(nbs))
+    return out
+
+
+def _top_through(partners: list[list[int]], through: list[int]) -> list[int]:
+    """The longest path through any of each node's partners, or -1 without any."""
+    return [
+        max([through[u] for u in nbs]) if len(nbs) > 1 else through[nbs[0]] if nbs else -1
+        for nbs in partners
+    ]
 
 
 def _partners(lg: _LayeredGraph, v: int, neighbours) -> list[int]:
@@ -1641,6 +1656,7 @@ def _relax(lg: _LayeredGraph, x: list[float], passes: int, plan=None) -> list[fl
     x = list(x)
     plan = plan or _relax_plan(lg)
     for k in range(passes):
+        moved = False
         for layer, pulls, gaps in plan if k % 2 == 0 else plan[::-1]:
             last = len(layer) - 1
             for i in range(last, -1, -1) if k % 4 >= 2 else range(last + 1):
@@ -1655,7 +1671,11 @@ def _relax(lg: _LayeredGraph, x: list[float], passes: int, plan=None) -> list[fl
                     target = max(target, x[layer[i - 1]] + gaps[i])
                 if i < last:
                     target = min(target, x[layer[i + 1]] - gaps[i + 1])
-                x[layer[i]] = target
+                v = layer[i]
+                moved = moved or target != x[v]
+                x[v] = target
+        if not moved:
+            break  # every node sits at its target: later passes, in any order, keep it
     return x
 
 
@@ -1663,14 +1683,25 @@ def _relax_plan(lg: _LayeredGraph):
     """Per layer: its nodes, each node's ((neighbour, weight) pulls, 1 / total weight)
     or None, and the separation of each node from the one before it."""
     weight = (1.0, 2.0, 8.0)
-    virtual = [lg.is_virtual(v) for v in range(lg.count)]
+    real, shared, size = lg.real, lg.shared, lg.size
     plan = []
     for layer in lg.layers:
         pulls = []
         for v in layer:
-            nbs = [] if v in lg.shared else lg.up[v] + lg.down[v]
-            pull = [(u, weight[virtual[v] + virtual[u]]) for u in nbs if u not in lg.shared]
-            pulls.append((pull, 1.0 / sum(w for _, w in pull)) if pull else None)
-        gaps = [0.0] + [_separation(lg, a, b) for a, b in zip(layer, layer[1:])]
+            if v in shared:
+                pulls.append(None)
+                continue
+            own = v >= real
+            pull = [(u, weight[own + (u >= real)]) for u in lg.up[v] + lg.down[v]]
+            if shared:
+                pull = [(u, w) for u, w in pull if u not in shared]
+            total = 0.0
+            for _, w in pull:
+                total += w
+            pulls.append((pull, 1.0 / total) if pull else None)
+        gaps = [0.0]
+        for a, b in zip(layer, layer[1:]):
+            gap = VIRTUAL_GAP if a >= real or b >= real else NODE_GAP
+            gaps.append((size[a] + size[b]) / 2 + gap)
         plan.append((layer, pulls, gaps))
     return plan

@@ -13,6 +13,7 @@ from . import scene_types as st
 from .gc_pause import gc_paused
 from .layout import Layout, layout_graph, zoom_bound
 from .module_view import ROLE_MODULE, ModuleView, collapse
+from .quick_maker import quick_maker
 from .shared_refs import COPY_MARK, original_of, split_shared
 from .story import Episode, Story
 from .values import full_text
@@ -65,6 +66,11 @@ def _box_size(node, texts: dict, title: str | None = None) -> tuple[float, float
         lines += 1
     w = min(MAX_W, max(MIN_W, widest + 2 * PAD_X))
     return (round(w), round(lines * LINE_H + 2 * PAD_Y))
+
+
+# A big graph's first scene makes thousands of boxes and edges (see quick_maker).
+_make_box = quick_maker(st.SceneBox)
+_make_edge = quick_maker(st.SceneEdge)
 
 
 class Player:
@@ -362,7 +368,7 @@ class Player:
                 if box is None:
                     x, y = lay.positions[drawn]
                     w, h = lay.sizes[drawn]
-                    box = made[key] = st.SceneBox(
+                    box = made[key] = _make_box(
                         drawn,
                         n.role,
                         titles.get(n.id, n.title),
@@ -403,7 +409,7 @@ class Player:
                 if len(group) > 1:
                     shift = (group.index(e.id) - (len(group) - 1) / 2) * PARALLEL_GAP
                     points = _offset(points, shift)
-                edge = made[key] = st.SceneEdge(
+                edge = made[key] = _make_edge(
                     e.id,
                     source,
                     e.target,
