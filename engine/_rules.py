@@ -434,3 +434,18 @@ class Elementwise(Op):
                 x[name] = s.unpack() if s is not None else consts[name]
             out.append(_registry.unbroadcast(r.vjp(ENGINE, g, x, result, params), shapes[i]))
         return tuple(out)
+
+
+def vjp_inputs(op, rule: LocalRule) -> tuple[tuple[str, ...], bool] | None:
+    """What `op`'s backward hands `rule`'s vjp: the inputs it may read, by name, and
+    whether the result is among them. None when the op's backward is its own, not made
+    from its rules (then no promise is made). A display that evaluates the rule on just
+    these reads the numbers the backward did."""
+    if not (isinstance(op, type) and issubclass(op, Elementwise)):
+        return None
+    if getattr(op.backward, "__func__", None) is not Elementwise.backward.__func__:
+        return None
+    for r, reads in op._rule_plan:
+        if r is rule:
+            return tuple(name for name, _ in reads), op.saves_result
+    return None

@@ -42,6 +42,10 @@ class Rule:
     kind: str  # elementwise | matmul | reduce | shape | index | join | other
     text: str  # with {placeholders} for inputs, {result} and {grad}
     factor: object = None  # elementwise: factor(m, inputs, result, params) -> array
+    # What the engine's backward gives the factor's function: the inputs it may read and
+    # whether the result's values (None: unknown, so it is given every input).
+    reads: tuple[str, ...] | None = None
+    reads_result: bool = True
 
 
 @functools.lru_cache(maxsize=4096)
@@ -59,7 +63,10 @@ def rule_for(grad_fn: str, input_name: str, slot: int, op: str | None = None) ->
         rules = lookup(grad_fn) if lookup is not None else ()
     for r in rules or ():
         if r.input == input_name:
-            return Rule(r.kind, r.text, r.factor)
+            given = _vjp_inputs(opdef or engine.op_for_grad_fn(grad_fn), r)
+            if r.factor is None or given is None:
+                return Rule(r.kind, r.text, r.factor)
+            return Rule(r.kind, r.text, r.factor, *given)
     op = engine.op_for_grad_fn(grad_fn)
     if op is None or slot >= len(op.formulas) or not op.formulas[slot]:
         return None
@@ -126,6 +133,13 @@ def _template(text: str) -> tuple[str, ...]:
     return tuple(_PLACEHOLDER.split(text))
 
 
+@functools.lru_cache(maxsize=4096)
+def names_in(text: str) -> tuple[str, ...]:
+    """The placeholder names a rule's text uses, in order (repeats kept): only these of
+    its labels are ever read, so only these are worth working out."""
+    return _template(text)[1::2]
+
+
 def fill(text: str, labels: dict[str, str]) -> str:
     """Put the learner's names into a rule's placeholders ({self} -> z)."""
     parts = _template(text)
@@ -185,17 +199,65 @@ def _numpy_math():
     return getattr(rules, "NUMPY", np)
 
 
+def _vjp_inputs(op, rule) -> tuple[tuple[str, ...], bool] | None:
+    lookup = getattr(getattr(engine, "_rules", None), "vjp_inputs", None)
+    return lookup(op, rule) if lookup is not None and op is not None else None
+
+
 def evaluate_factor(rule: Rule, values: dict, result, params: dict):
-    """The local derivative of an elementwise rule at the recorded values, or None."""
+    """The local derivative of an elementwise rule at the recorded values, or None.
+    Given only what the engine's backward gives it, a factor is remembered by those
+    numbers: a loop's line, or a chain of `y * c`, asks for the same one again and again
+    (the array returned is shared: never changed in place)."""
     if rule.factor is None or result is None:
         return None
     for v in values.values():
         if v is None:
             return None
+    if rule.reads is None:
+        return _evaluate(rule, values, result, params)
+    values = {name: values[name] for name in rule.reads if name in values}
+    key = _factor_key(rule, values, result, params)
+    if key is None:
+        return _evaluate(rule, values, result, params)
+    hit = _FACTORS.get(key)
+    if hit is None:
+        if len(_FACTORS) >= _FACTORS_LIMIT:
+            _FACTORS.clear()
+        hit = _FACTORS[key] = (_evaluate(rule, values, result, params),)
+    return hit[0]
+
+
+def _evaluate(rule: Rule, values: dict, result, params: dict):
     try:
         return np.asarray(_quietly(rule.factor, _numpy_math(), values, result, params))
     except Exception:  # noqa: BLE001 - a rule that cannot be evaluated is told without numbers
         return None
+
+
+def _factor_key(rule: Rule, values: dict, result, params: dict) -> tuple | None:
+    """Everything a factor's numbers depend on, or None when that is not plain data (a
+    big array, a parameter that is not a number or a name)."""
+    if result.__class__ is not np.ndarray or result.size > FACTOR_MEMO_ELEMENTS:
+        return None
+    key = [rule.factor, result.dtype, result.shape]
+    if rule.reads_result:
+        key.append(result.tobytes())
+    for name, v in values.items():
+        if v.__class__ is not np.ndarray or v.size > FACTOR_MEMO_ELEMENTS:
+            return None
+        key += (name, v.dtype, v.shape, v.tobytes())
+    for name, v in params.items():
+        if v.__class__ not in _PLAIN_PARAMS:
+            return None
+        key += (name, v.__class__, v)  # (the class: 1, 1.0 and True are one dict key)
+    return tuple(key)
+
+
+FACTOR_MEMO_ELEMENTS = 64  # arrays up to this size are remembered by their bytes
+_FACTORS: dict = {}  # _factor_key -> (the factor, or None)
+_FACTORS_LIMIT = 4096
+_PLAIN_PARAMS = frozenset({int, float, bool, str, type(None)})
 
 
 @np.errstate(all="ignore")  # (as a decorator it costs a third less than a `with` per call)
@@ -233,15 +295,11 @@ def send_lines(
     """The chain rule for the gradient one node sends to one input, as lines of math."""
     d_out = f"∂{root}/∂{wrap(out.label)}"
     d_in = f"∂{root}/∂{wrap(target.label)}"
-    labels = {**PARAM_DEFAULTS, **{k: _param_text(v) for k, v in params.items()}}
-    if out.shape is not None and target.shape is not None and "n" not in labels:
-        # n: how many input elements each output element summarises (mean's 1/n)
-        n_in, n_out = math.prod(target.shape), max(1, math.prod(out.shape))
-        labels["n"] = str(n_in // n_out)
-    labels.update({name: wrap(o.label) for name, o in inputs.items()})
-    labels.update(result=wrap(out.label), grad=d_out)
     if rule is None:
         return (f"{d_in} = {_num(sent)}",) if sent is not None else ()
+    labels = {
+        name: _send_label(name, d_out, out, inputs, target, params) for name in names_in(rule.text)
+    }
     local = fill_local(rule.text, labels)
     if rule.kind == "elementwise":
         return _elementwise(rule, d_in, d_out, local, out, inputs, target, upstream, sent, params)
@@ -288,6 +346,29 @@ def send_lines(
     if sent is not None:
         lines.append(f"= {_num(sent)}")
     return tuple(lines)
+
+
+def _send_label(
+    name: str, d_out: str, out: Operand, inputs: dict[str, Operand], target: Operand, params: dict
+) -> str:
+    """What placeholder `name` of a rule reads in a send step. The first source that has
+    it wins: the upstream gradient, the result, an input, a parameter, a parameter's
+    default, then n (how many input elements each output element summarises, mean's 1/n);
+    else the name itself."""
+    if name == "grad":
+        return d_out
+    if name == "result":
+        return wrap(out.label)
+    if name in inputs:
+        return wrap(inputs[name].label)
+    if name in params:
+        return _param_text(params[name])
+    if name in PARAM_DEFAULTS:
+        return PARAM_DEFAULTS[name]
+    if name == "n" and out.shape is not None and target.shape is not None:
+        n_in, n_out = math.prod(target.shape), max(1, math.prod(out.shape))
+        return str(n_in // n_out)
+    return name
 
 
 def _factor_text(text: str) -> str:

@@ -639,33 +639,35 @@ class _Episode:
             return ""
         # Which inputs have a rule, and which: the same for every run of a call site.
         key = (e.grad_fn, e.op, tuple([i.__class__ for i in e.inputs]))
-        ruled = self.b.rule_plans.get(key)
-        if ruled is None:
-            ruled = self.b.rule_plans[key] = self.rule_plan(e, opdef)
+        plan = self.b.rule_plans.get(key)
+        if plan is None:
+            plan = self.b.rule_plans[key] = self.rule_plan(e, opdef)
+        ruled, slots = plan
+        if not ruled:
+            return ""
         lines = []
-        out_label = self.b.label(e.output)
-        labels = None  # the same for every input: made once, for the first with a rule
+        out = chain_rule.wrap(self.b.label(e.output))
+        labels: dict[str, str] = {}  # shared by the op's rules; only the names they use
         for slot, rule in ruled:
-            inp = e.inputs[slot]
-            if labels is None:
-                labels = self.placeholders(e, opdef)
-                labels["grad"] = f"∂·/∂{chain_rule.wrap(out_label)}"
+            for name in chain_rule.names_in(rule.text):
+                if name not in labels:
+                    labels[name] = self.placeholder(e, name, slots, out)
             local = chain_rule.fill_local(rule.text, labels)
-            lines.append(
-                f"∂{chain_rule.wrap(out_label)}/∂{chain_rule.wrap(self.b.label(inp))} = {local}"
-            )
+            lines.append(f"∂{out}/∂{chain_rule.wrap(self.b.label(e.inputs[slot]))} = {local}")
         return "; ".join(lines)
 
-    def rule_plan(self, e: ev.OpRan, opdef) -> list[tuple]:
-        """(slot, rule) for each input of the op that is a tensor and has a rule."""
-        ruled = []
+    def rule_plan(self, e: ev.OpRan, opdef) -> tuple[list[tuple], dict[str, int]]:
+        """(slot, rule) for each input of the op that is a tensor and has a rule; and the
+        slot each input name is read from (the first input of that name)."""
+        ruled, slots = [], {}
         for slot, inp in enumerate(e.inputs):
+            slots.setdefault(self.input_name(opdef, slot), slot)
             if isinstance(inp, ev.ScalarInfo):
                 continue
             rule = chain_rule.rule_for(e.grad_fn, self.input_name(opdef, slot), slot, e.op)
             if rule is not None:
                 ruled.append((slot, rule))
-        return ruled
+        return ruled, slots
 
     @staticmethod
     def input_name(opdef, slot: int) -> str:
@@ -674,14 +676,20 @@ class _Episode:
             return "self"
         return names[min(slot, len(names) - 1)]
 
-    def placeholders(self, e: ev.OpRan, opdef) -> dict:
-        labels = {}
-        for slot, inp in enumerate(e.inputs):
-            labels.setdefault(self.input_name(opdef, slot), chain_rule.wrap(self.b.label(inp)))
-        labels["result"] = chain_rule.wrap(self.b.label(e.output))
-        for k, v in e.params.items():
-            labels.setdefault(k, naming.number(v) if say_.is_number(v) else str(v))
-        return labels
+    def placeholder(self, e: ev.OpRan, name: str, slots: dict[str, int], out: str) -> str:
+        """What placeholder `name` of a local rule reads in a box: the first source that
+        has it wins (the output's gradient, the result, an input, a parameter); else the
+        name itself. `out`: the result's label, as one term."""
+        if name == "grad":
+            return f"∂·/∂{out}"
+        if name == "result":
+            return out
+        if name in slots:
+            return chain_rule.wrap(self.b.label(e.inputs[slots[name]]))
+        if name in e.params:
+            v = e.params[name]
+            return naming.number(v) if say_.is_number(v) else str(v)
+        return name
 
     def saved_text(self, e: ev.OpRan, opdef, out_name: str | None) -> list[str]:
         rows = []
