@@ -181,6 +181,8 @@ def _ndim(arr) -> int:
 
 def _dims_summed(in_shape: tuple, out_shape: tuple) -> tuple[int, ...]:
     """The dims of the output that broadcasting added or stretched for this input."""
+    if in_shape == out_shape:
+        return ()  # (most inputs: an elementwise op on tensors of one shape)
     lead = len(out_shape) - len(in_shape)
     dims = list(range(lead))
     for i, n in enumerate(in_shape):

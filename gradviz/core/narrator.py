@@ -232,10 +232,8 @@ def node_started(
             f"reach {e.name} and are summed: {d_out} = {say(g)}.",
             (f"{d_out} = {parts}", f"= {say(g)}"),
         )
-    return Words(
-        f"{e.name} receives the upstream gradient {d_out} = {say(g)}.",
-        (f"{d_out} = {say(g)}",),
-    )
+    value = f"{d_out} = {say(g)}"
+    return Words(f"{e.name} receives the upstream gradient {value}.", (value,))
 
 
 def node_started_outputs(t: Telling, e: ev.NodeStarted, outputs: list) -> Words:

@@ -162,6 +162,7 @@ class StoryBuilder:
         self.source = source
         self.filename = filename
         self.lines = source.splitlines()
+        self._codes: dict[int | None, str] = {}  # line -> code(line)
         self.names = naming.TensorNames(source)
         self.namespace = namespace
         self.world = World()
@@ -188,6 +189,12 @@ class StoryBuilder:
 
     def code(self, line: int | None) -> str:
         """The statement on a line, without its trailing comment."""
+        text = self._codes.get(line)  # (a loop's lines are asked for at every run)
+        if text is None:
+            text = self._codes[line] = self._code(line)
+        return text
+
+    def _code(self, line: int | None) -> str:
         if line is None or not 0 < line <= len(self.lines):
             return ""
         text = self.lines[line - 1].strip()
@@ -451,7 +458,7 @@ class _Episode:
                 kind,
                 words.text,
                 line,
-                tuple(dict.fromkeys([f for f in focus if f in nodes])),
+                _in_graph(focus, nodes),
                 tuple(edges),
                 token,
                 tuple(updates),
@@ -1385,6 +1392,13 @@ _ScalarInfo = ev.ScalarInfo
 # Events about one backward node (a summarised op's are skipped with it).
 _NODE_EVENTS = frozenset({ev.NodeStarted, ev.GradientSent, ev.BuffersFreed, ev.HookFired})
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _in_graph(focus, nodes: dict) -> tuple:
+    """The boxes of `focus` that are in the graph, each once, in order."""
+    if len(focus) == 1:  # (most steps)
+        return (focus[0],) if focus[0] in nodes else ()
+    return tuple(dict.fromkeys([f for f in focus if f in nodes]))
 
 
 def _subscript(n: int) -> str:
