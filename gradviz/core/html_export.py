@@ -42,9 +42,12 @@ import hashlib
 import html
 import json
 import re
+from collections import defaultdict
 from collections.abc import Hashable
 from functools import lru_cache
 from importlib import resources
+from itertools import chain, count
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -91,15 +94,16 @@ def _num(value: float) -> float | int:
     return int(rounded) if rounded.is_integer() else rounded
 
 
-def _delta(prev: list[tuple] | None, rows: list[tuple]) -> tuple[str, list[list]]:
-    """Full rows ("") or, if the same items appear in the same order, the changed ones ("d")."""
+def _delta(prev: list[list] | None, rows: list[list]) -> tuple[str, list[list]]:
+    """Full rows ("", `rows` itself) or, if the same items appear in the same order, the
+    changed ones ("d")."""
     if (
         prev is not None
         and len(prev) == len(rows)
         and all(p[0] == r[0] for p, r in zip(prev, rows))
     ):
         return "d", [[i, *r[1:]] for i, (p, r) in enumerate(zip(prev, rows)) if p != r]
-    return "", [list(r) for r in rows]
+    return "", rows
 
 
 def default_step(player: Player) -> int:
@@ -135,7 +139,7 @@ def story_data(
         "defaultStep": default_step(player),
         "output": output,
         "error": None if story.error is None else _error_dict(story.error),
-        "strings": payload.strings.items,
+        "strings": payload.strings,
         "details": payload.detail_sets.items,
         "boxes": payload.boxes,
         "edges": payload.edges,
@@ -161,11 +165,11 @@ def page_series(story) -> dict[str, Any] | None:
 
 
 class _Payload:
-    """Builds the per-step rows. The first step of an episode takes its geometry and rows
-    from `Player.scene`; later steps fold the episode's updates one step at a time and
-    redo only the rows a step touches (its updates, focus, edges and token, and the ones
-    the step before touched), with the same rules as `Player.scene`. So an export costs
-    the size of the story, not steps x boxes scene builds.
+    """Builds the per-step rows. The first step of an episode takes its geometry from a
+    `Player.scene` of the episode; later steps fold the episode's updates one step at a
+    time and redo only the rows a step touches (its updates, focus, edges and token, and
+    the ones the step before touched), with the same rules as `Player.scene`. So an
+    export costs the size of the story, not steps x boxes scene builds.
 
     A box's texts (value, gradient, note, printouts) are interned once per change of its
     state, not once per row: a chain of 1,000 ops redoes 9,000 rows but only 3,000 of
@@ -174,7 +178,9 @@ class _Payload:
 
     def __init__(self, story) -> None:
         self.story = story
-        self.strings = _Interner()
+        # string -> its index in `strings`, numbered as first asked for: a missing key
+        # takes the next number in C (most strings are new once, thousands per story)
+        self.index: defaultdict[str, int] = defaultdict(count().__next__)
         self.boxes: list[list] = []  # box_index numbers them
         self.edges: list[list] = []  # edge_index numbers them
         self.detail_sets = _Interner()
@@ -185,21 +191,24 @@ class _Payload:
         # node id -> its texts' indices (value, grad, note, value printout, grad printout)
         # and whether it is freed; dropped when an update changes the node's state
         self.texts: dict[str, tuple] = {}
-        self._find = self.strings._index.get  # a string's index, or None
         self._nums: dict[float, float | int] = {}
+
+    @property
+    def strings(self) -> list[str]:
+        """Every string the rows name, in the order first named."""
+        return list(self.index)
 
     def text(self, value: str | None) -> int:
         """The index of a string in `strings` (added if new); -1 for None."""
         if value is None:
             return -1
-        if type(value) is not str:
-            value = str(value)
-        index = self._find(value)
-        if index is None:  # _Interner.add, inlined: most strings are new once
-            strings = self.strings
-            index = strings._index[value] = len(strings.items)
-            strings.items.append(value)
-        return index
+        return self.index[value if type(value) is str else str(value)]
+
+    def texts_of(self, values) -> list[int]:
+        """[text(v) for v in values], in C when they are all strings."""
+        if set(map(type, values)) <= _ONLY_STR:
+            return list(map(self.index.__getitem__, values))
+        return [self.text(v) for v in values]
 
     def printout(self, state: dict, field: str) -> int:
         raw = state.get(field, _ABSENT)
@@ -233,17 +242,13 @@ class _Payload:
         index = self.box_index.get(key)
         if index is None:
             detail = getattr(node, "detail", None) or {}
-            text, find = self.text, self._find
-            flat = []
-            for name, val in detail.items():
-                if name != "appears":
-                    at = find(name)
-                    flat.append(text(name) if at is None else at)
-                    flat.append(text(val))
-            flat = tuple(flat)
+            if "appears" in detail:  # the step it appears at: not an inspector row
+                detail = dict(detail)
+                del detail["appears"]
+            flat = tuple(self.texts_of(list(chain.from_iterable(detail.items()))))
             details = self.detail_sets.add(flat, list(flat)) if flat else -1
             nums = self._nums
-            geometry = [nums.get(v) for v in (x, y, w, h)]
+            geometry = list(map(nums.get, (x, y, w, h)))
             if None in geometry:
                 geometry = [self.num(v) for v in (x, y, w, h)]
             item = [b.id, b.role, b.title, b.subtitle, *geometry, b.line, int(muted), details]
@@ -258,7 +263,7 @@ class _Payload:
         index = self.edge_index.get(key)
         if index is None:
             nums = self._nums
-            points = [nums.get(c) for point in e.points for c in point]
+            points = list(map(nums.get, chain.from_iterable(e.points)))
             if None in points:
                 points = [self.num(c) for point in e.points for c in point]
             item = [e.id, e.source, e.target, points, e.label, base]
@@ -266,11 +271,13 @@ class _Payload:
             self.edges.append(item)
         return index
 
-    def row_makers(self):
-        """(box_row, edge_row): the rules of Player.scene for one box / edge, as closures
-        over the payload's tables (they run for every row a step redoes). A box's
-        `place` is its entry in box_at, an edge's its entry in edge_at."""
-        find, text, printout, texts = self._find, self.text, self.printout, self.texts
+    def tail_makers(self):
+        """(box_tail, edge_tail, focus_state): the rules of Player.scene for one box / edge, as closures
+        over the payload's tables (they run for every row a step redoes). A row is a box's
+        or edge's entry (its position, within an episode) and then this tail: for a box
+        (state, value, grad, note, value printout, grad printout, badges), for an edge
+        (kind, active, token)."""
+        index, text, printout, texts = self.index, self.text, self.printout, self.texts
         hidden, error, active, idle = (
             st.STATE_HIDDEN,
             st.STATE_ERROR,
@@ -285,140 +292,78 @@ class _Payload:
         )
         cut, seed, grad_kind, data_kind = st.EDGE_CUT, st.EDGE_SEED, st.EDGE_GRAD, st.EDGE_DATA
 
-        def box_row(place: tuple, k: int, step, now: dict) -> tuple:
-            _, node, static, shared, appears = place
-            nid = node.id
+        def box_tail(drawn: _Drawn, k: int, focus: tuple, focused: str, now: dict) -> tuple:
+            nid = drawn.id
             s = now.get(nid, _NO_STATE)
-            if appears is not None and appears > k:
+            if drawn.appears > k:
                 state = hidden
-            elif nid in step.focus:
-                state = error if step.phase == "error" else active
+            elif nid in focus:
+                state = focused
             else:
                 state = s.get("state", idle)
             legacy = state == freed_state  # stories saved before the freed badge existed
             if legacy:
                 state = done
-            state_index = find(state)  # first: strings are numbered in the order named
-            if state_index is None:
-                state_index = text(state)
+            # first: strings are numbered in the order named
+            state_index = index[state] if type(state) is str else text(state)
             known = texts.get(nid)
             if known is None:
-                grad = s.get("grad")
-                if grad is None and node.role == "leaf":
-                    grad = "None"
-                values = (
-                    text(s.get("value")),
-                    text(grad),
-                    text(s.get("note")),
-                    printout(s, "value_full"),
-                    printout(s, "grad_full"),
-                )
-                freed = bool(s.get("freed"))
-                texts[nid] = (values, freed)
-            else:
-                values, freed = known
-            if not (legacy or freed or shared):
-                return (static, state_index, *values, -1)
+                known = texts[nid] = box_texts(s, drawn.leaf)
+            values, freed = known
+            if not (legacy or freed or drawn.shared):
+                return (state_index, *values, -1)
             badges = (freed_badge,) if legacy or freed else ()
-            if shared:
+            if drawn.shared:
                 badges = (*badges, shared_badge)
-            return (static, state_index, *values, text(",".join(badges)))
+            return (state_index, *values, text(",".join(badges)))
 
-        def edge_row(place: tuple, step, now: dict) -> tuple:
-            _, edge, static = place
-            kind = edge.kind
+        def box_texts(s: dict, leaf: bool) -> tuple:
+            """(value, grad, note, value printout, grad printout) indices, and whether freed."""
+            if not s:  # no update has named the node yet (most boxes of a new graph)
+                return (-1, index["None"] if leaf else -1, -1, -1, -1), False
+            grad = s.get("grad")
+            if grad is None and leaf:
+                grad = "None"
+            values = (
+                text(s.get("value")),
+                text(grad),
+                text(s.get("note")),
+                printout(s, "value_full"),
+                printout(s, "grad_full"),
+            )
+            return values, bool(s.get("freed"))
+
+        def edge_tail(edge, active_ids: tuple, token, now: dict) -> tuple:
+            eid, kind = edge.id, edge.kind
             if kind != cut and kind != seed:
-                flowed = now.get(edge.id, _NO_STATE).get("flow") == "grad"
+                flowed = now.get(eid, _NO_STATE).get("flow") == "grad"
                 kind = grad_kind if flowed else data_kind
-            kind_index = find(kind)
-            if kind_index is None:
-                kind_index = text(kind)
-            token = step.token
-            if token and token.edge == edge.id:
-                return (static, kind_index, int(edge.id in step.edges), text(token.text))
-            return (static, kind_index, int(edge.id in step.edges), -1)
+            kind_index = index[kind]
+            if token and token.edge == eid:
+                return (kind_index, int(eid in active_ids), text(token.text))
+            return (kind_index, int(eid in active_ids), -1)
 
-        return box_row, edge_row
+        def focus_state(step) -> str:
+            """The state of a box the step is about."""
+            return error if step.phase == "error" else active
+
+        return box_tail, edge_tail, focus_state
 
     def steps(self, player: Player) -> list[dict[str, Any]]:
         story = self.story
         out: list[dict[str, Any]] = []
-        prev_boxes: list[tuple] | None = None
-        prev_edges: list[tuple] | None = None
-        episode, now = -1, {}
-        # node id -> [(position in the rows, node, static index, shared, step it appears
-        # at)]: a shared node has several boxes
-        box_at: dict[str, list] = {}
-        edge_at: dict[str, tuple] = {}
-        appearing: dict[int, list] = {}  # step -> node ids that stop being hidden there
-        touched: set = set()  # ids the previous step was about
-        box_rows: list[tuple] = []
-        edge_rows: list[tuple] = []
-        texts = self.texts
-        box_row, edge_row = self.row_makers()
-        text = self.text
-        forget = texts.pop
+        rows: _EpisodeRows | None = None
+        tails = self.tail_makers()
+        text, texts_of = self.text, self.texts_of
+        shown = _scene_steps(player)
         for k in range(player.step_count):
             step = story.steps[k]
-            new_episode = step.episode != episode
-            if new_episode:  # a new graph: everything from Player.scene
-                episode, now = step.episode, {}
-                texts.clear()
-                for target, field, value in step.updates:
-                    now.setdefault(target, {})[field] = value
-                scene = player.scene(k)
-                ep = story.episodes[episode]
-                nodes = {n.id: n for n in ep.nodes}
-                base = {e.id: e for e in ep.edges}
-                box_at, edge_at, appearing = {}, {}, {}
-                box_rows, edge_rows = [], []
-                for i, b in enumerate(scene.boxes):
-                    ref = getattr(b, "ref_of", None)
-                    node = nodes[ref or b.id]
-                    appears = node.detail.get("appears")
-                    place = (i, node, self.box_static(b, node), ref is not None, appears)
-                    box_at.setdefault(node.id, []).append(place)
-                    box_rows.append(box_row(place, k, step, now))
-                    if appears is not None and appears > k:
-                        appearing.setdefault(appears, []).append(node.id)
-                for i, e in enumerate(scene.edges):
-                    place = edge_at[e.id] = (i, base[e.id], self.edge_static(e, base[e.id].kind))
-                    edge_rows.append(edge_row(place, step, now))
-            else:  # rows are changed in place: _delta copies what it keeps
-                updates, token = step.updates, step.token
-                for target, field, value in updates:
-                    state = now.get(target)
-                    if state is None:
-                        state = now[target] = {}
-                    state[field] = value
-                    forget(target, None)
-                # Built as before: the order rows are redone in numbers new strings.
-                dirty = {u[0] for u in updates} | set(step.focus) | set(step.edges)
-                dirty |= touched | set(appearing.get(k, ()))
-                if token:
-                    dirty.add(token.edge)
-                changed_boxes, changed_edges = [], []
-                for target in dirty:
-                    at = box_at.get(target)
-                    if at is not None:
-                        for place in at:
-                            row = box_row(place, k, step, now)
-                            i = place[0]
-                            if row != box_rows[i]:
-                                box_rows[i] = row
-                                changed_boxes.append(i)
-                    else:
-                        place = edge_at.get(target)
-                        if place is not None:
-                            row = edge_row(place, step, now)
-                            i = place[0]
-                            if row != edge_rows[i]:
-                                edge_rows[i] = row
-                                changed_edges.append(i)
-            touched = set(step.focus) | set(step.edges)
-            if step.token:
-                touched.add(step.token.edge)
-
+            if rows is None or step.episode != rows.episode:  # a new graph
+                before = rows
+                scene = player.scene(shown.get(step.episode, k))
+                rows = _EpisodeRows(self, scene, k, step, tails)
+            else:
+                changed_boxes, changed_edges = rows.redo(k, step)
             row: dict[str, Any] = {
                 "ep": step.episode,
                 "ph": step.phase if step.phase != "update" else "between",
@@ -427,33 +372,156 @@ class _Payload:
             }
             math = getattr(step, "math", None)
             if math:
-                row["m"] = [text(m) for m in math]
+                row["m"] = texts_of(math)
                 row["f"] = list(step.focus)  # the inspector shows the math for these
-            if new_episode:  # a graph like the last one's is sent as its changes too
-                prefix, rows = _delta(prev_boxes, box_rows)
-                row[prefix + "B"] = rows
-                prefix, rows = _delta(prev_edges, edge_rows)
-                row[prefix + "E"] = rows
+            if rows.opened == k:  # a graph like the last one's is sent as its changes too
+                boxes, edges = rows.full()
+                prev_boxes, prev_edges = before.full() if before is not None else (None, None)
+                prefix, cells = _delta(prev_boxes, boxes)
+                row[prefix + "B"] = cells
+                prefix, cells = _delta(prev_edges, edges)
+                row[prefix + "E"] = cells
             else:  # within an episode the rows a step changed are known
-                if len(changed_boxes) > 1:
-                    changed_boxes.sort()
-                if len(changed_edges) > 1:
-                    changed_edges.sort()
-                row["dB"] = changed = []
-                for i in changed_boxes:  # the row with its position for its entry
-                    cells = list(box_rows[i])
-                    cells[0] = i
-                    changed.append(cells)
-                row["dE"] = changed = []
-                for i in changed_edges:
-                    cells = list(edge_rows[i])
-                    cells[0] = i
-                    changed.append(cells)
+                row["dB"] = changed_boxes
+                row["dE"] = changed_edges
             out.append(row)
-            prev_boxes, prev_edges = box_rows, edge_rows
         return out
 
 
+def _scene_steps(player: Player) -> dict[int, int]:
+    """{episode: the step whose scene gives its boxes' and edges' places}: a box's or
+    edge's entry is the same at every step of its episode, so the episode of the page's
+    opening step reads the scene the app made there (the window opens at that step)
+    rather than make its first step's; other episodes read their first step's."""
+    if player.step_count == 0:
+        return {}
+    k = default_step(player)
+    return {player.story.steps[k].episode: k}
+
+
+class _Drawn:
+    """A node's boxes in an episode's scene: their positions, whether the node is shared
+    (drawn more than once, shared_refs.py) and the step it appears at (-1: from the
+    start)."""
+
+    __slots__ = ("id", "leaf", "shared", "appears", "positions")
+
+    def __init__(self, node, shared: bool) -> None:
+        self.id, self.leaf, self.shared = node.id, node.role == "leaf", shared
+        appears = node.detail.get("appears")
+        self.appears: int = -1 if appears is None else appears
+        self.positions: list[int] = []
+
+
+class _EpisodeRows:
+    """One episode's rows as its steps go by: each box's and edge's tail by its position
+    in the scene, and the state the episode's updates have built (as `Player.state`)."""
+
+    def __init__(self, payload: _Payload, scene, k: int, step, tails: tuple) -> None:
+        self.episode = step.episode
+        self.opened = k
+        self.texts = texts = payload.texts
+        self.box_tail, self.edge_tail, self.focus_state = box_tail, edge_tail, focus_state = tails
+        texts.clear()
+        self.now: dict[str, dict] = {}
+        now = self.now
+        for target, field, value in step.updates:
+            now.setdefault(target, {})[field] = value
+        ep = payload.story.episodes[step.episode]
+        nodes = {n.id: n for n in ep.nodes}
+        base = {e.id: e for e in ep.edges}
+        self.box_of: dict[str, _Drawn] = {}
+        self.edge_of: dict[str, tuple] = {}  # edge id -> (edge, position)
+        self.appearing: dict[int, list] = {}  # step -> node ids that stop being hidden there
+        self.box_statics: list[int] = []
+        self.box_tails: list[tuple] = []
+        for i, b in enumerate(scene.boxes):
+            ref = getattr(b, "ref_of", None)
+            node = nodes[ref or b.id]
+            drawn = self.box_of.get(node.id)
+            if drawn is None:
+                drawn = self.box_of[node.id] = _Drawn(node, ref is not None)
+            drawn.positions.append(i)
+            self.box_statics.append(payload.box_static(b, node))
+            self.box_tails.append(box_tail(drawn, k, step.focus, focus_state(step), now))
+            if drawn.appears > k:
+                self.appearing.setdefault(drawn.appears, []).append(node.id)
+        self.edge_statics: list[int] = []
+        self.edge_tails: list[tuple] = []
+        for i, e in enumerate(scene.edges):
+            edge = base[e.id]
+            self.edge_of[e.id] = (edge, i)
+            self.edge_statics.append(payload.edge_static(e, edge.kind))
+            self.edge_tails.append(edge_tail(edge, step.edges, step.token, now))
+        self.touched = _touched(step)
+
+    def full(self) -> tuple[list[list], list[list]]:
+        """Every box's and edge's row as it is now, led by its entry in boxes / edges."""
+        boxes = [[s, *t] for s, t in zip(self.box_statics, self.box_tails)]
+        edges = [[s, *t] for s, t in zip(self.edge_statics, self.edge_tails)]
+        return boxes, edges
+
+    def redo(self, k: int, step) -> tuple[list[list], list[list]]:
+        """Folds step k's updates in and redoes the rows it touches: the rows that
+        changed, each led by its position, in position order."""
+        now, forget = self.now, self.texts.pop
+        updates, token = step.updates, step.token
+        for target, field, value in updates:
+            state = now.get(target)
+            if state is None:
+                state = now[target] = {}
+            state[field] = value
+            forget(target, None)
+        # Built as before: the order rows are redone in numbers new strings.
+        dirty = {u[0] for u in updates} | set(step.focus) | set(step.edges)
+        dirty |= self.touched | set(self.appearing.get(k, ()))
+        if token:
+            dirty.add(token.edge)
+        box_of, edge_of, box_tails, edge_tails = (
+            self.box_of,
+            self.edge_of,
+            self.box_tails,
+            self.edge_tails,
+        )
+        box_tail, edge_tail = self.box_tail, self.edge_tail
+        focus, focused, active_ids = step.focus, self.focus_state(step), step.edges
+        changed_boxes: list[list] = []
+        changed_edges: list[list] = []
+        for target in dirty:
+            drawn = box_of.get(target)
+            if drawn is not None:
+                tail = box_tail(drawn, k, focus, focused, now)
+                positions = drawn.positions
+                if tail != box_tails[positions[0]]:  # a node's boxes are alike
+                    for i in positions:
+                        box_tails[i] = tail
+                        changed_boxes.append([i, *tail])
+            else:
+                place = edge_of.get(target)
+                if place is not None:
+                    tail = edge_tail(place[0], active_ids, token, now)
+                    i = place[1]
+                    if tail != edge_tails[i]:
+                        edge_tails[i] = tail
+                        changed_edges.append([i, *tail])
+        self.touched = _touched(step)
+        if len(changed_boxes) > 1:
+            changed_boxes.sort(key=_first)
+        if len(changed_edges) > 1:
+            changed_edges.sort(key=_first)
+        return changed_boxes, changed_edges
+
+
+def _touched(step) -> set:
+    """The ids a step is about: the next step redoes their rows (focus and activity go)."""
+    touched = set(step.focus) | set(step.edges)
+    if step.token:
+        touched.add(step.token.edge)
+    return touched
+
+
+_first = itemgetter(0)
+_ONLY_STR = {str}
 _ABSENT = object()
 _NO_STATE: dict = {}  # a node or edge no update has named yet (never written to)
 

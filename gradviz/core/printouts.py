@@ -5,8 +5,8 @@ costs a microsecond or more, most of a 3-element tensor's print)."""
 
 from __future__ import annotations
 
-import base64
 from array import array
+from binascii import a2b_base64
 
 from engine._printing import small_float_repr
 from gradviz.core.values import full_text
@@ -21,8 +21,8 @@ def tensor_text(raw) -> str:
         shape = raw.get("shape")
         if code is not None and type(shape) is list and len(shape) <= 1:
             try:
-                numbers = array(code, base64.b64decode(raw["b64"]))
-            except (KeyError, TypeError, ValueError):
+                numbers = array(code, a2b_base64(raw["b64"]))  # base64.b64decode's core
+            except (KeyError, TypeError, ValueError):  # binascii.Error is a ValueError
                 return full_text(raw)  # not what `values.full` writes: its own error
             if len(numbers) == (shape[0] if shape else 1):
                 text = small_float_repr(numbers.tolist() if shape else numbers[0], raw["dtype"])
