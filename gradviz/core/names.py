@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from types import ModuleType
 
 from engine.autograd import recording as ev
 
@@ -35,11 +36,12 @@ def _number(value) -> str:
 _NOT_TENSOR_CALLS = {"range", "len", "float", "int", "print", "enumerate", "zip", "str"}
 
 
-def _ops_in(expr: ast.AST) -> int:
-    """How many tensors one run of an expression makes, assuming each operator and call
-    makes one: `b * 2` makes 1, `torch.tanh(W @ h)` makes 2."""
+def _ops_in(nodes: list[ast.AST]) -> int:
+    """How many tensors one run of an expression (its nodes, as ast.walk gives them)
+    makes, assuming each operator and call makes one: `b * 2` makes 1,
+    `torch.tanh(W @ h)` makes 2."""
     count = 0
-    for node in ast.walk(expr):
+    for node in nodes:
         if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Subscript)):
             count += 1
         elif isinstance(node, ast.Call):
@@ -56,10 +58,10 @@ def _ops_in(expr: ast.AST) -> int:
     return count
 
 
-def _has_calls(expr: ast.AST) -> bool:
-    """Whether the expression calls a tensor function (one call may run several ops:
-    F.cross_entropy is a log_softmax and an nll_loss), not only operators."""
-    for node in ast.walk(expr):
+def _has_calls(nodes: list[ast.AST]) -> bool:
+    """Whether an expression (its nodes) calls a tensor function (one call may run
+    several ops: F.cross_entropy is a log_softmax and an nll_loss), not only operators."""
+    for node in nodes:
         if isinstance(node, ast.Call):
             func = node.func
             if not (isinstance(func, ast.Name) and func.id in _NOT_TENSOR_CALLS):
@@ -67,15 +69,11 @@ def _has_calls(expr: ast.AST) -> bool:
     return False
 
 
-def _function_bodies(source: str) -> list[tuple[int, int]]:
+def _function_bodies(nodes: list[ast.AST]) -> list[tuple[int, int]]:
     """(first, last) line of every function's body, innermost last among nested ones."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
     spans = [
         (node.body[0].lineno, node.end_lineno or node.body[-1].lineno)
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         and isinstance(getattr(node, "body", None), list)
         and node.body
@@ -83,18 +81,14 @@ def _function_bodies(source: str) -> list[tuple[int, int]]:
     return sorted(spans, key=lambda span: span[1] - span[0], reverse=True)
 
 
-def _assign_targets(source: str) -> tuple[dict[int, str], dict[int, int], set[int]]:
+def _assign_targets(nodes: list[ast.AST]) -> tuple[dict[int, str], dict[int, int], set[int]]:
     """line -> the simple variable name assigned on that line (x = ...), line -> how
     many call sites (operators and calls) one run of its right-hand side has, and the
     lines whose right-hand side calls a function."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return {}, {}, set()
     found: dict[int, str] = {}
     per_run: dict[int, int] = {}
     with_calls: set[int] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         target = None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
@@ -108,13 +102,36 @@ def _assign_targets(source: str) -> tuple[dict[int, str], dict[int, int], set[in
             value = getattr(node, "value", None)
             where = node if hasattr(node, "lineno") else target  # a withitem has no lines
             first, last = where.lineno, where.end_lineno or where.lineno
+            value_nodes = None
             for line in range(first, last + 1):
                 found[line] = target.id
                 if value is not None and first == last:
-                    per_run[line] = _ops_in(value)
-                    if _has_calls(value):
+                    value_nodes = value_nodes or list(ast.walk(value))
+                    per_run[line] = _ops_in(value_nodes)
+                    if _has_calls(value_nodes):
                         with_calls.add(line)
     return found, per_run, with_calls
+
+
+def _source_facts(source: str) -> tuple[dict, dict, set, list]:
+    """_assign_targets() and _function_bodies() of a script, from one parse and one walk,
+    worked out once per source text (a run's preview and its story, a rerun, read the
+    same script). Shared by every TensorNames of that text: read, never changed."""
+    facts = _FACTS.get(source)
+    if facts is None:
+        try:
+            nodes = list(ast.walk(ast.parse(source)))
+        except SyntaxError:
+            nodes = []
+        facts = (*_assign_targets(nodes), _function_bodies(nodes))
+        if len(_FACTS) >= _FACTS_LIMIT:
+            _FACTS.clear()
+        _FACTS[source] = facts
+    return facts
+
+
+_FACTS: dict[str, tuple] = {}
+_FACTS_LIMIT = 8
 
 
 # The field holding the tensor an event makes, for the events that make one.
@@ -129,8 +146,7 @@ class TensorNames:
     """Maps tensor uids to the variable names a learner gave them."""
 
     def __init__(self, source: str) -> None:
-        self.targets, self.per_run, self.with_calls = _assign_targets(source)
-        self.bodies = _function_bodies(source)
+        self.targets, self.per_run, self.with_calls, self.bodies = _source_facts(source)
         self.names: dict[int, str] = {}
         self.aliases: dict[int, list[str]] = {}  # uid -> later names of the same tensor
 
@@ -210,13 +226,16 @@ class TensorNames:
             if pending:
                 self._bind(*pending)
         # `model = nn.Sequential(...)` makes tensors, but binds a module: not a tensor's name.
+        # (An imported module is neither, and is not asked: torch's module __getattr__
+        # would first try to import torch.named_parameters, torch._uid, ...)
+        values = [(k, v) for k, v in namespace.items() if not isinstance(v, ModuleType)]
         objects = {
             name
-            for name, value in namespace.items()
+            for name, value in values
             if hasattr(value, "named_parameters") or hasattr(value, "param_groups")
         }
         self.names = {uid: name for uid, name in self.names.items() if name not in objects}
-        for name, value in namespace.items():
+        for name, value in values:
             uid = getattr(value, "_uid", None)
             if uid is None or name.startswith("_"):
                 continue
@@ -235,8 +254,10 @@ class TensorNames:
     def learn_parameters(self, module_paths: dict[int, str], namespace: dict) -> None:
         """nn.Module parameters are named by their path: model.0.weight."""
         for value in namespace.values():
+            if id(value) not in module_paths:
+                continue
             named = getattr(value, "named_parameters", None)
-            if named is None or not callable(named) or id(value) not in module_paths:
+            if named is None or not callable(named):
                 continue
             root = module_paths[id(value)]
             try:

@@ -257,6 +257,8 @@ class StoryBuilder:
             return f"{self.module_paths[op.modules[-1][0]]}.{naming.call_name(opdef, op.op)}"
         if depth >= EXPRESSION_DEPTH:
             return "…"
+        # Remembered per episode: what an expression reads (the producing ops, the names
+        # in this episode) only changes when a gradient gets a name (on_accumulated).
         cached = self._labels.get(info.uid) if depth == 0 else None
         if cached is not None:
             return cached
@@ -767,6 +769,10 @@ class _Episode:
         # are shared by every event of that site), the world's fold is looked up inline.
         codes: dict = {}
         folds, dispatch = FOLDS, self.dispatch
+        # An expression label (a − 1.05) stays the same for the episode (see label), unless
+        # a name in it is an alias, which depends on the line being told.
+        b._labels = {}
+        per_line = bool(b.names.aliases)
         for e in group:
             self.pending: list = []
             loc = getattr(e, "location", None)
@@ -777,7 +783,8 @@ class _Episode:
             else:
                 code = ""
             b.current_code = code
-            b._labels = {}
+            if per_line:
+                b._labels = {}
             cls = type(e)
             fold = folds.get(cls)
             if fold is not None:
@@ -1264,7 +1271,9 @@ class _Episode:
 
     def on_accumulated(self, e: ev.GradAccumulated) -> None:
         b, w = self.b, self.w
-        b.names.names.setdefault(e.grad_uid, f"{b.name(e.tensor)}.grad")
+        if e.grad_uid not in b.names.names:
+            b.names.names[e.grad_uid] = f"{b.name(e.tensor)}.grad"
+            b._labels = {}  # an expression that used this gradient now names it
         info = w.tensors.get(e.tensor)
         acc, leaf = f"a{e.tensor}", f"t{e.tensor}"
         if acc not in self.g.nodes or info is None:
