@@ -421,39 +421,58 @@ class _EpisodeRows:
         self.episode = step.episode
         self.opened = k
         self.texts = texts = payload.texts
-        self.box_tail, self.edge_tail, self.focus_state = box_tail, edge_tail, focus_state = tails
+        self.box_tail, self.edge_tail, self.focus_state = tails
         texts.clear()
         self.now: dict[str, dict] = {}
         now = self.now
         for target, field, value in step.updates:
             now.setdefault(target, {})[field] = value
         ep = payload.story.episodes[step.episode]
-        nodes = {n.id: n for n in ep.nodes}
-        base = {e.id: e for e in ep.edges}
         self.box_of: dict[str, _Drawn] = {}
-        self.edge_of: dict[str, tuple] = {}  # edge id -> (edge, position)
         self.appearing: dict[int, list] = {}  # step -> node ids that stop being hidden there
         self.box_statics: list[int] = []
         self.box_tails: list[tuple] = []
-        for i, b in enumerate(scene.boxes):
-            ref = getattr(b, "ref_of", None)
-            node = nodes[ref or b.id]
-            drawn = self.box_of.get(node.id)
-            if drawn is None:
-                drawn = self.box_of[node.id] = _Drawn(node, ref is not None)
-            drawn.positions.append(i)
-            self.box_statics.append(payload.box_static(b, node))
-            self.box_tails.append(box_tail(drawn, k, step.focus, focus_state(step), now))
-            if drawn.appears > k:
-                self.appearing.setdefault(drawn.appears, []).append(node.id)
+        self._open_boxes(payload, scene.boxes, {n.id: n for n in ep.nodes}, k, step)
+        self.edge_of: dict[str, tuple] = {}  # edge id -> (edge, position)
         self.edge_statics: list[int] = []
         self.edge_tails: list[tuple] = []
-        for i, e in enumerate(scene.edges):
-            edge = base[e.id]
-            self.edge_of[e.id] = (edge, i)
-            self.edge_statics.append(payload.edge_static(e, edge.kind))
-            self.edge_tails.append(edge_tail(edge, step.edges, step.token, now))
+        self._open_edges(payload, scene.edges, {e.id: e for e in ep.edges}, step)
         self.touched = _touched(step)
+
+    def _open_boxes(self, payload: _Payload, boxes, nodes: dict, k: int, step) -> None:
+        box_of, appearing, now, box_static = (
+            self.box_of,
+            self.appearing,
+            self.now,
+            payload.box_static,
+        )
+        statics, tails, box_tail = self.box_statics, self.box_tails, self.box_tail
+        focus, focused = step.focus, self.focus_state(step)
+        for i, b in enumerate(boxes):
+            ref = getattr(b, "ref_of", None)
+            node = nodes[ref or b.id]
+            drawn = box_of.get(node.id)
+            if drawn is None:
+                drawn = box_of[node.id] = _Drawn(node, ref is not None)
+            drawn.positions.append(i)
+            statics.append(box_static(b, node))  # first: its details are numbered first
+            tails.append(box_tail(drawn, k, focus, focused, now))
+            if drawn.appears > k:
+                appearing.setdefault(drawn.appears, []).append(node.id)
+
+    def _open_edges(self, payload: _Payload, edges, base: dict, step) -> None:
+        edge_of, now, edge_static, edge_tail = (
+            self.edge_of,
+            self.now,
+            payload.edge_static,
+            self.edge_tail,
+        )
+        active_ids, token = step.edges, step.token
+        for i, e in enumerate(edges):
+            edge = base[e.id]
+            edge_of[e.id] = (edge, i)
+            self.edge_statics.append(edge_static(e, edge.kind))
+            self.edge_tails.append(edge_tail(edge, active_ids, token, now))
 
     def full(self) -> tuple[list[list], list[list]]:
         """Every box's and edge's row as it is now, led by its entry in boxes / edges."""

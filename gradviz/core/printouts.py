@@ -8,7 +8,7 @@ from __future__ import annotations
 from array import array
 from binascii import a2b_base64
 
-from engine._printing import small_float_repr
+from engine._printing import SMALL_PRINT, small_float_repr
 from gradviz.core.values import full_text
 
 _CODES = {"float32": "f", "float64": "d"}  # array's typecodes of the same C types
@@ -20,6 +20,9 @@ def tensor_text(raw) -> str:
         code = _CODES.get(raw.get("dtype"))
         shape = raw.get("shape")
         if code is not None and type(shape) is list and len(shape) <= 1:
+            size = shape[0] if shape else 1
+            if type(size) is int and size > SMALL_PRINT:  # numpy's to print: decoded there only
+                return full_text(raw)
             try:
                 numbers = array(code, a2b_base64(raw["b64"]))  # base64.b64decode's core
             except (KeyError, TypeError, ValueError):  # binascii.Error is a ValueError
