@@ -272,11 +272,11 @@ class _Payload:
         return index
 
     def tail_makers(self):
-        """(box_tail, edge_tail, focus_state): the rules of Player.scene for one box / edge, as closures
-        over the payload's tables (they run for every row a step redoes). A row is a box's
-        or edge's entry (its position, within an episode) and then this tail: for a box
-        (state, value, grad, note, value printout, grad printout, badges), for an edge
-        (kind, active, token)."""
+        """(box_tail, edge_tail, focus_state): the rules of Player.scene for one box / edge,
+        as closures over the payload's tables (they run for every row a step redoes). A row
+        is a box's or edge's entry (its position, within an episode) and then this tail:
+        for a box (state, value, grad, note, value printout, grad printout, badges), for an
+        edge (kind, active, token)."""
         index, text, printout, texts = self.index, self.text, self.printout, self.texts
         hidden, error, active, idle = (
             st.STATE_HIDDEN,
