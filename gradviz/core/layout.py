@@ -123,14 +123,12 @@ def layout_graph(
     dag_edges = _break_cycles(len(nodes), edges)
     main, cross, paths = _layout_components(len(nodes), dag_edges, along, across, hints)
 
-    def to_xy(m: float, c: float) -> tuple[float, float]:
-        return (m, c) if across_is_y else (c, m)
-
-    centres = [to_xy(main[i], cross[i]) for i in range(len(nodes))]
+    # Paths are (along, across) points: the (x, y) of LR, swapped for TB.
+    centres = list(zip(main, cross) if across_is_y else zip(cross, main))
     points = {}
     for u, v in edges:
         path = paths[(u, v)] if (u, v) in paths else paths[(v, u)][::-1]
-        points[(u, v)] = [to_xy(m, c) for m, c in path]
+        points[(u, v)] = path if across_is_y else [(c, m) for m, c in path]
     for u in sorted(index[u] for u, v in graph.edges() if u == v):
         points[(u, u)] = [centres[u], centres[u]]  # a self-loop: the caller draws it
     if fold:
@@ -276,11 +274,14 @@ def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
 
 def _layout_components(n, edges, along, across, hints):
     """Lay out each component and stack them across the layer direction."""
+    members = _components(n, edges)
+    if len(members) == 1:  # the usual case: its nodes and edges need no renumbering
+        main, cross, paths, _ = _Component(edges, along, across, hints).solve()
+        return main, cross, paths
     main = [0.0] * n
     cross = [0.0] * n
     paths: dict[tuple[int, int], list[tuple[float, float]]] = {}
     comp_of = {}
-    members = _components(n, edges)
     for c, nodes in enumerate(members):
         for v in nodes:
             comp_of[v] = c
@@ -562,34 +563,35 @@ def _fold(centres, points, box, across_is_y):
     """Fold a drawing much longer than broad into a serpentine of bands (FOLD_RATIO)."""
     if len(centres) < 3:
         return centres, points
-    m_of = (lambda p: p[0]) if across_is_y else (lambda p: p[1])
-    c_of = (lambda p: p[1]) if across_is_y else (lambda p: p[0])
-    a_size = [w if across_is_y else h for w, h in box]
-    c_size = [h if across_is_y else w for w, h in box]
-    lo = min(m_of(p) - a / 2 for p, a in zip(centres, a_size))
-    hi = max(m_of(p) + a / 2 for p, a in zip(centres, a_size))
-    c_lo = min(c_of(p) - a / 2 for p, a in zip(centres, c_size))
-    c_hi = max(c_of(p) + a / 2 for p, a in zip(centres, c_size))
-    all_pts = [q for pts in points.values() for q in pts]
-    if all_pts:
-        c_lo = min(c_lo, min(c_of(q) for q in all_pts))
-        c_hi = max(c_hi, max(c_of(q) for q in all_pts))
+    # Work in (along, across) coordinates: m along the flow, c across it.
+    m_i, c_i = (0, 1) if across_is_y else (1, 0)
+    ms = [p[m_i] for p in centres]
+    cs = [p[c_i] for p in centres]
+    a_size = [b[m_i] for b in box]
+    c_size = [b[c_i] for b in box]
+    lo = min([m - a / 2 for m, a in zip(ms, a_size)])
+    hi = max([m + a / 2 for m, a in zip(ms, a_size)])
+    c_lo = min([c - a / 2 for c, a in zip(cs, c_size)])
+    c_hi = max([c + a / 2 for c, a in zip(cs, c_size)])
+    point_cs = [q[c_i] for pts in points.values() for q in pts]
+    if point_cs:
+        c_lo = min(c_lo, min(point_cs))
+        c_hi = max(c_hi, max(point_cs))
     length, breadth = hi - lo, max(c_hi - c_lo, 1.0)
     if length <= FOLD_RATIO * breadth:
         return centres, points
     # The layers' extents along the flow, in order (boxes of one layer share a centre).
     extents: dict[float, tuple[float, float]] = {}
-    for p, a in zip(centres, a_size):
-        m = round(m_of(p), 3)
-        s, e = extents.get(m, (m, m))
-        extents[m] = (min(s, m - a / 2), max(e, m + a / 2))
-    layers = [extents[m] for m in sorted(extents)]
+    for m, a in zip(ms, a_size):
+        key = round(m, 3)
+        s, e = extents.get(key, (key, key))
+        extents[key] = (min(s, key - a / 2), max(e, key + a / 2))
+    layers = [extents[key] for key in sorted(extents)]
     if len(layers) < FOLD_MIN_LAYERS:
         return centres, points
     cuts = _fold_bands(layers, length, breadth, across_is_y)
     if not cuts:
         return centres, points
-    bounds = [lo, *cuts, hi]
     # Each band starts at its first layer's near side and ends at its last one's far side.
     near = sorted(s for s, _ in layers)
     far = sorted(e for _, e in layers)
@@ -597,38 +599,58 @@ def _fold(centres, points, box, across_is_y):
     ends = [far[bisect.bisect_right(far, cut) - 1] for cut in cuts] + [hi]
     width = max(e - s for s, e in zip(starts, ends))
     step = breadth + BAND_GAP
-
-    def band_of(m: float) -> int:
-        return bisect.bisect_right(bounds, m, 1, len(bounds) - 1) - 1
-
-    def place(m: float, c: float, band: int) -> tuple[float, float]:
-        off = m - starts[band]
-        m2 = TURN_ROOM + (off if band % 2 == 0 else width - off)
-        c2 = c - c_lo + band * step
-        return (m2, c2) if across_is_y else (c2, m2)
-
-    new_centres = [place(m_of(p), c_of(p), band_of(m_of(p))) for p in centres]
+    placer = _BandPlacer(cuts, starts, width, c_lo, step, across_is_y)
+    new_centres, _ = placer.place(ms, cs)
     new_points = {}
-    for lane, (edge, pts) in enumerate(sorted(points.items())):
-        out: list[tuple[float, float]] = []
-        prev_band = None
-        for q in pts:
-            m, c = m_of(q), c_of(q)
-            band = band_of(m)
-            if prev_band is not None and band != prev_band and out:
-                # Turn around the end of the band, in a lane of its own.
-                last = out[-1]
-                pm, pc = (last[0], last[1]) if across_is_y else (last[1], last[0])
-                here = place(m, c, band)
-                hm, hc = (here[0], here[1]) if across_is_y else (here[1], here[0])
-                spread = 6.0 + (lane * 7.0) % (TURN_ROOM - 12.0)
-                turn_m = TURN_ROOM + width + spread if prev_band % 2 == 0 else TURN_ROOM - spread
-                for tm, tc in ((turn_m, pc), (turn_m, hc)):
-                    out.append((tm, tc) if across_is_y else (tc, tm))
-            out.append(place(m, c, band))
-            prev_band = band
+    edges = sorted(points)
+    spots, bands = placer.place(
+        [q[m_i] for e in edges for q in points[e]], [q[c_i] for e in edges for q in points[e]]
+    )
+    first = 0
+    for lane, edge in enumerate(edges):
+        last = first + len(points[edge])
+        out = spots[first:last]
+        if len(set(bands[first:last])) > 1:
+            out = _turned(out, bands[first:last], lane, width, across_is_y)
         new_points[edge] = out
+        first = last
     return new_centres, new_points
+
+
+class _BandPlacer:
+    """Where points of the unfolded drawing land in the serpentine: band k holds the
+    stretch between cuts k-1 and k, running backwards when k is odd."""
+
+    def __init__(self, cuts, starts, width, c_lo, step, across_is_y) -> None:
+        self.cuts = np.asarray(cuts, dtype=float)
+        self.starts = np.asarray(starts, dtype=float)
+        self.width, self.c_lo, self.step = width, c_lo, step
+        self.across_is_y = across_is_y
+
+    def place(self, ms: list[float], cs: list[float]) -> tuple[list, list[int]]:
+        """The folded (x, y) of points at (along, across) = (ms, cs), and their bands."""
+        m = np.asarray(ms, dtype=float)
+        band = np.searchsorted(self.cuts, m, side="right")
+        off = m - self.starts[band]
+        m2 = (TURN_ROOM + np.where(band % 2 == 0, off, self.width - off)).tolist()
+        c2 = (np.asarray(cs, dtype=float) - self.c_lo + band * self.step).tolist()
+        spots = list(zip(m2, c2)) if self.across_is_y else list(zip(c2, m2))
+        return spots, band.tolist()
+
+
+def _turned(spots: list, bands: list[int], lane: int, width: float, across_is_y) -> list:
+    """An edge's folded points with a turn around the end of each band it leaves, in a
+    lane of its own so turning edges do not run on top of each other."""
+    c_i = 1 if across_is_y else 0
+    spread = 6.0 + (lane * 7.0) % (TURN_ROOM - 12.0)
+    out = [spots[0]]
+    for k in range(1, len(spots)):
+        if bands[k] != bands[k - 1]:
+            turn_m = TURN_ROOM + width + spread if bands[k - 1] % 2 == 0 else TURN_ROOM - spread
+            for tc in (out[-1][c_i], spots[k][c_i]):
+                out.append((turn_m, tc) if across_is_y else (tc, turn_m))
+        out.append(spots[k])
+    return out
 
 
 def _place_on_anchors(centres, points, box, anchors, index):
@@ -647,6 +669,8 @@ def _place_on_anchors(centres, points, box, anchors, index):
     min_y = min(min(y - h / 2 for (_, y), (_, h) in zip(centres, box)), _min_point(points, 1))
     dx = max(dx, -min_x)  # never push a box or a bend below zero
     dy = max(dy, -min_y)
+    if not (dx or dy):  # the usual case: nothing to move (and big graphs have much)
+        return centres, {e: tuple(pts) for e, pts in points.items()}
     centres = [(x + dx, y + dy) for x, y in centres]
     points = {e: tuple((x + dx, y + dy) for x, y in pts) for e, pts in points.items()}
     return centres, points
@@ -1588,24 +1612,30 @@ def _compact(lg: _LayeredGraph, layers, root: list[int]) -> list[float]:
     succ: dict[int, list[tuple[int, float]]] = {}
     indeg = [0] * lg.count
     for layer in layers:
-        for a, b in zip(layer, layer[1:]):
-            succ.setdefault(root[a], []).append((root[b], _separation(lg, a, b)))
+        for a, b, sep in zip(layer, layer[1:], _separations(lg, layer)):
+            succ.setdefault(root[a], []).append((root[b], sep))
             indeg[root[b]] += 1
     x = [0.0] * lg.count
     ready = [v for v in range(lg.count) if root[v] == v and indeg[v] == 0]
     while ready:
         a = ready.pop()
         for b, sep in succ.get(a, ()):
-            x[b] = max(x[b], x[a] + sep)
+            reach = x[a] + sep
+            if reach > x[b]:
+                x[b] = reach
             indeg[b] -= 1
             if indeg[b] == 0:
                 ready.append(b)
-    return [x[root[v]] for v in range(lg.count)]
+    return [x[r] for r in root]
 
 
-def _separation(lg: _LayeredGraph, a: int, b: int) -> float:
-    gap = VIRTUAL_GAP if lg.is_virtual(a) or lg.is_virtual(b) else NODE_GAP
-    return (lg.size[a] + lg.size[b]) / 2 + gap
+def _separations(lg: _LayeredGraph, layer: list[int]) -> list[float]:
+    """The least distance between the centres of each two neighbours in a layer."""
+    size, real = lg.size, lg.real
+    return [
+        (size[a] + size[b]) / 2 + (VIRTUAL_GAP if a >= real or b >= real else NODE_GAP)
+        for a, b in zip(layer, layer[1:])
+    ]
 
 
 def _balance(lg: _LayeredGraph, runs: list[list[float]]):
@@ -1654,15 +1684,21 @@ def _relax(lg: _LayeredGraph, x: list[float], passes: int, plan=None) -> list[fl
     fan out from one node, and bending the trunk towards them does not help.
     """
     x = list(x)
-    plan = plan or _relax_plan(lg)
+    rows = plan or _relax_plan(lg)
+    up, down = lg.up, lg.down  # whom a node pulls (trunks, which pull nobody, skip)
+    # Only a node whose inputs moved since it was last placed can move: the others
+    # would be put back exactly where they are, so they are skipped (same result).
+    dirty = bytearray(b"\x01") * lg.count
     for k in range(passes):
         moved = False
-        for layer, pulls, gaps in plan if k % 2 == 0 else plan[::-1]:
+        for layer, pulls, gaps in rows if k % 2 == 0 else rows[::-1]:
             last = len(layer) - 1
             for i in range(last, -1, -1) if k % 4 >= 2 else range(last + 1):
+                v = layer[i]
                 pull = pulls[i]
-                if pull is None:
+                if pull is None or not dirty[v]:
                     continue
+                dirty[v] = 0
                 total = 0.0
                 for u, w in pull[0]:
                     total += w * x[u]
@@ -1671,11 +1707,19 @@ def _relax(lg: _LayeredGraph, x: list[float], passes: int, plan=None) -> list[fl
                     target = max(target, x[layer[i - 1]] + gaps[i])
                 if i < last:
                     target = min(target, x[layer[i + 1]] - gaps[i + 1])
-                v = layer[i]
-                moved = moved or target != x[v]
+                if target != x[v]:
+                    moved = True
+                    for u in up[v]:
+                        dirty[u] = 1
+                    for u in down[v]:
+                        dirty[u] = 1
+                    if i:
+                        dirty[layer[i - 1]] = 1
+                    if i < last:
+                        dirty[layer[i + 1]] = 1
                 x[v] = target
         if not moved:
-            break  # every node sits at its target: later passes, in any order, keep it
+            break  # every node sits at its target: later passes keep it there
     return x
 
 
@@ -1683,25 +1727,22 @@ def _relax_plan(lg: _LayeredGraph):
     """Per layer: its nodes, each node's ((neighbour, weight) pulls, 1 / total weight)
     or None, and the separation of each node from the one before it."""
     weight = (1.0, 2.0, 8.0)
-    real, shared, size = lg.real, lg.shared, lg.size
-    plan = []
+    real, shared, up, down = lg.real, lg.shared, lg.up, lg.down
+    rows = []
     for layer in lg.layers:
         pulls = []
         for v in layer:
-            if v in shared:
+            nbs = up[v] + down[v]
+            if shared:
+                nbs = [] if v in shared else [u for u in nbs if u not in shared]
+            if not nbs:
                 pulls.append(None)
                 continue
             own = v >= real
-            pull = [(u, weight[own + (u >= real)]) for u in lg.up[v] + lg.down[v]]
-            if shared:
-                pull = [(u, w) for u, w in pull if u not in shared]
+            pull = [(u, weight[own + (u >= real)]) for u in nbs]
             total = 0.0
             for _, w in pull:
                 total += w
-            pulls.append((pull, 1.0 / total) if pull else None)
-        gaps = [0.0]
-        for a, b in zip(layer, layer[1:]):
-            gap = VIRTUAL_GAP if a >= real or b >= real else NODE_GAP
-            gaps.append((size[a] + size[b]) / 2 + gap)
-        plan.append((layer, pulls, gaps))
-    return plan
+            pulls.append((pull, 1.0 / total))
+        rows.append((layer, pulls, [0.0, *_separations(lg, layer)]))
+    return rows

@@ -52,17 +52,18 @@ def _shared_titles(ep: Episode, shared) -> dict[str, str]:
 _TEXT_ROWS = (("value", 0), ("grad", 7), ("note", 0))  # a grad row starts "grad = "
 
 
-def _box_size(node, texts: dict, title: str | None = None) -> tuple[float, float]:
+def _box_size(node, longest: dict, title: str | None = None) -> tuple[float, float]:
+    """A box's size from its titles and the longest text each of its rows ever shows
+    (``longest``: {field: length}, a field absent when the box never shows it)."""
     title = node.title if title is None else title
     widest = max(len(title) * CHAR_W["title"], len(node.subtitle) * CHAR_W["body"])
     lines = 2
     for field, label in _TEXT_ROWS:
-        shown = texts.get(field)
-        longest = max(map(len, shown)) if shown else 0
-        if longest:
-            widest = max(widest, (longest + label) * CHAR_W["mono"])
+        chars = longest.get(field, 0)
+        if chars:
+            widest = max(widest, (chars + label) * CHAR_W["mono"])
             lines += 1
-    if node.role == "leaf" and not texts.get("grad"):
+    if node.role == "leaf" and "grad" not in longest:
         lines += 1
     w = min(MAX_W, max(MIN_W, widest + 2 * PAD_X))
     return (round(w), round(lines * LINE_H + 2 * PAD_Y))
@@ -256,9 +257,9 @@ class Player:
         split = split_shared(graph, lambda v: roles[v] in SHAREABLE)
         if split.graph is not graph:
             graph.__dict__.clear()
-        texts = self._texts(ep)
+        longest = self._longest_texts(ep)
         titles = _shared_titles(ep, split.copies)
-        sizes = {n.id: _box_size(n, texts.get(n.id, {}), titles.get(n.id)) for n in ep.nodes}
+        sizes = {n.id: _box_size(n, longest.get(n.id, {}), titles.get(n.id)) for n in ep.nodes}
         sizes.update({ref: sizes[node] for ref, node in split.ref_of.items()})
         dx, dy = (TOKEN_ROOM, 0.0) if self.direction == "LR" else (0.0, TOKEN_ROOM)
         padded = {k: (w + dx, h + dy) for k, (w, h) in sizes.items()}
@@ -293,13 +294,18 @@ class Player:
             lay.height,
         )
 
-    def _texts(self, ep: Episode) -> dict:
-        texts: dict[str, dict] = {}
+    def _longest_texts(self, ep: Episode) -> dict[str, dict[str, int]]:
+        """{box id: {field: length of the longest text it shows}} over the episode."""
+        longest: dict[str, dict[str, int]] = {}
         for step in self.story.steps[ep.first_step : ep.last_step + 1]:
             for target, field, text in step.updates:
                 if isinstance(text, str):
-                    texts.setdefault(target, {}).setdefault(field, set()).add(text)
-        return texts
+                    fields = longest.get(target)
+                    if fields is None:
+                        fields = longest[target] = {}
+                    if len(text) > fields.get(field, -1):
+                        fields[field] = len(text)
+        return longest
 
     def drawn(self, index: int) -> tuple[dict, dict, dict]:
         """The boxes drawn for an episode's shared nodes: {node id: (its box ids)}, its
