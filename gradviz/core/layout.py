@@ -684,11 +684,12 @@ def _make_layout(nodes, centres, box, points) -> Layout:
     positions = {node: centres[i] for i, node in enumerate(nodes)}
     sizes = {node: box[i] for i, node in enumerate(nodes)}
     edge_points = {(nodes[u], nodes[v]): pts for (u, v), pts in points.items()}
-    width = max(x + w / 2 for (x, _), (w, _) in zip(centres, box))
-    height = max(y + h / 2 for (_, y), (_, h) in zip(centres, box))
-    for pts in edge_points.values():
-        for x, y in pts:
-            width, height = max(width, x), max(height, y)
+    width = max([x + w / 2 for (x, _), (w, _) in zip(centres, box)])
+    height = max([y + h / 2 for (_, y), (_, h) in zip(centres, box)])
+    bends = [p for pts in edge_points.values() for p in pts]
+    if bends:
+        width = max(width, max([x for x, _ in bends]))
+        height = max(height, max([y for _, y in bends]))
     return Layout(positions, sizes, edge_points, width, height)
 
 

@@ -5,6 +5,7 @@ The state at step k is a pure function of k: it folds the updates of k's episode
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import networkx as nx
@@ -49,21 +50,28 @@ def _shared_titles(ep: Episode, shared) -> dict[str, str]:
     return out
 
 
-_TEXT_ROWS = (("value", 0), ("grad", 7), ("note", 0))  # a grad row starts "grad = "
-
-
 def _box_size(node, longest: dict, title: str | None = None) -> tuple[float, float]:
     """A box's size from its titles and the longest text each of its rows ever shows
     (``longest``: {field: length}, a field absent when the box never shows it)."""
-    title = node.title if title is None else title
-    widest = max(len(title) * CHAR_W["title"], len(node.subtitle) * CHAR_W["body"])
+    return _sized(
+        node.role,
+        node.title if title is None else title,
+        node.subtitle,
+        longest.get("value", 0),
+        longest.get("grad", -1),
+        longest.get("note", 0),
+    )
+
+
+@functools.lru_cache(maxsize=4096)  # a big graph's boxes are much alike
+def _sized(role: str, title: str, subtitle: str, value: int, grad: int, note: int):
+    widest = max(len(title) * CHAR_W["title"], len(subtitle) * CHAR_W["body"])
     lines = 2
-    for field, label in _TEXT_ROWS:
-        chars = longest.get(field, 0)
-        if chars:
+    for chars, label in ((value, 0), (grad, 7), (note, 0)):  # a grad row starts "grad = "
+        if chars > 0:
             widest = max(widest, (chars + label) * CHAR_W["mono"])
             lines += 1
-    if node.role == "leaf" and "grad" not in longest:
+    if role == "leaf" and grad < 0:  # a leaf without a grad row says "grad = None"
         lines += 1
     w = min(MAX_W, max(MIN_W, widest + 2 * PAD_X))
     return (round(w), round(lines * LINE_H + 2 * PAD_Y))
