@@ -565,14 +565,11 @@ def _fold(centres, points, box, across_is_y):
         return centres, points
     # Work in (along, across) coordinates: m along the flow, c across it.
     m_i, c_i = (0, 1) if across_is_y else (1, 0)
-    ms = [p[m_i] for p in centres]
-    cs = [p[c_i] for p in centres]
-    a_size = [b[m_i] for b in box]
-    c_size = [b[c_i] for b in box]
-    lo = min([m - a / 2 for m, a in zip(ms, a_size)])
-    hi = max([m + a / 2 for m, a in zip(ms, a_size)])
-    c_lo = min([c - a / 2 for c, a in zip(cs, c_size)])
-    c_hi = max([c + a / 2 for c, a in zip(cs, c_size)])
+    at, size = np.array(centres, dtype=float), np.array(box, dtype=float)
+    ms, cs = at[:, m_i], at[:, c_i]
+    half_a, half_c = size[:, m_i] / 2, size[:, c_i] / 2
+    lo, hi = float((ms - half_a).min()), float((ms + half_a).max())
+    c_lo, c_hi = float((cs - half_c).min()), float((cs + half_c).max())
     point_cs = [q[c_i] for pts in points.values() for q in pts]
     if point_cs:
         c_lo = min(c_lo, min(point_cs))
@@ -580,13 +577,7 @@ def _fold(centres, points, box, across_is_y):
     length, breadth = hi - lo, max(c_hi - c_lo, 1.0)
     if length <= FOLD_RATIO * breadth:
         return centres, points
-    # The layers' extents along the flow, in order (boxes of one layer share a centre).
-    extents: dict[float, tuple[float, float]] = {}
-    for m, a in zip(ms, a_size):
-        key = round(m, 3)
-        s, e = extents.get(key, (key, key))
-        extents[key] = (min(s, key - a / 2), max(e, key + a / 2))
-    layers = [extents[key] for key in sorted(extents)]
+    layers = _layer_extents(ms, half_a)
     if len(layers) < FOLD_MIN_LAYERS:
         return centres, points
     cuts = _fold_bands(layers, length, breadth, across_is_y)
@@ -615,6 +606,20 @@ def _fold(centres, points, box, across_is_y):
         new_points[edge] = out
         first = last
     return new_centres, new_points
+
+
+def _layer_extents(ms: np.ndarray, half: np.ndarray) -> list[tuple[float, float]]:
+    """The layers' (start, end) along the flow, in order: boxes whose centres agree to
+    three decimals are one layer, and the widest of them sets its extent."""
+    centre, which = np.unique(ms, return_inverse=True)
+    widest = np.zeros(len(centre))
+    np.maximum.at(widest, which.ravel(), half)
+    extents: dict[float, tuple[float, float]] = {}
+    for m, a in zip(centre.tolist(), widest.tolist()):
+        key = round(m, 3)
+        s, e = extents.get(key, (key, key))
+        extents[key] = (min(s, key - a), max(e, key + a))
+    return [extents[key] for key in sorted(extents)]
 
 
 class _BandPlacer:
