@@ -204,7 +204,8 @@ class StoryBuilder:
         return text
 
     def name(self, uid: int, fallback: str = "the tensor") -> str:
-        if self.names.aliases and self.current_code:
+        aliases = self.names.aliases
+        if aliases and uid in aliases and self.current_code:
             alias = self.names.alias_in(uid, self.current_code)
             if alias:
                 return alias
@@ -242,7 +243,7 @@ class StoryBuilder:
         if info is None:
             return "…"
         names = self.names
-        if names.aliases and self.current_code:
+        if names.aliases and info.uid in names.aliases and self.current_code:
             name = self.name(info.uid, "")
         else:  # name(), inlined: a long script asks for a dozen labels per op
             name = self.renamed.get(info.uid) or names.names.get(info.uid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from binascii import b2a_base64
 
 import numpy as np
 
@@ -155,7 +156,7 @@ def full(arr, dtype: str) -> dict | None:
     return {
         "dtype": dtype,
         "shape": list(a.shape),
-        "b64": base64.b64encode(a.tobytes()).decode("ascii"),
+        "b64": b2a_base64(a.tobytes(), newline=False).decode("ascii"),  # (b64encode's own)
     }
 
 
