@@ -77,6 +77,8 @@ def _sized(role: str, title: str, subtitle: str, value: int, grad: int, note: in
     return (round(w), round(lines * LINE_H + 2 * PAD_Y))
 
 
+_NO_STATE: dict = {}  # the state of a box or edge no step has touched (never written)
+
 # A big graph's first scene makes thousands of boxes and edges (see quick_maker).
 _make_box = quick_maker(st.SceneBox)
 _make_edge = quick_maker(st.SceneEdge)
@@ -355,7 +357,7 @@ class Player:
         made = self._made
         boxes = []
         for n in ep.nodes:
-            s = now.get(n.id, {})
+            s = now.get(n.id, _NO_STATE)
             appears = n.detail.get("appears")
             if appears is not None and appears > k:
                 state = st.STATE_HIDDEN
@@ -405,15 +407,17 @@ class Player:
         parallel: dict[tuple, list] = {}
         for e in ep.edges:
             parallel.setdefault((e.source, e.target), []).append(e.id)
+        token_edge = step.token.edge if step.token else None
+        active_edges = set(step.edges)
         for e in ep.edges:
-            flowed = now.get(e.id, {}).get("flow") == "grad"
+            flowed = now.get(e.id, _NO_STATE).get("flow") == "grad"
             kind = (
                 e.kind
                 if e.kind in (st.EDGE_CUT, st.EDGE_SEED)
                 else (st.EDGE_GRAD if flowed else st.EDGE_DATA)
             )
-            token = step.token.text if step.token and step.token.edge == e.id else None
-            active = e.id in step.edges
+            token = step.token.text if e.id == token_edge else None
+            active = e.id in active_edges
             key = (step.episode, e.id, kind, active, token)
             edge = made.get(key)
             if edge is None:
