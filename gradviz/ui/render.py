@@ -1533,8 +1533,11 @@ class _RectGrid:
 
     def _keys(self, rect: QRectF) -> list[tuple[int, int]]:
         c = self.CELL
-        i0, i1 = math.floor(rect.left() / c), math.floor(rect.right() / c)
-        j0, j1 = math.floor(rect.top() / c), math.floor(rect.bottom() / c)
+        left, top, right, bottom = rect.getCoords()  # one call into Qt, not four
+        i0, i1 = math.floor(left / c), math.floor(right / c)
+        j0, j1 = math.floor(top / c), math.floor(bottom / c)
+        if i0 == i1 and j0 == j1:  # most rects sit in one cell
+            return [(i0, j0)]
         return [(i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)]
 
     def add(self, rect: QRectF, owner: object = None, order: int | None = None) -> None:
