@@ -325,8 +325,13 @@ class _Component:
         main = _layer_centres(lg, self.along)
         straight = _StraightCounter(lg, self.edges, main)
         cross = assign_cross(lg, straight.count if straight.usable else None)
-        if straight.usable and len(orders) > 1:
-            best = (straight.count(cross), 0, cross, orders[0])
+        wanted = straight.usable and orders.others_wanted()
+        first = straight.count(cross) if wanted else 0
+        # No other order can beat none crossing (ties go to the first): the others are
+        # neither laid out nor, if still pending, refined.
+        if first:
+            orders.settle(lg, self.hints)
+            best = (first, 0, cross, orders[0])
             for k, layers in enumerate(orders[1:], 1):
                 lg.layers = [list(layer) for layer in layers]
                 _renumber(lg)
@@ -352,7 +357,7 @@ _ORDERS_KEPT = 8
 _ORDERS_LOCK = threading.Lock()  # the window lays out in its decoding thread too
 
 
-def _remembered_orders(lg: _LayeredGraph, edges, hints: dict) -> list[list[list[int]]]:
+def _remembered_orders(lg: _LayeredGraph, edges, hints: dict) -> _Orders:
     """order_layers(lg, hints), remembered for the next layout of the same graph."""
     key = (lg.real, tuple(edges), tuple(sorted(hints.items())))
     with _ORDERS_LOCK:
@@ -1105,7 +1110,49 @@ class _LayeredGraph:
 # ------------------------------------------------------------------------- ordering
 
 
-def order_layers(lg: _LayeredGraph, hints: dict) -> list[list[list[int]]]:
+class _Orders(list):
+    """order_layers' refined orders, fewest crossings first. A second start whose
+    refinement cannot come first (the first has no crossings, and ties keep the first
+    first) is refined only when `settle` asks for it: a layout whose first order draws
+    no crossing never does."""
+
+    def __init__(self, refined: list, pending: list | None) -> None:
+        super().__init__(refined)
+        self.pending = pending  # (crossings, layers) of the start not yet refined
+        self._lock = threading.Lock()  # the window lays out in its decoding thread too
+
+    def others_wanted(self) -> bool:
+        return len(self) > 1 or self.pending is not None
+
+    def settle(self, lg: _LayeredGraph, hints: dict) -> None:
+        """Refine the pending start (once), on `lg` (its layers are left changed)."""
+        with self._lock:
+            if self.pending is None:
+                return
+            _prepare_ordering(lg)
+            crossings, layers = self.pending
+            self.append(_refine(lg, _CrossingCounter(lg), hints, crossings, layers)[1])
+            self.pending = None
+
+
+def _prepare_ordering(lg: _LayeredGraph) -> None:
+    lg.pos = [0] * lg.count
+    # The single neighbour above / below each node, or -1: speeds up transposition.
+    lg.only_up = [nbs[0] if len(nbs) == 1 else -1 for nbs in lg.up]
+    lg.only_down = [nbs[0] if len(nbs) == 1 else -1 for nbs in lg.down]
+
+
+def _refine(lg: _LayeredGraph, counter, hints: dict, crossings: int, layers: list):
+    """The long pass from a start's order: (crossings, layers)."""
+    lg.layers = [list(layer) for layer in layers]
+    _renumber(lg)
+    if not crossings:
+        return crossings, layers
+    sweeps = max(12, min(_MAX_SWEEPS, _MAX_SWEEPS * _SWEEP_NODES // max(1, lg.count)))
+    return _improve_order(lg, counter, hints, (sweeps, min(_PATIENCE, sweeps // 4)))
+
+
+def order_layers(lg: _LayeredGraph, hints: dict) -> _Orders:
     """Order every layer to reduce crossings (median sweeps + transposition).
 
     Like dot: a short pass from a breadth-first order of the sources, one from the
@@ -1113,13 +1160,8 @@ def order_layers(lg: _LayeredGraph, hints: dict) -> list[list[list[int]]]:
     (see _START_SWEEPS). Returns the refined orders, fewest crossings first;
     ``lg.layers`` holds the first.
     """
-    lg.pos = [0] * lg.count
-    # The single neighbour above / below each node, or -1: speeds up transposition.
-    lg.only_up = [nbs[0] if len(nbs) == 1 else -1 for nbs in lg.up]
-    lg.only_down = [nbs[0] if len(nbs) == 1 else -1 for nbs in lg.down]
+    _prepare_ordering(lg)
     counter = _CrossingCounter(lg)
-    sweeps = max(12, min(_MAX_SWEEPS, _MAX_SWEEPS * _SWEEP_NODES // max(1, lg.count)))
-    budget = (sweeps, min(_PATIENCE, sweeps // 4))
     starts = []
     for downward in (True, False):
         lg.layers = _initial_order(lg, hints, downward)
@@ -1129,17 +1171,17 @@ def order_layers(lg: _LayeredGraph, hints: dict) -> list[list[list[int]]]:
             break
     starts.sort(key=lambda item: item[0])
     results = []
+    pending = None
     refined = 2 if lg.count <= _SMOOTH_ALL_NODES else 1  # small graphs: refine both
     for crossings, layers in starts[:refined]:
-        lg.layers = [list(layer) for layer in layers]
-        _renumber(lg)
-        if crossings:
-            crossings, layers = _improve_order(lg, counter, hints, budget)
-        results.append((crossings, layers))
+        if results and results[0][0] == 0:
+            pending = [crossings, layers]  # sorts after the first whatever it becomes
+            break
+        results.append(_refine(lg, counter, hints, crossings, layers))
     results.sort(key=lambda item: item[0])
     lg.layers = [list(layer) for layer in results[0][1]]
     _renumber(lg)
-    return [layers for _, layers in results]
+    return _Orders([layers for _, layers in results], pending)
 
 
 def _improve_order(lg: _LayeredGraph, counter: _CrossingCounter, hints: dict, budget):
