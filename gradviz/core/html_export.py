@@ -12,25 +12,36 @@ kept small, so a 300-box story stays well under 1 MB:
 - ``strings``: every per-step text (state, value, grad, note, token, edge kind,
   narration, math line, full tensor printout) stored once; rows refer to it by
   index, -1 meaning ``None``.
-- ``boxes``: ``[id, role, title, subtitle, x, y, w, h, line, muted, details]``,
-  one entry per distinct box geometry; ``details`` indexes ``details``, the
-  inspector rows that never change (flat ``[name, text, ...]`` string indices).
-  A box of a node drawn several times (a shared leaf, see shared_refs.py) has a
-  twelfth item, the node's id (the boxes' ids differ).
+- ``boxes``: ``[id, role, title, subtitle, x, y, w, h, line, muted, details,
+  appears]``, one entry per distinct box geometry; ``details`` indexes ``details``,
+  the inspector rows that never change (flat ``[name, text, ...]`` string indices);
+  ``appears`` is the step before which the box is hidden (-1: none). A box of a node
+  drawn several times (a shared leaf, see shared_refs.py) has a thirteenth item, the
+  node's id (the boxes' ids differ).
 - ``edges``: ``[id, source, target, [x0, y0, x1, y1, ...], label, kind]``.
 - ``episodes``: ``[title, first step, last step, backward step or null]``.
-- ``steps``: ``{"ep", "ph", "n", "m", "f", "l"}`` (episode, phase, narration, math
-  lines and the boxes they are about, source line) plus either the full rows ``B`` / ``E`` or, when the same
-  boxes / edges are listed as in the previous step, only the changed rows ``dB``
-  / ``dE`` (each prefixed with its position). Box rows are
-  ``[box, state, value, grad, note, value printout, grad printout, badges]`` and edge
-  rows ``[edge, kind, active, token]``.
+- ``steps``: ``{"ep", "ph", "n", "l", "m", "f", "a", "t"}`` (episode, phase,
+  narration, source line, math lines, the ids of the boxes the step is about, the
+  positions of its active edges, ``[position, text]`` of the edge carrying its token;
+  the last four only when there are any) plus either the full rows ``B`` / ``E`` or,
+  when the same boxes / edges are listed as in the previous step, only the changed rows
+  ``dB`` / ``dE`` (each prefixed with its position; absent: none changed). A row is
+  what the story's updates made of a box or edge: box rows are ``[box, state, value,
+  grad, note, value printout, grad printout, badges]`` (a ninth cell, the badges it
+  shows when hidden or focused, for the legacy "freed" state) and edge rows ``[edge,
+  kind]``.
+- ``states``: the string indices of "hidden", "active" and "error". The page (data.js)
+  lays the step over the rows as `Player.scene` does: a box is hidden before its
+  ``appears`` step, else in the focus state (error in an error step, else active) when
+  the step is about its node; an edge row gains ``active`` (0 / 1) and ``token`` (a
+  string index), giving the shown rows ``[edge, kind, active, token]``.
 - ``defaultStep``: where the page opens, the same step as the app.
 - ``series``: a loop's loss and printed scalars per iteration, each iteration's episode,
   the step a click on it goes to and whether it is told there (`page_series`), or null.
 
-`export_html` writes a training loop's payload packed (page_pack.py, "gradviz-page/3":
-iterations of one shape stored once, each as its numbers); pack.js unpacks it in the page.
+This is "gradviz-page/4". `export_html` writes a training loop's payload packed
+(page_pack.py, "gradviz-page/5": iterations of one shape stored once, each as its
+numbers); pack.js unpacks it in the page.
 
 The inspector rows the page shows are the rows of ``Player.details``.
 """
@@ -57,7 +68,7 @@ from gradviz.core.gc_pause import gc_paused
 from gradviz.core.player import Player
 from gradviz.core.printouts import tensor_text
 
-FORMAT = "gradviz-page/2"
+FORMAT = "gradviz-page/4"  # page_pack.PLAIN
 WEB_FILES = (
     "util.js",
     "pack.js",
@@ -131,6 +142,7 @@ def story_data(
     story = player.story
     payload = _Payload(story)
     steps = payload.steps(player)
+    states = payload.states()  # before `strings` is read: they may be new
     return {
         "format": FORMAT,
         "title": title,
@@ -145,6 +157,7 @@ def story_data(
         "edges": payload.edges,
         "episodes": [[e.title, e.first_step, e.last_step, e.backward_step] for e in story.episodes],
         "steps": steps,
+        "states": states,
         "series": page_series(story),
     }
 
@@ -167,14 +180,15 @@ def page_series(story) -> dict[str, Any] | None:
 class _Payload:
     """Builds the per-step rows. The first step of an episode takes its geometry from a
     `Player.scene` of the episode; later steps fold the episode's updates one step at a
-    time and redo only the rows a step touches (its updates, focus, edges and token, and
-    the ones the step before touched), with the same rules as `Player.scene`. So an
-    export costs the size of the story, not steps x boxes scene builds.
+    time and redo only the rows of the boxes and edges an update names, with the rules of
+    `Player.scene`. A row holds what the updates built (a box's state, texts and badges,
+    an edge's kind); what a step adds on top of it (hidden boxes, focus, active edges, the
+    token) is the step's own `f` / `a` / `t` and each box's appear step, and the page
+    lays it over the rows (data.js). So an export costs the size of the story, not steps
+    x boxes, and a step names only the rows its updates changed.
 
-    A box's texts (value, gradient, note, printouts) are interned once per change of its
-    state, not once per row: a chain of 1,000 ops redoes 9,000 rows but only 3,000 of
-    them saw an update. Strings are still interned in the order the rows first name them,
-    so the page is the same byte for byte."""
+    A box's row is made once per change of its state, not once per step: a chain of
+    1,000 ops has 3,000 steps but 3,000 updates in all."""
 
     def __init__(self, story) -> None:
         self.story = story
@@ -188,9 +202,9 @@ class _Payload:
         self.printed_values: dict[tuple, int] = {}  # (bytes, dtype, shape) -> the same
         self.box_index: dict[tuple, int] = {}  # a box's static facts -> its entry in `boxes`
         self.edge_index: dict[tuple, int] = {}
-        # node id -> its texts' indices (value, grad, note, value printout, grad printout)
-        # and whether it is freed; dropped when an update changes the node's state
-        self.texts: dict[str, tuple] = {}
+        # node id -> its row after the entry (see tail_makers); dropped when an update
+        # changes the node's state
+        self.tails: dict[str, tuple] = {}
         self._nums: dict[float, float | int] = {}
 
     @property
@@ -209,6 +223,10 @@ class _Payload:
         if set(map(type, values)) <= _ONLY_STR:
             return list(map(self.index.__getitem__, values))
         return [self.text(v) for v in values]
+
+    def states(self) -> list[int]:
+        """The states the page gives a box on top of its row: hidden, active, error."""
+        return [self.index[s] for s in (st.STATE_HIDDEN, st.STATE_ACTIVE, st.STATE_ERROR)]
 
     def printout(self, state: dict, field: str) -> int:
         raw = state.get(field, _ABSENT)
@@ -234,11 +252,11 @@ class _Payload:
             found = self._nums[value] = _num(value)
         return found
 
-    def box_static(self, b, node) -> int:
+    def box_static(self, b, node, appears: int) -> int:
         ref = getattr(b, "ref_of", None)
         muted = bool(getattr(b, "muted", False))
         x, y, w, h = b.x, b.y, b.width, b.height
-        key = (b.id, b.role, b.title, b.subtitle, x, y, w, h, b.line, ref, muted)
+        key = (b.id, b.role, b.title, b.subtitle, x, y, w, h, b.line, ref, muted, appears)
         index = self.box_index.get(key)
         if index is None:
             detail = getattr(node, "detail", None) or {}
@@ -252,6 +270,7 @@ class _Payload:
             if None in geometry:
                 geometry = [self.num(v) for v in (x, y, w, h)]
             item = [b.id, b.role, b.title, b.subtitle, *geometry, b.line, int(muted), details]
+            item.append(appears)
             if ref is not None:  # one of the boxes of a shared node (shared_refs.py)
                 item.append(ref)
             index = self.box_index[key] = len(self.boxes)
@@ -272,82 +291,58 @@ class _Payload:
         return index
 
     def tail_makers(self):
-        """(box_tail, edge_tail, focus_state): the rules of Player.scene for one box / edge,
-        as closures over the payload's tables (they run for every row a step redoes). A row
-        is a box's or edge's entry (its position, within an episode) and then this tail:
-        for a box (state, value, grad, note, value printout, grad printout, badges), for an
-        edge (kind, active, token)."""
-        index, text, printout, texts = self.index, self.text, self.printout, self.texts
-        hidden, error, active, idle = (
-            st.STATE_HIDDEN,
-            st.STATE_ERROR,
-            st.STATE_ACTIVE,
-            st.STATE_IDLE,
-        )
-        freed_state, done, freed_badge, shared_badge = (
-            st.STATE_FREED,
-            st.STATE_DONE,
-            st.BADGE_FREED,
-            st.BADGE_SHARED,
-        )
+        """(box_tail, edge_tail): the rules of Player.scene for what the updates made of
+        one box / edge, as closures over the payload's tables. A row is a box's or edge's
+        entry (its position, within an episode) and then this tail: for a box (state,
+        value, grad, note, value printout, grad printout, badges), for an edge (kind).
+        A box whose state is the legacy "freed" shows as done with the freed badge, but
+        only in its own state: hidden or focused it shows its other badges, a box row's
+        eighth cell when they differ."""
+        index, text, printout, tails = self.index, self.text, self.printout, self.tails
+        idle, freed_state, done = st.STATE_IDLE, st.STATE_FREED, st.STATE_DONE
+        freed_badge, shared_badge = st.BADGE_FREED, st.BADGE_SHARED
         cut, seed, grad_kind, data_kind = st.EDGE_CUT, st.EDGE_SEED, st.EDGE_GRAD, st.EDGE_DATA
 
-        def box_tail(drawn: _Drawn, k: int, focus: tuple, focused: str, now: dict) -> tuple:
+        def box_tail(drawn: _Drawn, now: dict) -> tuple:
             nid = drawn.id
-            s = now.get(nid, _NO_STATE)
-            if drawn.appears > k:
-                state = hidden
-            elif nid in focus:
-                state = focused
-            else:
-                state = s.get("state", idle)
-            legacy = state == freed_state  # stories saved before the freed badge existed
-            if legacy:
-                state = done
-            # first: strings are numbered in the order named
-            state_index = index[state] if type(state) is str else text(state)
-            known = texts.get(nid)
+            known = tails.get(nid)
             if known is None:
-                known = texts[nid] = box_texts(s, drawn.leaf)
-            values, freed = known
-            if not (legacy or freed or drawn.shared):
-                return (state_index, *values, -1)
-            badges = (freed_badge,) if legacy or freed else ()
-            if drawn.shared:
-                badges = (*badges, shared_badge)
-            return (state_index, *values, text(",".join(badges)))
+                known = tails[nid] = make_box_tail(now.get(nid, _NO_STATE), drawn)
+            return known
 
-        def box_texts(s: dict, leaf: bool) -> tuple:
-            """(value, grad, note, value printout, grad printout) indices, and whether freed."""
+        def make_box_tail(s: dict, drawn: _Drawn) -> tuple:
+            state = s.get("state", idle)
             if not s:  # no update has named the node yet (most boxes of a new graph)
-                return (-1, index["None"] if leaf else -1, -1, -1, -1), False
-            grad = s.get("grad")
-            if grad is None and leaf:
-                grad = "None"
-            values = (
-                text(s.get("value")),
-                text(grad),
-                text(s.get("note")),
-                printout(s, "value_full"),
-                printout(s, "grad_full"),
-            )
-            return values, bool(s.get("freed"))
+                values, freed = (-1, index["None"] if drawn.leaf else -1, -1, -1, -1), False
+            else:
+                grad = s.get("grad")
+                if grad is None and drawn.leaf:
+                    grad = "None"
+                values = (
+                    text(s.get("value")),
+                    text(grad),
+                    text(s.get("note")),
+                    printout(s, "value_full"),
+                    printout(s, "grad_full"),
+                )
+                freed = bool(s.get("freed"))
+            shared = (shared_badge,) if drawn.shared else ()
+            badges = text(",".join(((freed_badge,) if freed else ()) + shared) or None)
+            if state != freed_state:
+                state_index = index[state] if type(state) is str else text(state)
+                return (state_index, *values, badges)
+            legacy = text(",".join((freed_badge, *shared)))  # stories saved before the badge
+            tail = (index[done], *values, legacy)
+            return tail if legacy == badges else (*tail, badges)
 
-        def edge_tail(edge, active_ids: tuple, token, now: dict) -> tuple:
-            eid, kind = edge.id, edge.kind
+        def edge_tail(edge, now: dict) -> tuple:
+            kind = edge.kind
             if kind != cut and kind != seed:
-                flowed = now.get(eid, _NO_STATE).get("flow") == "grad"
+                flowed = now.get(edge.id, _NO_STATE).get("flow") == "grad"
                 kind = grad_kind if flowed else data_kind
-            kind_index = index[kind]
-            if token and token.edge == eid:
-                return (kind_index, int(eid in active_ids), text(token.text))
-            return (kind_index, int(eid in active_ids), -1)
+            return (index[kind],)
 
-        def focus_state(step) -> str:
-            """The state of a box the step is about."""
-            return error if step.phase == "error" else active
-
-        return box_tail, edge_tail, focus_state
+        return box_tail, edge_tail
 
     def steps(self, player: Player) -> list[dict[str, Any]]:
         story = self.story
@@ -362,8 +357,9 @@ class _Payload:
                 before = rows
                 scene = player.scene(shown.get(step.episode, k))
                 rows = _EpisodeRows(self, scene, k, step, tails)
+                edge_at = rows.edge_at
             else:
-                changed_boxes, changed_edges = rows.redo(k, step)
+                changed_boxes, changed_edges = rows.redo(step)
             row: dict[str, Any] = {
                 "ep": step.episode,
                 "ph": step.phase if step.phase != "update" else "between",
@@ -373,7 +369,17 @@ class _Payload:
             math = getattr(step, "math", None)
             if math:
                 row["m"] = texts_of(math)
-                row["f"] = list(step.focus)  # the inspector shows the math for these
+            if step.focus:  # the boxes the step is about (and the inspector's math is)
+                row["f"] = list(step.focus)
+            if step.edges:
+                active = [edge_at[e] for e in step.edges if e in edge_at]
+                if active:
+                    row["a"] = active
+            token = step.token
+            if token:
+                at = edge_at.get(token.edge)
+                if at is not None:
+                    row["t"] = [at, text(token.text)]
             if rows.opened == k:  # a graph like the last one's is sent as its changes too
                 boxes, edges = rows.full()
                 prev_boxes, prev_edges = before.full() if before is not None else (None, None)
@@ -382,8 +388,10 @@ class _Payload:
                 prefix, cells = _delta(prev_edges, edges)
                 row[prefix + "E"] = cells
             else:  # within an episode the rows a step changed are known
-                row["dB"] = changed_boxes
-                row["dE"] = changed_edges
+                if changed_boxes:
+                    row["dB"] = changed_boxes
+                if changed_edges:
+                    row["dE"] = changed_edges
             out.append(row)
         return out
 
@@ -420,59 +428,39 @@ class _EpisodeRows:
     def __init__(self, payload: _Payload, scene, k: int, step, tails: tuple) -> None:
         self.episode = step.episode
         self.opened = k
-        self.texts = texts = payload.texts
-        self.box_tail, self.edge_tail, self.focus_state = tails
-        texts.clear()
+        self.tails = payload.tails
+        self.tails.clear()
+        self.box_tail, self.edge_tail = box_tail, edge_tail = tails
         self.now: dict[str, dict] = {}
         now = self.now
         for target, field, value in step.updates:
             now.setdefault(target, {})[field] = value
         ep = payload.story.episodes[step.episode]
+        nodes = {n.id: n for n in ep.nodes}
         self.box_of: dict[str, _Drawn] = {}
-        self.appearing: dict[int, list] = {}  # step -> node ids that stop being hidden there
+        box_of, box_static = self.box_of, payload.box_static
         self.box_statics: list[int] = []
         self.box_tails: list[tuple] = []
-        self._open_boxes(payload, scene.boxes, {n.id: n for n in ep.nodes}, k, step)
-        self.edge_of: dict[str, tuple] = {}  # edge id -> (edge, position)
-        self.edge_statics: list[int] = []
-        self.edge_tails: list[tuple] = []
-        self._open_edges(payload, scene.edges, {e.id: e for e in ep.edges}, step)
-        self.touched = _touched(step)
-
-    def _open_boxes(self, payload: _Payload, boxes, nodes: dict, k: int, step) -> None:
-        box_of, appearing, now, box_static = (
-            self.box_of,
-            self.appearing,
-            self.now,
-            payload.box_static,
-        )
-        statics, tails, box_tail = self.box_statics, self.box_tails, self.box_tail
-        focus, focused = step.focus, self.focus_state(step)
-        for i, b in enumerate(boxes):
+        for i, b in enumerate(scene.boxes):
             ref = getattr(b, "ref_of", None)
             node = nodes[ref or b.id]
             drawn = box_of.get(node.id)
             if drawn is None:
                 drawn = box_of[node.id] = _Drawn(node, ref is not None)
             drawn.positions.append(i)
-            statics.append(box_static(b, node))  # first: its details are numbered first
-            tails.append(box_tail(drawn, k, focus, focused, now))
-            if drawn.appears > k:
-                appearing.setdefault(drawn.appears, []).append(node.id)
-
-    def _open_edges(self, payload: _Payload, edges, base: dict, step) -> None:
-        edge_of, now, edge_static, edge_tail = (
-            self.edge_of,
-            self.now,
-            payload.edge_static,
-            self.edge_tail,
-        )
-        active_ids, token = step.edges, step.token
-        for i, e in enumerate(edges):
+            self.box_statics.append(box_static(b, node, drawn.appears))
+            self.box_tails.append(box_tail(drawn, now))
+        base = {e.id: e for e in ep.edges}
+        self.edge_of: dict[str, tuple] = {}  # edge id -> (edge, position)
+        self.edge_at: dict[str, int] = {}  # edge id -> position
+        self.edge_statics: list[int] = []
+        self.edge_tails: list[tuple] = []
+        for i, e in enumerate(scene.edges):
             edge = base[e.id]
-            edge_of[e.id] = (edge, i)
-            self.edge_statics.append(edge_static(e, edge.kind))
-            self.edge_tails.append(edge_tail(edge, active_ids, token, now))
+            self.edge_of[e.id] = (edge, i)
+            self.edge_at[e.id] = i
+            self.edge_statics.append(payload.edge_static(e, edge.kind))
+            self.edge_tails.append(edge_tail(edge, now))
 
     def full(self) -> tuple[list[list], list[list]]:
         """Every box's and edge's row as it is now, led by its entry in boxes / edges."""
@@ -480,22 +468,22 @@ class _EpisodeRows:
         edges = [[s, *t] for s, t in zip(self.edge_statics, self.edge_tails)]
         return boxes, edges
 
-    def redo(self, k: int, step) -> tuple[list[list], list[list]]:
-        """Folds step k's updates in and redoes the rows it touches: the rows that
-        changed, each led by its position, in position order."""
-        now, forget = self.now, self.texts.pop
-        updates, token = step.updates, step.token
-        for target, field, value in updates:
+    def redo(self, step) -> tuple[list[list], list[list]]:
+        """Folds a step's updates in and redoes the rows of what they name: those rows,
+        each led by its position, in position order."""
+        now, forget = self.now, self.tails.pop
+        named: dict[str, None] = {}  # in update order: new strings are numbered in it
+        for target, field, value in step.updates:
             state = now.get(target)
             if state is None:
                 state = now[target] = {}
             state[field] = value
             forget(target, None)
-        # Built as before: the order rows are redone in numbers new strings.
-        dirty = {u[0] for u in updates} | set(step.focus) | set(step.edges)
-        dirty |= self.touched | set(self.appearing.get(k, ()))
-        if token:
-            dirty.add(token.edge)
+            named[target] = None
+        changed_boxes: list[list] = []
+        changed_edges: list[list] = []
+        if not named:
+            return changed_boxes, changed_edges
         box_of, edge_of, box_tails, edge_tails = (
             self.box_of,
             self.edge_of,
@@ -503,40 +491,27 @@ class _EpisodeRows:
             self.edge_tails,
         )
         box_tail, edge_tail = self.box_tail, self.edge_tail
-        focus, focused, active_ids = step.focus, self.focus_state(step), step.edges
-        changed_boxes: list[list] = []
-        changed_edges: list[list] = []
-        for target in dirty:
+        # Every row an update names is sent, changed or not: so the same step of two
+        # iterations of a loop names the same rows whatever its numbers (page_pack.py).
+        for target in named:
             drawn = box_of.get(target)
             if drawn is not None:
-                tail = box_tail(drawn, k, focus, focused, now)
-                positions = drawn.positions
-                if tail != box_tails[positions[0]]:  # a node's boxes are alike
-                    for i in positions:
-                        box_tails[i] = tail
-                        changed_boxes.append([i, *tail])
+                tail = box_tail(drawn, now)
+                for i in drawn.positions:  # a node's boxes are alike
+                    box_tails[i] = tail
+                    changed_boxes.append([i, *tail])
             else:
                 place = edge_of.get(target)
                 if place is not None:
-                    tail = edge_tail(place[0], active_ids, token, now)
+                    tail = edge_tail(place[0], now)
                     i = place[1]
-                    if tail != edge_tails[i]:
-                        edge_tails[i] = tail
-                        changed_edges.append([i, *tail])
-        self.touched = _touched(step)
+                    edge_tails[i] = tail
+                    changed_edges.append([i, *tail])
         if len(changed_boxes) > 1:
             changed_boxes.sort(key=_first)
         if len(changed_edges) > 1:
             changed_edges.sort(key=_first)
         return changed_boxes, changed_edges
-
-
-def _touched(step) -> set:
-    """The ids a step is about: the next step redoes their rows (focus and activity go)."""
-    touched = set(step.focus) | set(step.edges)
-    if step.token:
-        touched.add(step.token.edge)
-    return touched
 
 
 _first = itemgetter(0)

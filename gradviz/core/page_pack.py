@@ -1,9 +1,9 @@
 """A training loop's page payload, packed: iterations of the same shape stored once.
 
 A 1,000-iteration loop tells the same graph a thousand times with other numbers. The
-page payload of `html_export.story_data` ("gradviz-page/2") interns strings, but almost
+page payload of `html_export.story_data` ("gradviz-page/4") interns strings, but almost
 every string of an iteration holds a number of its own, so it grows with the loop. The
-packed payload ("gradviz-page/3") stores each episode *resolved*: its range and steps as
+packed payload ("gradviz-page/5") stores each episode *resolved*: its range and steps as
 plain JSON with the strings, boxes, edges and inspector rows written in place of their
 indices. Every number in it (a JSON number, or a run of digits inside a string) is a
 *slot*. Episodes whose resolved JSON is the same once slots are blanked out, and whose
@@ -11,17 +11,18 @@ slots repeat each other in the same way, share a *template* (the first such epis
 stored whole); every other episode is its template's slot values, and only the values
 that differ from the template's are written:
 
-    {"format": "gradviz-page/3", title, filename, source, defaultStep, output, error,
+    {"format": "gradviz-page/5", title, filename, source, defaultStep, output, error,
+     series, "states": [hidden, active, error],  # as strings
      "templates": [{"e": [title, first, last, backward], "s": [step, ...]}, ...],
      "repeats": [[slot, class, slot, class, ...], ...],  # per template: a slot that
          # repeats an earlier slot's value (its class); other slots open a new class
      "episodes": [[template, "v0|v1||v3..."], ...]}  # one value per class, empty:
          # the template's value
 
-A resolved step is the page/2 step with `n`, `m` and the string cells of box and edge
-rows as strings (or null), a full row's first cell as the box / edge entry itself, and a
-box entry's inspector rows as a list of strings (or null). `unpack` gives back a page/2
-payload with the same content (indices may be numbered differently); data.js does the
+A resolved step is the page/4 step with `n`, `m`, the token's text (`t`) and the string
+cells of box and edge rows (every cell after the first) as strings (or null), a full
+row's first cell as the box / edge entry itself, and a box entry's inspector rows as a
+list of strings (or null). `unpack` gives back a page/4 payload with the same content (indices may be numbered differently); data.js does the
 same in the page.
 """
 
@@ -32,15 +33,13 @@ import math
 import re
 from typing import Any
 
-FORMAT = "gradviz-page/3"
+FORMAT = "gradviz-page/5"
+PLAIN = "gradviz-page/4"  # html_export.FORMAT, what `unpack` gives back
 # A number inside a string with the spaces before it (a tensor printout pads and wraps
 # its numbers by their width); [0-9], not \d: JavaScript's \d is ASCII only, Python's not.
 NUMBER = re.compile(r"([ \n]*-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)")
 SEP = "|"  # between an episode's values (never in one)
 _META = ("title", "filename", "source", "defaultStep", "output", "error", "series")
-
-_BOX_TEXT = range(1, 8)  # string cells of a box row; 0 is the entry (full) or position
-_EDGE_TEXT = (1, 3)
 
 
 def _s(strings: list[str], i: int) -> str | None:
@@ -53,25 +52,21 @@ def _resolve_step(data: dict, step: dict) -> dict:
     out["l"] = step["l"]
     if "m" in step:
         out["m"] = [strings[i] for i in step["m"]]
-        out["f"] = step["f"]
-    for key in ("B", "dB"):
+    for key in ("f", "a"):
+        if key in step:
+            out[key] = step[key]
+    if "t" in step:
+        out["t"] = [step["t"][0], _s(strings, step["t"][1])]
+    for key, entries in (("B", None), ("dB", None), ("E", data["edges"]), ("dE", None)):
         if key in step:
             rows = []
             for row in step[key]:
-                first = _box_entry(data, row[0]) if key == "B" else row[0]
-                rows.append([first, *(_s(strings, row[k]) for k in _BOX_TEXT)])
+                if key == "B":
+                    first = _box_entry(data, row[0])
+                else:
+                    first = row[0] if entries is None else entries[row[0]]
+                rows.append([first, *(_s(strings, i) for i in row[1:])])
             out[key] = rows
-    for key in ("E", "dE"):
-        if key in step:
-            out[key] = [
-                [
-                    data["edges"][row[0]] if key == "E" else row[0],
-                    _s(strings, row[1]),
-                    row[2],
-                    _s(strings, row[3]),
-                ]
-                for row in step[key]
-            ]
     return out
 
 
@@ -242,7 +237,7 @@ def _first_slots(pattern: list[int]) -> list[int]:
 
 
 def pack(data: dict) -> dict | None:
-    """The packed form of a page/2 payload, or None when it would not be smaller (no two
+    """The packed form of a page/4 payload, or None when it would not be smaller (no two
     episodes alike) or its steps are not grouped by episode."""
     steps, episodes = data["steps"], data["episodes"]
     if len(episodes) < 2 or not steps:
@@ -301,11 +296,12 @@ def pack(data: dict) -> dict | None:
     if len(templates) == len(episodes):
         return None
     out = {"format": FORMAT, **{k: data[k] for k in _META if k in data}}
+    out["states"] = [data["strings"][i] for i in data["states"]]
     out.update(templates=templates, repeats=repeats, episodes=packed)
     return out
 
 
-# ---- back to page/2 (the page does the same in data.js) ---------------------------------
+# ---- back to page/4 (the page does the same in pack.js) ---------------------------------
 
 
 def _fill(value: Any, values: list[str], at: list[int]) -> Any:
@@ -365,7 +361,7 @@ class _Table:
 
 
 def unpack(packed: dict) -> dict:
-    """The page/2 payload a packed one stands for."""
+    """The page/4 payload a packed one stands for."""
     strings, boxes, edges, details = _Table(), _Table(), _Table(), _Table()
 
     def text(s: str | None) -> int:
@@ -385,21 +381,21 @@ def unpack(packed: dict) -> dict:
             row["l"] = st["l"]
             if "m" in st:
                 row["m"] = [strings.add(m) for m in st["m"]]
-                row["f"] = st["f"]
-            for key in ("B", "dB"):
+            for key in ("f", "a"):
                 if key in st:
-                    row[key] = [
-                        [box(r[0]) if key == "B" else r[0], *(text(c) for c in r[1:])]
-                        for r in st[key]
-                    ]
-            for key in ("E", "dE"):
+                    row[key] = st[key]
+            if "t" in st:
+                row["t"] = [st["t"][0], text(st["t"][1])]
+            for key in ("B", "dB", "E", "dE"):
                 if key in st:
+                    first = {"B": box, "E": edges.add}.get(key)
                     row[key] = [
-                        [edges.add(r[0]) if key == "E" else r[0], text(r[1]), r[2], text(r[3])]
+                        [r[0] if first is None else first(r[0]), *(text(c) for c in r[1:])]
                         for r in st[key]
                     ]
             steps.append(row)
-    out = {"format": "gradviz-page/2", **{k: packed[k] for k in _META if k in packed}}
+    out = {"format": PLAIN, **{k: packed[k] for k in _META if k in packed}}
+    states = [strings.add(s) for s in packed["states"]]
     out.update(
         strings=strings.items,
         details=details.items,
@@ -407,12 +403,13 @@ def unpack(packed: dict) -> dict:
         edges=edges.items,
         episodes=episodes,
         steps=steps,
+        states=states,
     )
     return out
 
 
 def resolved(data: dict) -> list[dict]:
-    """Every episode of a page/2 or page/3 payload, resolved: equal payloads give equal
+    """Every episode of a page/4 or page/5 payload, resolved: equal payloads give equal
     lists whatever their index numbering."""
     if data.get("format") == FORMAT:
         return episodes_of(data)

@@ -7,9 +7,19 @@ import hashlib
 import re
 
 import pytest
-from web_support import EXAMPLES, embedded, player_of
+from web_support import (
+    CHAIN_SCRIPT,
+    ERROR_AFTER_BACKWARD,
+    EXAMPLES,
+    embedded,
+    error_about,
+    expand_rows,
+    legacy_freed,
+    player_of,
+    shown_rows,
+)
 
-from gradviz.core import html_export
+from gradviz.core import html_export, page_pack
 from gradviz.core.html_export import export_html, page_parts, write_html
 
 Y_2XTX = """import torch
@@ -26,25 +36,6 @@ print(x.grad)
 @pytest.fixture(scope="module")
 def small():
     return player_of(Y_2XTX, "y.py")
-
-
-def _expand(data: dict) -> list[dict]:
-    """The per-step rows, expanded from their deltas exactly as data.js does."""
-    out, pb, pe = [], [], []
-    for st in data["steps"]:
-        b = st.get("B")
-        if b is None:
-            b = list(pb)
-            for d in st["dB"]:
-                b[d[0]] = [pb[d[0]][0], *d[1:]]
-        e = st.get("E")
-        if e is None:
-            e = list(pe)
-            for d in st["dE"]:
-                e[d[0]] = [pe[d[0]][0], *d[1:]]
-        out.append({"b": b, "e": e})
-        pb, pe = b, e
-    return out
 
 
 def _details(data: dict, box: list, row: list, step: dict) -> list[tuple[str, str]]:
@@ -108,7 +99,7 @@ def test_payload_is_the_players_story(small, name) -> None:
     if name != "y.py":
         small = player_of((EXAMPLES / name).read_text(encoding="utf-8"), name)
     data = embedded(export_html(small, "y", Y_2XTX))
-    rows = _expand(data)
+    rows = expand_rows(data)
     s = data["strings"]
 
     def text(i):
@@ -196,3 +187,55 @@ def test_a_300_box_story_is_under_1_mb() -> None:
     assert len(boxes) >= 300
     page = export_html(player, "deep")
     assert len(page.encode()) < 1_000_000
+
+
+def test_the_page_derives_what_the_player_shows_at_every_step() -> None:
+    """The payload sends what the updates built; the page lays each step's hidden boxes,
+    focus, active edges and token over it. At every step of these scripts the result is
+    `Player.scene`, and a row the step does not change is the very same list."""
+    players = [
+        player_of(CHAIN_SCRIPT, "chain.py"),
+        error_about(player_of(ERROR_AFTER_BACKWARD, "err.py"), 2),
+        player_of((EXAMPLES / "14_rnn_unrolled.py").read_text(encoding="utf-8"), "rnn.py"),
+        player_of((EXAMPLES / "05_control_flow.py").read_text(encoding="utf-8"), "cf.py"),
+    ]
+    players.append(legacy_freed(players[0]))
+    seen = set()
+    for player in players:
+        data = embedded(export_html(player, "p"))
+        for st in data["steps"]:  # a legacy row: other badges when hidden or focused
+            seen |= {"ninth cell" for r in st.get("B", []) + st.get("dB", []) if len(r) == 9}
+        assert data["format"] == html_export.FORMAT == page_pack.PLAIN
+        rows = expand_rows(data)
+        assert len(rows) == player.step_count
+        before = None
+        for k, step_rows in enumerate(rows):
+            scene = player.scene(k)
+            boxes, edges = shown_rows(data, step_rows)
+            assert boxes == [
+                (b.id, b.state, b.value, b.grad, b.note, ",".join(b.badges)) for b in scene.boxes
+            ], (player.story.filename, k)
+            assert edges == [
+                (e.id, e.kind, e.active, e.token.text if e.token else None) for e in scene.edges
+            ], (player.story.filename, k)
+            if before is not None and "B" not in data["steps"][k]:
+                for kind, new, old, now, then in (
+                    ("b", step_rows["b"], before[0]["b"], boxes, before[1]),
+                    ("e", step_rows["e"], before[0]["e"], edges, before[2]),
+                ):
+                    if "E" in data["steps"][k] and kind == "e":
+                        continue
+                    kept = [a is b for a, b in zip(new, old)]
+                    assert kept == [a == b for a, b in zip(now, then)], (k, kind)
+            before = (step_rows, boxes, edges)
+            step = player.story.steps[k]
+            seen |= {b.state for b in scene.boxes if b.id in step.focus or b.ref_of in step.focus}
+            seen |= {"hidden" for b in scene.boxes if b.state == "hidden"}
+            seen |= {"token" for e in scene.edges if e.token} | {
+                "freed" for b in scene.boxes if "freed" in b.badges
+            }
+            seen |= {"shared" for b in scene.boxes if b.ref_of} | {
+                "lit" for e in scene.edges if e.active
+            }
+    # Every thing the page derives happened in these scripts.
+    assert {"active", "error", "hidden", "token", "lit", "shared", "freed", "ninth cell"} <= seen

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from web_support import WEBENGINE_ERROR, embedded
+from web_support import WEBENGINE_ERROR, embedded, expand_rows, shown_rows
 
 from gradviz.core import page_pack
 from gradviz.core.deferred import UNTOLD
@@ -96,6 +96,11 @@ def test_packing_round_trips_exactly(loop40) -> None:
     assert len(back["steps"]) == len(data["steps"]) and back["series"] == data["series"]
     for key in ("strings", "edges"):  # nothing more, nothing less (boxes hold indices)
         assert sorted(map(json.dumps, back[key])) == sorted(map(json.dumps, data[key])), key
+    # The states the page lays over the rows, and so the rows every step shows.
+    assert [back["strings"][i] for i in back["states"]] == ["hidden", "active", "error"]
+    assert [data["strings"][i] for i in data["states"]] == ["hidden", "active", "error"]
+    shown = [shown_rows(back, r) for r in expand_rows(back)]
+    assert shown == [shown_rows(data, r) for r in expand_rows(data)]
     # A payload with no two episodes alike is left as it is.
     one = trace_source(LOOP.format(n=1), "loop.py", told=ALL).story
     assert page_pack.pack(story_data(Player(one), "one.py")) is None
@@ -143,7 +148,7 @@ def test_page_decodes_the_story_and_links_the_loss_curve(qtbot, loop40, tmp_path
         b.load_html(export_html(player, "loop.py", output=loop40.stdout), tmp_path)
         assert b.json("gradviz.errors()") == []
         decoded = b.json("gradviz.payload()")
-        assert decoded["format"] == "gradviz-page/2"
+        assert decoded["format"] == page_pack.PLAIN
         assert page_pack.resolved(decoded) == page_pack.resolved(data)
         # The loss curve: one path, the current iteration marked, the untold ones shaded.
         assert b.js("document.getElementById('loss-panel').hidden") is False

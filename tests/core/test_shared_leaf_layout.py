@@ -11,6 +11,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from story_helpers import player_of
+from web_support import expand_rows
 
 from gradviz.core import story_json
 from gradviz.core.html_export import export_html
@@ -156,18 +157,13 @@ def test_html_payload_marks_copies_with_their_node(rnn_player) -> None:
     )
     data = json.loads(found.group(1))
     strings = data["strings"]
-    boxes, rows = None, None
-    for k, step in enumerate(data["steps"]):
-        if "B" in step:
-            rows = [list(r) for r in step["B"]]
-        else:
-            for d in step.get("dB", []):
-                rows[d[0]] = [rows[d[0]][0], *d[1:]]
+    for k, shown in enumerate(expand_rows(data)):  # the rows the page shows (data.js)
+        rows = shown["b"]
         boxes = rnn_player.scene(k).boxes
         assert len(rows) == len(boxes)
         for row, box in zip(rows, boxes):
             static = data["boxes"][row[0]]
             assert static[0] == box.id
-            assert (static[11] if len(static) > 11 else None) == box.ref_of
+            assert (static[12] if len(static) > 12 else None) == box.ref_of
             texts = [None if row[i] < 0 else strings[row[i]] for i in (1, 2, 3, 4, 7)]
             assert texts == [box.state, box.value, box.grad, box.note, ",".join(box.badges) or None]

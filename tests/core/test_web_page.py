@@ -16,15 +16,22 @@ import pytest
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QColor
 from web_support import (
+    CHAIN_SCRIPT,
     CHROMIUM,
+    ERROR_AFTER_BACKWARD,
     EXAMPLES,
     FIREFOX,
     WEBENGINE_ERROR,
     chromium_dump,
     chromium_page_requests,
     chromium_screenshot,
+    embedded,
+    error_about,
+    expand_rows,
     firefox_screenshot,
+    legacy_freed,
     player_of,
+    shown_rows,
 )
 
 from gradviz.core import palette
@@ -162,6 +169,37 @@ y = x * x
 v = torch.tensor([1.0, 0.5])
 y.backward(gradient=v)
 """
+
+
+def test_the_page_lays_each_step_over_its_rows_as_the_player_does(browser, tmp_path) -> None:
+    """data.js in the browser: at every step the rows are Player.scene's (hidden boxes,
+    focus and the error state, active edges, the token, legacy freed badges), and a row
+    the step leaves alone is the same array as the step before's, as the Python mirror
+    (web_support.expand_rows) keeps them."""
+    chain = player_of(CHAIN_SCRIPT, "chain.py")
+    for player in (chain, error_about(player_of(ERROR_AFTER_BACKWARD, "err.py"), 2)):
+        for p in (player, legacy_freed(player)):
+            page = export_html(p, "rows.py")
+            browser.load_html(page, tmp_path)
+            shown = browser.json("gradviz.rows()")
+            data = embedded(page)
+            mirror = expand_rows(data)
+            assert len(shown) == p.step_count == len(mirror)
+            for k, rows in enumerate(shown):
+                scene = p.scene(k)
+                boxes, edges = shown_rows(data, rows)
+                assert boxes == [
+                    (b.id, b.state, b.value, b.grad, b.note, ",".join(b.badges))
+                    for b in scene.boxes
+                ], k
+                assert edges == [
+                    (e.id, e.kind, e.active, e.token.text if e.token else None) for e in scene.edges
+                ], k
+                if k:
+                    before = mirror[k - 1]
+                    assert rows["kb"] == [a is b for a, b in zip(mirror[k]["b"], before["b"])]
+                    assert rows["ke"] == [a is b for a, b in zip(mirror[k]["e"], before["e"])]
+            assert browser.json("gradviz.errors()") == []
 
 
 @pytest.mark.parametrize("example", ["dot.py", "seeded.py", "08_retain_graph.py"])

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -39,6 +40,7 @@ except Exception as exc:  # pragma: no cover - depends on the machine
 
 from gradviz.core import page_pack  # noqa: E402
 from gradviz.core.player import Player  # noqa: E402
+from gradviz.core.story import Story  # noqa: E402
 from gradviz.core.trace import trace_source  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +66,139 @@ def embedded(page: str) -> dict:
     data = json.loads(found[0])
     # A loop's iterations are packed (page_pack.py): the tests read the page's own form.
     return page_pack.unpack(data) if data.get("format") == page_pack.FORMAT else data
+
+
+def _edge_row(own: list, p: int, lit: set, token: list | None) -> list:
+    shown = token[1] if token and token[0] == p else -1
+    return [own[0], own[1], int(p in lit), shown]
+
+
+def expand_rows(data: dict) -> list[dict]:
+    """The rows the page shows at each step, {"b": box rows, "e": edge rows}, built from the
+    payload exactly as data.js builds ROWS: each step's own rows (full, or the changed ones)
+    with what the step lays over them. A row the step leaves alone is the same list."""
+    hidden, active, error = data["states"]
+    boxes = data["boxes"]
+
+    def box_row(own: list, k: int, focused: bool, focus_state: int) -> list:
+        if boxes[own[0]][11] > k:
+            state = hidden
+        elif focused:
+            state = focus_state
+        else:
+            return own if len(own) == 8 else own[:8]
+        row = own[:8]
+        row[1] = state
+        if len(own) > 8:
+            row[7] = own[8]
+        return row
+
+    out: list[dict] = []
+    own_b: list = []
+    own_e: list = []
+    pb: list = []
+    pe: list = []
+    boxes_of: dict = {}
+    appearing: dict = {}
+    prev_focus: list = []
+    prev_active: list = []
+    prev_token = -1
+    for k, st in enumerate(data["steps"]):
+        focus_state = error if st["ph"] == "error" else active
+        fresh = "B" in st
+        if fresh:
+            own_b, boxes_of, appearing = st["B"], {}, {}
+            for p, row in enumerate(own_b):
+                s = boxes[row[0]]
+                boxes_of.setdefault(s[12] if len(s) > 12 else s[0], []).append(p)
+                if s[11] >= 0:
+                    appearing.setdefault(s[11], []).append(p)
+        else:
+            own_b = list(own_b)
+            for d in st.get("dB", []):
+                own_b[d[0]] = [own_b[d[0]][0], *d[1:]]
+        focus = [p for i in st.get("f", []) for p in boxes_of.get(i, [])]
+        focused = set(focus)
+        if fresh:
+            b = [box_row(r, k, p in focused, focus_state) for p, r in enumerate(own_b)]
+        else:
+            b = list(pb)
+            redo = [d[0] for d in st.get("dB", [])] + prev_focus + focus
+            for p in redo + appearing.get(k, []):
+                row = box_row(own_b[p], k, p in focused, focus_state)
+                b[p] = pb[p] if row == pb[p] else row
+        lit, token = set(st.get("a", [])), st.get("t")
+        edge_row = partial(_edge_row, lit=lit, token=token)
+        if "E" in st:
+            own_e = st["E"]
+            e = [edge_row(r, p) for p, r in enumerate(own_e)]
+        else:
+            own_e = list(own_e)
+            for d in st.get("dE", []):
+                own_e[d[0]] = [own_e[d[0]][0], d[1]]
+            e = list(pe)
+            redo = [d[0] for d in st.get("dE", [])] + prev_active + st.get("a", [])
+            redo += [prev_token] if prev_token >= 0 else []
+            for p in redo + ([token[0]] if token else []):
+                row = edge_row(own_e[p], p)
+                e[p] = pe[p] if row == pe[p] else row
+        out.append({"b": b, "e": e})
+        pb, pe = b, e
+        prev_focus, prev_active = focus, st.get("a", [])
+        prev_token = token[0] if token else -1
+    return out
+
+
+CHAIN_SCRIPT = """import torch
+x = torch.ones(3, requires_grad=True)
+y = x
+for _ in range(6):
+    y = y * 1.5
+y.sum().backward()
+"""
+
+ERROR_AFTER_BACKWARD = """import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (x * x).sum()
+y.backward()
+y.backward()
+"""
+
+
+def error_about(player, count: int):
+    """The story with its error step about the first `count` nodes of its episode (the
+    builder names none today; the player's rule shows them in the error state)."""
+    data = player.story.to_dict()
+    last = data["steps"][-1]
+    assert last["phase"] == "error"
+    last["focus"] = [n["id"] for n in data["episodes"][last["episode"]]["nodes"][:count]]
+    return Player(Story.from_dict(data))
+
+
+def legacy_freed(player):
+    """The story as saved before the freed badge: a freed node's state was "freed"."""
+    data = player.story.to_dict()
+    for s in data["steps"]:
+        s["updates"] = [
+            [t, f, "freed" if f == "state" and v == "done" else v] for t, f, v in s["updates"]
+        ]
+    return Player(Story.from_dict(data))
+
+
+def shown_rows(data: dict, rows: dict) -> tuple[list, list]:
+    """Box and edge rows resolved to (id, state, value, grad, note, badges) and
+    (id, kind, active, token)."""
+    s = data["strings"]
+
+    def text(i):
+        return None if i < 0 else s[i]
+
+    boxes = [
+        (data["boxes"][r[0]][0], *(text(r[i]) for i in (1, 2, 3, 4)), text(r[7]) or "")
+        for r in rows["b"]
+    ]
+    edges = [(data["edges"][r[0]][0], text(r[1]), bool(r[2]), text(r[3])) for r in rows["e"]]
+    return boxes, edges
 
 
 # ---- QtWebEngine ------------------------------------------------------------------------

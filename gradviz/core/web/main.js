@@ -1,7 +1,7 @@
 // main.js: the player. Opens at the story's default step (the app's choice), steps with
 // the app's keys, plays, and exposes a small API for tests: window.gradviz.
 
-/* global DATA, N */
+/* global DATA, N, ROWS */
 const errors = [];
 window.addEventListener("error", (ev) => errors.push(String(ev.message)));
 
@@ -168,6 +168,12 @@ window.gradviz = Object.freeze({
   theme: effectiveTheme, setTheme,
   inspector: () => Array.from(document.querySelectorAll("#details dt")).map((dt) => [dt.textContent, dt.nextElementSibling.textContent]),
   payload: () => DATA, // the story as the page decoded it (tests compare it with the export)
+  // The rows each step shows, and per step which are the same arrays as the step before's.
+  rows: () => ROWS.map((r, k) => ({
+    b: r.b, e: r.e,
+    kb: k ? r.b.map((x, p) => x === ROWS[k - 1].b[p]) : [],
+    ke: k ? r.e.map((x, p) => x === ROWS[k - 1].e[p]) : [],
+  })),
   iteration: () => (P.index >= 0 ? iterationAtStep(P.index) : null), // [first, last], 0-based
   goIteration: (i) => { const s = DATA.series; if (s && s.jump[i] !== null && s.jump[i] !== undefined) go(s.jump[i]); },
   timeStep: (i) => { const t0 = performance.now(); render(i, false); return performance.now() - t0; },

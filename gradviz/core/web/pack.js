@@ -1,5 +1,5 @@
-// pack.js: a packed payload ("gradviz-page/3", see page_pack.py) back into the page's own
-// form ("gradviz-page/2"): iterations of one shape are stored once (a template) and each
+// pack.js: a packed payload ("gradviz-page/5", see page_pack.py) back into the page's own
+// form ("gradviz-page/4"): iterations of one shape are stored once (a template) and each
 // episode as its numbers. This mirrors page_pack.unpack exactly.
 
 /* exported unpackPayload */
@@ -113,7 +113,7 @@ function packTable() {
 }
 
 function unpackPayload(packed) {
-  if (packed.format !== "gradviz-page/3") return packed;
+  if (packed.format !== "gradviz-page/5") return packed;
   const bases = packed.templates.map((template, t) => {
     const values = [];
     packSlots(template, values);
@@ -141,21 +141,24 @@ function unpackPayload(packed) {
     episodes.push(ep.e);
     for (const st of ep.s) {
       const row = { ep: st.ep, ph: st.ph, n: text(st.n), l: st.l };
-      if (st.m) { row.m = st.m.map((m) => strings.add(m)); row.f = st.f; }
+      if (st.m) row.m = st.m.map((m) => strings.add(m));
+      if (st.f) row.f = st.f;
+      if (st.a) row.a = st.a;
+      if (st.t) row.t = [st.t[0], text(st.t[1])];
       if (st.B) row.B = st.B.map((r) => [box(r[0])].concat(r.slice(1).map(text)));
       if (st.dB) row.dB = st.dB.map((r) => [r[0]].concat(r.slice(1).map(text)));
-      if (st.E) row.E = st.E.map((r) => [edges.add(r[0]), text(r[1]), r[2], text(r[3])]);
-      if (st.dE) row.dE = st.dE.map((r) => [r[0], text(r[1]), r[2], text(r[3])]);
+      if (st.E) row.E = st.E.map((r) => [edges.add(r[0])].concat(r.slice(1).map(text)));
+      if (st.dE) row.dE = st.dE.map((r) => [r[0]].concat(r.slice(1).map(text)));
       steps.push(row);
     }
   }
-  const out = { format: "gradviz-page/2" };
+  const out = { format: "gradviz-page/4" };
   for (const k of ["title", "filename", "source", "defaultStep", "output", "error", "series"]) {
     if (k in packed) out[k] = packed[k];
   }
   Object.assign(out, {
     strings: strings.items, details: details.items, boxes: boxes.items, edges: edges.items,
-    episodes, steps,
+    episodes, steps, states: packed.states.map(text),
   });
   return out;
 }
