@@ -847,13 +847,14 @@ def edge_geometry(edge: SceneEdge, source: QRectF | None, target: QRectF | None)
         font = _font("bold", _px(theme.SMALL_PT))
         cut_rect = _pill_at(polyline.point_at(0.5), cut_text, font, 6, 2)
     elif edge.label:
-        spots = tuple(_label_spots(polyline, edge.label, source, target))
+        spots, grown_spots = _label_spots(polyline, edge.label, source, target)
         label_rect = spots[0]
 
     bounds = path.boundingRect().united(arrow.boundingRect())
-    for r in (cut_rect, *spots):
-        if r is not None:
-            bounds = bounds.united(_grown(r, PILL_GROWTH))
+    if cut_rect is not None:
+        bounds = bounds.united(_grown(cut_rect, PILL_GROWTH))
+    if spots:
+        bounds = bounds.united(grown_spots)
     pad = style.width + theme.ACTIVE_EDGE_EXTRA + 6
     return EdgeGeometry(
         polyline,
@@ -904,20 +905,26 @@ LABEL_AT = 0.75  # an input-slot label ("self", "other") names the target's slot
 LABEL_SPOTS = (0.75, 0.62, 0.88, 0.5, 0.38)  # where else along the edge it may go
 
 
+@lru_cache(maxsize=256)
+def _label_half_size(text: str) -> tuple[float, float]:
+    """Half the width and height of a label's pill (a graph has a few distinct labels)."""
+    size = _pill_at(QPointF(0, 0), text, _font("ui", _px(theme.SMALL_PT)), 3, 0)
+    return size.width() / 2, size.height() / 2
+
+
 def _label_spots(
     polyline: Polyline, text: str, source: QRectF | None, target: QRectF | None
-) -> list[QRectF]:
+) -> tuple[tuple[QRectF, ...], QRectF]:
     """Places for a label beside the line, best first: near its target on the side
     facing away from the straight line between the two boxes (so the labels of
-    parallel edges part), then the other side, then further along the edge."""
-    font = _font("ui", _px(theme.SMALL_PT))
-    size = _pill_at(QPointF(0, 0), text, font, 3, 0)
-    half_w, half_h = size.width() / 2, size.height() / 2
+    parallel edges part), then the other side, then further along the edge. Also the
+    rect round all of them grown by PILL_GROWTH (the edge item's bounds must hold it)."""
+    half_w, half_h = _label_half_size(text)
     mid = None
     if source is not None and target is not None:
         mid = (source.center() + target.center()) / 2
         mid_x, mid_y = mid.x(), mid.y()
-    out = []
+    centres = []
     for fraction in LABEL_SPOTS:
         ax, ay = polyline.xy_at(fraction)
         ux, uy = polyline.direction_at(fraction)
@@ -930,9 +937,15 @@ def _label_spots(
         # Distance from the line to the label's centre: half its extent along the normal.
         reach = abs(nx) * half_w + abs(ny) * half_h + 3
         for s in (side, -side):
-            cx, cy = ax + nx * s * reach, ay + ny * s * reach
-            out.append(QRectF(cx - half_w, cy - half_h, 2 * half_w, 2 * half_h))
-    return out
+            centres.append((ax + nx * s * reach, ay + ny * s * reach))
+    w, h = 2 * half_w, 2 * half_h
+    spots = tuple(QRectF(cx - half_w, cy - half_h, w, h) for cx, cy in centres)
+    # The grown rects share one size: their union spans the extreme centres.
+    gw, gh = w * PILL_GROWTH, h * PILL_GROWTH
+    xs, ys = [c[0] for c in centres], [c[1] for c in centres]
+    left, top = min(xs) - gw / 2, min(ys) - gh / 2
+    grown = QRectF(left, top, max(xs) - gw / 2 + gw - left, max(ys) - gh / 2 + gh - top)
+    return spots, grown
 
 
 class EdgeItem(QGraphicsItem):
@@ -1333,11 +1346,15 @@ class SceneItems:
 
     def _box_obstacles(self, box_id: str, rects: list[QRectF]) -> None:
         """Record a box's text and badges as obstacles; what moves marks the step dirty."""
+        # A new graph's boxes come before any edge: no label yet to place again.
+        watched = bool(self._spot_grid)
         for rect in self._text_grid.remove(box_id):
-            self._changed(rect)
+            if watched:
+                self._changed(rect)
         for rect in rects:
             self._text_grid.add(rect, box_id)
-            self._changed(rect)
+            if watched:
+                self._changed(rect)
 
     def _apply_boxes(self, scene: Scene) -> Iterator[None]:
         wanted = {b.id for b in scene.boxes}
@@ -1557,6 +1574,10 @@ class _RectGrid:
         for key in keys:
             self._cells.setdefault(key, []).append(entry)
         self._owned.setdefault(owner, []).append((entry, keys))
+
+    def __bool__(self) -> bool:
+        """Whether it holds any rect."""
+        return bool(self._owned)
 
     def remove(self, owner: object) -> list[QRectF]:
         """Forget `owner`'s rects and return them."""
