@@ -187,8 +187,15 @@ def _font(kind: str, px: int) -> QFont:
     return ui_font(pt, bold=(kind == "bold"))
 
 
+_METRICS: dict[tuple[str, int], Measure] = {}
+
+
 def _metrics(kind: str, px: int) -> Measure:
-    return measure(_font(kind, px))
+    """measure(_font(kind, px)), in one lookup (boxes ask for it hundreds of times)."""
+    found = _METRICS.get((kind, px))
+    if found is None:
+        found = _METRICS[(kind, px)] = measure(_font(kind, px))
+    return found
 
 
 def _px(pt: float) -> int:
@@ -388,17 +395,18 @@ def zoomed_layout(box: SceneBox, px: int) -> BoxLayout:
     rect = base.rect
     side = theme.BOX_PADDING + ACCENT_WIDTH / 2
     avail_w = max(rect.width() - 2 * side, 4.0)
-    by_name = {"title": None}
     colours = {}
-    originals = list(base.rows)
-    names = ["title", "subtitle", "value", "note"]
+    texts = {
+        "title": box.title or None,
+        "subtitle": box.subtitle or None,
+        "value": box.value or None,
+        "note": box.note or None,
+    }
     # layout_box keeps its rows in this order, skipping the missing ones.
-    present = ["title"] + [n for n in names[1:] if _row_text(box, n)]
-    for name, row in zip(present, originals):
-        by_name[name] = row
+    present = ["title"] + [n for n in ("subtitle", "value", "note") if texts[n]]
+    for name, row in zip(present, base.rows):
         colours[name] = row.color
-    kind = {"title": "bold", "subtitle": "ui", "value": "mono", "note": "mono", "grad": "mono"}
-    texts = {n: _row_text(box, n) for n in names}
+    kind = _ROW_KINDS
     strip_text = base.strip_row.text if base.strip_row is not None else None
     if strip_text is not None:
         texts["grad"] = grad_text(box)
@@ -474,10 +482,7 @@ theme.on_theme_changed(zoomed_layout.cache_clear)
 theme.on_theme_changed(layout_box.cache_clear)
 
 
-def _row_text(box: SceneBox, name: str) -> str | None:
-    return {"title": box.title, "subtitle": box.subtitle, "value": box.value, "note": box.note}[
-        name
-    ] or None
+_ROW_KINDS = {"title": "bold", "subtitle": "ui", "value": "mono", "note": "mono", "grad": "mono"}
 
 
 def _line_tag(box: SceneBox, rect: QRectF, rows: list[TextRow], side: float) -> TextRow | None:
