@@ -198,6 +198,7 @@ class _Payload:
         self.boxes: list[list] = []  # box_index numbers them
         self.edges: list[list] = []  # edge_index numbers them
         self.detail_sets = _Interner()
+        self.details_by_text: dict[tuple, int] = {}  # a node's detail texts -> its set
         self.printed: dict[int, int] = {}  # id(raw tensor data) -> index of its printout
         self.printed_values: dict[tuple, int] = {}  # (bytes, dtype, shape) -> the same
         self.box_index: dict[tuple, int] = {}  # a box's static facts -> its entry in `boxes`
@@ -236,7 +237,9 @@ class _Payload:
         index = self.printed.get(key)
         if index is None:
             if type(raw) is dict and "b64" in raw:  # the same numbers recorded again
-                same = (raw["b64"], raw.get("dtype"), str(raw.get("shape")))
+                shape = raw.get("shape")
+                shape = tuple(shape) if type(shape) is list else str(shape)
+                same = (raw["b64"], raw.get("dtype"), shape)
                 index = self.printed_values.get(same)
                 if index is None:
                     index = self.printed_values[same] = self.text(tensor_text(raw))
@@ -253,18 +256,12 @@ class _Payload:
         return found
 
     def box_static(self, b, node, appears: int) -> int:
-        ref = getattr(b, "ref_of", None)
-        muted = bool(getattr(b, "muted", False))
+        ref, muted = b.ref_of, b.muted
         x, y, w, h = b.x, b.y, b.width, b.height
         key = (b.id, b.role, b.title, b.subtitle, x, y, w, h, b.line, ref, muted, appears)
         index = self.box_index.get(key)
         if index is None:
-            detail = getattr(node, "detail", None) or {}
-            if "appears" in detail:  # the step it appears at: not an inspector row
-                detail = dict(detail)
-                del detail["appears"]
-            flat = tuple(self.texts_of(list(chain.from_iterable(detail.items()))))
-            details = self.detail_sets.add(flat, list(flat)) if flat else -1
+            details = self.details_of(getattr(node, "detail", None) or _NO_STATE)
             nums = self._nums
             geometry = list(map(nums.get, (x, y, w, h)))
             if None in geometry:
@@ -276,6 +273,21 @@ class _Payload:
             index = self.box_index[key] = len(self.boxes)
             self.boxes.append(item)
         return index
+
+    def details_of(self, detail: dict) -> int:
+        """The entry in `details` of a node's inspector rows (-1: none), found by their
+        texts first: a chain's thousand constants share one set."""
+        if "appears" in detail:  # the step it appears at: not an inspector row
+            detail = dict(detail)
+            del detail["appears"]
+        texts = tuple(chain.from_iterable(detail.items()))
+        found = self.details_by_text.get(texts)
+        if found is None:
+            flat = tuple(self.texts_of(texts))
+            found = self.details_by_text[texts] = (
+                self.detail_sets.add(flat, list(flat)) if flat else -1
+            )
+        return found
 
     def edge_static(self, e, base: str) -> int:
         key = (e.id, e.source, e.target, e.points, e.label)
@@ -303,6 +315,10 @@ class _Payload:
         freed_badge, shared_badge = st.BADGE_FREED, st.BADGE_SHARED
         cut, seed, grad_kind, data_kind = st.EDGE_CUT, st.EDGE_SEED, st.EDGE_GRAD, st.EDGE_DATA
 
+        none_index = index["None"]
+        printed = self.printed
+        unnamed: dict[tuple, tuple] = {}  # (leaf, shared) -> the tail of a box no update named
+
         def box_tail(drawn: _Drawn, now: dict) -> tuple:
             nid = drawn.id
             known = tails.get(nid)
@@ -311,28 +327,55 @@ class _Payload:
             return known
 
         def make_box_tail(s: dict, drawn: _Drawn) -> tuple:
-            state = s.get("state", idle)
             if not s:  # no update has named the node yet (most boxes of a new graph)
-                values, freed = (-1, index["None"] if drawn.leaf else -1, -1, -1, -1), False
+                kind = (drawn.leaf, drawn.shared)
+                tail = unnamed.get(kind)
+                if tail is None:
+                    tail = unnamed[kind] = make_tail(s, drawn)
+                return tail
+            return make_tail(s, drawn)
+
+        def make_tail(s: dict, drawn: _Drawn) -> tuple:
+            # text(v) and printout(s, f) written out: this runs for every update's box
+            v = s.get("value")
+            value = -1 if v is None else index[v] if type(v) is str else text(v)
+            v = s.get("grad")
+            if v is None:
+                grad = none_index if drawn.leaf else -1
             else:
-                grad = s.get("grad")
-                if grad is None and drawn.leaf:
-                    grad = "None"
-                values = (
-                    text(s.get("value")),
-                    text(grad),
-                    text(s.get("note")),
-                    printout(s, "value_full"),
-                    printout(s, "grad_full"),
+                grad = index[v] if type(v) is str else text(v)
+            v = s.get("note")
+            note = -1 if v is None else index[v] if type(v) is str else text(v)
+            raw = s.get("value_full", _ABSENT)
+            if raw is _ABSENT:
+                value_full = -1
+            else:
+                value_full = printed.get(id(raw))
+                if value_full is None:
+                    value_full = printout(s, "value_full")
+            raw = s.get("grad_full", _ABSENT)
+            if raw is _ABSENT:
+                grad_full = -1
+            else:
+                grad_full = printed.get(id(raw))
+                if grad_full is None:
+                    grad_full = printout(s, "grad_full")
+            freed, shared = s.get("freed"), drawn.shared
+            if freed or shared:
+                badges = text(
+                    ",".join(
+                        ((freed_badge,) if freed else ()) + ((shared_badge,) if shared else ())
+                    )
                 )
-                freed = bool(s.get("freed"))
-            shared = (shared_badge,) if drawn.shared else ()
-            badges = text(",".join(((freed_badge,) if freed else ()) + shared) or None)
+            else:
+                badges = -1
+            state = s.get("state", idle)
             if state != freed_state:
                 state_index = index[state] if type(state) is str else text(state)
-                return (state_index, *values, badges)
-            legacy = text(",".join((freed_badge, *shared)))  # stories saved before the badge
-            tail = (index[done], *values, legacy)
+                return (state_index, value, grad, note, value_full, grad_full, badges)
+            # stories saved before the freed badge
+            legacy = text(",".join((freed_badge, shared_badge) if shared else (freed_badge,)))
+            tail = (index[done], value, grad, note, value_full, grad_full, legacy)
             return tail if legacy == badges else (*tail, badges)
 
         def edge_tail(edge, now: dict) -> tuple:
@@ -349,21 +392,24 @@ class _Payload:
         out: list[dict[str, Any]] = []
         rows: _EpisodeRows | None = None
         tails = self.tail_makers()
-        text, texts_of = self.text, self.texts_of
+        index, text, texts_of = self.index, self.text, self.texts_of
         shown = _scene_steps(player)
-        for k in range(player.step_count):
-            step = story.steps[k]
-            if rows is None or step.episode != rows.episode:  # a new graph
+        episode = None
+        for k, step in enumerate(story.steps[: player.step_count]):
+            if step.episode != episode:  # a new graph
                 before = rows
-                scene = player.scene(shown.get(step.episode, k))
+                episode = step.episode
+                scene = player.scene(shown.get(episode, k))
                 rows = _EpisodeRows(self, scene, k, step, tails)
-                edge_at = rows.edge_at
+                edge_at, redo = rows.edge_at, rows.redo
+                changed_boxes = changed_edges = None
             else:
-                changed_boxes, changed_edges = rows.redo(step)
+                changed_boxes, changed_edges = redo(step) if step.updates else _NOTHING
+            phase, narration = step.phase, step.narration
             row: dict[str, Any] = {
-                "ep": step.episode,
-                "ph": step.phase if step.phase != "update" else "between",
-                "n": text(step.narration),
+                "ep": episode,
+                "ph": phase if phase != "update" else "between",
+                "n": index[narration] if type(narration) is str else text(narration),
                 "l": step.line,
             }
             math = getattr(step, "math", None)
@@ -380,14 +426,14 @@ class _Payload:
                 at = edge_at.get(token.edge)
                 if at is not None:
                     row["t"] = [at, text(token.text)]
-            if rows.opened == k:  # a graph like the last one's is sent as its changes too
+            if changed_boxes is None:  # a graph like the last one's is sent as its changes
                 boxes, edges = rows.full()
                 prev_boxes, prev_edges = before.full() if before is not None else (None, None)
                 prefix, cells = _delta(prev_boxes, boxes)
                 row[prefix + "B"] = cells
                 prefix, cells = _delta(prev_edges, edges)
                 row[prefix + "E"] = cells
-            else:  # within an episode the rows a step changed are known
+            else:  # within an episode the rows a step's updates name are known
                 if changed_boxes:
                     row["dB"] = changed_boxes
                 if changed_edges:
@@ -412,10 +458,10 @@ class _Drawn:
     (drawn more than once, shared_refs.py) and the step it appears at (-1: from the
     start)."""
 
-    __slots__ = ("id", "leaf", "shared", "appears", "positions")
+    __slots__ = ("node", "id", "leaf", "shared", "appears", "positions")
 
     def __init__(self, node, shared: bool) -> None:
-        self.id, self.leaf, self.shared = node.id, node.role == "leaf", shared
+        self.node, self.id, self.leaf, self.shared = node, node.id, node.role == "leaf", shared
         appears = node.detail.get("appears")
         self.appears: int = -1 if appears is None else appears
         self.positions: list[int] = []
@@ -427,7 +473,6 @@ class _EpisodeRows:
 
     def __init__(self, payload: _Payload, scene, k: int, step, tails: tuple) -> None:
         self.episode = step.episode
-        self.opened = k
         self.tails = payload.tails
         self.tails.clear()
         self.box_tail, self.edge_tail = box_tail, edge_tail = tails
@@ -441,26 +486,29 @@ class _EpisodeRows:
         box_of, box_static = self.box_of, payload.box_static
         self.box_statics: list[int] = []
         self.box_tails: list[tuple] = []
+        statics, box_tails = self.box_statics.append, self.box_tails.append
         for i, b in enumerate(scene.boxes):
-            ref = getattr(b, "ref_of", None)
-            node = nodes[ref or b.id]
-            drawn = box_of.get(node.id)
+            ref = b.ref_of
+            nid = ref or b.id
+            drawn = box_of.get(nid)
             if drawn is None:
-                drawn = box_of[node.id] = _Drawn(node, ref is not None)
+                drawn = box_of[nid] = _Drawn(nodes[nid], ref is not None)
             drawn.positions.append(i)
-            self.box_statics.append(box_static(b, node, drawn.appears))
-            self.box_tails.append(box_tail(drawn, now))
+            statics(box_static(b, drawn.node, drawn.appears))
+            box_tails(box_tail(drawn, now))
         base = {e.id: e for e in ep.edges}
         self.edge_of: dict[str, tuple] = {}  # edge id -> (edge, position)
         self.edge_at: dict[str, int] = {}  # edge id -> position
+        edge_static = payload.edge_static
         self.edge_statics: list[int] = []
         self.edge_tails: list[tuple] = []
+        edge_statics, edge_tails = self.edge_statics.append, self.edge_tails.append
         for i, e in enumerate(scene.edges):
             edge = base[e.id]
             self.edge_of[e.id] = (edge, i)
             self.edge_at[e.id] = i
-            self.edge_statics.append(payload.edge_static(e, edge.kind))
-            self.edge_tails.append(edge_tail(edge, now))
+            edge_statics(edge_static(e, edge.kind))
+            edge_tails(edge_tail(edge, now))
 
     def full(self) -> tuple[list[list], list[list]]:
         """Every box's and edge's row as it is now, led by its entry in boxes / edges."""
@@ -480,17 +528,9 @@ class _EpisodeRows:
             state[field] = value
             forget(target, None)
             named[target] = None
+        box_of, box_tails, box_tail = self.box_of, self.box_tails, self.box_tail
         changed_boxes: list[list] = []
         changed_edges: list[list] = []
-        if not named:
-            return changed_boxes, changed_edges
-        box_of, edge_of, box_tails, edge_tails = (
-            self.box_of,
-            self.edge_of,
-            self.box_tails,
-            self.edge_tails,
-        )
-        box_tail, edge_tail = self.box_tail, self.edge_tail
         # Every row an update names is sent, changed or not: so the same step of two
         # iterations of a loop names the same rows whatever its numbers (page_pack.py).
         for target in named:
@@ -501,11 +541,11 @@ class _EpisodeRows:
                     box_tails[i] = tail
                     changed_boxes.append([i, *tail])
             else:
-                place = edge_of.get(target)
+                place = self.edge_of.get(target)
                 if place is not None:
-                    tail = edge_tail(place[0], now)
+                    tail = self.edge_tail(place[0], now)
                     i = place[1]
-                    edge_tails[i] = tail
+                    self.edge_tails[i] = tail
                     changed_edges.append([i, *tail])
         if len(changed_boxes) > 1:
             changed_boxes.sort(key=_first)
@@ -515,6 +555,7 @@ class _EpisodeRows:
 
 
 _first = itemgetter(0)
+_NOTHING: tuple[list, list] = ([], [])  # no rows named (never written to)
 _ONLY_STR = {str}
 _ABSENT = object()
 _NO_STATE: dict = {}  # a node or edge no update has named yet (never written to)
