@@ -24,8 +24,9 @@ kept small, so a 300-box story stays well under 1 MB:
   narration, source line, math lines, the ids of the boxes the step is about, the
   positions of its active edges, ``[position, text]`` of the edge carrying its token;
   the last four only when there are any) plus either the full rows ``B`` / ``E`` or,
-  when the same boxes / edges are listed as in the previous step, only the changed rows
-  ``dB`` / ``dE`` (each prefixed with its position; absent: none changed). A row is
+  when the same boxes / edges are listed as in the previous step, only some rows ``dB``
+  / ``dE`` (each prefixed with its position; absent: none): at an episode's first step
+  the changed ones, later the ones the step's updates name, changed or not. A row is
   what the story's updates made of a box or edge: box rows are ``[box, state, value,
   grad, note, value printout, grad printout, badges]`` (a ninth cell, the badges it
   shows when hidden or focused, for the legacy "freed" state) and edge rows ``[edge,

@@ -22,8 +22,8 @@ that differ from the template's are written:
 A resolved step is the page/4 step with `n`, `m`, the token's text (`t`) and the string
 cells of box and edge rows (every cell after the first) as strings (or null), a full
 row's first cell as the box / edge entry itself, and a box entry's inspector rows as a
-list of strings (or null). `unpack` gives back a page/4 payload with the same content (indices may be numbered differently); data.js does the
-same in the page.
+list of strings (or null). `unpack` gives back a page/4 payload with the same content
+(indices may be numbered differently); pack.js does the same in the page.
 """
 
 from __future__ import annotations

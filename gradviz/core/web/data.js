@@ -48,7 +48,7 @@ const HIDDEN = DATA.states[0], ACTIVE = DATA.states[1], ERROR = DATA.states[2];
     const focusState = st.ph === "error" ? ERROR : ACTIVE;
     let boxesNew = false;
     if (st.B) {
-      ownB = st.B;
+      ownB = st.B.slice(); // then changed in place: no step keeps it
       boxesNew = true;
       boxesOf = new Map();
       appearing = new Map();
@@ -62,7 +62,6 @@ const HIDDEN = DATA.states[0], ACTIVE = DATA.states[1], ERROR = DATA.states[2];
         }
       });
     } else {
-      ownB = ownB.slice();
       for (const d of st.dB || []) ownB[d[0]] = [ownB[d[0]][0]].concat(d.slice(1));
     }
     const focus = [];
@@ -91,10 +90,9 @@ const HIDDEN = DATA.states[0], ACTIVE = DATA.states[1], ERROR = DATA.states[2];
     ];
     let e;
     if (st.E) {
-      ownE = st.E;
+      ownE = st.E.slice();
       e = ownE.map(edgeRow);
     } else {
-      ownE = ownE.slice();
       for (const d of st.dE || []) ownE[d[0]] = [ownE[d[0]][0], d[1]];
       e = pe.slice();
       const redo = (p) => {
