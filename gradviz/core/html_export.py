@@ -393,7 +393,7 @@ class _Payload:
         out: list[dict[str, Any]] = []
         rows: _EpisodeRows | None = None
         tails = self.tail_makers()
-        index, text, texts_of = self.index, self.text, self.texts_of
+        index, text = self.index, self.text
         shown = _scene_steps(player)
         episode = None
         for k, step in enumerate(story.steps[: player.step_count]):
@@ -414,8 +414,8 @@ class _Payload:
                 "l": step.line,
             }
             math = getattr(step, "math", None)
-            if math:
-                row["m"] = texts_of(math)
+            if math:  # (a step's one to three lines: no set of types for them)
+                row["m"] = [index[m] if type(m) is str else text(m) for m in math]
             if step.focus:  # the boxes the step is about (and the inspector's math is)
                 row["f"] = list(step.focus)
             if step.edges:
