@@ -186,10 +186,8 @@ class _Payload:
     an edge's kind); what a step adds on top of it (hidden boxes, focus, active edges, the
     token) is the step's own `f` / `a` / `t` and each box's appear step, and the page
     lays it over the rows (data.js). So an export costs the size of the story, not steps
-    x boxes, and a step names only the rows its updates changed.
-
-    A box's row is made once per change of its state, not once per step: a chain of
-    1,000 ops has 3,000 steps but 3,000 updates in all."""
+    x boxes, and a step sends only the rows its updates name (before page/4 it also sent
+    the rows its focus, edges and token changed, and the step before's, every step)."""
 
     def __init__(self, story) -> None:
         self.story = story
