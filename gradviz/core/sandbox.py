@@ -338,7 +338,10 @@ class SandboxRun:
             "background": bool(background),  # work nobody waits for: it yields the CPU
         }
         limits = {k: job[k] for k in LIMIT_KEYS}
-        worker = _take_spare(limits)
+        # The spare is kept for the learner's next Run: taken by the what-if plot's
+        # samples (started as each story is shown), the next spare would still be warming
+        # up when Run is pressed, and the run would wait for it.
+        worker = None if background else _take_spare(limits)
         for attempt in range(2):
             if worker is None:
                 worker = _Worker(limits)
