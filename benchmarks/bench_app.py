@@ -337,7 +337,7 @@ def sandbox_round_trip_ms() -> float:
     from gradviz.core.sandbox import start_run
 
     started = time.perf_counter()
-    start_run("x = 1\n").wait()
+    start_run("x = 1\n", spare=False).wait()  # cold, and the window's spare stays for it
     return (time.perf_counter() - started) * 1000
 
 

@@ -311,6 +311,7 @@ class SandboxRun:
         lazy: bool = False,
         told: int | str | None = None,
         background: bool = False,
+        spare: bool = True,
     ) -> None:
         self.timeout_s = timeout_s
         self._serving = False  # the worker stays after its result, to tell episodes
@@ -341,7 +342,7 @@ class SandboxRun:
         # The spare is kept for the learner's next Run: taken by the what-if plot's
         # samples (started as each story is shown), the next spare would still be warming
         # up when Run is pressed, and the run would wait for it.
-        worker = None if background else _take_spare(limits)
+        worker = _take_spare(limits) if spare and not background else None
         for attempt in range(2):
             if worker is None:
                 worker = _Worker(limits)
@@ -629,11 +630,14 @@ def start_run(
     lazy: bool = False,
     told: int | str | None = None,
     background: bool = False,
+    spare: bool = True,
 ) -> SandboxRun:
     """Start running source in a worker process and return at once. lazy: a long loop's
     middle iterations stay untold, and the worker stays to tell them (`ask`, `told`).
     told: an export's iterations told in full (an int or "all"), see export_story.py.
-    background: a run nobody waits for (the what-if plot's samples) gives way to others."""
+    background: a run nobody waits for (the what-if plot's samples) gives way to others.
+    spare: False starts a worker of its own even when a prewarmed one is ready (a
+    benchmark's cold reference; the spare stays for the window's next run)."""
     return SandboxRun(
         source,
         timeout_s,
@@ -645,6 +649,7 @@ def start_run(
         lazy=lazy,
         told=told,
         background=background,
+        spare=spare,
     )
 
 

@@ -21,7 +21,9 @@ from gradviz.ui import heap
 
 TICK_MS = 100  # the elapsed-time label; also the longest the watchdog waits
 REAP_MS = 50
-SPARE_DELAY_MS = 150
+# The next spare starts in the turn after the result is shown (its start-up takes
+# ~0.6 s: started later, a learner who runs again soon finds it still warming up).
+SPARE_DELAY_MS = 0
 # A small result (the examples: 10-60 kB) decodes and lays out in a few ms: in the event
 # loop, it skips a thread's GIL hand-offs; a big one goes to the decoding thread.
 INLINE_DECODE_BYTES = 128 * 1024

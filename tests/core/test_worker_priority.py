@@ -24,13 +24,16 @@ def test_a_background_run_gives_way_to_a_learners_run() -> None:
     assert int(background.stdout) > int(learner.stdout)
 
 
-def test_a_background_run_leaves_the_spare_for_the_learners_run() -> None:
+def test_background_and_cold_runs_leave_the_spare_for_the_learners_run() -> None:
     sandbox.prewarm()
     try:
         spare = sandbox._spare[0]
         background = start_run(SCRIPT, background=True)
         assert background._worker is not spare and sandbox._spare[0] is spare
         assert background.wait().error is None
+        cold = start_run(SCRIPT, spare=False)  # a benchmark's cold reference
+        assert cold._worker is not spare and sandbox._spare[0] is spare
+        assert cold.wait().error is None
         learner = start_run(SCRIPT)
         assert learner._worker is spare  # the warm worker, not a cold start
         assert learner.wait().error is None
