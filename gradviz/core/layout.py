@@ -1501,13 +1501,16 @@ def assign_cross(lg: _LayeredGraph, crossings=None) -> list[float]:
     conflicts = _inner_conflicts(lg)
     through = _longest_paths_through(lg)
     partners = _Partners(lg, through)
+    # Each layer's separations, the same for all four runs and the smoothing (reversed
+    # for a rightward run: a separation is symmetric in its two nodes).
+    seps = [_separations(lg, layer) for layer in lg.layers]
     runs = [
-        _align_and_compact(lg, conflicts, through, partners, downward, leftward)
+        _align_and_compact(lg, conflicts, through, partners, downward, leftward, seps)
         for downward in (True, False)
         for leftward in (True, False)
     ]
     candidates, default = _balance(lg, runs)
-    plan = _relax_plan(lg)
+    plan = _relax_plan(lg, seps)
     chosen = _relax(lg, candidates[default], _RELAX_PASSES, plan)
     if crossings is None:
         return chosen
@@ -1553,7 +1556,7 @@ def _inner_conflicts(lg: _LayeredGraph) -> set[tuple[int, int]]:
 
 
 def _align_and_compact(
-    lg: _LayeredGraph, conflicts, through, partners, downward: bool, leftward: bool
+    lg: _LayeredGraph, conflicts, through, partners, downward: bool, leftward: bool, seps
 ):
     """One Brandes-Koepf run: vertical alignment to medians, then left compaction.
 
@@ -1597,7 +1600,7 @@ def _align_and_compact(
                 root[v] = root[u]
                 align[v] = root[v]
                 last = idx[u]
-    x = _compact(lg, layers, root)
+    x = _compact(lg, layers, root, seps if leftward else [s[::-1] for s in seps])
     return x if leftward else [-c for c in x]
 
 
@@ -1655,12 +1658,13 @@ def _longest_paths_through(lg: _LayeredGraph) -> list[int]:
     return [d + h for d, h in zip(depth, height)]
 
 
-def _compact(lg: _LayeredGraph, layers, root: list[int]) -> list[float]:
-    """Place each block as far left as the blocks on its left allow (longest path)."""
+def _compact(lg: _LayeredGraph, layers, root: list[int], seps) -> list[float]:
+    """Place each block as far left as the blocks on its left allow (longest path);
+    `seps`: each layer's separations (see _separations), in the order of `layers`."""
     succ: dict[int, list[tuple[int, float]]] = {}
     indeg = [0] * lg.count
-    for layer in layers:
-        for a, b, sep in zip(layer, layer[1:], _separations(lg, layer)):
+    for layer, layer_seps in zip(layers, seps):
+        for a, b, sep in zip(layer, layer[1:], layer_seps):
             succ.setdefault(root[a], []).append((root[b], sep))
             indeg[root[b]] += 1
     x = [0.0] * lg.count
@@ -1771,13 +1775,16 @@ def _relax(lg: _LayeredGraph, x: list[float], passes: int, plan=None) -> list[fl
     return x
 
 
-def _relax_plan(lg: _LayeredGraph):
+def _relax_plan(lg: _LayeredGraph, seps=None):
     """Per layer: its nodes, each node's ((neighbour, weight) pulls, 1 / total weight)
-    or None, and the separation of each node from the one before it."""
+    or None, and the separation of each node from the one before it (`seps`: each
+    layer's separations, if already known)."""
     weight = (1.0, 2.0, 8.0)
     real, shared, up, down = lg.real, lg.shared, lg.up, lg.down
     rows = []
-    for layer in lg.layers:
+    if seps is None:
+        seps = [_separations(lg, layer) for layer in lg.layers]
+    for layer, layer_seps in zip(lg.layers, seps):
         pulls = []
         for v in layer:
             nbs = up[v] + down[v]
@@ -1792,5 +1799,5 @@ def _relax_plan(lg: _LayeredGraph):
             for _, w in pull:
                 total += w
             pulls.append((pull, 1.0 / total))
-        rows.append((layer, pulls, [0.0, *_separations(lg, layer)]))
+        rows.append((layer, pulls, [0.0, *layer_seps]))
     return rows
