@@ -315,7 +315,6 @@ class _Payload:
         cut, seed, grad_kind, data_kind = st.EDGE_CUT, st.EDGE_SEED, st.EDGE_GRAD, st.EDGE_DATA
 
         none_index = index["None"]
-        printed = self.printed
         unnamed: dict[tuple, tuple] = {}  # (leaf, shared) -> the tail of a box no update named
 
         def box_tail(drawn: _Drawn, now: dict) -> tuple:
@@ -335,7 +334,7 @@ class _Payload:
             return make_tail(s, drawn)
 
         def make_tail(s: dict, drawn: _Drawn) -> tuple:
-            # text(v) and printout(s, f) written out: this runs for every update's box
+            # text(v) written out (this runs for every update's box); printouts by printout
             v = s.get("value")
             value = -1 if v is None else index[v] if type(v) is str else text(v)
             v = s.get("grad")
@@ -345,20 +344,7 @@ class _Payload:
                 grad = index[v] if type(v) is str else text(v)
             v = s.get("note")
             note = -1 if v is None else index[v] if type(v) is str else text(v)
-            raw = s.get("value_full", _ABSENT)
-            if raw is _ABSENT:
-                value_full = -1
-            else:
-                value_full = printed.get(id(raw))
-                if value_full is None:
-                    value_full = printout(s, "value_full")
-            raw = s.get("grad_full", _ABSENT)
-            if raw is _ABSENT:
-                grad_full = -1
-            else:
-                grad_full = printed.get(id(raw))
-                if grad_full is None:
-                    grad_full = printout(s, "grad_full")
+            value_full, grad_full = printout(s, "value_full"), printout(s, "grad_full")
             freed, shared = s.get("freed"), drawn.shared
             if freed or shared:
                 badges = text(
