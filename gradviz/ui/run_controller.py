@@ -36,6 +36,7 @@ class RunController(QObject):
     preview = Signal(object)  # a long run's first episode (a Story), while it still runs
     told = Signal(object)  # the worker told an untold episode: {"index", "episode", "steps"}
     tick = Signal(float)  # seconds elapsed, while running
+    started = Signal()  # a run was started (any earlier one stopped)
     _decoded = Signal(object, object)  # from the decoding thread: (run, result)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -80,6 +81,7 @@ class RunController(QObject):
             self._notifiers.append(notifier)
         self._ticker.start()
         self._schedule()
+        self.started.emit()
 
     def stop(self, report: bool = True) -> None:
         """Stop the run now (the worker is killed, not waited for). Without a report (a

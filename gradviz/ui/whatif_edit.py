@@ -522,6 +522,8 @@ def install(window) -> WhatIfPanel:
     # Once the window has shown a run's result and painted it: list its leaves and
     # sample f (a run of its own, in a new worker: it waits until the frame is out).
     window.runner.finished.connect(lambda *_: QTimer.singleShot(REFRESH_AFTER_MS, panel.refresh))
+    # A new run makes the shown story's samples moot, and they would take a core from it.
+    window.runner.started.connect(lambda: controller.sampler.stop(report=False))
 
     def clicked(box_id: str) -> None:
         box = next((b for b in window.current_scene().boxes if b.id == box_id), None)

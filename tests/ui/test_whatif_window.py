@@ -146,6 +146,24 @@ def test_the_plot_follows_and_its_point_drags(qtbot, window):
     assert float(window.whatif.value_edit.text()) == pytest.approx(value, abs=1e-4)  # follows
 
 
+def test_a_new_run_stops_the_sampling_of_the_old_story(qtbot, window):
+    """The samples of the story being replaced are moot, and they would take a core from
+    the learner's new run: Run stops them; the new story is sampled once it is shown."""
+    controller = window.whatif.controller
+    ready = []
+    controller.samplesReady.connect(lambda: ready.append(1))
+    run_to_end(qtbot, window, SCALAR)
+    qtbot.waitUntil(lambda: controller.sampler.running, timeout=10000)
+    old_run = controller.sampler.run
+    window.files.set_text(SCALAR.replace("1.5", "0.5"))
+    window.run()
+    assert not controller.sampler.running  # stopped at once, not left to finish
+    assert old_run.done
+    fixtures_app.wait_for_run(qtbot, window, 15000)
+    qtbot.waitUntil(lambda: bool(ready), timeout=30000)
+    assert window.whatif.plot.current == pytest.approx((0.5,))  # the new story's samples
+
+
 def _line_samples() -> Samples:
     points = line_points(1.5, span=3.0, n=41)
     f = [p[0] * math.sin(p[0]) for p in points]
