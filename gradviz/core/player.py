@@ -157,19 +157,25 @@ class Player:
 
     # ----- state at k --------------------------------------------------------------------
     def state(self, k: int) -> dict:
-        """{node or edge id: {field: text}} after step k, within its episode (a new dict
-        each call: callers may keep it)."""
+        """{node or edge id: {field: text}} after step k, within its episode. Read-only:
+        callers may keep it, but not change it (it is remembered for the next call)."""
         ep = self.episode_of(k)
-        start, out = ep.first_step, {}
         last = self._last_state
+        if last is not None and last[0] == k:
+            return last[1]
+        start, out = ep.first_step, {}
         # Stepping forward replays only the steps since the last state asked for, not
-        # the whole episode (thousands of steps in a big graph, on every step).
+        # the whole episode (thousands of steps in a big graph, on every step). The last
+        # state is copied, not changed: a caller may still hold it.
         if last is not None and ep.first_step <= last[0] <= k:
             start, out = last[0] + 1, {t: dict(f) for t, f in last[1].items()}
         for step in self.story.steps[start : k + 1]:
             for target, field, text in step.updates:
-                out.setdefault(target, {})[field] = text
-        self._last_state = (k, {t: dict(f) for t, f in out.items()})
+                fields = out.get(target)
+                if fields is None:
+                    fields = out[target] = {}
+                fields[field] = text
+        self._last_state = (k, out)
         return out
 
     def details(self, k: int, box_id: str) -> list[tuple[str, str]]:
