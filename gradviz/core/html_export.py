@@ -165,11 +165,11 @@ def story_data(
 
 def page_series(story) -> dict[str, Any] | None:
     """What the page's loss panel draws (lossplot.js): the loss and printed scalars per
-    iteration and each iteration's episode, for a loop of two iterations or more."""
+    iteration and each iteration's episode, for a loop (series_view.is_loop)."""
     series = getattr(story, "series", None) or {}
-    count = series.get("iterations", 0)
-    if count < 2:
+    if not series_view.is_loop(series):
         return None
+    count = series["iterations"]
     out = {k: series[k] for k in ("iterations", "loss", "episodes", "logged") if k in series}
     # Where a click on iteration i goes, and whether it is told step by step there
     # (series_view.py's rules; "" = told, else "summary" / "untold").

@@ -25,6 +25,8 @@ def check(series, fail) -> None:
     n = series.get("iterations")
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         fail("story.series.iterations", "expected a count")
+    if not isinstance(series.get("loop", False), bool):
+        fail("story.series.loop", "expected true or false")
     loss = series.get("loss")
     if not isinstance(loss, dict) or not isinstance(loss.get("name"), str):
         fail("story.series.loss", "expected {name, values}")

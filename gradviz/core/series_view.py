@@ -12,6 +12,16 @@ from __future__ import annotations
 STAND_IN_KINDS = ("summary", "untold")
 
 
+def is_loop(series: dict | None) -> bool:
+    """Whether a series is a loop's, worth a plot per iteration: two backward calls or
+    more, one call site among them run again. Backward calls on different lines (the
+    second of a lesson on accumulation, retain_graph or detach) are no iterations, and a
+    line through their outputs would draw a trend that is not there. (A story saved
+    before "loop" was kept: two calls or more.)"""
+    series = series or {}
+    return int(series.get("iterations", 0) or 0) >= 2 and series.get("loop", True) is True
+
+
 def iteration_ranges(series: dict, story) -> dict[int, tuple[int, int]]:
     """episode index -> (first, last) iteration it tells (a summary tells many)."""
     out: dict[int, tuple[int, int]] = {}

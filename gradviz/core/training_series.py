@@ -17,6 +17,7 @@ printed is ignored.
 Shape of `Story.series` (empty when nothing was trained):
 
     {"iterations": n,
+     "loop": bool,                       # a backward call site ran twice or more
      "loss": {"name": str, "values": [float | None] * n},   # None: not a finite scalar
      "episodes": [int] * n,              # the story episode that tells each iteration
      "params": {name: {"shape": [int], "kind": "values" | "norm",
@@ -120,6 +121,8 @@ def compute(events: list, steps, name_of, groups: list | None = None) -> dict:
     first_uid: dict[str, int] = {}
     losses, episodes = [], []
     root_names: dict[str, int] = {}
+    call_sites: set = set()  # (file, line) of each backward()/grad() call
+    repeated = False  # one call site ran twice or more: a loop
     grad_rows: list[dict] = []  # per iteration: name -> .grad just after its backward
     value_rows: list[dict] = []  # per iteration: name -> value when the next one starts
 
@@ -143,6 +146,9 @@ def compute(events: list, steps, name_of, groups: list | None = None) -> dict:
         elif cls is ev.BackwardStarted:
             if losses:
                 value_rows.append(snapshot_values())
+            site = (e.location.filename, e.location.line) if e.location else None
+            repeated = repeated or site in call_sites
+            call_sites.add(site)
             root = e.roots[0] if e.roots else None
             loss = None
             if root is not None and root.value is not None and np.size(root.value) == 1:
@@ -194,6 +200,7 @@ def compute(events: list, steps, name_of, groups: list | None = None) -> dict:
     loss_name = max(root_names, key=root_names.get) if root_names else "output"
     return {
         "iterations": n,
+        "loop": repeated,
         "loss": {"name": loss_name, "values": losses},
         "episodes": episodes,
         "params": params,

@@ -586,9 +586,8 @@ class TrainingView:
 
 
 def _has_loop(story) -> bool:
-    """Whether a story's series is a training loop's (two iterations or more)."""
-    series = getattr(story, "series", None) or {}
-    return int(series.get("iterations", 0) or 0) >= 2
+    """Whether a story's series is a training loop's (see series_view.is_loop)."""
+    return series_view.is_loop(getattr(story, "series", None))
 
 
 def install(window) -> TrainingView:

@@ -154,6 +154,34 @@ def test_no_backward_no_series():
     assert trace_source("import torch\nx = torch.ones(3)\nprint(1)\nprint(2)\n").story.series == {}
 
 
+def test_backward_calls_on_different_lines_are_no_loop():
+    """A lesson's second backward (accumulation, retain_graph, detach) is no iteration:
+    no per-iteration plot, whose line would draw a trend that is not there."""
+    from gradviz.core.html_export import page_series
+
+    example = (
+        Path(__file__).resolve().parents[2]
+        / "gradviz/assets/examples/02_grad_accumulation_and_zero.py"
+    )
+    story = trace_source(example.read_text(encoding="utf-8")).story
+    assert story.series["iterations"] == 3 and story.series["loop"] is False
+    assert not series_view.is_loop(story.series)
+    assert page_series(story) is None
+    # The same calls from one line, in a loop (or a function called in one), are a loop.
+    looped = trace_source(
+        "import torch\nx = torch.arange(4.0, requires_grad=True)\n"
+        "def step():\n    (2 * torch.dot(x, x)).backward()\n"
+        "for _ in range(2):\n    step()\n"
+    ).story
+    assert looped.series["loop"] is True and series_view.is_loop(looped.series)
+    assert page_series(looped)["iterations"] == 2
+
+
+def test_a_story_saved_before_loop_was_kept_reads_as_before(linreg):
+    series = {k: v for k, v in linreg.story.series.items() if k != "loop"}
+    assert series_view.is_loop(series)
+
+
 def test_parse_logged_reads_labels_and_counters():
     text = "".join(f"epoch {e + 1}: loss={0.5 / (e + 1)} acc {e / 10}\n" for e in range(3))
     text += "tensor([1., 2.])\nonce 5\nDone.\n"
@@ -180,6 +208,7 @@ def test_series_survive_a_story_file(linreg):
         lambda s: s["logged"]["printed value"]["y"].append(1.0),
         lambda s: s["params"]["w"].__setitem__("shape", [10**9]),
         lambda s: s["params"]["w"]["grad"].__setitem__(3, [1.0, 2.0]),
+        lambda s: s.__setitem__("loop", "yes"),
     ],
 )
 def test_a_bad_series_in_a_story_file_is_refused(linreg, change):
