@@ -242,6 +242,37 @@ def test_math_lines_fan_in_cut_seed_edges_and_badges_are_drawn(
     assert seen[wanted[example]] > 0, seen
 
 
+def test_muted_boxes_hide_the_edges_behind_them_and_titles_keep_their_width(
+    browser, tmp_path
+) -> None:
+    """A box on no gradient path is faded but opaque, as in the app: an edge behind it
+    does not run through its text. An episode's steps sit under its title."""
+    name = "04_detach.py"
+    player = player_of((EXAMPLES / name).read_text(encoding="utf-8"), name)
+    browser.load_html(export_html(player, name, SCRIPT), tmp_path)
+    k = next(
+        k
+        for k in range(player.step_count)
+        if any(b.muted and b.state != "hidden" for b in player.scene(k).boxes)
+    )
+    browser.js(f"gradviz.go({k}); gradviz.settle(); 0")
+    looks = browser.json(
+        "Array.from(document.querySelectorAll('#boxes .box.muted:not(.state-hidden)')).map(g => {"
+        " const body = g.querySelector('.body'), text = g.querySelector('text');"
+        " return [getComputedStyle(g).opacity, getComputedStyle(body).opacity,"
+        " getComputedStyle(body).fill, getComputedStyle(text).opacity]; })"
+    )
+    assert looks and all(g == "1" and b == "1" and t != "1" for g, b, _, t in looks)
+    assert all(fill.startswith("rgb(") for _, _, fill, _ in looks)  # no alpha: opaque
+    rows = browser.json(
+        "Array.from(document.querySelectorAll('#episodes button')).map(b =>"
+        " [b.querySelector('.t').firstChild.textContent, b.querySelector('.t .sub .r').textContent])"
+    )
+    assert rows == [
+        [e.title, f"steps {e.first_step + 1}–{e.last_step + 1}"] for e in player.episodes()
+    ]
+
+
 def test_zoom_pan_pinch_and_semantic_zoom(browser, player, tmp_path) -> None:
     browser.load_html(export_html(player, "dot.py", SCRIPT), tmp_path)
     before = browser.json("gradviz.view()")

@@ -70,6 +70,19 @@ function highlightSource(line, selLine) {
   SRC.scrolled = index;
 }
 
+// A title as text with a break opportunity after each dot and before each bracket.
+function breakableTitle(title, parent) {
+  const span = htmlEl("span", "", null, parent);
+  let piece = "";
+  for (let i = 0; i < title.length; i++) {
+    const ch = title[i], next = title[i + 1] || " ";
+    if (ch === "(" && piece) { span.append(piece, document.createElement("wbr")); piece = ""; }
+    piece += ch;
+    if (ch === "." && next.trim()) { span.append(piece, document.createElement("wbr")); piece = ""; }
+  }
+  if (piece) span.append(piece);
+}
+
 function buildEpisodes(go) {
   const list = $("episodes"), markers = $("markers"), phases = $("phases");
   EPISODES.forEach((ep, n) => {
@@ -77,10 +90,14 @@ function buildEpisodes(go) {
     btn.type = "button";
     // Story titles are numbered already ("1. y.backward()"); others get their number.
     if (!/^\d+\./.test(ep.title || "")) htmlEl("span", "no", String(n + 1), btn);
-    const t = htmlEl("span", "t", ep.title || "Episode " + (n + 1), btn);
+    const t = htmlEl("span", "t", null, btn);
+    breakableTitle(ep.title || "Episode " + (n + 1), t);
+    // The steps under the title, which keeps the row's width: a narrow sidebar wraps a
+    // title at its dots, not inside a name.
+    const sub = htmlEl("div", "sub", null, t);
     const range = ep.start === ep.end ? String(ep.start + 1) : ep.start + 1 + "–" + (ep.end + 1);
-    htmlEl("span", "r", range, btn);
-    if (ep.backward !== null) htmlEl("div", "bw", "with backward", t);
+    htmlEl("span", "r", "steps " + range, sub);
+    if (ep.backward !== null) htmlEl("span", "bw", "with backward", sub);
     btn.addEventListener("click", () => go(ep.start));
     ep.button = btn;
     const mk = htmlEl("button", "", null, markers);
