@@ -13,8 +13,8 @@ def add_picture_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--size",
         metavar="WxH",
-        help="exact picture size, e.g. 1920x1080 (the graph is centred in it); "
-        "default: the graph's own size (at --scale)",
+        help="exact picture size, e.g. 1920x1080 (the graph is centred in it, scaled to "
+        "fit; the caption keeps its type size); default: the graph's own size (at --scale)",
     )
     parser.add_argument(
         "--scale", type=float, choices=(1.0, 2.0), default=1.0, help="PNG pixels per unit: 1 or 2"

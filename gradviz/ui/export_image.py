@@ -79,16 +79,19 @@ def _wrapped_height(text: str, font, width: float) -> tuple[float, list[tuple[st
 class _Caption:
     rows: tuple  # (text, font, colour, y) relative to the caption's top
     height: float
+    pad: float  # its margin, in scene units
+    zoom: float  # its type size and margin, over their nominal ones
 
 
-def _caption(scene: Scene, width: float) -> _Caption:
+def _caption(scene: Scene, width: float, zoom: float = 1.0) -> _Caption:
     heading, narration, math_lines = caption_lines(scene)
-    inner = width - 2 * CAPTION_PAD
+    pad = CAPTION_PAD * zoom
+    inner = width - 2 * pad
     rows = []
-    y = CAPTION_PAD
-    bold = ui_font(CAPTION_TITLE_PT, bold=True)
-    body = ui_font(CAPTION_PT)
-    mono = mono_font(MATH_PT)
+    y = pad
+    bold = ui_font(CAPTION_TITLE_PT * zoom, bold=True)
+    body = ui_font(CAPTION_PT * zoom)
+    mono = mono_font(MATH_PT * zoom)
     for text, font, colour in (
         (heading, bold, theme.CAPTION_TEXT),
         (narration, body, theme.CAPTION_TEXT),
@@ -102,7 +105,7 @@ def _caption(scene: Scene, width: float) -> _Caption:
         h, lines = _wrapped_height(text, mono, inner)
         rows += [(t, mono, theme.MATH_TEXT, y + ly) for t, ly in lines]
         y += h
-    return _Caption(tuple(rows), y + CAPTION_PAD - 4)
+    return _Caption(tuple(rows), y + pad - 4, pad, zoom)
 
 
 @dataclass(frozen=True)
@@ -116,27 +119,42 @@ class _Page:
 
 
 def _page(scene: Scene, items: SceneItems, options: ExportOptions) -> _Page:
+    page = _page_at(scene, items, options, 1.0)
+    if options.size is None or page.caption is None:
+        return page
+    # An exact size shrinks a big graph's page into the picture, its caption with it: the
+    # caption is then set larger, so that it reads at its own size in the picture.
+    for _ in range(6):
+        factor = min(options.size[0] / page.width, options.size[1] / page.height)
+        zoom = max(1.0, 1.0 / factor)
+        if abs(zoom - page.caption.zoom) < 0.01 * zoom:
+            break
+        page = _page_at(scene, items, options, zoom)
+    return page
+
+
+def _page_at(scene: Scene, items: SceneItems, options: ExportOptions, zoom: float) -> _Page:
     source = scene_rect_with_margin(items)
     gw, gh = source.width(), source.height()
     width = max(gw, CAPTION_MIN_WIDTH) if options.caption else gw
     ratio = ASPECTS.get(options.aspect)
     if options.size is not None:
         ratio = options.size[0] / options.size[1]
-    caption = _caption(scene, width) if options.caption else None
+    caption = _caption(scene, width, zoom) if options.caption else None
     ch = caption.height if caption else 0.0
     height = gh + ch
     if ratio is not None:
         # Grow the short side to the aspect; a caption is re-wrapped to the new width.
         if width / height < ratio:
             width = height * ratio
-            caption = _caption(scene, width) if options.caption else None
+            caption = _caption(scene, width, zoom) if options.caption else None
             ch = caption.height if caption else 0.0
             height = max(height, gh + ch)
             width = max(width, height * ratio)
         else:
             height = width / ratio
             if caption is not None:
-                caption = _caption(scene, width)
+                caption = _caption(scene, width, zoom)
                 ch = caption.height
             if height < gh + ch:
                 height = gh + ch
@@ -167,7 +185,7 @@ def _paint_page(painter: QPainter, graphics_scene: QGraphicsScene, page: _Page) 
         painter.setPen(colour)
         fm = QFontMetricsF(font)
         painter.drawText(
-            QRectF(CAPTION_PAD, top + y, page.width - 2 * CAPTION_PAD, fm.height()),
+            QRectF(page.caption.pad, top + y, page.width - 2 * page.caption.pad, fm.height()),
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
             text,
         )

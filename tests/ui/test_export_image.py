@@ -53,6 +53,24 @@ def test_png_size_follows_the_preset(qapp, scene) -> None:
     assert (exact.width(), exact.height()) == (1920, 1080)
 
 
+def _caption_band(image: QImage) -> int:
+    """Rows of the caption's background at the picture's left edge."""
+    bg = theme.CAPTION_BG.rgb()
+    return sum(1 for y in range(image.height()) if image.pixel(0, y) == bg)
+
+
+def test_an_exact_size_keeps_the_caption_readable(qapp, scene) -> None:
+    """A picture smaller than the page shrinks the graph, not the caption's type: it is
+    set larger on the page, so that it reads at its own size in the picture."""
+    nominal = _caption_band(render_image(scene, ExportOptions()))
+    w, h = page_size(scene, ExportOptions())
+    small = render_image(scene, ExportOptions(size=(round(w * 0.6), round(h * 0.6))))
+    assert _caption_band(small) >= nominal - 2  # shrunk with the page, it would be ~60%
+    # A picture bigger than the page scales it all up, the caption with it.
+    big = render_image(scene, ExportOptions(size=(round(w * 2), round(h * 2))))
+    assert _caption_band(big) == pytest.approx(2 * nominal, abs=4)
+
+
 def test_caption_can_be_left_out(qapp, scene) -> None:
     with_caption = render_image(scene, ExportOptions(caption=True))
     without = render_image(scene, ExportOptions(caption=False))
