@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from .. import _missing
 from .._grad_mode import no_grad
 from .._tensor import Tensor
 
@@ -144,3 +145,6 @@ def kaiming_normal_(
     if std is None:
         return tensor
     return normal_(tensor, 0.0, std, generator)
+
+
+__getattr__ = _missing.missing_attribute("torch.nn.init", __name__)  # speaks of torch

@@ -7,6 +7,7 @@ import warnings
 import weakref
 from functools import wraps
 
+from .. import _missing
 from .optimizer import Optimizer
 
 ORDER_WARNING = (
@@ -116,3 +117,6 @@ class StepLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[float]:
         return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+
+
+__getattr__ = _missing.missing_attribute("torch.optim.lr_scheduler", __name__)  # speaks of torch

@@ -215,6 +215,26 @@ def test_missing_attribute_speaks_of_torch():
     assert "engine" not in engine.__version__
 
 
+# Every module a learner imports from torch names itself as torch's in its errors.
+LEARNER_MODULES = [
+    "torch.optim",
+    "torch.optim.lr_scheduler",
+    "torch.nn.init",
+    "torch.utils",
+    "torch.utils.data",
+]
+
+
+@pytest.mark.parametrize("name", LEARNER_MODULES)
+def test_a_missing_attribute_of_a_submodule_speaks_of_torch(name):
+    import importlib
+
+    module = importlib.import_module("engine" + name[len("torch") :])
+    with pytest.raises(AttributeError, match=f"^module '{name}' has no attribute 'nope'$"):
+        module.nope  # noqa: B018
+    assert not hasattr(module, "__nope__")
+
+
 def test_saved_result_is_a_new_tensor_on_the_same_data():
     x = engine.ones(3, requires_grad=True)
     y = x.exp()

@@ -1,5 +1,6 @@
 """engine.utils.data: torch.utils.data's datasets, samplers and DataLoader."""
 
+from ... import _missing
 from .dataloader import DataLoader, default_collate
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -17,3 +18,5 @@ __all__ = [
     "default_collate",
     "random_split",
 ]
+
+__getattr__ = _missing.missing_attribute("torch.utils.data", __name__)  # speaks of torch
