@@ -1,6 +1,7 @@
 """Op definitions, one class per op. Importing this package fills the registry."""
 
 from . import (  # noqa: F401
+    activations,
     arithmetic,
     compare,
     cumulative,

@@ -20,8 +20,11 @@ from .._ops.nn_ops import Addmm, Embedding, LeakyRelu, SqueezeInplaceDim
 from .._ops.reductions import LogSoftmax, Softmax
 from .._ops.shape import UnsafeView
 from .._tensor import Tensor
+from ._activation_functions import *  # noqa: F403
+from ._activation_functions import __all__ as _activation_all
 
 __all__ = [
+    *_activation_all,
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",

@@ -644,6 +644,62 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: T.nn.functional.leaky_relu(a, 0.2), (3, 4)),
         S(lambda T, a: T.nn.functional.leaky_relu(a), (5,)),
     ],
+    # ----- activations (engine/_ops/activations.py) ---------------------------------
+    "gelu": [
+        S(lambda T, a: T.nn.functional.gelu(a), (3, 4)),
+        S(lambda T, a: T.nn.functional.gelu(a * 3, approximate="tanh"), (6,)),
+    ],
+    "silu": [S(lambda T, a: T.nn.functional.silu(a * 3), (3, 4))],
+    "elu": [
+        S(lambda T, a: T.nn.functional.elu(a), (3, 4), kinds="a"),
+        S(lambda T, a: T.nn.functional.elu(a, alpha=0.5), (5,), kinds="a"),
+    ],
+    "softplus": [
+        S(lambda T, a: T.nn.functional.softplus(a), (3, 4)),
+        S(lambda T, a: T.nn.functional.softplus(a, beta=2.0, threshold=1.0), (8,), kinds="a"),
+    ],
+    "hardtanh": [
+        S(lambda T, a: T.nn.functional.hardtanh(a), (3, 4), kinds="a"),
+        S(lambda T, a: T.nn.functional.hardtanh(a, -0.5, 1.5), (6,), kinds="a"),
+        S(lambda T, a: T.nn.functional.relu6(a * 4), (2, 5), kinds="a"),
+    ],
+    "clamp_min": [
+        S(lambda T, a: a.clamp_min(0.2), (3, 4), kinds="a"),
+        S(lambda T, a: T.nn.functional.normalize(a), (3, 4)),
+        S(lambda T, a: T.nn.functional.normalize(a, p=1.0, dim=0), (2, 3)),
+    ],
+    "gelu_backward": [
+        _internal("gelu_backward", "gelu_backward", (2, 3), (2, 3)),
+        Sample(
+            lambda T, g, x: T.REGISTRY["gelu_backward"].call(g, x, "tanh"),
+            lambda T, g, x: T.ops.aten.gelu_backward(g, x, approximate="tanh"),
+            ((5,), (5,)),
+        ),
+    ],
+    "elu_backward": [
+        Sample(
+            lambda T, g, x: T.REGISTRY["elu_backward"].call(g, x, 0.5),
+            lambda T, g, x: T.ops.aten.elu_backward(g, 0.5, 1, 1, False, x),
+            ((2, 3), (2, 3)),
+            kinds="fa",
+        )
+    ],
+    "softplus_backward": [
+        Sample(
+            lambda T, g, x: T.REGISTRY["softplus_backward"].call(g, x, 2.0, 1.0),
+            lambda T, g, x: T.ops.aten.softplus_backward(g, x, 2.0, 1.0),
+            ((2, 4), (2, 4)),
+            kinds="fa",
+        )
+    ],
+    "hardtanh_backward": [
+        Sample(
+            lambda T, g, x: T.REGISTRY["hardtanh_backward"].call(g, x, -0.5, 1.0),
+            lambda T, g, x: T.ops.aten.hardtanh_backward(g, x, -0.5, 1.0),
+            ((2, 3), (2, 3)),
+            kinds="fa",
+        )
+    ],
     "embedding": [
         S(lambda T, w: T.nn.functional.embedding(T.tensor([[0, 2], [1, 0]]), w), (3, 4)),
         # The padding row's gradient is held at zero on purpose: finite differences disagree.

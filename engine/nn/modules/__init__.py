@@ -1,6 +1,21 @@
 """The layers of engine.nn, one file per family as in torch.nn.modules."""
 
-from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (
+    ELU,
+    GELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softmin,
+    Softplus,
+    Tanh,
+)
 from .container import ModuleDict, ModuleList, Sequential
 from .linear import Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
@@ -12,12 +27,16 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "Dropout",
+    "ELU",
+    "GELU",
+    "Hardtanh",
     "Embedding",
     "Flatten",
     "Identity",
     "L1Loss",
     "LeakyReLU",
     "Linear",
+    "LogSigmoid",
     "LogSoftmax",
     "MSELoss",
     "Module",
@@ -25,8 +44,12 @@ __all__ = [
     "ModuleList",
     "NLLLoss",
     "ReLU",
+    "ReLU6",
     "Sequential",
     "Sigmoid",
+    "SiLU",
     "Softmax",
+    "Softmin",
+    "Softplus",
     "Tanh",
 ]
