@@ -69,7 +69,13 @@ def gelu_backward_values(g: np.ndarray, x: np.ndarray, approximate: str) -> np.n
     return (g * slope).astype(g.dtype)
 
 
-def elu_backward_values(g: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
+def elu_backward_values(
+    g: np.ndarray, x: np.ndarray, alpha: float, is_result: bool = False
+) -> np.ndarray:
+    """x is elu's input, or its output when is_result (elu_ saves only that): on the
+    negative side the slope α·eˣ is then output + α."""
+    if is_result:
+        return np.where(x <= 0, g * (x + alpha), g).astype(g.dtype, copy=False)
     with np.errstate(over="ignore"):
         return np.where(x <= 0, g * (alpha * np.exp(x)), g).astype(g.dtype, copy=False)
 
@@ -91,10 +97,10 @@ def _gelu_vjp(m, g, x, approximate):
     return GeluBackward.call(g, x, approximate)
 
 
-def _elu_vjp(m, g, x, alpha):
+def _elu_vjp(m, g, x, alpha, is_result=False):
     if _is_numpy(m):
-        return elu_backward_values(g, x, alpha)
-    return EluBackward.call(g, x, alpha)
+        return elu_backward_values(g, x, alpha, is_result)
+    return EluBackward.call(g, x, alpha, is_result)
 
 
 def _softplus_vjp(m, g, x, beta, threshold):
@@ -194,6 +200,31 @@ class Elu(Elementwise):
         x = _float(a)
         with np.errstate(over="ignore"):
             return np.where(x > 0, x, np.expm1(x) * x.dtype.type(alpha))
+
+
+@register
+class EluInplace(Elementwise):
+    """F.elu(x, inplace=True) / F.elu_: the input is overwritten, so the derivative is read
+    from the output (EluBackward1)."""
+
+    name, grad_fn, symbol = "elu_inplace", "EluBackward1", "elu"
+    dtype_rule = "float"
+    defaults = {"alpha": 1.0}
+    rules = (
+        elementwise(
+            "self",
+            "1 if {result} > 0 else {result} + {alpha}",
+            lambda m, g, x, r, p: _elu_vjp(m, g, r, p["alpha"], True),
+        ),
+    )
+
+    @classmethod
+    def call(cls, a, alpha: float = 1.0):
+        return apply(cls, (a,), {"alpha": alpha})
+
+    @staticmethod
+    def compute(a, alpha):
+        return Elu.compute(a, alpha)
 
 
 @register
@@ -308,32 +339,37 @@ class GeluBackward(Elementwise):
 
 
 def _elu_double(m, g, x, r, p):
-    """PyTorch's elu_double_backward: elu_backward(g·grad_output) on the negative side."""
+    """PyTorch's elu_double_backward: on the negative side, elu_backward(g·grad_output) in
+    the input, or g·grad_output itself in the output (is_result)."""
     a = x["self"]
     scaled = m.mul_scalar(g * x["grad_output"], 1.0)  # torch's ·input_scale (1 here): a node
+    if p.get("is_result"):
+        return scaled * _mask(m, a < 0, g)
     return _elu_vjp(m, scaled, a, p["alpha"]) * _mask(m, a < 0, g)
 
 
 @register
 class EluBackward(Elementwise):
     name, grad_fn, symbol = "elu_backward", "EluBackwardBackward0", "elu′"
-    input_names = ("grad_output", "self")
+    input_names = ("grad_output", "self")  # self: elu's output when is_result
+    defaults = {"is_result": False}
     rules = (
         elementwise(
             "grad_output",
-            "1 if {self} > 0 else {alpha}·e^{self}",
-            lambda m, g, x, r, p: _elu_vjp(m, g, x["self"], p["alpha"]),
+            "1 if {self} > 0 else {alpha}·e^{self} (or {self} + {alpha}: is_result)",
+            lambda m, g, x, r, p: _elu_vjp(m, g, x["self"], p["alpha"], p.get("is_result")),
         ),
         elementwise("self", "{grad_output}·{alpha}·e^{self} where {self} < 0, else 0", _elu_double),
     )
 
     @classmethod
-    def call(cls, grad_output, x, alpha: float = 1.0):
-        return apply(cls, (grad_output, x), {"alpha": alpha})
+    def call(cls, grad_output, x, alpha: float = 1.0, is_result: bool = False):
+        params = {"alpha": alpha, "is_result": True} if is_result else {"alpha": alpha}
+        return apply(cls, (grad_output, x), params)
 
     @staticmethod
-    def compute(grad_output, x, alpha):
-        return elu_backward_values(arr(grad_output), arr(x), alpha)
+    def compute(grad_output, x, alpha, is_result=False):
+        return elu_backward_values(arr(grad_output), arr(x), alpha, is_result)
 
 
 def _softplus_double(m, g, x, r, p):

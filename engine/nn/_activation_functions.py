@@ -9,10 +9,11 @@ import warnings
 import numpy as np
 
 from .. import _dtype as dt
-from .._ops.activations import ClampMin, Elu, Gelu, Hardtanh, Silu, Softplus
+from .._grad_mode import STATE
+from .._ops.activations import ClampMin, Elu, EluInplace, Gelu, Hardtanh, Silu, Softplus
 from .._ops.elementwise import LogSigmoid
 from .._ops.reductions import Norm, Softmax
-from .._tensor import Tensor
+from .._tensor import LEAF_INPLACE_ERROR, Tensor
 
 __all__ = [
     "elu",
@@ -30,8 +31,24 @@ __all__ = [
 ]
 
 
-def _maybe_inplace(input: Tensor, name: str, out: Tensor, inplace: bool) -> Tensor:  # noqa: A002
-    return input._inplace(name, out._data, out) if inplace else out
+def _original(t: Tensor) -> Tensor:
+    """What torch saves for an in-place op whose derivative reads the input it overwrites
+    (silu_; hardtanh_ reads its output, which gives the same mask): a copy of the original,
+    on the same graph edge and with the same identity, that the write does not touch."""
+    c = Tensor._make(t._data.copy(), t._dtype, t.requires_grad_flag, t.grad_fn)
+    c._output_nr, c._uid = t._output_nr, t._uid
+    return c
+
+
+def _check_leaf(t: Tensor) -> None:
+    if t.requires_grad_flag and t.grad_fn is None and STATE.grad_enabled:
+        raise RuntimeError(LEAF_INPLACE_ERROR)  # before the op runs (and is recorded)
+
+
+def _inplace(input: Tensor, name: str, op, *params) -> Tensor:  # noqa: A002
+    _check_leaf(input)
+    out = op.call(_original(input), *params)
+    return input._inplace(name, out._data, out)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
@@ -39,11 +56,15 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    return _maybe_inplace(input, "silu_", Silu.call(input), inplace)
+    return _inplace(input, "silu_", Silu) if inplace else Silu.call(input)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
-    return _maybe_inplace(input, "elu_", Elu.call(input, alpha), inplace)
+    if inplace:  # torch's elu_ saves its output, not the input it overwrites (EluBackward1)
+        _check_leaf(input)
+        out = EluInplace.call(input, alpha)
+        return input._inplace("elu_", out._data, out)
+    return Elu.call(input, alpha)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
@@ -60,7 +81,9 @@ def hardtanh(
     max_val: float = 1.0,
     inplace: bool = False,
 ) -> Tensor:
-    return _maybe_inplace(input, "hardtanh_", Hardtanh.call(input, min_val, max_val), inplace)
+    if inplace:
+        return _inplace(input, "hardtanh_", Hardtanh, min_val, max_val)
+    return Hardtanh.call(input, min_val, max_val)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002

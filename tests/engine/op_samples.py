@@ -654,6 +654,10 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: T.nn.functional.elu(a), (3, 4), kinds="a"),
         S(lambda T, a: T.nn.functional.elu(a, alpha=0.5), (5,), kinds="a"),
     ],
+    "elu_inplace": [
+        S(lambda T, a: T.nn.functional.elu(a * 1, inplace=True), (3, 4), kinds="a"),
+        S(lambda T, a: T.nn.functional.elu_(a + 0, alpha=0.5), (5,), kinds="a"),
+    ],
     "softplus": [
         S(lambda T, a: T.nn.functional.softplus(a), (3, 4)),
         S(lambda T, a: T.nn.functional.softplus(a, beta=2.0, threshold=1.0), (8,), kinds="a"),
@@ -682,7 +686,13 @@ SAMPLES: dict[str, list[Sample]] = {
             lambda T, g, x: T.ops.aten.elu_backward(g, 0.5, 1, 1, False, x),
             ((2, 3), (2, 3)),
             kinds="fa",
-        )
+        ),
+        Sample(
+            lambda T, g, y: T.REGISTRY["elu_backward"].call(g, y, 0.5, True),
+            lambda T, g, y: T.ops.aten.elu_backward(g, 0.5, 1, 1, True, y),
+            ((2, 3), (2, 3)),
+            kinds="fu",
+        ),
     ],
     "softplus_backward": [
         Sample(

@@ -208,3 +208,31 @@ def test_relu6_and_gelu_nodes_have_torchs_names():
     assert engine.nn.functional.gelu(x).grad_fn.name() == "GeluBackward0"
     assert engine.nn.functional.softmin(x, dim=0).grad_fn.name() == "SoftmaxBackward0"
     assert engine.nn.SiLU()(x).grad_fn.name() == "SiluBackward0"
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [("elu", {"inplace": True}), ("elu_", {"alpha": 0.4}), ("hardtanh", {"inplace": True})]
+    + [("relu6", {"inplace": True}), ("silu", {"inplace": True})],
+)
+def test_inplace_functions_nodes_and_grads(name, kwargs):
+    """elu_ reads its derivative from its output (EluBackward1), as torch's does."""
+    mine_x, their_x = _pair(_X * 2)
+    mine_in, their_in = mine_x * 1, their_x * 1
+    mine = getattr(engine.nn.functional, name)(mine_in, **kwargs)
+    theirs = getattr(torch.nn.functional, name)(their_in, **kwargs)
+    assert mine is mine_in
+    assert_same_tensor(mine, theirs)
+    assert graph_structure(mine.grad_fn) == graph_structure(theirs.grad_fn)
+    mine.sum().backward()
+    theirs.sum().backward()
+    assert_close(mine_x.grad, their_x.grad)
+
+
+@pytest.mark.parametrize("name", ["silu", "hardtanh", "relu6", "elu"])
+def test_inplace_on_a_leaf_that_requires_grad_raises_torchs_error(name):
+    for lib in (engine, torch):
+        leaf = lib.tensor(_X.copy(), requires_grad=True)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+            getattr(lib.nn.functional, name)(leaf, inplace=True)
+        assert np.array_equal(leaf.detach().numpy(), _X)
