@@ -124,19 +124,81 @@ def _silu_vjp(m, g, x, r, p):
 def _gelu_second(m, x, approximate):
     """gelu″(x), for gelu_backward's own derivative in its input."""
     if approximate == "tanh":
-        # gelu = ½x(1 + t), t = tanh(u), u = β(x + κx³): gelu″ = (1 − t²)(u′ − x·t·u′² + ½x·u″)
-        u = m.mul_scalar(x + m.mul_scalar(x * x * x, _KAPPA), _TANH_BETA)
-        t = m.sub_scalar(m.mul_scalar(m.sigmoid(m.mul_scalar(u, 2.0)), 2.0), 1.0)
-        du = m.mul_scalar(m.add_scalar(m.mul_scalar(x * x, 3.0 * _KAPPA), 1.0), _TANH_BETA)
-        ddu = m.mul_scalar(x, 6.0 * _KAPPA * _TANH_BETA)
-        inner = du - x * t * du * du + m.mul_scalar(x * ddu, 0.5)
-        return m.rsub(t * t, 1.0) * inner
+        # gelu′ = f′·g·h + f·g·h with f = ½x, g = 1 − tanh²(u), h = u′, u = β(x + κx³);
+        # built step by step as torch's gelu_double_backward builds it (its nodes too).
+        inner = m.mul_scalar(x + m.mul_scalar(m.pow(x, 3), _KAPPA), _TANH_BETA)
+        t = _tanh(m, inner)
+        sech = _one(m, x) / _cosh(m, inner)
+        f = m.mul_scalar(x, 0.5)
+        g = m.rsub(t * t, 1.0)
+        h = m.mul_scalar(m.add_scalar(m.mul_scalar(x, 3 * _KAPPA) * x, 1.0), _TANH_BETA)
+        f_prime_gh = m.mul_scalar(g, 0.5) * h
+        g_prime = m.mul_scalar(sech, 2) * (-sech * t) * h
+        h_prime = m.mul_scalar(m.mul_scalar(x, 6 * _KAPPA), _TANH_BETA)
+        return m.mul_scalar(f_prime_gh, 2) + f * h * g_prime + f * g * h_prime
     sq = x * x
     pdf = m.mul_scalar(m.exp(m.mul_scalar(sq, -0.5)), _PDF_BETA)
     return m.mul_scalar(pdf, 2.0) - sq * pdf
 
 
+def _tanh(m, x):
+    from .elementwise import Tanh
+
+    return np.tanh(x) if _is_numpy(m) else Tanh.call(x)
+
+
+def _cosh(m, x):
+    return np.cosh(x) if _is_numpy(m) else Cosh.call(x)
+
+
+def _sinh(m, x):
+    return np.sinh(x) if _is_numpy(m) else Sinh.call(x)
+
+
+def _one(m, like):
+    """The constant 1 of `like`'s dtype (torch's `1 / t` divides a wrapped number: no edge)."""
+    if _is_numpy(m):
+        return 1.0
+    return like.__class__._make(np.ones((), dtype=like._data.dtype), like._dtype, False, None)
+
+
 # ----- the forward ops -----------------------------------------------------------------------
+@register
+class Cosh(Elementwise):
+    """cosh: torch.cosh; gelu's tanh-form double backward divides by it, as torch's does."""
+
+    name, grad_fn, symbol = "cosh", "CoshBackward0", "cosh"
+    dtype_rule = "float"
+    methods = functions = ("cosh",)
+    rules = (elementwise("self", "sinh({self})", lambda m, g, x, r, p: g * _sinh(m, x["self"])),)
+
+    @classmethod
+    def call(cls, a):
+        return apply(cls, (a,))
+
+    @staticmethod
+    def compute(a):
+        with np.errstate(over="ignore"):
+            return np.cosh(_float(a))
+
+
+@register
+class Sinh(Elementwise):
+    name, grad_fn, symbol = "sinh", "SinhBackward0", "sinh"
+    dtype_rule = "float"
+    methods = functions = ("sinh",)
+    rules = (elementwise("self", "cosh({self})", lambda m, g, x, r, p: g * _cosh(m, x["self"])),)
+
+    @classmethod
+    def call(cls, a):
+        return apply(cls, (a,))
+
+    @staticmethod
+    def compute(a):
+        with np.errstate(over="ignore"):
+            return np.sinh(_float(a))
+
+
 @register
 class Gelu(Elementwise):
     name, grad_fn, symbol = "gelu", "GeluBackward0", "gelu"

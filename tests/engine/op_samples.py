@@ -650,6 +650,8 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: T.nn.functional.gelu(a * 3, approximate="tanh"), (6,)),
     ],
     "silu": [S(lambda T, a: T.nn.functional.silu(a * 3), (3, 4))],
+    "cosh": [S(lambda T, a: a.cosh(), (2, 3)), S(lambda T, a: T.cosh(a), (4,), kinds="i")],
+    "sinh": [S(lambda T, a: T.sinh(a), (2, 3)), S(lambda T, a: a.sinh(), ())],
     "elu": [
         S(lambda T, a: T.nn.functional.elu(a), (3, 4), kinds="a"),
         S(lambda T, a: T.nn.functional.elu(a, alpha=0.5), (5,), kinds="a"),

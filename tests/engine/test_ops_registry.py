@@ -166,10 +166,7 @@ def test_double_backward_matches_torch(op: str, sample: Sample):
 # ----- the graph a create_graph backward builds -----------------------------------------
 # Ops whose create_graph gradient does not yet build PyTorch's nodes, with what differs.
 # Strict: when an op is fixed, its entry must go.
-CREATE_GRAPH_DIFFERS = {
-    "gelu_backward": "approximate='tanh': gelu_double_backward's sech² is 1/cosh² in torch "
-    "(CoshBackward0, ReciprocalBackward0); here 1 − tanh², with tanh from sigmoid (no cosh op)",
-}
+CREATE_GRAPH_DIFFERS = {}
 
 
 def _create_graph_structures(lib, op: str, sample: Sample) -> list | None:
