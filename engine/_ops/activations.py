@@ -1,5 +1,6 @@
 """Smooth and clipped activations behind torch.nn.functional: gelu, silu, elu, softplus,
-hardtanh (relu6 is hardtanh(0, 6)), and clamp_min (what F.normalize clamps its norm with).
+hardtanh (relu6 is hardtanh(0, 6)), clamp_min (what F.normalize clamps its norm with), and
+cosh/sinh (gelu's tanh-form double backward divides by cosh, as torch's does).
 
 Each derivative is written once, as a rule; where PyTorch runs a fused kernel in the
 backward (gelu_backward, elu_backward, softplus_backward, hardtanh_backward) that kernel is
