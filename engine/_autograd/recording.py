@@ -94,6 +94,9 @@ class OpRan(NamedTuple):
     saved: tuple  # names of saved tensors, e.g. ("_saved_self",)
     location: Location | None
     modules: tuple = ()  # (id, class name) of each nn.Module whose forward ran it, outermost first
+    # (name, TensorInfo) of each tensor the op took as a parameter, not as a differentiable
+    # input: a loss's target, an index, a mask. No gradient flows to them.
+    side: tuple = ()
 
 
 class Detached(NamedTuple):
@@ -445,8 +448,19 @@ def op_ran(op, inputs, result, node, params) -> None:
         () if node is None else node.saved_names,
         location(),
         tuple([(id(m), type(m).__name__) for m in modules]) if modules else (),
+        _side(params) if params else (),
     )
     _push(STATE.recorders, OpRan, args)
+
+
+def _side(params: dict) -> tuple:
+    return tuple(
+        [
+            (k, info(v))
+            for k, v in params.items()
+            if v.__class__ not in _SCALARS and hasattr(v, "_data")
+        ]
+    )
 
 
 def tensor_created(t, how: str) -> None:

@@ -17,6 +17,7 @@ from engine.autograd import recording as ev
 
 from . import chain_rule, optim_math
 from . import names as naming
+from .operands import call_operands
 from .values import say
 from .world import World
 
@@ -66,7 +67,7 @@ def op_ran(t: Telling, e: ev.OpRan, expression: str) -> Words:
     out = e.output
     name = t.name(out.uid, "")
     head = f"{name} = {expression}" if name else expression
-    args = ", ".join([t.label(i) for i in e.inputs])
+    args = ", ".join([t.label(i) for i in call_operands(e)])
     op_name = _call_name(e.op)
     text = f"{head} = {say(out.value)}: {op_name} runs on {args}"
     text += "" if text.endswith(".") else "."

@@ -25,6 +25,7 @@ from . import chain_rule, records, training_series
 from . import names as naming
 from . import narrator as say_
 from .errors import ErrorInfo
+from .operands import call_operands, side_inputs
 from .story import Episode, Step, Story, StoryEdge, Token
 from .values import full, say, shape_text, short
 from .world import FOLDS, World
@@ -263,10 +264,11 @@ class StoryBuilder:
         cached = self._labels.get(info.uid) if depth == 0 else None
         if cached is not None:
             return cached
-        parts = [self.label(i, depth + 1) for i in op.inputs]
+        operands = call_operands(op)
+        parts = [self.label(i, depth + 1) for i in operands]
         text = naming.expression(opdef, parts, op.params, op.op)
         if len(text) > LONG_LABEL and depth < EXPRESSION_DEPTH - 1:
-            parts = [self.label(i, EXPRESSION_DEPTH - 1) for i in op.inputs]
+            parts = [self.label(i, EXPRESSION_DEPTH - 1) for i in operands]
             text = naming.expression(opdef, parts, op.params, op.op)  # inner terms become "…"
         if depth == 0:
             self._labels[info.uid] = text
@@ -596,7 +598,7 @@ class _Episode:
         opdef = engine.REGISTRY.get(e.op)
         # expression() brackets an operand where the formula needs it (a call's arguments
         # need none: sum((y − t) ** 2), not sum(((y − t) ** 2))).
-        expr = naming.expression(opdef, [b.label(i, 1) for i in e.inputs], e.params, e.op)
+        expr = naming.expression(opdef, [b.label(i, 1) for i in call_operands(e)], e.params, e.op)
         subtitle = f"{name} = {expr}" if name else expr
         line = b.line_of(e.location)
         detail = {
@@ -641,6 +643,9 @@ class _Episode:
             if label is None and len(e.inputs) > 1 and slot < len(names):
                 label = names[slot]
             self.g.edge(records.edge(f"e{nid}_{slot}", src, nid, kind, slot, label))
+        for slot, (param, inp) in enumerate(side_inputs(e), len(e.inputs)):
+            src, _ = self.input_source(e, slot, inp, appears)  # its box, or the op that made it
+            self.g.edge(records.edge(f"e{nid}_{slot}", src, nid, "data", slot, param))
         return nid
 
     def rule_texts(self, e: ev.OpRan, opdef) -> str:

@@ -1,0 +1,26 @@
+"""An op's operands as the learner's call takes them: its differentiable inputs and the
+tensor parameters the story draws as inputs too (a loss's target, where's condition, an
+embedding's indices), which track no gradient and get none."""
+
+from __future__ import annotations
+
+from engine.autograd import recording as ev
+
+# Tensor parameters a call takes before its inputs: where(condition, x, y),
+# embedding(indices, weight).
+_LEADING = ("condition", "indices")
+
+
+def side_inputs(op: ev.OpRan) -> tuple:
+    """(name, TensorInfo) of the op's tensor parameters drawn as inputs: those that track
+    no gradient. No gradient flows along their edges."""
+    return tuple([(k, i) for k, i in op.side if not i.requires_grad])
+
+
+def call_operands(op: ev.OpRan) -> list:
+    """The op's inputs and drawn tensor parameters, in its call's order."""
+    side = side_inputs(op)
+    if not side:
+        return list(op.inputs)
+    lead = [i for k, i in side if k in _LEADING]
+    return lead + list(op.inputs) + [i for k, i in side if k not in _LEADING]
