@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as dt
+from .. import _missing
 from .._ops.elementwise import Relu, Sigmoid, Tanh
 from .._ops.losses import (
     BinaryCrossEntropy,
@@ -66,10 +67,9 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
-    out = LeakyRelu.call(input, negative_slope)
     if inplace:
-        return input._inplace("leaky_relu_", out._data, out)
-    return out
+        return leaky_relu_(input, negative_slope)  # noqa: F405 - from _activation_functions
+    return LeakyRelu.call(input, negative_slope)
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
@@ -345,3 +345,6 @@ def binary_cross_entropy_with_logits(
             f"Target size ({target.size()}) must be the same as input size ({input.size()})"
         )
     return BinaryCrossEntropyWithLogits.call(input, target, weight, pos_weight, reduction)
+
+
+__getattr__ = _missing.missing_attribute("torch.nn.functional", __name__)  # speaks of torch

@@ -217,6 +217,8 @@ def test_missing_attribute_speaks_of_torch():
 
 # Every module a learner imports from torch names itself as torch's in its errors.
 LEARNER_MODULES = [
+    "torch.nn",
+    "torch.nn.functional",
     "torch.optim",
     "torch.optim.lr_scheduler",
     "torch.nn.init",
