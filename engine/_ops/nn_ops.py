@@ -1,5 +1,5 @@
-"""Ops behind torch.nn layers: addmm (Linear), leaky_relu, embedding, and the in-place
-squeeze that matmul uses for a vector times a matrix."""
+"""Ops behind torch.nn layers: addmm (Linear), leaky_relu (and leaky_relu_), embedding, and
+the in-place squeeze that matmul uses for a vector times a matrix."""
 
 from __future__ import annotations
 
@@ -118,6 +118,48 @@ class LeakyRelu(Elementwise):
     def compute(a, negative_slope):
         x = arr(a)
         return np.where(x > 0, x, x * x.dtype.type(negative_slope))
+
+
+# torch's leaky_relu_backward refuses self_is_result with a negative slope: the output's sign
+# no longer tells which side of zero the overwritten input was on.
+NEGATIVE_SLOPE_INPLACE_ERROR = (
+    "In-place leakyReLu backward calculation is triggered with a negative slope which is not "
+    "supported. This is caused by calling in-place forward function with a negative slope, "
+    "please call out-of-place version instead. File an issue at "
+    "https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu "
+    "backward calculation with negative slope"
+)
+
+
+def _leaky_relu_result_vjp(m, g, result, negative_slope):
+    if negative_slope < 0:  # raised by the backward, as torch does; the forward runs
+        raise RuntimeError(NEGATIVE_SLOPE_INPLACE_ERROR)
+    return m.leaky_relu_backward(g, result, negative_slope)
+
+
+@register
+class LeakyReluInplace(Elementwise):
+    """F.leaky_relu(x, inplace=True) / F.leaky_relu_: the input is overwritten, so the slope
+    is read from the output (LeakyReluBackward1); a slope >= 0 keeps the sign, so output > 0
+    exactly where the input was."""
+
+    name, grad_fn, symbol = "leaky_relu_inplace", "LeakyReluBackward1", "lrelu"
+    dtype_rule = "first"
+    rules = (
+        elementwise(
+            "self",
+            "1 if {result} > 0 else {negative_slope}",
+            lambda m, g, x, r, p: _leaky_relu_result_vjp(m, g, r, p["negative_slope"]),
+        ),
+    )
+
+    @classmethod
+    def call(cls, a, negative_slope=0.01):
+        return apply(cls, (a,), {"negative_slope": negative_slope})
+
+    @staticmethod
+    def compute(a, negative_slope):
+        return LeakyRelu.compute(a, negative_slope)
 
 
 @register

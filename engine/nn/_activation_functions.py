@@ -12,6 +12,7 @@ from .. import _dtype as dt
 from .._grad_mode import STATE
 from .._ops.activations import ClampMin, Elu, EluInplace, Gelu, Hardtanh, Silu, Softplus
 from .._ops.elementwise import LogSigmoid
+from .._ops.nn_ops import LeakyReluInplace
 from .._ops.reductions import Norm, Softmax
 from .._tensor import LEAF_INPLACE_ERROR, Tensor
 
@@ -21,6 +22,7 @@ __all__ = [
     "gelu",
     "hardtanh",
     "hardtanh_",
+    "leaky_relu_",
     "logsigmoid",
     "normalize",
     "one_hot",
@@ -69,6 +71,13 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
     return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    # Like elu_: torch saves the output, not the input it overwrites (LeakyReluBackward1).
+    _check_leaf(input)
+    out = LeakyReluInplace.call(input, negative_slope)
+    return input._inplace("leaky_relu_", out._data, out)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002

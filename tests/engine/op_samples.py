@@ -644,6 +644,10 @@ SAMPLES: dict[str, list[Sample]] = {
         S(lambda T, a: T.nn.functional.leaky_relu(a, 0.2), (3, 4)),
         S(lambda T, a: T.nn.functional.leaky_relu(a), (5,)),
     ],
+    "leaky_relu_inplace": [
+        S(lambda T, a: T.nn.functional.leaky_relu(a * 1, 0.2, inplace=True), (3, 4), kinds="a"),
+        S(lambda T, a: T.nn.functional.leaky_relu_(a + 0), (5,), kinds="a"),
+    ],
     # ----- activations (engine/_ops/activations.py) ---------------------------------
     "gelu": [
         S(lambda T, a: T.nn.functional.gelu(a), (3, 4)),

@@ -236,3 +236,73 @@ def test_inplace_on_a_leaf_that_requires_grad_raises_torchs_error(name):
         with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
             getattr(lib.nn.functional, name)(leaf, inplace=True)
         assert np.array_equal(leaf.detach().numpy(), _X)
+
+
+_LEAKY_INPLACE = {
+    "F.leaky_relu(inplace=True)": lambda lib, t, s: lib.nn.functional.leaky_relu(t, s, True),
+    "F.leaky_relu_": lambda lib, t, s: lib.nn.functional.leaky_relu_(t, negative_slope=s),
+    "nn.LeakyReLU(inplace=True)": lambda lib, t, s: lib.nn.LeakyReLU(s, inplace=True)(t),
+}
+
+
+@pytest.mark.parametrize("how", sorted(_LEAKY_INPLACE))
+@pytest.mark.parametrize("slope", [0.01, 0.2, 0.0])
+def test_leaky_relu_inplace_reads_its_output_like_torch(how, slope):
+    """leaky_relu_ records LeakyReluBackward1, whose backward reads the output (the input is
+    overwritten); its create_graph backward is LeakyReluBackwardBackward0 of (grad, output)."""
+    x = np.append(_X, 0.0).astype(np.float64)  # 0 too: output 0 takes the slope, as x = 0 does
+    up = _RNG.standard_normal(x.shape)
+    got = {}
+    for lib in (engine, torch):
+        leaf = lib.tensor(x.copy(), requires_grad=True)
+        inner = leaf * 1
+        y = _LEAKY_INPLACE[how](lib, inner, slope)
+        assert y is inner
+        g = lib.tensor(up.copy(), requires_grad=True)
+        (gx,) = lib.autograd.grad(y, leaf, g, create_graph=True)
+        lrelu_bwd = gx.grad_fn.next_functions[0][0]
+        got[lib] = (
+            y,
+            y.grad_fn.name(),
+            graph_structure(y.grad_fn),
+            gx,
+            graph_structure(gx.grad_fn),
+            lrelu_bwd.next_functions[1][0].name(),  # the saved output's node
+            lib.autograd.grad((gx * gx).sum(), [leaf, g]),
+        )
+    mine, theirs = got[engine], got[torch]
+    assert mine[1] == theirs[1] == "LeakyReluBackward1"
+    assert mine[5] == theirs[5] == "LeakyReluBackward1"
+    assert mine[2] == theirs[2] and mine[4] == theirs[4]
+    assert_same_tensor(mine[0], theirs[0])
+    assert_same_tensor(mine[3], theirs[3])
+    for a, b in zip(mine[6], theirs[6]):
+        assert_close(a, b)
+
+
+def test_leaky_relu_inplace_negative_slope_runs_but_its_backward_raises_torchs_error():
+    x = _X.astype(np.float64)
+    errors = []
+    for lib in (engine, torch):
+        leaf = lib.tensor(x.copy(), requires_grad=True)
+        y = lib.nn.functional.leaky_relu(leaf * 1, -0.3, inplace=True)
+        assert np.allclose(y.detach().numpy(), np.where(x > 0, x, -0.3 * x))
+        with pytest.raises(RuntimeError) as info:
+            y.sum().backward()
+        errors.append(str(info.value))
+        with lib.no_grad():  # no graph, no backward: nothing to refuse
+            t = lib.tensor(x.copy())
+            lib.nn.functional.leaky_relu_(t, -0.3)
+        assert np.allclose(t.numpy(), np.where(x > 0, x, -0.3 * x))
+    assert errors[0] == errors[1]
+    assert errors[0].startswith("In-place leakyReLu backward calculation is triggered with a ne")
+
+
+def test_leaky_relu_inplace_on_a_grad_leaf_raises_and_tensor_has_no_leaky_relu_method():
+    for lib in (engine, torch):
+        leaf = lib.tensor(_X.copy(), requires_grad=True)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+            lib.nn.functional.leaky_relu(leaf, 0.2, inplace=True)
+        assert np.array_equal(leaf.detach().numpy(), _X)
+    # torch has F.leaky_relu_ but no Tensor.leaky_relu_ / Tensor.leaky_relu method.
+    assert not hasattr(torch.Tensor, "leaky_relu_") and not hasattr(engine.Tensor, "leaky_relu_")
