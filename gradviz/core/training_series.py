@@ -211,8 +211,10 @@ def compute(events: list, steps, name_of, groups: list | None = None) -> dict:
 # ---- printed scalars ----------------------------------------------------------------------
 
 
-def parse_logged(stdout: str) -> dict:
-    """Numeric series from printed lines (see the module docstring for the rules)."""
+def parse_logged(stdout: str, losses: list | None = None) -> dict:
+    """Numeric series from printed lines (see the module docstring for the rules). With
+    the recorded `losses`, a series whose every value is one of them as printed, in order,
+    is put at those iterations (see _at_losses)."""
     families: dict[str, list] = {}
     for line in stdout.splitlines():
         found = list(_NUMBER.finditer(line))
@@ -224,13 +226,13 @@ def parse_logged(stdout: str) -> dict:
     for rows in families.values():
         if len(rows) < 2:
             continue
-        _add_family(rows, out)
+        _add_family(rows, out, losses or [])
         if len(out) >= MAX_LOGGED:
             break
     return dict(list(out.items())[:MAX_LOGGED])
 
 
-def _add_family(rows: list, out: dict) -> None:
+def _add_family(rows: list, out: dict, losses: list) -> None:
     first_line, first = rows[0]
     labels = [_label(first_line, m) for m in first]
     counter = None
@@ -243,19 +245,60 @@ def _add_family(rows: list, out: dict) -> None:
         return
     for i in columns:
         label = labels[i] or ("printed value" if len(columns) == 1 else f"printed value {i + 1}")
-        xs, ys = [], []
+        xs, ys, texts = [], [], []
         for k, (_line, found) in enumerate(rows):
             y = _f32(found[i].group())
             if y is None:
                 continue
             xs.append(float(found[counter].group()) - shift if counter is not None else float(k))
             ys.append(y)
+            texts.append(found[i].group())
         if len(ys) < 2:
             continue
+        xs = _at_losses(texts, losses) or xs
         key, n = label, 2
         while key in out:
             key, n = f"{label} ({n})", n + 1
         out[key] = {"x": xs, "y": ys}
+
+
+def _at_losses(texts: list[str], losses: list) -> list[float] | None:
+    """The iterations whose recorded loss each printed number is, as printed (to half a
+    unit of its last digit), in order; None unless every one is found. A loss printed
+    once per epoch of several batches then sits at that epoch's last batch, not at the
+    iteration its epoch counter names."""
+    if not losses or any(_significant_digits(text) < 3 for text in texts):
+        return None  # too coarse to tell one loss from another
+    out, start = [], 0
+    for text in texts:
+        tolerance = 0.5 * 10.0 ** _exponent_of_last_digit(text) * 1.0001
+        value = float(text)
+        found = next(
+            (
+                t
+                for t in range(start, len(losses))
+                if losses[t] is not None and abs(losses[t] - value) <= tolerance
+            ),
+            None,
+        )
+        if found is None:
+            return None
+        out.append(float(found))
+        start = found + 1
+    return out
+
+
+def _exponent_of_last_digit(text: str) -> int:
+    """-4 for "0.6779", 0 for "12", -4 for "6.779e-01" (its last digit's place)."""
+    mantissa, _, exp = text.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return (int(exp) if exp else 0) - decimals
+
+
+def _significant_digits(text: str) -> int:
+    """4 for "0.6779" and "6.779e-01", 1 for "0.5"."""
+    mantissa = text.lower().partition("e")[0].lstrip("+-").replace(".", "")
+    return len(mantissa.lstrip("0"))
 
 
 def _label(line: str, match: re.Match) -> str | None:
@@ -277,4 +320,4 @@ def with_logged(series: dict, stdout: str) -> dict:
     """The series plus the scalars printed on stdout (only when there was training)."""
     if not series:
         return series
-    return {**series, "logged": parse_logged(stdout)}
+    return {**series, "logged": parse_logged(stdout, series.get("loss", {}).get("values"))}

@@ -113,6 +113,30 @@ def test_the_printed_losses_become_a_logged_series(linreg):
     assert logged["printed value"]["y"] == linreg.story.series["loss"]["values"]
 
 
+def test_a_loss_printed_once_an_epoch_sits_at_its_epochs_last_batch():
+    """`epoch 2: loss 0.6246` after 4 batches an epoch is iteration 12's loss, not
+    iteration 2's: a printed loss is put where the recorded loss is the number printed."""
+    source = (
+        "import torch\n"
+        "w = torch.tensor([1.0, -2.0], requires_grad=True)\n"
+        "x = torch.tensor([[0.5, 1.0], [1.5, -0.5], [-1.0, 2.0], [0.3, 0.3]])\n"
+        "for epoch in range(3):\n"
+        "    for i in range(4):\n"
+        "        loss = ((x[i] * w).sum() - 1.0) ** 2\n"
+        "        loss.backward()\n"
+        "        with torch.no_grad():\n"
+        "            w -= 0.1 * w.grad\n"
+        "        w.grad.zero_()\n"
+        '    print(f"epoch {epoch}: loss {loss.item():.4f} acc 0.5")\n'
+    )
+    series = trace_source(source).story.series
+    losses = series["loss"]["values"]
+    logged = series["logged"]
+    assert logged["loss"]["x"] == [3.0, 7.0, 11.0]
+    assert logged["loss"]["y"] == pytest.approx([losses[3], losses[7], losses[11]], abs=5e-5)
+    assert logged["acc"]["x"] == [0.0, 1.0, 2.0]  # not losses: the epoch counter stays
+
+
 def test_xor_mlp_with_sgd(xor):
     series = xor.story.series
     assert series["iterations"] == 300
