@@ -257,7 +257,10 @@ class Tensor:
     @property
     def data(self) -> Tensor:
         # A view of the storage with its own version counter: PyTorch's escape hatch.
-        return Tensor._make(self._data, self._dtype, False, None)
+        out = Tensor._make(self._data, self._dtype, False, None)
+        if STATE.recorders:
+            record.data_taken(self, out)
+        return out
 
     @data.setter
     def data(self, value: Tensor) -> None:

@@ -107,6 +107,16 @@ class Detached(NamedTuple):
     location: Location | None
 
 
+class DataTaken(NamedTuple):
+    """`t.data`: a new tensor on t's storage, outside autograd. An in-place change to it
+    (`w.data -= lr * w.grad.data`, `w.grad.data.zero_()`) changes t's numbers too."""
+
+    seq: int
+    source: int  # uid of t
+    result: TensorInfo
+    location: Location | None
+
+
 class InplaceModified(NamedTuple):
     seq: int
     op: str  # "add_", "zero_", ...
@@ -473,6 +483,10 @@ def requires_grad_set(t) -> None:
 
 def detached(src, out, in_place: bool) -> None:
     _push(STATE.recorders, Detached, (src._uid, info(out), in_place, location()))
+
+
+def data_taken(src, out) -> None:
+    _push(STATE.recorders, DataTaken, (src._uid, info(out), location()))
 
 
 def inplace(t, op: str) -> None:

@@ -250,6 +250,13 @@ class StoryBuilder:
             name = self.renamed.get(info.uid) or names.names.get(info.uid)
         if name:
             return name
+        source = self.world.data_of.get(info.uid)
+        if source is not None:  # w.data, w.grad.data
+            tensors, leaf = self.world.tensors, self.world.grad_owner.get(source)
+            if leaf is not None and leaf in tensors:
+                return f"{self.label(tensors[leaf], depth)}.grad.data"
+            if source in tensors:
+                return f"{self.label(tensors[source], depth)}.data"
         op = self.world.produced.get(info.uid)
         if op is None:
             return short(info.value)
@@ -429,6 +436,7 @@ class _Episode:
             ev.RequiresGradSet: self.on_requires_grad,
             ev.OpRan: self.on_op,
             ev.Detached: self.on_detached,
+            ev.DataTaken: self.on_data_taken,
             ev.InplaceModified: self.on_inplace,
             ev.ParamUpdated: self.on_param_updated,
             ev.GradZeroed: self.on_grad_zeroed,
@@ -532,7 +540,10 @@ class _Episode:
             return nid
         w, b = self.w, self.b
         info = w.tensors.get(info.uid, info)
-        name = b.name(info.uid, "") or ("tensor" if info.requires_grad else short(info.value))
+        name = b.name(info.uid, "")
+        if not name and info.uid in w.data_of:
+            name = b.label(info)  # w.grad.data
+        name = name or ("tensor" if info.requires_grad else short(info.value))
         created = w.created.get(info.uid)
         line = b.line_of(created.location) if created else None
         detached = info.uid in w.detached
@@ -990,18 +1001,27 @@ class _Episode:
             [nid], edges, updates=self.pending,
         )  # fmt: skip
 
+    def on_data_taken(self, e: ev.DataTaken) -> None:
+        """Taking `w.data` changes nothing yet: a change through it is told in on_inplace,
+        at w's own box (the world knows they share storage)."""
+
     def on_inplace(self, e: ev.InplaceModified) -> None:
         w, t = self.w, e.tensor
         owner = w.grad_owner.get(t.uid)
         if owner is not None and e.op == "zero_":
             return  # .grad.zero_() is told by GradZeroed
         line = self.b.line_of(e.location)
+        source = w.data_of.get(t.uid)  # `w.data -= …` changes w (or w.grad) itself
+        if source is not None:
+            owner = w.grad_owner.get(source)
         focus = []
-        if t.uid in self.shows:
-            focus = sorted(self.shows[t.uid])
-        elif t.is_leaf or t.uid not in w.produced:
+        shown = (source,) if source is not None and source in self.shows else (t.uid,)
+        if shown[0] in self.shows:
+            focus = sorted(self.shows[shown[0]])
+        elif owner is None and (t.is_leaf or t.uid not in w.produced):
             focus = [self.ensure_leaf(t, self.next_index)]
-        updates = self.pending + self.refresh((t.uid,), (owner,) if owner is not None else ())
+        uids = (t.uid,) if source is None else (t.uid, source)
+        updates = self.pending + self.refresh(uids, (owner,) if owner is not None else ())
         if owner is not None:
             focus.append(f"t{owner}")
         statement, receiver, by = self.inplace_statement(line, e.op)

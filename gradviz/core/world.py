@@ -24,6 +24,7 @@ class World:
     produced: dict[int, ev.OpRan] = field(default_factory=dict)  # tensor uid -> its op
     created: dict[int, ev.TensorCreated] = field(default_factory=dict)
     detached: dict[int, ev.Detached] = field(default_factory=dict)  # result uid -> event
+    data_of: dict[int, int] = field(default_factory=dict)  # `t.data` uid -> t's uid
     acc_leaf: dict[int, int] = field(default_factory=dict)  # AccumulateGrad uid -> leaf uid
     grad_owner: dict[int, int] = field(default_factory=dict)  # .grad tensor uid -> leaf uid
     freed: set[int] = field(default_factory=set)  # node uids whose saved tensors are gone
@@ -97,12 +98,25 @@ def _detached(w: World, e: ev.Detached) -> None:
     w.detached[e.result.uid] = e
 
 
+def _data_taken(w: World, e: ev.DataTaken) -> None:
+    w.see(e.result)
+    w.data_of[e.result.uid] = w.data_of.get(e.source, e.source)  # w.data.data: still w
+
+
 def _inplace(w: World, e: ev.InplaceModified) -> None:
     w.before_inplace = w.tensors.get(e.tensor.uid)
     w.see(e.tensor)
-    owner = w.grad_owner.get(e.tensor.uid)
-    if owner is not None:  # an in-place change to a .grad tensor changes the leaf's .grad
-        w.grads[owner] = e.tensor.value
+    changed = [e.tensor.uid]
+    source = w.data_of.get(e.tensor.uid)
+    if source is not None:  # `w.data -= …`: the same storage, so w's numbers change too
+        info = w.tensors.get(source)
+        if info is not None:
+            w.tensors[source] = info._replace(value=e.tensor.value)
+        changed.append(source)
+    for uid in changed:
+        owner = w.grad_owner.get(uid)
+        if owner is not None:  # an in-place change to a .grad tensor changes the leaf's .grad
+            w.grads[owner] = e.tensor.value
 
 
 def _param_updated(w: World, e: ev.ParamUpdated) -> None:
@@ -174,6 +188,7 @@ FOLDS = _FOLDS = {
     ev.RequiresGradSet: _requires_grad_set,
     ev.OpRan: _op_ran,
     ev.Detached: _detached,
+    ev.DataTaken: _data_taken,
     ev.InplaceModified: _inplace,
     ev.ParamUpdated: _param_updated,
     ev.GradZeroed: _grad_zeroed,
