@@ -14,13 +14,18 @@ _LEADING = ("condition", "indices")
 def side_inputs(op: ev.OpRan) -> tuple:
     """(name, TensorInfo) of the op's tensor parameters drawn as inputs: those that track
     no gradient. No gradient flows along their edges."""
-    return tuple([(k, i) for k, i in op.side if not i.requires_grad])
+    side = op.side
+    if not side:  # most ops: a story asks for every op's operands, several times
+        return ()
+    return tuple([(k, i) for k, i in side if not i.requires_grad])
 
 
-def call_operands(op: ev.OpRan) -> list:
+def call_operands(op: ev.OpRan) -> tuple | list:
     """The op's inputs and drawn tensor parameters, in its call's order."""
+    if not op.side:
+        return op.inputs
     side = side_inputs(op)
     if not side:
-        return list(op.inputs)
+        return op.inputs
     lead = [i for k, i in side if k in _LEADING]
     return lead + list(op.inputs) + [i for k, i in side if k not in _LEADING]
