@@ -126,6 +126,9 @@ def compute(events: list, steps, name_of, groups: list | None = None) -> dict:
     grad_rows: list[dict] = []  # per iteration: name -> .grad just after its backward
     value_rows: list[dict] = []  # per iteration: name -> value when the next one starts
 
+    data_of: dict[int, int] = {}  # `t.data` uid -> t's uid: a change through it is t's
+    grad_leaf: dict[int, int] = {}  # .grad tensor uid -> its leaf
+
     def snapshot_values() -> dict:
         return {n: values.get(uid) for n, uid in tracked.items()}
 
@@ -143,6 +146,14 @@ def compute(events: list, steps, name_of, groups: list | None = None) -> dict:
                 name = name_of(t.uid)
                 if name in tracked:  # `w = (w - lr * g).detach().requires_grad_()`
                     tracked[name] = t.uid
+            elif cls is ev.InplaceModified and t.uid in data_of:
+                source = data_of[t.uid]  # w.data -= lr * w.grad.data; w.grad.data.zero_()
+                if source in shapes:
+                    values[source] = t.value
+                elif source in grad_leaf:
+                    grads[grad_leaf[source]] = t.value
+        elif cls is ev.DataTaken:
+            data_of[e.result.uid] = data_of.get(e.source, e.source)
         elif cls is ev.BackwardStarted:
             if losses:
                 value_rows.append(snapshot_values())
@@ -161,6 +172,7 @@ def compute(events: list, steps, name_of, groups: list | None = None) -> dict:
             grad_rows.append({})
         elif cls is ev.GradAccumulated:
             grads[e.tensor] = e.new
+            grad_leaf[e.grad_uid] = e.tensor
             name = name_of(e.tensor)
             if name:
                 tracked[name] = e.tensor
