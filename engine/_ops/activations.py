@@ -16,6 +16,7 @@ import numpy as np
 from .._registry import apply, register
 from .._rules import NUMPY, Elementwise, elementwise
 from ._util import arr
+from .elementwise import _Unary
 
 # PyTorch's constants: kAlpha = 1/√2, kBeta (tanh form) = √(2/π), φ's 1/√(2π), kKappa.
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
@@ -165,17 +166,12 @@ def _one(m, like):
 
 # ----- the forward ops -----------------------------------------------------------------------
 @register
-class Cosh(Elementwise):
+class Cosh(_Unary):
     """cosh: torch.cosh; gelu's tanh-form double backward divides by it, as torch's does."""
 
     name, grad_fn, symbol = "cosh", "CoshBackward0", "cosh"
-    dtype_rule = "float"
     methods = functions = ("cosh",)
     rules = (elementwise("self", "sinh({self})", lambda m, g, x, r, p: g * _sinh(m, x["self"])),)
-
-    @classmethod
-    def call(cls, a):
-        return apply(cls, (a,))
 
     @staticmethod
     def compute(a):
@@ -184,15 +180,10 @@ class Cosh(Elementwise):
 
 
 @register
-class Sinh(Elementwise):
+class Sinh(_Unary):
     name, grad_fn, symbol = "sinh", "SinhBackward0", "sinh"
-    dtype_rule = "float"
     methods = functions = ("sinh",)
     rules = (elementwise("self", "cosh({self})", lambda m, g, x, r, p: g * _cosh(m, x["self"])),)
-
-    @classmethod
-    def call(cls, a):
-        return apply(cls, (a,))
 
     @staticmethod
     def compute(a):
