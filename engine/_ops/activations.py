@@ -216,14 +216,9 @@ class Gelu(Elementwise):
 
 
 @register
-class Silu(Elementwise):
+class Silu(_Unary):
     name, grad_fn, symbol = "silu", "SiluBackward0", "silu"
-    dtype_rule = "float"
     rules = (elementwise("self", "σ({self})·(1 + {self}·(1 − σ({self})))", _silu_vjp),)
-
-    @classmethod
-    def call(cls, a):
-        return apply(cls, (a,))
 
     @staticmethod
     def compute(a):
